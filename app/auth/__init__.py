@@ -1,0 +1,1 @@
+"""Authentication of widget requests (short-lived signed widget tokens)."""

@@ -1,0 +1,152 @@
+"""The ``erp-panel`` command: demo, database, OpenAPI, worker, keys."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import threading
+
+import click
+
+from app.errors import ConfigError
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """erp-panel: live ERP facts inside the CRM; won deals become ERP orders."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Do not run the order worker in-process.")
+def demo(host: str, port: int, no_worker: bool) -> None:
+    """Run the whole product on embedded defaults: SQLite, in-process cache, sandbox ERP, demo CRM."""
+    from werkzeug.serving import run_simple
+
+    from app import create_app
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
+    try:
+        app = create_app({"demo_enabled": True, "public_base_url": f"http://{host}:{port}"})
+    except ConfigError as exc:
+        _fail(str(exc))
+    services = app.extensions["erp_panel"]
+    worker_note = "no worker (orders package not installed)"
+    if not no_worker:
+        start = _worker_starter()
+        if start is not None:
+            stop = threading.Event()
+            threading.Thread(target=start, args=(services, stop), name="demo-worker", daemon=True).start()
+            worker_note = "order worker running in-process"
+    url = f"http://{host}:{port}/demo/"
+    click.echo(f"erp-panel demo: open {url}")
+    click.echo(f"  database: {services.settings.database_url}")
+    click.echo(f"  ERP connector: {services.settings.erp_connector}; {worker_note}")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _worker_starter():
+    try:
+        from app.orders.worker import run_worker
+    except ModuleNotFoundError:
+        return None
+    return run_worker
+
+
+@main.command()
+def worker() -> None:
+    """Process queued jobs (closed-won orders, write-backs) until stopped."""
+    from app.config import load_settings
+    from app.services import build_services
+    from app.storage.schema import upgrade
+    start = _worker_starter()
+    if start is None:
+        _fail("the orders package is not available in this build")
+    try:
+        services = build_services(load_settings())
+    except ConfigError as exc:
+        _fail(str(exc))
+    upgrade(services.db, services.clock.now())
+    stop = threading.Event()
+    import signal
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    start(services, stop)
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema in DATABASE_URL."""
+    from app.config import load_settings
+    from app.storage.db import Database
+    from app.storage.schema import upgrade
+    from app.clock import Clock
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        _fail(str(exc))
+    database = Database(settings.database_url)
+    version = upgrade(database, Clock().now())
+    click.echo(f"schema at version {version} ({database.dialect})")
+
+
+def build_openapi_yaml() -> str:
+    """The OpenAPI document of the app, as YAML (deterministic)."""
+    import yaml
+
+    from app import create_app
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"database_url": f"sqlite:///{tmp}/spec.sqlite3", "env": "test",
+                          "secret_key": "openapi-generation-only-" + "x" * 16, "demo_enabled": True,
+                          "encryption_keys": ["0" * 43 + "="]})
+        spec = app.extensions["erp_panel_api"].spec.to_dict()
+        app.extensions["erp_panel"].close()
+    return yaml.safe_dump(spec, sort_keys=True, allow_unicode=True)
+
+
+@main.command()
+@click.option("--output", "-o", default="openapi.yaml", show_default=True)
+@click.option("--check", is_flag=True, help="Fail if the file differs from the generated spec.")
+def openapi(output: str, check: bool) -> None:
+    """Write (or check) openapi.yaml generated from the app."""
+    text = build_openapi_yaml()
+    if check:
+        current = open(output, encoding="utf-8").read() if os.path.exists(output) else ""
+        if current != text:
+            _fail(f"{output} is out of date; run `erp-panel openapi`")
+        click.echo(f"{output} is up to date")
+        return
+    with open(output, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    click.echo(f"wrote {output}")
+
+
+@main.command("new-key")
+def new_key_cmd() -> None:
+    """Print a new Fernet key for ENCRYPTION_KEYS."""
+    from app.storage.crypto import new_key
+    click.echo(new_key())
+
+
+@main.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt every stored secret under the first key of ENCRYPTION_KEYS."""
+    from app.config import load_settings
+    from app.services import build_services
+    services = build_services(load_settings())
+    count = services.tenants.rotate_secrets()
+    click.echo(f"re-encrypted {count} secrets")
+
+
+if __name__ == "__main__":
+    main()

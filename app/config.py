@@ -1,0 +1,172 @@
+"""Settings from the environment with safe embedded defaults.
+
+Embedded default (no variables set): SQLite under instance/, in-process cache,
+sandbox ERP, demo CRM, a generated encryption key file. With ERP_PANEL_ENV=production
+the process refuses to start without a real SECRET_KEY, ENCRYPTION_KEYS, a valid
+DATABASE_URL and PUBLIC_BASE_URL.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from app.errors import ConfigError
+
+INSTANCE_DIR = os.path.abspath(os.environ.get("ERP_PANEL_INSTANCE", "instance"))
+DEV_SECRET_FILE = "dev-secret.key"
+
+
+def _list(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, typed. Build with ``load_settings``."""
+
+    env: str = "development"                     # development | test | production
+    secret_key: str = ""
+    database_url: str = ""
+    redis_url: str = ""                          # empty: in-process cache and locks
+    redis_namespace: str = "erp-panel:"
+    encryption_keys: list[str] = field(default_factory=list)
+    public_base_url: str = "http://127.0.0.1:5000"
+    #: CRM origins allowed to frame widgets (CSP frame-ancestors)
+    frame_origins: list[str] = field(default_factory=lambda: [
+        "https://*.pipedrive.com", "https://app.hubspot.com", "https://app-eu1.hubspot.com"])
+    erp_connector: str = "sandbox"               # default connector for new tenants / the demo
+    # cache TTLs (seconds) and stale-if-error windows
+    ttl_stock: int = 60
+    ttl_credit: int = 300
+    ttl_invoices: int = 300
+    ttl_pricing: int = 900
+    stale_limit_stock: int = 3600
+    stale_limit_credit: int = 900
+    stale_limit_invoices: int = 4 * 3600
+    stale_limit_pricing: int = 24 * 3600
+    negative_ttl: int = 60
+    refresh_min_interval: int = 30               # seconds between refresh-now per account
+    erp_timeout: float = 5.0                     # seconds, per outbound ERP call
+    coalesce_wait: float = 10.0                  # max seconds a reader waits on another's fetch
+    widget_token_ttl: int = 300
+    fanout_workers: int = 16
+    # sandbox ERP
+    sandbox_latency_ms: float = 0.0
+    sandbox_fail_rate: float = 0.0
+    # demo CRM
+    demo_enabled: bool = True
+    # worker
+    worker_poll_interval: float = 1.0
+    worker_lease_seconds: int = 120
+    job_max_attempts: int = 8
+    # CRM apps (filled from env; empty means the integration is not configured)
+    pipedrive_client_id: str = ""
+    pipedrive_client_secret: str = ""
+    pipedrive_jwt_secret: str = ""
+    hubspot_client_id: str = ""
+    hubspot_client_secret: str = ""
+    hubspot_app_id: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        known = {f.name for f in fields(self)}
+        extra = dict(self.extra)
+        direct = {}
+        for key, value in overrides.items():
+            (direct if key in known else extra)[key] = value
+        return replace(self, extra=extra, **direct)
+
+
+_ENV_MAP: dict[str, tuple[str, type]] = {
+    "ERP_PANEL_ENV": ("env", str), "SECRET_KEY": ("secret_key", str), "DATABASE_URL": ("database_url", str),
+    "REDIS_URL": ("redis_url", str), "REDIS_NAMESPACE": ("redis_namespace", str), "ENCRYPTION_KEYS": ("encryption_keys", list),
+    "PUBLIC_BASE_URL": ("public_base_url", str), "CRM_FRAME_ORIGINS": ("frame_origins", list),
+    "ERP_CONNECTOR": ("erp_connector", str),
+    "CACHE_TTL_STOCK": ("ttl_stock", int), "CACHE_TTL_CREDIT": ("ttl_credit", int),
+    "CACHE_TTL_INVOICES": ("ttl_invoices", int), "CACHE_TTL_PRICING": ("ttl_pricing", int),
+    "STALE_LIMIT_STOCK": ("stale_limit_stock", int), "STALE_LIMIT_CREDIT": ("stale_limit_credit", int),
+    "STALE_LIMIT_INVOICES": ("stale_limit_invoices", int), "STALE_LIMIT_PRICING": ("stale_limit_pricing", int),
+    "NEGATIVE_CACHE_TTL": ("negative_ttl", int), "REFRESH_MIN_INTERVAL": ("refresh_min_interval", int),
+    "ERP_TIMEOUT": ("erp_timeout", float), "WIDGET_TOKEN_TTL": ("widget_token_ttl", int),
+    "SANDBOX_LATENCY_MS": ("sandbox_latency_ms", float), "SANDBOX_FAIL_RATE": ("sandbox_fail_rate", float),
+    "DEMO_ENABLED": ("demo_enabled", bool), "WORKER_POLL_INTERVAL": ("worker_poll_interval", float),
+    "WORKER_LEASE_SECONDS": ("worker_lease_seconds", int), "JOB_MAX_ATTEMPTS": ("job_max_attempts", int),
+    "PIPEDRIVE_CLIENT_ID": ("pipedrive_client_id", str), "PIPEDRIVE_CLIENT_SECRET": ("pipedrive_client_secret", str),
+    "PIPEDRIVE_JWT_SECRET": ("pipedrive_jwt_secret", str),
+    "HUBSPOT_CLIENT_ID": ("hubspot_client_id", str), "HUBSPOT_CLIENT_SECRET": ("hubspot_client_secret", str),
+    "HUBSPOT_APP_ID": ("hubspot_app_id", str),
+}
+
+
+def _convert(name: str, raw: str, kind: type) -> Any:
+    try:
+        if kind is list:
+            return _list(raw)
+        if kind is bool:
+            if raw.strip().lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                raise ValueError(raw)
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a valid {kind.__name__}") from None
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read settings from the environment, apply overrides, fill embedded defaults, validate."""
+    environ = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    for var, (attr, kind) in _ENV_MAP.items():
+        if environ.get(var, "") != "":
+            values[attr] = _convert(var, environ[var], kind)
+    settings = Settings(**values).with_overrides(**overrides)
+    return _finalise(settings)
+
+
+def _finalise(s: Settings) -> Settings:
+    if s.env not in ("development", "test", "production"):
+        raise ConfigError(f"ERP_PANEL_ENV must be development, test or production, not {s.env!r}")
+    from app.storage.crypto import load_or_create_key_file
+    from app.storage.db import normalise_url
+    if s.is_production:
+        problems = []
+        if len(s.secret_key) < 32:
+            problems.append("SECRET_KEY must be set to at least 32 random characters")
+        if not s.encryption_keys:
+            problems.append("ENCRYPTION_KEYS must list at least one Fernet key")
+        if not s.database_url:
+            problems.append("DATABASE_URL must be set")
+        if not s.public_base_url.startswith("https://"):
+            problems.append("PUBLIC_BASE_URL must be the public https:// address of this service")
+        if problems:
+            raise ConfigError("Invalid production configuration: " + "; ".join(problems))
+        normalise_url(s.database_url)
+        return s
+    updates: dict[str, Any] = {}
+    if not s.database_url:
+        updates["database_url"] = "sqlite:///" + os.path.join(INSTANCE_DIR, "erp-panel.sqlite3")
+    else:
+        normalise_url(s.database_url)
+    if not s.secret_key:
+        updates["secret_key"] = _dev_secret()
+    if not s.encryption_keys:
+        updates["encryption_keys"] = [load_or_create_key_file(os.path.join(INSTANCE_DIR, "encryption.key"))]
+    return replace(s, **updates) if updates else s
+
+
+def _dev_secret() -> str:
+    path = os.path.join(INSTANCE_DIR, DEV_SECRET_FILE)
+    if os.path.exists(path):
+        with open(path, encoding="ascii") as fh:
+            return fh.read().strip()
+    os.makedirs(INSTANCE_DIR, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(value)
+    return value

@@ -1,0 +1,1 @@
+"""CRM connectors: one package per vendor behind app.crm.base.CRMConnector."""

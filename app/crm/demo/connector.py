@@ -1,0 +1,111 @@
+"""Demo CRM data access and its CRMConnector implementation."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from app.clock import Clock
+from app.crm.base import CRMAuthError, CRMConnector, CRMNotFoundError, WidgetIdentity, WriteBack
+from app.crm.demo import signing
+from app.crm.demo.tables import demo_accounts, demo_deals
+from app.domain.deal import Account, Deal, DealLine
+from app.storage.crypto import derive_key
+from app.storage.db import Database
+
+
+class DemoCRM:
+    """The demo CRM's own records (accounts, deals) and its signing key."""
+
+    name = "demo"
+
+    def __init__(self, db: Database, clock: Clock, secret_key: str):
+        self.db = db
+        self.clock = clock
+        self.key = derive_key(secret_key, "demo-crm-signing")
+
+    # signing --------------------------------------------------------------------
+    def sign_widget_context(self, company: str, user_id: str, account_id: str) -> str:
+        """What the demo CRM puts in the widget iframe URL."""
+        return signing.sign({"company": company, "user": user_id, "object_type": "account",
+                             "object_id": account_id}, self.key, self.clock)
+
+    def verify_widget_credential(self, credential: str) -> WidgetIdentity:
+        try:
+            payload = signing.verify(credential, [self.key], self.clock)
+        except signing.SignatureInvalid as exc:
+            raise CRMAuthError(f"demo CRM credential rejected: {exc}", reason="invalid_signature") from None
+        return WidgetIdentity(crm="demo", crm_account_key=str(payload["company"]), user_id=str(payload["user"]),
+                              object_type=str(payload.get("object_type", "")),
+                              object_id=str(payload.get("object_id", "")))
+
+    # records --------------------------------------------------------------------
+    def list_accounts(self, company: str) -> list[dict]:
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(demo_accounts).where(demo_accounts.c.company == company)
+                                .order_by(demo_accounts.c.id)).all()
+        return [dict(r._mapping) for r in rows]
+
+    def list_deals(self, company: str) -> list[dict]:
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(demo_deals).where(demo_deals.c.company == company)
+                                .order_by(demo_deals.c.id)).all()
+        return [dict(r._mapping) for r in rows]
+
+    def deal_row(self, company: str, deal_id: str) -> dict:
+        with self.db.read() as conn:
+            row = conn.execute(sa.select(demo_deals).where(
+                demo_deals.c.company == company, demo_deals.c.id == deal_id)).first()
+        if row is None:
+            raise CRMNotFoundError(f"Deal {deal_id} does not exist in the demo CRM")
+        return dict(row._mapping)
+
+    def set_status(self, company: str, deal_id: str, status: str) -> dict:
+        """Change a deal's status (the 'Mark won' button); returns the previous row."""
+        previous = self.deal_row(company, deal_id)
+        with self.db.write() as conn:
+            conn.execute(demo_deals.update().where(demo_deals.c.company == company, demo_deals.c.id == deal_id)
+                         .values(status=status, updated_at=self.clock.now()))
+        return previous
+
+    def get_deal(self, company: str, deal_id: str) -> Deal:
+        row = self.deal_row(company, deal_id)
+        account = None
+        if row["account_id"]:
+            with self.db.read() as conn:
+                acc = conn.execute(sa.select(demo_accounts).where(demo_accounts.c.id == row["account_id"])).first()
+            if acc is not None:
+                account = Account(crm_account_id=acc.id, name=acc.name, erp_customer_id=None)
+        lines = tuple(DealLine(sku=ln["sku"], name=ln["name"], quantity=Decimal(str(ln["quantity"])),
+                               unit_price=Decimal(str(ln["unit_price"])), currency=row["currency"])
+                      for ln in row["lines"])
+        value = sum((ln.quantity * ln.unit_price for ln in lines), Decimal(0))
+        return Deal(crm_deal_id=row["id"], title=row["title"], status=row["status"], currency=row["currency"],
+                    value=value, account=account, lines=lines, is_won=row["status"] == "won",
+                    custom_fields={k: row[k] or "" for k in ("erp_order_number", "erp_order_status",
+                                                            "erp_failure_reason")})
+
+    def write_back(self, company: str, deal_id: str, update: WriteBack) -> None:
+        self.deal_row(company, deal_id)
+        with self.db.write() as conn:
+            conn.execute(demo_deals.update().where(demo_deals.c.company == company, demo_deals.c.id == deal_id)
+                         .values(erp_order_number=update.order_number, erp_order_status=update.status_text,
+                                 erp_failure_reason=update.failure_reason,
+                                 write_back_count=demo_deals.c.write_back_count + 1,
+                                 updated_at=self.clock.now()))
+
+
+class DemoCRMConnector(CRMConnector):
+    """CRMConnector for one demo tenant."""
+
+    name = "demo"
+
+    def __init__(self, crm: DemoCRM, company: str):
+        self.crm = crm
+        self.company = company
+
+    def get_deal(self, crm_deal_id: str) -> Deal:
+        return self.crm.get_deal(self.company, crm_deal_id)
+
+    def write_back(self, crm_deal_id: str, update: WriteBack, *, correlation_id: str = "") -> None:
+        self.crm.write_back(self.company, crm_deal_id, update)

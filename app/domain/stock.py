@@ -1,0 +1,22 @@
+"""Stock levels per item and warehouse."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class StockLine:
+    """Quantity of one item in one warehouse."""
+
+    item_code: str
+    item_name: str
+    warehouse: str
+    on_hand: Decimal
+    reserved: Decimal
+    uom: str = "Unit"
+
+    @property
+    def available(self) -> Decimal:
+        """On hand minus reserved (can be negative when over-reserved)."""
+        return self.on_hand - self.reserved

@@ -1,0 +1,1 @@
+"""ERP connectors: one package per vendor, all behind app.erp.base.ERPConnector."""

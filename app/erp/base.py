@@ -1,0 +1,135 @@
+"""The ERP connector interface and its typed errors.
+
+Services talk to every ERP through ERPConnector and only ever see domain objects.
+Errors are sorted so callers can decide without knowing the vendor:
+
+* ERPRetriableError - try again later (network, timeout, 5xx, 429 + Retry-After);
+* ERPFatalError     - retrying will not help (bad credentials, config, validation);
+* ERPNotFoundError  - the customer/order/item does not exist in the ERP.
+
+Messages must never contain credentials; connectors pass vendor text through
+``safe_message`` helpers before raising.
+"""
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from app.domain.credit import CustomerCredit
+from app.domain.invoice import Invoice
+from app.domain.order import OrderRequest, OrderResult
+from app.domain.pricing import PriceQuote
+from app.domain.stock import StockLine
+
+
+class ERPError(Exception):
+    """Base of every connector error; ``reason`` is a stable code for logs, APIs and dead letters."""
+
+    retriable = False
+    reason = "erp_error"
+
+    def __init__(self, message: str, *, reason: str | None = None, status: int | None = None,
+                 vendor_code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if reason:
+            self.reason = reason
+        self.status = status
+        self.vendor_code = vendor_code
+
+
+class ERPRetriableError(ERPError):
+    """Transient failure: the same call may succeed later."""
+
+    retriable = True
+    reason = "erp_unavailable"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ERPRateLimited(ERPRetriableError):
+    reason = "erp_rate_limited"
+
+
+class ERPFatalError(ERPError):
+    """Permanent failure: configuration, permissions or data the ERP rejects."""
+
+    reason = "erp_rejected"
+
+
+class ERPAuthError(ERPFatalError):
+    reason = "erp_auth_failed"
+
+
+class ERPValidationError(ERPFatalError):
+    reason = "erp_validation_failed"
+
+
+class ERPNotFoundError(ERPError):
+    reason = "erp_not_found"
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """Outcome of a connection test shown to the admin."""
+
+    ok: bool
+    reason: str
+    message: str
+    details: dict[str, str] = field(default_factory=dict)
+
+
+class ERPConnector(abc.ABC):
+    """What the panel and the order flow need from an ERP.
+
+    Implementations must put a timeout on every outbound call, retry only
+    idempotent reads, and make create_order safe to call twice with the same
+    external_ref (look up by external reference before creating).
+    """
+
+    #: short vendor name, used as the ``source`` of every read
+    name: str = "erp"
+
+    @abc.abstractmethod
+    def check_connection(self) -> ConnectionCheck:
+        """Verify URL, credentials and permissions; never raises for expected failures."""
+
+    @abc.abstractmethod
+    def get_credit(self, customer_id: str) -> CustomerCredit:
+        """Credit limit, balance, overdue amount and hold state of one customer."""
+
+    @abc.abstractmethod
+    def list_stock(self, item_codes: Sequence[str] | None = None) -> list[StockLine]:
+        """Stock per item and warehouse; all stocked items (bounded) when item_codes is None."""
+
+    @abc.abstractmethod
+    def list_invoices(self, customer_id: str, *, open_only: bool = True) -> list[Invoice]:
+        """The customer's invoices, open ones only by default, oldest due first."""
+
+    @abc.abstractmethod
+    def get_prices(self, customer_id: str, item_codes: Sequence[str] | None = None) -> list[PriceQuote]:
+        """Customer-specific prices; the customer's price list items when item_codes is None."""
+
+    @abc.abstractmethod
+    def find_order(self, external_ref: str) -> OrderResult | None:
+        """The live (not cancelled) order carrying this external reference, if any."""
+
+    @abc.abstractmethod
+    def create_order(self, request: OrderRequest) -> OrderResult:
+        """Create (and confirm/submit) a sales order; returns the existing one if the
+        external reference is already used (``created_now`` False)."""
+
+    def item_exists(self, item_codes: Sequence[str]) -> dict[str, bool]:
+        """Which of these item codes exist (used to validate orders before writing).
+
+        Default: an item exists when it has any stock line; connectors override
+        with a cheaper, exact lookup.
+        """
+        found = {line.item_code for line in self.list_stock(list(item_codes))}
+        return {code: code in found for code in item_codes}
+
+    def close(self) -> None:
+        """Release pooled connections (optional)."""

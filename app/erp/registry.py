@@ -1,0 +1,116 @@
+"""Builds the ERP connector for a tenant from its stored connection settings.
+
+Connector factories register by name; issue-specific packages (erpnext, odoo)
+add theirs through ``register``. Connectors are cached per tenant and rebuilt
+when the tenant's connection settings change.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.erp.base import ERPConnector, ERPFatalError
+from app.plugins import import_optional
+from app.tenants.model import ERPConnectionSettings, Tenant
+
+
+@dataclass
+class ConnectorContext:
+    """What a factory may use besides the tenant's settings."""
+
+    clock: Any
+    db: Any
+    sandbox_faults: Any
+    timeout: float
+    extra: dict[str, Any]
+
+
+Factory = Callable[[ERPConnectionSettings, ConnectorContext], ERPConnector]
+_FACTORIES: dict[str, Factory] = {}
+
+
+def register(name: str, factory: Factory) -> None:
+    """Make a connector available under a name (e.g. "erpnext")."""
+    _FACTORIES[name] = factory
+
+
+def available() -> list[str]:
+    _load_builtin()
+    return sorted(_FACTORIES)
+
+
+def _load_builtin() -> None:
+    # Importing the vendor packages registers their factories.
+    import app.erp.sandbox.factory  # noqa: F401
+    for module in ("app.erp.erpnext", "app.erp.odoo"):
+        import_optional(module)
+
+
+def env_connection(environ: dict[str, str] | None, connector: str) -> ERPConnectionSettings:
+    """Connection settings from ERP_CONFIG_* / ERP_SECRET_* variables (used for the demo tenant)."""
+    environ = dict(os.environ if environ is None else environ)
+    config = {k[len("ERP_CONFIG_"):].lower(): v for k, v in environ.items() if k.startswith("ERP_CONFIG_")}
+    secrets = {k[len("ERP_SECRET_"):].lower(): v for k, v in environ.items() if k.startswith("ERP_SECRET_")}
+    return ERPConnectionSettings(connector=connector, config=config, secrets=secrets)
+
+
+def fingerprint(conn: ERPConnectionSettings) -> str:
+    """Short hash of connector + non-secret config + secret values, so cache keys change with settings."""
+    blob = json.dumps([conn.connector, conn.config, conn.secrets], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+class ERPRegistry:
+    """Per-tenant connector cache."""
+
+    def __init__(self, tenant_store, context: ConnectorContext):
+        self.tenants = tenant_store
+        self.context = context
+        self._cache: dict[str, tuple[str, ERPConnector]] = {}
+        self._lock = threading.Lock()
+        _load_builtin()
+
+    def settings_for(self, tenant: Tenant) -> ERPConnectionSettings:
+        conn = self.tenants.get_erp_connection(tenant.id)
+        if conn is None:
+            raise ERPFatalError("No ERP connection is configured for this account yet; an admin can set it up "
+                                "on the settings page", reason="erp_not_configured")
+        return conn
+
+    def connector_for(self, tenant: Tenant) -> tuple[ERPConnector, str]:
+        """(connector, settings fingerprint) for the tenant; raises ERPFatalError when unconfigured."""
+        conn = self.settings_for(tenant)
+        return self.build_cached(tenant.id, conn)
+
+    def build_cached(self, tenant_id: str, conn: ERPConnectionSettings) -> tuple[ERPConnector, str]:
+        fp = fingerprint(conn)
+        with self._lock:
+            cached = self._cache.get(tenant_id)
+            if cached and cached[0] == fp:
+                return cached[1], fp
+        connector = self.build(conn)
+        with self._lock:
+            old = self._cache.get(tenant_id)
+            self._cache[tenant_id] = (fp, connector)
+        if old and old[0] != fp:
+            old[1].close()
+        return connector, fp
+
+    def build(self, conn: ERPConnectionSettings) -> ERPConnector:
+        """A fresh connector for these settings (used by 'test connection' before saving)."""
+        factory = _FACTORIES.get(conn.connector)
+        if factory is None:
+            raise ERPFatalError(f"Unknown ERP connector '{conn.connector}'; available: {', '.join(available())}",
+                                reason="erp_not_configured")
+        return factory(conn, self.context)
+
+    def forget(self, tenant_id: str) -> None:
+        with self._lock:
+            old = self._cache.pop(tenant_id, None)
+        if old:
+            old[1].close()

@@ -1,0 +1,212 @@
+"""Sandbox ERP connector: the embedded default and the fake used by tests.
+
+Behaves like a real ERP behind the connector interface: typed errors, customer
+specific prices, overdue invoices, an order book that does not enforce unique
+references (like ERPNext's po_no), latency and faults from SandboxFaults.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from app.clock import Clock
+from app.domain.credit import CustomerCredit, HoldReason
+from app.domain.invoice import Invoice, InvoiceStatus
+from app.domain.money import quantize
+from app.domain.order import OrderRequest, OrderResult, OrderStatus
+from app.domain.pricing import PriceQuote
+from app.domain.stock import StockLine
+from app.erp.base import (
+    ConnectionCheck,
+    ERPConnector,
+    ERPNotFoundError,
+    ERPRateLimited,
+    ERPRetriableError,
+    ERPValidationError,
+)
+from app.erp.sandbox import catalogue
+from app.erp.sandbox.faults import SandboxFaults
+from app.erp.sandbox.orders import MemoryOrderBook, StoredOrder
+
+#: items the stock section shows when the tenant picked none (keeps the panel small)
+DEFAULT_STOCK_ITEMS = 12
+#: status the sandbox gives a freshly submitted order (ERPNext wording)
+NEW_ORDER_STATUS = "To Deliver and Bill"
+
+
+class SandboxERP(ERPConnector):
+    """Deterministic in-process ERP."""
+
+    name = "sandbox"
+
+    def __init__(self, *, clock: Clock, faults: SandboxFaults | None = None, order_book=None, seed: int = 42):
+        self.clock = clock
+        self.faults = faults or SandboxFaults()
+        self.orders = order_book or MemoryOrderBook()
+        self.items = {item.code: item for item in catalogue.build_items(seed)}
+        self.customers = {c.id: c for c in catalogue.CUSTOMERS}
+        self._stock = catalogue.build_stock(seed, tuple(self.items.values()))
+        self._seed = seed
+        self._invoice_day = None
+        self._invoices: tuple[catalogue.SeedInvoice, ...] = ()
+
+    # -- plumbing -----------------------------------------------------------------
+    def _enter(self, operation: str) -> None:
+        fault = self.faults.enter(operation)
+        if fault is None:
+            return
+        if fault == "rate_limited":
+            raise ERPRateLimited("Sandbox ERP: too many requests", retry_after=2, status=429)
+        if fault == "timeout":
+            raise ERPRetriableError("Sandbox ERP did not answer in time", reason="erp_timeout")
+        if fault == "validation":
+            raise ERPValidationError("Sandbox ERP rejected the request", status=422)
+        raise ERPRetriableError("Sandbox ERP is unavailable (503)", status=503)
+
+    def _customer(self, customer_id: str) -> catalogue.Customer:
+        customer = self.customers.get(customer_id)
+        if customer is None:
+            raise ERPNotFoundError(f"Customer {customer_id} does not exist in the ERP", reason="unknown_customer")
+        return customer
+
+    def _invoices_today(self) -> tuple[catalogue.SeedInvoice, ...]:
+        today = self.clock.now().date()
+        if today != self._invoice_day:
+            self._invoices = catalogue.build_invoices(self._seed, today)
+            self._invoice_day = today
+        return self._invoices
+
+    def _price_for(self, customer: catalogue.Customer, item: catalogue.Item) -> tuple[Decimal, Decimal]:
+        rate = catalogue.RATES[customer.currency]
+        places = 0 if customer.currency == "JPY" else 2
+        list_price = quantize(item.list_price_eur * rate, places)
+        unit = quantize(list_price * (Decimal(100) - customer.discount) / Decimal(100), places)
+        return unit, list_price
+
+    # -- reads --------------------------------------------------------------------
+    def check_connection(self) -> ConnectionCheck:
+        try:
+            self._enter("check_connection")
+        except ERPRetriableError as exc:
+            return ConnectionCheck(False, exc.reason, exc.message)
+        return ConnectionCheck(True, "ok", "Connected to the built-in sandbox ERP",
+                               {"customers": str(len(self.customers)), "items": str(len(self.items))})
+
+    def get_credit(self, customer_id: str) -> CustomerCredit:
+        self._enter("get_credit")
+        customer = self._customer(customer_id)
+        today = self.clock.now().date()
+        mine = [inv for inv in self._invoices_today() if inv.customer_id == customer_id]
+        balance = sum((inv.outstanding for inv in mine), Decimal(0))
+        overdue = sum((inv.outstanding for inv in mine if inv.due_date < today), Decimal(0))
+        reason = HoldReason(customer.hold_reason)
+        on_hold = customer.on_hold
+        if not on_hold and customer.credit_limit and balance > customer.credit_limit:
+            on_hold, reason = True, HoldReason.OVER_LIMIT
+        return CustomerCredit(customer_id=customer.id, customer_name=customer.name, currency=customer.currency,
+                              credit_limit=customer.credit_limit, balance=balance, overdue=overdue,
+                              on_hold=on_hold, hold_reason=reason if on_hold else HoldReason.NONE,
+                              hold_note=customer.hold_note if on_hold else "")
+
+    def list_stock(self, item_codes: Sequence[str] | None = None) -> list[StockLine]:
+        self._enter("list_stock")
+        codes = list(item_codes) if item_codes else sorted(self.items)[:DEFAULT_STOCK_ITEMS]
+        lines = []
+        for code in codes:
+            item = self.items.get(code)
+            if item is None:
+                continue
+            for wh in catalogue.WAREHOUSES:
+                if (code, wh) in self._stock:
+                    on_hand, reserved = self._stock[(code, wh)]
+                    lines.append(StockLine(code, item.name, wh, on_hand, reserved, item.uom))
+        return lines
+
+    def list_invoices(self, customer_id: str, *, open_only: bool = True) -> list[Invoice]:
+        self._enter("list_invoices")
+        self._customer(customer_id)
+        result = []
+        for inv in self._invoices_today():
+            if inv.customer_id != customer_id or (open_only and inv.outstanding <= 0):
+                continue
+            if inv.outstanding <= 0:
+                status, raw = InvoiceStatus.PAID, "Paid"
+            elif inv.outstanding < inv.total:
+                status, raw = InvoiceStatus.PARTIAL, "Partly Paid"
+            else:
+                status, raw = InvoiceStatus.OPEN, "Unpaid"
+            result.append(Invoice(inv.number, customer_id, inv.issue_date, inv.due_date, inv.currency,
+                                  inv.total, inv.outstanding, status, raw))
+        return sorted(result, key=lambda i: (i.due_date, i.number))
+
+    def get_prices(self, customer_id: str, item_codes: Sequence[str] | None = None) -> list[PriceQuote]:
+        self._enter("get_prices")
+        customer = self._customer(customer_id)
+        codes = list(item_codes) if item_codes else sorted(self.items)[:DEFAULT_STOCK_ITEMS]
+        quotes = []
+        for code in codes:
+            item = self.items.get(code)
+            if item is None:
+                continue
+            unit, list_price = self._price_for(customer, item)
+            quotes.append(PriceQuote(code, item.name, unit, list_price, customer.currency, customer.price_list))
+        return quotes
+
+    def item_exists(self, item_codes: Sequence[str]) -> dict[str, bool]:
+        self._enter("item_exists")
+        return {code: code in self.items for code in item_codes}
+
+    # -- orders -------------------------------------------------------------------
+    def find_order(self, external_ref: str) -> OrderResult | None:
+        self._enter("find_order")
+        found = [o for o in self.orders.find(external_ref) if o.status != "Cancelled"]
+        return _result(found[0], created_now=False) if found else None
+
+    def create_order(self, request: OrderRequest) -> OrderResult:
+        existing = self.find_order(request.external_ref)
+        if existing is not None:
+            return existing
+        self._enter("create_order")
+        if self.faults.reject_orders_reason:
+            raise ERPValidationError(self.faults.reject_orders_reason, status=417, vendor_code="ValidationError")
+        customer = self.customers.get(request.customer_id)
+        if customer is None:
+            raise ERPValidationError(f"Could not find Customer: {request.customer_id}", reason="unknown_customer",
+                                     status=417, vendor_code="LinkValidationError")
+        if customer.disabled:
+            raise ERPValidationError(f"Customer {customer.name} is disabled", reason="customer_disabled",
+                                     status=417, vendor_code="PartyDisabled")
+        if not request.lines:
+            raise ERPValidationError("Items cannot be empty", reason="empty_order", status=417)
+        if request.currency != customer.currency:
+            raise ERPValidationError(
+                f"Currency {request.currency} does not match the customer's billing currency {customer.currency}",
+                reason="currency_mismatch", status=417)
+        for line in request.lines:
+            if line.item_code not in self.items:
+                raise ERPValidationError(f"Item {line.item_code} not found", reason="unknown_item", status=417)
+            if line.quantity <= 0:
+                raise ERPValidationError(f"Quantity for {line.item_code} must be positive",
+                                         reason="invalid_quantity", status=417)
+        total = sum((line.amount for line in request.lines), Decimal(0))
+        stored = self.orders.add(
+            external_ref=request.external_ref, customer_id=customer.id, currency=request.currency,
+            total=total, status=NEW_ORDER_STATUS,
+            lines=[{"item_code": ln.item_code, "qty": str(ln.quantity), "rate": str(ln.unit_price)}
+                   for ln in request.lines],
+            correlation_id=request.correlation_id, created_at=self.clock.now())
+        if self.faults.after_create is not None:
+            self.faults.after_create(stored.order_number)
+        return _result(stored, created_now=True)
+
+    def orders_for(self, external_ref: str) -> list[StoredOrder]:
+        """Every stored order with this reference (tests: must never exceed one)."""
+        return self.orders.find(external_ref)
+
+
+def _result(order: StoredOrder, *, created_now: bool) -> OrderResult:
+    status = {"Draft": OrderStatus.DRAFT, "On Hold": OrderStatus.ON_HOLD, "Completed": OrderStatus.FULFILLED,
+              "Closed": OrderStatus.CLOSED, "Cancelled": OrderStatus.CANCELLED}.get(order.status, OrderStatus.OPEN)
+    return OrderResult(external_ref=order.external_ref, erp_id=order.order_number, order_number=order.order_number,
+                       status=status, status_raw=order.status, created_now=created_now, total=order.total,
+                       currency=order.currency)

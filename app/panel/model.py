@@ -1,0 +1,61 @@
+"""What the read service returns: four sections, each with its age and state."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class DataKind(StrEnum):
+    CREDIT = "credit"
+    STOCK = "stock"
+    INVOICES = "invoices"
+    PRICING = "pricing"
+
+
+class SectionState(StrEnum):
+    OK = "ok"                    # fresh data
+    STALE = "stale"              # last good data, ERP failing right now
+    UNAVAILABLE = "unavailable"  # ERP failing and nothing recent enough to show
+    NOT_FOUND = "not_found"      # the linked ERP customer does not exist
+    NOT_LINKED = "not_linked"    # the CRM account has no ERP customer yet
+    ERROR = "error"              # permanent problem (config, permissions)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One panel section."""
+
+    kind: DataKind
+    state: SectionState
+    data: Any = None
+    as_of: datetime | None = None
+    age_seconds: float | None = None
+    source: str = ""
+    reason: str = ""
+    message: str = ""
+
+    @property
+    def stale(self) -> bool:
+        return self.state == SectionState.STALE
+
+
+@dataclass(frozen=True)
+class PanelView:
+    """The ERP panel for one CRM account."""
+
+    tenant_id: str
+    crm_account_id: str
+    erp_customer_id: str | None
+    generated_at: datetime
+    sections: dict[DataKind, Section] = field(default_factory=dict)
+
+    @property
+    def linked(self) -> bool:
+        return self.erp_customer_id is not None
+
+    @property
+    def customer_name(self) -> str:
+        credit = self.sections.get(DataKind.CREDIT)
+        return getattr(credit.data, "customer_name", "") if credit and credit.data is not None else ""

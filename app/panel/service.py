@@ -1,0 +1,167 @@
+"""Read service behind every panel surface (widget, Pipedrive JSON panel, HubSpot card).
+
+For each of the four data kinds: serve fresh cache; otherwise fetch once per key
+(coalesced across readers), store, and serve; when the ERP fails serve the last
+good value flagged stale up to the kind's stale-if-error limit, then an explicit
+"unavailable" section - never an exception. Cold kinds are fetched in parallel so
+a cold panel costs about one ERP round trip. Cache keys always start with the tenant.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from app.cache.backend import CacheBackend, CacheEntry
+from app.cache.coalesce import Coalescer
+from app.clock import Clock
+from app.errors import RateLimited
+from app.erp.base import ERPConnector, ERPError, ERPFatalError, ERPNotFoundError
+from app.panel.model import DataKind, PanelView, Section, SectionState
+from app.panel.policy import CachePolicy
+from app.tenants.model import Tenant
+
+NOT_FOUND_MESSAGE = "This customer no longer exists in the ERP. Ask an admin to check the account link."
+NOT_LINKED_MESSAGE = ("This account is not linked to an ERP customer yet. An admin can link it in the "
+                      "erp-panel settings.")
+
+
+class PanelService:
+    """Assembles PanelView objects for a tenant's CRM account."""
+
+    def __init__(self, *, tenants, erp_registry, cache: CacheBackend, coalescer: Coalescer,
+                 policy: CachePolicy, clock: Clock, executor: ThreadPoolExecutor, refresh_min_interval: int = 30):
+        self.tenants = tenants
+        self.erp = erp_registry
+        self.cache = cache
+        self.coalescer = coalescer
+        self.policy = policy
+        self.clock = clock
+        self.executor = executor
+        self.refresh_min_interval = refresh_min_interval
+
+    # -- public API ---------------------------------------------------------------
+    def read(self, tenant: Tenant, crm_account_id: str, *, kinds: tuple[DataKind, ...] = tuple(DataKind),
+             force_refresh: bool = False) -> PanelView:
+        """The panel for one CRM account of this tenant."""
+        now = self.clock.now()
+        customer_id = self.tenants.erp_customer_for(tenant.id, crm_account_id)
+        if customer_id is None:
+            sections = {k: Section(k, SectionState.NOT_LINKED, reason="not_linked", message=NOT_LINKED_MESSAGE)
+                        for k in kinds}
+            return PanelView(tenant.id, crm_account_id, None, now, sections)
+        try:
+            connector, fp = self.erp.connector_for(tenant)
+        except ERPFatalError as exc:
+            sections = {k: Section(k, SectionState.ERROR, reason=exc.reason, message=exc.message) for k in kinds}
+            return PanelView(tenant.id, crm_account_id, customer_id, now, sections)
+
+        sections: dict[DataKind, Section] = {}
+        pending = []
+        for kind in kinds:
+            hit = None if force_refresh else self._fresh_hit(tenant, fp, kind, customer_id)
+            if hit is not None:
+                sections[kind] = hit
+            else:
+                pending.append(kind)
+        if len(pending) == 1:
+            sections[pending[0]] = self._section(tenant, connector, fp, pending[0], customer_id, force_refresh)
+        elif pending:
+            futures = {kind: self.executor.submit(self._section, tenant, connector, fp, kind, customer_id,
+                                                  force_refresh) for kind in pending}
+            for kind, future in futures.items():
+                sections[kind] = future.result()
+        return PanelView(tenant.id, crm_account_id, customer_id, self.clock.now(),
+                         {k: sections[k] for k in kinds})
+
+    def refresh(self, tenant: Tenant, crm_account_id: str) -> PanelView:
+        """Refresh-now: bypass the cache for this account, at most once per interval."""
+        marker = f"{tenant.id}:refresh:{crm_account_id}"
+        if not self.cache.add(marker, "1", keep_seconds=self.refresh_min_interval):
+            raise RateLimited("This panel was refreshed moments ago; showing cached data is fine for now",
+                              reason="refresh_rate_limited", retry_after=self.refresh_min_interval)
+        return self.read(tenant, crm_account_id, force_refresh=True)
+
+    def forget_tenant(self, tenant_id: str) -> int:
+        """Drop every cached entry of a tenant (uninstall, settings change)."""
+        return self.cache.delete_prefix(f"{tenant_id}:")
+
+    # -- internals ------------------------------------------------------------------
+    def _key(self, tenant: Tenant, fp: str, kind: DataKind, customer_id: str) -> str:
+        items = tenant.settings.stock_items if kind in (DataKind.STOCK, DataKind.PRICING) else []
+        suffix = hashlib.sha1(",".join(items).encode()).hexdigest()[:8] if items else "default"
+        scope = customer_id if kind != DataKind.STOCK else "*"
+        return f"{tenant.id}:{fp}:{kind.value}:{scope}:{suffix}"
+
+    def _fresh_hit(self, tenant: Tenant, fp: str, kind: DataKind, customer_id: str) -> Section | None:
+        entry = self.cache.get(self._key(tenant, fp, kind, customer_id))
+        if entry is None:
+            return None
+        age = entry.age(self.clock.now())
+        limit = self.policy.negative_ttl if entry.kind == "not_found" else self.policy.ttl[kind]
+        return self._from_entry(kind, entry, age) if age < limit else None
+
+    def _section(self, tenant: Tenant, connector: ERPConnector, fp: str, kind: DataKind, customer_id: str,
+                 force: bool) -> Section:
+        key = self._key(tenant, fp, kind, customer_id)
+        now = self.clock.now()
+        cached = self.cache.get(key)
+        if not force and cached is not None:
+            limit = self.policy.negative_ttl if cached.kind == "not_found" else self.policy.ttl[kind]
+            if cached.age(now) < limit:
+                return self._from_entry(kind, cached, cached.age(now))
+        if not force and self.cache.exists(key + ":err"):
+            return self._degraded(kind, cached, now, "erp_backoff",
+                                  "The ERP failed moments ago; retrying shortly")
+        try:
+            entry = self.coalescer.run(key, lambda: self._fetch(connector, kind, key, customer_id, tenant),
+                                       reread=lambda: self._published_since(key, now))
+        except ERPError as exc:
+            if exc.retriable:
+                self.cache.add(key + ":err", exc.reason, keep_seconds=self.policy.error_backoff)
+            return self._degraded(kind, cached, now, exc.reason, exc.message, fatal=not exc.retriable)
+        except TimeoutError:
+            return self._degraded(kind, cached, now, "erp_timeout", "The ERP is taking too long to answer")
+        return self._from_entry(kind, entry, entry.age(self.clock.now()))
+
+    def _published_since(self, key: str, since) -> CacheEntry | None:
+        entry = self.cache.get(key)
+        return entry if entry is not None and entry.fetched_at >= since else None
+
+    def _fetch(self, connector: ERPConnector, kind: DataKind, key: str, customer_id: str,
+               tenant: Tenant) -> CacheEntry:
+        items = tenant.settings.stock_items or None
+        readers: dict[DataKind, Callable[[], object]] = {
+            DataKind.CREDIT: lambda: connector.get_credit(customer_id),
+            DataKind.STOCK: lambda: connector.list_stock(items),
+            DataKind.INVOICES: lambda: connector.list_invoices(customer_id, open_only=True),
+            DataKind.PRICING: lambda: connector.get_prices(customer_id, items),
+        }
+        try:
+            value = readers[kind]()
+        except ERPNotFoundError as exc:
+            entry = CacheEntry(value=exc.message, fetched_at=self.clock.now(), source=connector.name,
+                               kind="not_found")
+            self.cache.set(key, entry, keep_seconds=self.policy.negative_ttl)
+            return entry
+        entry = CacheEntry(value=value, fetched_at=self.clock.now(), source=connector.name)
+        self.cache.set(key, entry, keep_seconds=self.policy.keep_seconds(kind))
+        self.cache.delete(key + ":err")
+        return entry
+
+    def _from_entry(self, kind: DataKind, entry: CacheEntry, age: float) -> Section:
+        if entry.kind == "not_found":
+            return Section(kind, SectionState.NOT_FOUND, None, entry.fetched_at, age, entry.source,
+                           "unknown_customer", NOT_FOUND_MESSAGE)
+        return Section(kind, SectionState.OK, entry.value, entry.fetched_at, age, entry.source)
+
+    def _degraded(self, kind: DataKind, cached: CacheEntry | None, now, reason: str, message: str,
+                  fatal: bool = False) -> Section:
+        if cached is not None and cached.kind == "data":
+            age = cached.age(now)
+            if age <= self.policy.ttl[kind] + self.policy.stale_limit[kind]:
+                return Section(kind, SectionState.STALE, cached.value, cached.fetched_at, age, cached.source,
+                               reason, f"Showing the last good data: {message}")
+        state = SectionState.ERROR if fatal else SectionState.UNAVAILABLE
+        text = message if fatal else f"ERP data is unavailable right now: {message}"
+        return Section(kind, state, None, None, None, "", reason, text)

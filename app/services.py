@@ -1,0 +1,98 @@
+"""Wires settings into the service graph (no Flask here: the worker uses it too)."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.auth.widget_token import WidgetTokens
+from app.cache.backend import CacheBackend, MemoryCache
+from app.cache.coalesce import Coalescer
+from app.clock import Clock
+from app.config import Settings
+from app.crm.demo.adapter import DemoCRMAdapter
+from app.crm.demo.connector import DemoCRM
+from app.crm.registry import CRMRegistry
+from app.erp.registry import ConnectorContext, ERPRegistry
+from app.erp.sandbox.faults import SandboxFaults
+from app.panel.policy import CachePolicy
+from app.plugins import import_optional
+from app.panel.service import PanelService
+from app.storage.crypto import SecretBox
+from app.storage.db import Database
+from app.tenants.store import TenantStore
+
+
+@dataclass
+class Services:
+    """Everything the web layer and the worker need, built once per process."""
+
+    settings: Settings
+    clock: Clock
+    db: Database
+    secrets: SecretBox
+    tenants: TenantStore
+    cache: CacheBackend
+    coalescer: Coalescer
+    erp: ERPRegistry
+    crm: CRMRegistry
+    panel: PanelService
+    widget_tokens: WidgetTokens
+    sandbox_faults: SandboxFaults
+    executor: ThreadPoolExecutor
+    demo_crm: DemoCRM | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.db.dispose()
+
+
+#: integration modules with an ``install(services)`` function, wired in this order when present
+INTEGRATIONS = ["app.orders.wiring", "app.crm.pipedrive.wiring", "app.crm.hubspot.wiring"]
+
+
+def _install_integrations(services: Services) -> None:
+    for module_name in INTEGRATIONS:
+        module = import_optional(module_name)
+        if module is not None:
+            module.install(services)
+
+
+def build_cache(settings: Settings, clock: Clock) -> tuple[CacheBackend, Any]:
+    """(cache, lock backend): Redis for both when REDIS_URL is set, else in-process and no cross-process lock."""
+    if settings.redis_url:
+        from app.cache.redis_backend import RedisCache
+        redis_cache = RedisCache.from_url(settings.redis_url, settings.redis_namespace)
+        return redis_cache, redis_cache
+    return MemoryCache(clock), None
+
+
+def build_services(settings: Settings, clock: Clock | None = None,
+                   sandbox_faults: SandboxFaults | None = None) -> Services:
+    """Build the service graph for one process."""
+    clock = clock or Clock()
+    db = Database(settings.database_url)
+    secrets = SecretBox(settings.encryption_keys)
+    tenants = TenantStore(db, secrets, clock)
+    cache, locks = build_cache(settings, clock)
+    coalescer = Coalescer(lock_backend=locks, wait_seconds=settings.coalesce_wait)
+    faults = sandbox_faults or SandboxFaults(latency_ms=settings.sandbox_latency_ms,
+                                             fail_rate=settings.sandbox_fail_rate)
+    executor = ThreadPoolExecutor(max_workers=settings.fanout_workers, thread_name_prefix="erp-fanout")
+    erp = ERPRegistry(tenants, ConnectorContext(clock=clock, db=db, sandbox_faults=faults,
+                                                timeout=settings.erp_timeout, extra=dict(settings.extra)))
+    panel = PanelService(tenants=tenants, erp_registry=erp, cache=cache, coalescer=coalescer,
+                         policy=CachePolicy.from_settings(settings), clock=clock, executor=executor,
+                         refresh_min_interval=settings.refresh_min_interval)
+    crm = CRMRegistry()
+    demo_crm = None
+    if settings.demo_enabled:
+        demo_crm = DemoCRM(db, clock, settings.secret_key)
+        crm.add(DemoCRMAdapter(demo_crm))
+    services = Services(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants, cache=cache,
+                        coalescer=coalescer, erp=erp, crm=crm, panel=panel,
+                        widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
+                        sandbox_faults=faults, executor=executor, demo_crm=demo_crm)
+    _install_integrations(services)
+    return services

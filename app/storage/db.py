@@ -1,0 +1,107 @@
+"""Engine creation and transaction helpers.
+
+SQLite: WAL, a 5 s busy timeout, foreign keys on, and write transactions opened
+with BEGIN IMMEDIATE so a read-then-write never fails with SQLITE_BUSY halfway
+(a deferred transaction that upgrades to a writer can, despite busy_timeout).
+PostgreSQL: psycopg 3, pooled, pre-ping.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from app.errors import ConfigError
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def normalise_url(url: str) -> str:
+    """Map plain postgres URLs to the psycopg 3 driver; validate the scheme."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    try:
+        parsed = sa.engine.make_url(url)
+    except Exception as exc:  # sqlalchemy raises ArgumentError; keep the message plain
+        raise ConfigError(f"DATABASE_URL is not a valid database URL: {exc}") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"DATABASE_URL uses '{parsed.get_backend_name()}'; only sqlite and postgresql are supported"
+        )
+    return url
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """Create an engine with the pragmas/pooling this app relies on."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_pre_ping=False,
+        )
+        _install_sqlite_hooks(engine)
+        return engine
+    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                            pool_recycle=1800)
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Take transaction control from pysqlite so we can choose BEGIN IMMEDIATE.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        mode = "IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """Owns the engine; hands out short transactions."""
+
+    def __init__(self, url: str):
+        self.url = normalise_url(url)
+        self.engine = create_engine(self.url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.dialect == "postgresql"
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only-intended transaction (deferred on SQLite)."""
+        with self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction: BEGIN IMMEDIATE on SQLite, normal on PostgreSQL."""
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                conn = conn.execution_options(sqlite_immediate=True)
+            with conn.begin():
+                yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()

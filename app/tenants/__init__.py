@@ -1,0 +1,1 @@
+"""Tenants (CRM installations), their ERP connection settings and account links."""

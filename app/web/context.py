@@ -1,0 +1,45 @@
+"""Access to the per-app service graph and the verified caller from views."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, request
+
+from app.auth.widget_token import WidgetClaims, WidgetTokenInvalid
+from app.errors import Forbidden, Unauthorized
+from app.services import Services
+from app.tenants.model import Tenant
+
+
+def services() -> Services:
+    return current_app.extensions["erp_panel"]
+
+
+@dataclass(frozen=True)
+class WidgetCaller:
+    claims: WidgetClaims
+    tenant: Tenant
+
+
+def bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send the widget token as 'Authorization: Bearer <token>'", reason="missing_token")
+    return token.strip()
+
+
+def widget_caller(crm_account_id: str | None = None) -> WidgetCaller:
+    """Verify the widget token; the tenant comes only from its claims, never from the request."""
+    svc = services()
+    try:
+        claims = svc.widget_tokens.verify(bearer_token())
+    except WidgetTokenInvalid as exc:
+        raise Unauthorized(f"The widget session is not valid ({exc}); reload the panel",
+                           reason="invalid_widget_token") from None
+    tenant = svc.tenants.get(claims.tenant_id)
+    if tenant is None or not tenant.active:
+        raise Unauthorized("This installation is no longer active", reason="tenant_inactive")
+    if crm_account_id is not None and claims.object_id and claims.object_id != crm_account_id:
+        raise Forbidden("This widget session is for another record", reason="wrong_record")
+    return WidgetCaller(claims=claims, tenant=tenant)

@@ -1,0 +1,65 @@
+"""Panel API for the widget: session exchange, panel read, refresh-now."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.crm.base import CRMError
+from app.errors import Unauthorized
+from app.panel.present import panel_dict
+from app.web.context import services, widget_caller
+from app.web.panel_schemas import PanelSchema, WidgetSessionRequestSchema, WidgetSessionSchema
+
+blp = Blueprint("panel", __name__, url_prefix="/api/v1", description="ERP panel for CRM widgets")
+
+_AUTH = [{"widgetToken": []}]
+
+
+@blp.route("/widget/session")
+class WidgetSession(MethodView):
+    @blp.arguments(WidgetSessionRequestSchema)
+    @blp.response(200, WidgetSessionSchema)
+    @blp.alt_response(401, description="The CRM credential did not verify")
+    def post(self, body):
+        """Exchange a CRM-signed widget credential for a short-lived widget token."""
+        svc = services()
+        try:
+            adapter = svc.crm.get(body["crm"])
+            identity = adapter.verify_widget_credential(body["credential"])
+        except CRMError as exc:
+            raise Unauthorized(f"The CRM credential could not be verified ({exc})",
+                               reason="invalid_crm_credential") from None
+        tenant = svc.tenants.find(identity.crm, identity.crm_account_key)
+        if tenant is None or not tenant.active:
+            raise Unauthorized("erp-panel is not installed for this CRM account", reason="not_installed")
+        token, ttl = svc.widget_tokens.mint(tenant.id, identity.user_id, identity.crm, identity.object_id)
+        return {"token": token, "expires_in": ttl, "crm": identity.crm, "object_id": identity.object_id,
+                "tenant_name": tenant.name}
+
+
+@blp.route("/panel/accounts/<string:crm_account_id>")
+class AccountPanel(MethodView):
+    @blp.doc(security=_AUTH)
+    @blp.response(200, PanelSchema)
+    @blp.alt_response(401, description="Missing or invalid widget token")
+    @blp.alt_response(403, description="Token is for another record")
+    def get(self, crm_account_id):
+        """The ERP panel (credit, stock, invoices, pricing) for one CRM account."""
+        caller = widget_caller(crm_account_id)
+        svc = services()
+        view = svc.panel.read(caller.tenant, crm_account_id)
+        return panel_dict(view, svc.clock.now().date())
+
+
+@blp.route("/panel/accounts/<string:crm_account_id>/refresh")
+class AccountPanelRefresh(MethodView):
+    @blp.doc(security=_AUTH)
+    @blp.response(200, PanelSchema)
+    @blp.alt_response(401, description="Missing or invalid widget token")
+    @blp.alt_response(429, description="Refreshed too recently")
+    def post(self, crm_account_id):
+        """Refresh now: bypass the cache for this account (rate limited)."""
+        caller = widget_caller(crm_account_id)
+        svc = services()
+        view = svc.panel.refresh(caller.tenant, crm_account_id)
+        return panel_dict(view, svc.clock.now().date())

@@ -1,0 +1,79 @@
+"""RFC 9457 problem+json for every API error, with a stable ``reason`` code."""
+from __future__ import annotations
+
+import logging
+
+import marshmallow as ma
+from flask import Response, json, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from app.errors import AppError
+
+log = logging.getLogger("erp_panel.web")
+
+PROBLEM_TYPE_BASE = "https://erp-panel.dev/problems/"
+
+_REASONS_BY_STATUS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                      405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+                      415: "unsupported_media_type", 422: "validation_failed", 429: "rate_limited",
+                      500: "internal_error", 503: "service_unavailable"}
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details (documentation schema for every error response)."""
+
+    type = ma.fields.String(metadata={"description": "URI identifying the problem type"})
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    instance = ma.fields.String()
+    reason = ma.fields.String(metadata={"description": "Stable machine-readable reason code"})
+    errors = ma.fields.Dict(metadata={"description": "Field errors for validation problems"})
+
+
+def problem_response(status: int, reason: str, title: str, detail: str, *, errors=None,
+                     headers: dict | None = None, extra: dict | None = None) -> Response:
+    """Build a problem+json response."""
+    body = {"type": PROBLEM_TYPE_BASE + reason, "title": title, "status": status, "detail": detail,
+            "instance": request.path if request else "", "reason": reason}
+    if errors:
+        body["errors"] = errors
+    if extra:
+        body.update({k: v for k, v in extra.items() if k not in body})
+    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+class ProblemApi(Api):
+    """flask-smorest Api whose errors are problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        errors = data.get("errors") or data.get("messages")
+        status = error.code or 500
+        reason = data.get("reason") or _REASONS_BY_STATUS.get(status, "http_error")
+        detail = data.get("message") or error.description or error.name
+        if status == 422 and errors:
+            detail = "Some fields are missing or invalid; see 'errors'."
+        return problem_response(status, reason, error.name, detail, errors=errors, headers=data.get("headers"))
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(AppError)
+    def _app_error(exc: AppError):
+        return problem_response(exc.status, exc.reason, exc.title, exc.detail, headers=exc.headers,
+                                extra=exc.extra)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return app.extensions["erp_panel_api"].handle_http_exception(exc)
+        # Log type and location only: messages can contain vendor payloads.
+        log.exception("unhandled error on %s %s: %s", request.method, request.path, type(exc).__name__)
+        return problem_response(500, "internal_error", "Internal error",
+                                "Something went wrong on our side; it has been logged.")

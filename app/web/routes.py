@@ -1,0 +1,22 @@
+"""Registers every blueprint; integrations add theirs through optional modules."""
+from __future__ import annotations
+
+from app.plugins import import_optional
+
+#: optional web modules exposing ``register(app, api, services)`` (present once their issue lands)
+OPTIONAL_WEB_MODULES = ["app.web.admin_api", "app.web.demo_orders", "app.web.pipedrive", "app.web.hubspot"]
+
+
+def register_blueprints(app, api, services) -> None:
+    from app.web import demo, health, panel_api, widgets
+
+    api.register_blueprint(panel_api.blp)
+    app.register_blueprint(widgets.bp)
+    app.register_blueprint(health.bp)
+    if services.settings.demo_enabled:
+        app.register_blueprint(demo.bp)
+        demo.bootstrap(services)
+    for module_name in OPTIONAL_WEB_MODULES:
+        module = import_optional(module_name)
+        if module is not None:
+            module.register(app, api, services)
