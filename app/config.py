@@ -68,6 +68,7 @@ class Settings:
     hubspot_client_id: str = ""
     hubspot_client_secret: str = ""
     hubspot_app_id: str = ""
+    admin_token: str = ""                        # operator token for the admin API (all tenants)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -100,7 +101,7 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "PIPEDRIVE_CLIENT_ID": ("pipedrive_client_id", str), "PIPEDRIVE_CLIENT_SECRET": ("pipedrive_client_secret", str),
     "PIPEDRIVE_JWT_SECRET": ("pipedrive_jwt_secret", str),
     "HUBSPOT_CLIENT_ID": ("hubspot_client_id", str), "HUBSPOT_CLIENT_SECRET": ("hubspot_client_secret", str),
-    "HUBSPOT_APP_ID": ("hubspot_app_id", str),
+    "HUBSPOT_APP_ID": ("hubspot_app_id", str), "ADMIN_TOKEN": ("admin_token", str),
 }
 
 

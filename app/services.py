@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.auth.admin import AdminSessions
 from app.auth.widget_token import WidgetTokens
 from app.cache.backend import CacheBackend, MemoryCache
 from app.cache.coalesce import Coalescer
@@ -41,6 +42,9 @@ class Services:
     sandbox_faults: SandboxFaults
     executor: ThreadPoolExecutor
     demo_crm: DemoCRM | None = None
+    admin_sessions: Any = None       # app.auth.admin.AdminSessions
+    intake: Any = None               # app.orders.intake.OrderIntake, set by app.orders.wiring
+    orders: Any = None               # order-flow services (queue, flow, audit), set by app.orders.wiring
     extra: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
@@ -93,6 +97,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
     services = Services(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants, cache=cache,
                         coalescer=coalescer, erp=erp, crm=crm, panel=panel,
                         widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
-                        sandbox_faults=faults, executor=executor, demo_crm=demo_crm)
+                        sandbox_faults=faults, executor=executor, demo_crm=demo_crm,
+                        admin_sessions=AdminSessions([settings.secret_key], clock))
     _install_integrations(services)
     return services

@@ -32,11 +32,42 @@ class ConnectorContext:
 
 Factory = Callable[[ERPConnectionSettings, ConnectorContext], ERPConnector]
 _FACTORIES: dict[str, Factory] = {}
+_DESCRIPTIONS: dict[str, ConnectorDescription] = {}
 
 
-def register(name: str, factory: Factory) -> None:
-    """Make a connector available under a name (e.g. "erpnext")."""
+@dataclass(frozen=True)
+class SettingField:
+    """One input on the admin's ERP connection form."""
+
+    name: str
+    label: str
+    secret: bool = False         # stored encrypted, never shown back
+    required: bool = True
+    help: str = ""
+    default: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectorDescription:
+    """How the settings page presents a connector."""
+
+    name: str
+    label: str
+    fields: tuple[SettingField, ...] = ()
+    permissions_help: str = ""
+
+
+def register(name: str, factory: Factory, *, label: str = "", fields: tuple[SettingField, ...] = (),
+             permissions_help: str = "") -> None:
+    """Make a connector available under a name (e.g. "erpnext") with its settings form."""
     _FACTORIES[name] = factory
+    _DESCRIPTIONS[name] = ConnectorDescription(name, label or name, tuple(fields), permissions_help)
+
+
+def describe(name: str) -> ConnectorDescription | None:
+    """Settings-form description of a registered connector."""
+    _load_builtin()
+    return _DESCRIPTIONS.get(name)
 
 
 def available() -> list[str]:

@@ -4,7 +4,13 @@ from __future__ import annotations
 from app.plugins import import_optional
 
 #: optional web modules exposing ``register(app, api, services)`` (present once their issue lands)
-OPTIONAL_WEB_MODULES = ["app.web.admin_api", "app.web.demo_orders", "app.web.pipedrive", "app.web.hubspot"]
+OPTIONAL_WEB_MODULES = [
+    "app.web.admin",          # settings page + admin API (ERP connection, mappings, translations, links)
+    "app.web.orders_admin",   # jobs, dead letters, replay, audit trail (issue 3)
+    "app.web.demo_orders",    # demo CRM "Mark won" -> signed event -> intake (issue 3)
+    "app.web.pipedrive",      # Pipedrive install, panels, webhooks (issue 4)
+    "app.web.hubspot",        # HubSpot install, card data, webhooks (issue 6)
+]
 
 
 def register_blueprints(app, api, services) -> None:

@@ -13,4 +13,8 @@ def build_sandbox(conn, ctx) -> SandboxERP:
                       seed=int(conn.config.get("seed", 42)))
 
 
-registry.register("sandbox", build_sandbox)
+registry.register(
+    "sandbox", build_sandbox, label="Built-in sandbox ERP (demo data)",
+    fields=(registry.SettingField("seed", "Data seed", required=False, default="42",
+                                  help="Different seeds give different deterministic catalogues"),),
+    permissions_help="No credentials needed; data is generated locally.")
