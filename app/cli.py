@@ -87,10 +87,10 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema in DATABASE_URL."""
+    from app.clock import Clock
     from app.config import load_settings
     from app.storage.db import Database
     from app.storage.schema import upgrade
-    from app.clock import Clock
     try:
         settings = load_settings()
     except ConfigError as exc:

@@ -17,8 +17,8 @@ from app.crm.registry import CRMRegistry
 from app.erp.registry import ConnectorContext, ERPRegistry
 from app.erp.sandbox.faults import SandboxFaults
 from app.panel.policy import CachePolicy
-from app.plugins import import_optional
 from app.panel.service import PanelService
+from app.plugins import import_optional
 from app.storage.crypto import SecretBox
 from app.storage.db import Database
 from app.tenants.store import TenantStore

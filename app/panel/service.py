@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from app.cache.backend import CacheBackend, CacheEntry
 from app.cache.coalesce import Coalescer
 from app.clock import Clock
-from app.errors import RateLimited
 from app.erp.base import ERPConnector, ERPError, ERPFatalError, ERPNotFoundError
+from app.errors import RateLimited
 from app.panel.model import DataKind, PanelView, Section, SectionState
 from app.panel.policy import CachePolicy
 from app.tenants.model import Tenant
