@@ -131,5 +131,5 @@ class ERPConnector(abc.ABC):
         found = {line.item_code for line in self.list_stock(list(item_codes))}
         return {code: code in found for code in item_codes}
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, most connectors hold nothing
         """Release pooled connections (optional)."""
