@@ -1,0 +1,147 @@
+"""Validation rules for admin-editable tenant settings (no I/O, no HTTP).
+
+Every rejected value becomes an ``Issue`` (field, reason code, plain sentence) so
+the settings page can show the sentence next to the field and the admin API can
+return the same reasons in problem+json. Nothing is silently dropped: a value is
+either accepted as given (after trimming whitespace) or reported.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.errors import ValidationFailed
+from app.tenants.model import DEFAULT_STATUS_TRANSLATIONS
+
+#: credit-hold policy -> label shown to the admin
+CREDIT_HOLD_POLICIES: dict[str, str] = {
+    "block": "Block the order and report the credit hold on the deal",
+    "create_and_flag": "Create the order anyway and flag the credit hold on the deal",
+}
+
+#: canonical order fields an admin may fill from a CRM deal field (key -> label).
+#: The order flow reads ``TenantSettings.field_mapping[key]`` as the CRM field key to copy from.
+ORDER_MAPPING_FIELDS: dict[str, str] = {
+    "delivery_date": "Requested delivery date",
+    "order_date": "Order date",
+    "po_reference": "Customer PO reference",
+    "notes": "Order notes / remarks",
+    "title": "Order title",
+}
+
+MAX_TEXT = 200
+MAX_SETTING_VALUE = 2000
+MAX_STOCK_ITEMS = 50
+MAX_ITEM_CODE = 140
+MAX_CRM_ACCOUNT_ID = 100
+MAX_ERP_CUSTOMER_ID = 140
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One rejected input: which field, a stable reason code and a plain sentence."""
+
+    field: str
+    reason: str
+    message: str
+
+
+class SettingsInvalid(ValidationFailed):
+    """Some submitted settings were rejected; carries every issue, not just the first."""
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = list(issues)
+        reasons = sorted({i.reason for i in self.issues})
+        errors: dict[str, list[str]] = {}
+        for issue in self.issues:
+            errors.setdefault(issue.field, []).append(issue.message)
+        super().__init__(" ".join(i.message for i in self.issues),
+                         reason=reasons[0] if len(reasons) == 1 else "invalid_settings",
+                         extra={"errors": errors, "reasons": {i.field: i.reason for i in self.issues}})
+
+    def by_field(self) -> dict[str, list[str]]:
+        """Plain sentences per field, for showing next to form inputs."""
+        out: dict[str, list[str]] = {}
+        for issue in self.issues:
+            out.setdefault(issue.field, []).append(issue.message)
+        return out
+
+
+def raise_if(issues: list[Issue]) -> None:
+    if issues:
+        raise SettingsInvalid(issues)
+
+
+def clean_text(value: Any, field: str, label: str, issues: list[Issue], *, required: bool = True,
+               max_length: int = MAX_TEXT) -> str:
+    """Trimmed text, or an issue when it is missing, not text or too long."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        issues.append(Issue(field, "not_text", f"{label} must be text."))
+        return ""
+    value = value.strip()
+    if required and not value:
+        issues.append(Issue(field, "missing_required_field", f"{label} is required."))
+    elif len(value) > max_length:
+        issues.append(Issue(field, "too_long", f"{label} is longer than {max_length} characters."))
+    return value
+
+
+def check_credit_policy(value: Any, issues: list[Issue]) -> str:
+    if value not in CREDIT_HOLD_POLICIES:
+        issues.append(Issue("credit_hold_policy", "unknown_credit_policy",
+                            f"Credit-hold policy must be one of: {', '.join(CREDIT_HOLD_POLICIES)}."))
+    return str(value)
+
+
+def check_status_translations(value: Any, issues: list[Issue]) -> dict[str, str]:
+    """Canonical status -> CRM text; every key must be a known canonical status."""
+    if not isinstance(value, dict):
+        issues.append(Issue("status_translations", "not_a_mapping",
+                            "Status translations must map canonical statuses to text."))
+        return {}
+    out = {}
+    for status, text in value.items():
+        field = f"status_translations.{status}"
+        if status not in DEFAULT_STATUS_TRANSLATIONS:
+            issues.append(Issue(field, "unknown_status",
+                                f"'{status}' is not an order status; known statuses: "
+                                f"{', '.join(DEFAULT_STATUS_TRANSLATIONS)}."))
+            continue
+        out[status] = clean_text(text, field, f"The CRM text for status '{status}'", issues, max_length=100)
+    return out
+
+
+def check_field_mapping(value: Any, issues: list[Issue]) -> dict[str, str]:
+    """Canonical order field -> CRM deal field key; keys must be in ORDER_MAPPING_FIELDS."""
+    if not isinstance(value, dict):
+        issues.append(Issue("field_mapping", "not_a_mapping",
+                            "The field mapping must map order fields to CRM field keys."))
+        return {}
+    out = {}
+    for key, source in value.items():
+        field = f"field_mapping.{key}"
+        if key not in ORDER_MAPPING_FIELDS:
+            issues.append(Issue(field, "bad_field_mapping_key",
+                                f"'{key}' is not an order field that can be mapped; choose one of: "
+                                f"{', '.join(ORDER_MAPPING_FIELDS)}."))
+            continue
+        out[key] = clean_text(source, field, f"The CRM field for '{ORDER_MAPPING_FIELDS[key]}'", issues)
+    return out
+
+
+def check_stock_items(value: Any, issues: list[Issue]) -> list[str]:
+    """Item codes shown in the panel's stock section (order kept, duplicates removed)."""
+    if not isinstance(value, list | tuple):
+        issues.append(Issue("stock_items", "not_a_list", "Stock items must be a list of item codes."))
+        return []
+    out: list[str] = []
+    for code in value:
+        text = clean_text(code, "stock_items", "An item code", issues, max_length=MAX_ITEM_CODE)
+        if text and text not in out:
+            out.append(text)
+    if len(out) > MAX_STOCK_ITEMS:
+        issues.append(Issue("stock_items", "too_many_items",
+                            f"Show at most {MAX_STOCK_ITEMS} stock items (got {len(out)})."))
+    return out

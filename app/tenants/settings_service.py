@@ -1,0 +1,182 @@
+"""What an admin can change for a tenant: ERP connection, order behaviour, account links.
+
+Used by the settings page and the admin API alike (no HTTP here). Every change is
+validated first (``SettingsInvalid`` lists every problem), stored, and then the
+tenant's cached connector and panel data are forgotten so the next read uses it.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from app.erp import registry as erp_registry
+from app.erp.base import ConnectionCheck, ERPError
+from app.errors import NotFound
+from app.tenants.model import ERPConnectionSettings, TenantSettings
+from app.tenants.settings_rules import (
+    MAX_CRM_ACCOUNT_ID,
+    MAX_ERP_CUSTOMER_ID,
+    MAX_SETTING_VALUE,
+    Issue,
+    SettingsInvalid,
+    check_credit_policy,
+    check_field_mapping,
+    check_status_translations,
+    check_stock_items,
+    clean_text,
+    raise_if,
+)
+
+log = logging.getLogger("erp_panel.admin")
+
+#: TenantSettings fields an admin may change through ``update_settings``
+EDITABLE_SETTINGS = ("credit_hold_policy", "shadow_mode", "status_translations", "field_mapping",
+                     "stock_items", "default_warehouse")
+
+
+class TenantSettingsService:
+    """Validates and applies admin changes for one tenant at a time."""
+
+    def __init__(self, tenants, erp, panel):
+        self.tenants = tenants
+        self.erp = erp
+        self.panel = panel
+
+    # -- ERP connection ----------------------------------------------------------
+    def prepare_connection(self, tenant_id: str, connector: str, values: dict[str, Any]) -> ERPConnectionSettings:
+        """Submitted form/API values -> connection settings, keeping stored secrets left blank.
+
+        A secret is kept only when the connector stays the same; switching connectors
+        never carries credentials over.
+        """
+        issues: list[Issue] = []
+        description = erp_registry.describe(connector or "")
+        if description is None:
+            choices = ", ".join(erp_registry.available())
+            raise SettingsInvalid([Issue("connector", "unknown_connector",
+                                         f"'{connector}' is not an available ERP connector; choose one of: "
+                                         f"{choices}.")])
+        known = {f.name for f in description.fields}
+        for name in sorted(set(values) - known):
+            issues.append(Issue(name, "unknown_setting_field",
+                                f"'{name}' is not a setting of the {description.label} connector."))
+        stored = self.tenants.get_erp_connection(tenant_id)
+        same = stored is not None and stored.connector == connector
+        config: dict[str, str] = {}
+        secrets: dict[str, str] = {}
+        for field in description.fields:
+            value = clean_text(values.get(field.name), field.name, field.label, issues, required=False,
+                               max_length=MAX_SETTING_VALUE)
+            if field.secret:
+                kept = stored.secrets.get(field.name, "") if same else ""
+                value = value or kept
+                target = secrets
+            else:
+                value = value or field.default
+                target = config
+            if value:
+                target[field.name] = value
+            elif field.required:
+                issues.append(Issue(field.name, "missing_required_field", f"{field.label} is required."))
+        raise_if(issues)
+        return ERPConnectionSettings(connector=connector, config=config, secrets=secrets)
+
+    def save_connection(self, tenant_id: str, connector: str, values: dict[str, Any]) -> ERPConnectionSettings:
+        """Validate, check the connector can be built from it, store (secrets encrypted), forget caches."""
+        conn = self.prepare_connection(tenant_id, connector, values)
+        built = self._build(conn)
+        built.close()
+        self.tenants.save_erp_connection(tenant_id, conn.connector, conn.config, conn.secrets)
+        self.forget_caches(tenant_id)
+        log.info("ERP connection saved for tenant %s (connector=%s)", tenant_id, conn.connector)
+        return conn
+
+    def test_connection(self, tenant_id: str, connector: str, values: dict[str, Any]) -> ConnectionCheck:
+        """Build a fresh connector from the submitted settings and run its connection check."""
+        conn = self.prepare_connection(tenant_id, connector, values)
+        try:
+            built = self._build(conn)
+        except SettingsInvalid as exc:
+            return ConnectionCheck(False, exc.reason, exc.detail)
+        try:
+            return built.check_connection()
+        except ERPError as exc:
+            return ConnectionCheck(False, exc.reason, exc.message)
+        except Exception as exc:  # noqa: BLE001 - a connector bug must still give the admin an answer
+            log.warning("connection check raised %s for tenant %s", type(exc).__name__, tenant_id)
+            return ConnectionCheck(False, "connector_error",
+                                   "The connector failed unexpectedly while testing; the error has been logged.")
+        finally:
+            built.close()
+
+    def _build(self, conn: ERPConnectionSettings):
+        try:
+            return self.erp.build(conn)
+        except ERPError as exc:
+            raise SettingsInvalid([Issue("connector", exc.reason, exc.message)]) from None
+        except (ValueError, TypeError, KeyError):
+            # Exception text may echo setting values; say what to check instead.
+            raise SettingsInvalid([Issue("connector", "invalid_setting_value",
+                                         "These settings cannot be used by the connector; check that numbers, "
+                                         "URLs and names have the expected form.")]) from None
+
+    def forget_caches(self, tenant_id: str) -> None:
+        """Drop the tenant's cached connector and panel data after a settings change."""
+        self.erp.forget(tenant_id)
+        self.panel.forget_tenant(tenant_id)
+
+    # -- order behaviour -----------------------------------------------------------
+    def update_settings(self, tenant_id: str, changes: dict[str, Any]) -> TenantSettings:
+        """Apply a partial update of the editable settings; unknown keys are rejected."""
+        tenant = self._tenant(tenant_id)
+        issues: list[Issue] = []
+        for key in sorted(set(changes) - set(EDITABLE_SETTINGS)):
+            issues.append(Issue(key, "unknown_setting", f"'{key}' is not a setting that can be changed here."))
+        values: dict[str, Any] = {}
+        if "credit_hold_policy" in changes:
+            values["credit_hold_policy"] = check_credit_policy(changes["credit_hold_policy"], issues)
+        if "shadow_mode" in changes:
+            if not isinstance(changes["shadow_mode"], bool):
+                issues.append(Issue("shadow_mode", "not_boolean", "Shadow mode must be on or off."))
+            values["shadow_mode"] = bool(changes["shadow_mode"])
+        if "status_translations" in changes:
+            merged = dict(tenant.settings.status_translations)
+            merged.update(check_status_translations(changes["status_translations"], issues))
+            values["status_translations"] = merged
+        if "field_mapping" in changes:
+            values["field_mapping"] = check_field_mapping(changes["field_mapping"], issues)
+        if "stock_items" in changes:
+            values["stock_items"] = check_stock_items(changes["stock_items"], issues)
+        if "default_warehouse" in changes:
+            values["default_warehouse"] = clean_text(changes["default_warehouse"], "default_warehouse",
+                                                     "Default warehouse", issues, required=False)
+        raise_if(issues)
+        settings = replace(tenant.settings, **values)
+        self.tenants.save_settings(tenant_id, settings)
+        self.panel.forget_tenant(tenant_id)
+        return settings
+
+    # -- account links -------------------------------------------------------------
+    def link_account(self, tenant_id: str, crm_account_id: Any, erp_customer_id: Any) -> None:
+        """Link a CRM account to an ERP customer (replacing an existing link)."""
+        issues: list[Issue] = []
+        account = clean_text(crm_account_id, "crm_account_id", "CRM account id", issues,
+                             max_length=MAX_CRM_ACCOUNT_ID)
+        customer = clean_text(erp_customer_id, "erp_customer_id", "ERP customer id", issues,
+                              max_length=MAX_ERP_CUSTOMER_ID)
+        raise_if(issues)
+        self.tenants.link_account(tenant_id, account, customer, source="admin")
+
+    def unlink_account(self, tenant_id: str, crm_account_id: str) -> None:
+        """Remove a link; NotFound when this tenant has no link for the account."""
+        if crm_account_id not in self.tenants.list_links(tenant_id):
+            raise NotFound(f"CRM account '{crm_account_id}' is not linked to an ERP customer.",
+                           reason="link_not_found")
+        self.tenants.unlink_account(tenant_id, crm_account_id)
+
+    def _tenant(self, tenant_id: str):
+        tenant = self.tenants.get(tenant_id)
+        if tenant is None:
+            raise NotFound("No such installation", reason="unknown_tenant")
+        return tenant

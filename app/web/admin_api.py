@@ -1,0 +1,167 @@
+"""JSON admin API: tenant settings, ERP connection (secrets write-only), connection test, account links.
+
+Auth: ``Authorization: Bearer <admin session token>`` or the operator ADMIN_TOKEN
+with an explicit ``tenant_id``. Changes must carry the Authorization header: the
+settings page's cookie is not accepted for them here (that page has its own CSRF
+protection; a cookie-authenticated JSON write would not).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.erp import registry as erp_registry
+from app.errors import Forbidden
+from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, ORDER_MAPPING_FIELDS
+from app.web.admin_auth import admin_tenant
+from app.web.admin_schemas import (
+    AccountLinkRequestSchema,
+    AccountLinkSchema,
+    AccountLinksSchema,
+    ConnectionCheckSchema,
+    ConnectionRequestSchema,
+    ConnectionSchema,
+    ConnectionTestRequestSchema,
+    SettingsResponseSchema,
+    TenantQuerySchema,
+    TenantSettingsSchema,
+)
+from app.web.admin_view import check_sentence, settings_service
+from app.web.context import services
+
+blp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin",
+                description="Admin: ERP connection, order behaviour and account links of one installation")
+
+_AUTH = [{"adminToken": []}]
+_SETTINGS_KEYS = tuple(TenantSettingsSchema().fields)
+
+
+def api_tenant(tenant_id: str | None):
+    """The tenant this API call acts on; writes need the Authorization header (no ambient cookie)."""
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not request.headers.get("Authorization"):
+        raise Forbidden("Send the admin session or operator token as 'Authorization: Bearer <token>' to "
+                        "change settings through the API", reason="bearer_required")
+    return admin_tenant(tenant_id)
+
+
+def _settings_body(tenant_id: str) -> dict:
+    settings = services().tenants.get(tenant_id).settings.to_dict()
+    body = {key: settings[key] for key in _SETTINGS_KEYS}
+    body.update(tenant_id=tenant_id, allowed_mapping_fields=ORDER_MAPPING_FIELDS,
+                credit_hold_policies=list(CREDIT_HOLD_POLICIES))
+    return body
+
+
+def _connection_body(tenant_id: str) -> dict:
+    stored = services().tenants.get_erp_connection(tenant_id)
+    body = {"tenant_id": tenant_id, "connector": None, "label": None, "config": {}, "secrets_set": [],
+            "fields": [], "permissions_help": "", "available": erp_registry.available()}
+    if stored is not None:
+        body.update(stored.redacted())
+        description = erp_registry.describe(stored.connector)
+        if description is not None:
+            body.update(label=description.label, permissions_help=description.permissions_help,
+                        fields=[asdict(f) for f in description.fields])
+    body["config"] = {k: str(v) for k, v in body["config"].items()}
+    return body
+
+
+@blp.route("/settings")
+class AdminSettings(MethodView):
+    @blp.doc(security=_AUTH)
+    @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, SettingsResponseSchema)
+    @blp.alt_response(401, description="No valid admin credential")
+    @blp.alt_response(403, description="The session belongs to another installation")
+    def get(self, tenant_id):
+        """Order behaviour: credit-hold policy, shadow mode, status translations, field mapping, stock items."""
+        return _settings_body(api_tenant(tenant_id).id)
+
+    @blp.doc(security=_AUTH)
+    @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
+    @blp.arguments(TenantSettingsSchema)
+    @blp.response(200, SettingsResponseSchema)
+    @blp.alt_response(422, description="A value was rejected; 'reasons' names each field's reason code")
+    def put(self, body, tenant_id):
+        """Change any subset of the order behaviour settings."""
+        tenant = api_tenant(tenant_id)
+        settings_service().update_settings(tenant.id, body)
+        return _settings_body(tenant.id)
+
+
+@blp.route("/erp-connection")
+class AdminERPConnection(MethodView):
+    @blp.doc(security=_AUTH)
+    @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, ConnectionSchema)
+    @blp.alt_response(401, description="No valid admin credential")
+    def get(self, tenant_id):
+        """The stored ERP connection: connector, non-secret config and which secrets are set."""
+        return _connection_body(api_tenant(tenant_id).id)
+
+    @blp.doc(security=_AUTH)
+    @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
+    @blp.arguments(ConnectionRequestSchema)
+    @blp.response(200, ConnectionSchema)
+    @blp.alt_response(422, description="Unknown connector, unknown or missing setting")
+    def put(self, body, tenant_id):
+        """Replace the ERP connection (secrets stored encrypted; blank secrets keep the stored ones)."""
+        tenant = api_tenant(tenant_id)
+        settings_service().save_connection(tenant.id, body["connector"], body["values"])
+        return _connection_body(tenant.id)
+
+
+@blp.route("/erp-connection/test")
+class AdminERPConnectionTest(MethodView):
+    @blp.doc(security=_AUTH)
+    @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
+    @blp.arguments(ConnectionTestRequestSchema)
+    @blp.response(200, ConnectionCheckSchema)
+    @blp.alt_response(422, description="The submitted settings are incomplete or unknown")
+    def post(self, body, tenant_id):
+        """Test connection settings (the submitted ones, completed by stored secrets) without saving them."""
+        tenant = api_tenant(tenant_id)
+        connector = body["connector"]
+        if connector is None:
+            stored = services().tenants.get_erp_connection(tenant.id)
+            connector = stored.connector if stored else ""
+        check = settings_service().test_connection(tenant.id, connector, body["values"])
+        return {"ok": check.ok, "reason": check.reason, "message": check.message,
+                "sentence": check_sentence(check), "details": dict(check.details)}
+
+
+@blp.route("/account-links")
+class AdminAccountLinks(MethodView):
+    @blp.doc(security=_AUTH)
+    @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, AccountLinksSchema)
+    def get(self, tenant_id):
+        """Every CRM account -> ERP customer link of the installation."""
+        links = services().tenants.list_links(api_tenant(tenant_id).id)
+        return {"links": [{"crm_account_id": a, "erp_customer_id": c} for a, c in sorted(links.items())]}
+
+
+@blp.route("/account-links/<string:crm_account_id>")
+class AdminAccountLink(MethodView):
+    @blp.doc(security=_AUTH)
+    @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
+    @blp.arguments(AccountLinkRequestSchema)
+    @blp.response(200, AccountLinkSchema)
+    @blp.alt_response(422, description="Missing or too long ids")
+    def put(self, body, crm_account_id, tenant_id):
+        """Link (or re-link) one CRM account to an ERP customer."""
+        tenant = api_tenant(tenant_id)
+        settings_service().link_account(tenant.id, crm_account_id, body["erp_customer_id"])
+        return {"crm_account_id": crm_account_id.strip(),
+                "erp_customer_id": services().tenants.erp_customer_for(tenant.id, crm_account_id.strip())}
+
+    @blp.doc(security=_AUTH)
+    @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
+    @blp.response(204)
+    @blp.alt_response(404, description="The account has no link")
+    def delete(self, crm_account_id, tenant_id):
+        """Remove one link; the panel then shows the account as not linked."""
+        settings_service().unlink_account(api_tenant(tenant_id).id, crm_account_id)

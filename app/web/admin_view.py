@@ -1,0 +1,126 @@
+"""Builds the template model of the settings page from the tenant's stored settings."""
+from __future__ import annotations
+
+from typing import Any
+
+from app.crm.base import CRMError
+from app.erp import registry as erp_registry
+from app.erp.base import ConnectionCheck
+from app.tenants.model import DEFAULT_STATUS_TRANSLATIONS
+from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, ORDER_MAPPING_FIELDS
+from app.tenants.settings_service import TenantSettingsService
+from app.web.admin_session import CSRF_FIELD, csrf_token
+from app.web.context import services
+
+BLANK_MAPPING_ROWS = 2
+
+#: first sentence of a failed connection test, by reason code (the connector's own message follows)
+CHECK_HEADLINES = {
+    "erp_auth_failed": "The ERP rejected the credentials.",
+    "erp_unavailable": "The ERP could not be reached.",
+    "erp_rate_limited": "The ERP is limiting requests right now.",
+    "erp_permission_denied": "The ERP user is missing a permission.",
+    "erp_not_found": "The ERP address does not look like the expected ERP.",
+    "erp_not_configured": "The connection is not fully configured.",
+}
+
+
+def settings_service() -> TenantSettingsService:
+    """The settings service bound to this app's tenant store, ERP registry and panel cache."""
+    svc = services()
+    return TenantSettingsService(svc.tenants, svc.erp, svc.panel)
+
+
+def check_sentence(check: ConnectionCheck) -> str:
+    """A connection test result as one or two plain sentences."""
+    if check.ok:
+        return f"The connection works. {check.message}".strip()
+    headline = CHECK_HEADLINES.get(check.reason, "The connection test failed.")
+    return f"{headline} {check.message} (reason: {check.reason})"
+
+
+def dead_letter_queue(svc):
+    """The order flow's dead-letter access when order processing is installed, else None."""
+    orders = getattr(svc, "orders", None)
+    return getattr(orders, "dead_letters", None) if orders is not None else None
+
+
+def _erp_section(tenant, chosen: str | None, submitted: dict | None, errors: dict) -> dict[str, Any]:
+    stored = services().tenants.get_erp_connection(tenant.id)
+    chosen = chosen or (stored.connector if stored else services().settings.erp_connector)
+    description = erp_registry.describe(chosen)
+    same = stored is not None and stored.connector == chosen
+    fields = []
+    for field in description.fields if description else ():
+        if field.secret:
+            value = ""
+        elif submitted is not None:
+            value = submitted.get(field.name, "")
+        else:
+            value = stored.config.get(field.name, field.default) if same else field.default
+        fields.append({"name": field.name, "label": field.label, "secret": field.secret,
+                       "required": field.required, "help": field.help, "value": value,
+                       "is_set": bool(field.secret and same and stored.secrets.get(field.name)),
+                       "errors": errors.get(field.name, [])})
+    return {"connectors": [(name, erp_registry.describe(name).label) for name in erp_registry.available()],
+            "selected": chosen, "description": description, "fields": fields,
+            "stored_connector": stored.connector if stored else None,
+            "connector_errors": errors.get("connector", []),
+            "other_errors": [m for k, msgs in errors.items() if k not in {f["name"] for f in fields}
+                             and k != "connector" for m in msgs]}
+
+
+def _order_section(settings, submitted: dict | None, errors: dict) -> dict[str, Any]:
+    if submitted is None:
+        submitted = {"credit_hold_policy": settings.credit_hold_policy, "shadow_mode": settings.shadow_mode,
+                     "default_warehouse": settings.default_warehouse,
+                     "status_translations": settings.status_translations,
+                     "mapping_rows": sorted(settings.field_mapping.items()),
+                     "stock_items": "\n".join(settings.stock_items)}
+    statuses = [{"code": code, "default": default, "value": submitted["status_translations"].get(code, default),
+                 "errors": errors.get(f"status_translations.{code}", [])}
+                for code, default in DEFAULT_STATUS_TRANSLATIONS.items()]
+    rows = [{"key": k, "source": s, "errors": errors.get(f"field_mapping.{k}", [])}
+            for k, s in submitted["mapping_rows"]]
+    rows += [{"key": "", "source": "", "errors": []}] * BLANK_MAPPING_ROWS
+    mapping_errors = [m for k, msgs in errors.items() if k.startswith("field_mapping.")
+                      and k.split(".", 1)[1] not in {r["key"] for r in rows} for m in msgs]
+    return {"form": submitted, "policies": CREDIT_HOLD_POLICIES, "statuses": statuses, "mapping_rows": rows,
+            "mapping_fields": ORDER_MAPPING_FIELDS, "mapping_errors": mapping_errors,
+            "status_errors": [m for k, msgs in errors.items() if k.startswith("status_translations.")
+                              and k.split(".", 1)[1] not in DEFAULT_STATUS_TRANSLATIONS for m in msgs],
+            "errors": errors}
+
+
+def _crm_links(tenant) -> list[tuple[str, str]]:
+    try:
+        adapter = services().crm.get(tenant.crm)
+    except CRMError:
+        return []
+    links = getattr(adapter, "admin_links", None)
+    if links is None:
+        return []
+    # Only same-site paths or https URLs: never javascript: or other schemes in an href.
+    return [(label, path) for label, path in links(tenant)
+            if isinstance(path, str) and (path.startswith("/") or path.startswith("https://"))]
+
+
+def settings_page_model(tenant, *, connector: str | None = None, notice: str | None = None,
+                        selected: str | None = None, check: ConnectionCheck | None = None,
+                        erp_errors: dict | None = None, erp_submitted: dict | None = None,
+                        order_errors: dict | None = None, order_submitted: dict | None = None,
+                        link_errors: dict | None = None, link_submitted: dict | None = None) -> dict[str, Any]:
+    """Everything settings.html renders; ``*_errors`` map field names to plain sentences."""
+    svc = services()
+    queue = dead_letter_queue(svc)
+    return {
+        "tenant": tenant, "notice": notice, "csrf_field": CSRF_FIELD, "csrf_token": csrf_token(),
+        "erp": _erp_section(tenant, selected or connector, erp_submitted, erp_errors or {}),
+        "check": check, "check_sentence": check_sentence(check) if check else "",
+        "orders": _order_section(tenant.settings, order_submitted, order_errors or {}),
+        "links": sorted(svc.tenants.list_links(tenant.id).items()),
+        "link_errors": link_errors or {}, "link_submitted": link_submitted or {},
+        "crm_links": _crm_links(tenant),
+        "orders_enabled": queue is not None,
+        "dead_letters": queue.list(tenant) if queue is not None else [],
+    }
