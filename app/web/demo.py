@@ -47,9 +47,10 @@ def account(account_id: str):
     widget_src = "/widgets/account-panel/?" + urlencode({"crm": "demo", "ctx": ctx, "account": account_id})
     deals = [d for d in crm.list_deals(DEMO_COMPANY) if d["account_id"] == account_id]
     can_mark_won = "demo_orders.mark_won" in current_app.view_functions
+    can_admin = "admin_demo.demo_admin_login" in current_app.view_functions
     faults = svc.sandbox_faults
     return render_template("demo/host.html", accounts=accounts, current=current, widget_src=widget_src,
-                           deals=deals, can_mark_won=can_mark_won, erp_down=faults.down,
+                           deals=deals, can_mark_won=can_mark_won, can_admin=can_admin, erp_down=faults.down,
                            latency_ms=int(faults.latency_ms), connector=svc.settings.erp_connector)
 
 
