@@ -122,13 +122,16 @@ class AdminERPConnectionTest(MethodView):
     @blp.response(200, ConnectionCheckSchema)
     @blp.alt_response(422, description="The submitted settings are incomplete or unknown")
     def post(self, body, tenant_id):
-        """Test connection settings (the submitted ones, completed by stored secrets) without saving them."""
+        """Test connection settings without saving them (blank secrets use the stored ones;
+        without ``connector`` the stored connection is tested)."""
         tenant = api_tenant(tenant_id)
-        connector = body["connector"]
+        connector, values = body["connector"], body["values"]
         if connector is None:
+            # no connector named: test the stored connection, with any submitted values on top
             stored = services().tenants.get_erp_connection(tenant.id)
             connector = stored.connector if stored else ""
-        check = settings_service().test_connection(tenant.id, connector, body["values"])
+            values = {**(stored.config if stored else {}), **values}
+        check = settings_service().test_connection(tenant.id, connector, values)
         return {"ok": check.ok, "reason": check.reason, "message": check.message,
                 "sentence": check_sentence(check), "details": dict(check.details)}
 
