@@ -1,0 +1,32 @@
+"""The admin session cookie helpers and CSRF token."""
+from __future__ import annotations
+
+from flask import Response
+
+from app.auth.admin import COOKIE_NAME
+from app.web.admin_session import clear_admin_session_cookie, csrf_token, set_admin_session_cookie
+
+
+def test_cookie_is_host_prefixed_secure_httponly_lax():
+    response = set_admin_session_cookie(Response(), "tok")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith(f"{COOKIE_NAME}=tok;") and COOKIE_NAME.startswith("__Host-")
+    for attribute in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
+        assert attribute in cookie
+    assert "Domain=" not in cookie
+
+
+def test_clear_expires_the_cookie():
+    cookie = clear_admin_session_cookie(Response()).headers["Set-Cookie"]
+    assert cookie.startswith(f"{COOKIE_NAME}=;") and "Max-Age=0" in cookie and "Secure" in cookie
+
+
+def test_csrf_token_depends_on_the_session(app):
+    with app.test_request_context(headers={"Cookie": f"{COOKIE_NAME}=session-a"}):
+        first = csrf_token()
+    with app.test_request_context(headers={"Cookie": f"{COOKIE_NAME}=session-b"}):
+        second = csrf_token()
+    with app.test_request_context():
+        none = csrf_token()
+    assert first and second and first != second and len(first) == 64
+    assert none == ""
