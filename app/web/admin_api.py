@@ -39,6 +39,15 @@ _AUTH = [{"adminToken": []}]
 _SETTINGS_KEYS = tuple(TenantSettingsSchema().fields)
 
 
+def _admin_op(view):
+    """Security and auth errors shared by every admin operation (for the OpenAPI document)."""
+    view = blp.alt_response(401, description="No valid admin credential")(view)
+    view = blp.alt_response(403, description="Another installation's session, or a write without "
+                                              "the Authorization header")(view)
+    view = blp.alt_response(404, description="Operator token without tenant_id, or an unknown tenant")(view)
+    return blp.doc(security=_AUTH)(view)
+
+
 def api_tenant(tenant_id: str | None):
     """The tenant this API call acts on; writes need the Authorization header (no ambient cookie)."""
     if request.method not in ("GET", "HEAD", "OPTIONS") and not request.headers.get("Authorization"):
@@ -71,16 +80,14 @@ def _connection_body(tenant_id: str) -> dict:
 
 @blp.route("/settings")
 class AdminSettings(MethodView):
-    @blp.doc(security=_AUTH)
+    @_admin_op
     @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, SettingsResponseSchema)
-    @blp.alt_response(401, description="No valid admin credential")
-    @blp.alt_response(403, description="The session belongs to another installation")
     def get(self, tenant_id):
         """Order behaviour: credit-hold policy, shadow mode, status translations, field mapping, stock items."""
         return _settings_body(api_tenant(tenant_id).id)
 
-    @blp.doc(security=_AUTH)
+    @_admin_op
     @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
     @blp.arguments(TenantSettingsSchema)
     @blp.response(200, SettingsResponseSchema)
@@ -94,15 +101,14 @@ class AdminSettings(MethodView):
 
 @blp.route("/erp-connection")
 class AdminERPConnection(MethodView):
-    @blp.doc(security=_AUTH)
+    @_admin_op
     @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, ConnectionSchema)
-    @blp.alt_response(401, description="No valid admin credential")
     def get(self, tenant_id):
         """The stored ERP connection: connector, non-secret config and which secrets are set."""
         return _connection_body(api_tenant(tenant_id).id)
 
-    @blp.doc(security=_AUTH)
+    @_admin_op
     @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
     @blp.arguments(ConnectionRequestSchema)
     @blp.response(200, ConnectionSchema)
@@ -116,7 +122,7 @@ class AdminERPConnection(MethodView):
 
 @blp.route("/erp-connection/test")
 class AdminERPConnectionTest(MethodView):
-    @blp.doc(security=_AUTH)
+    @_admin_op
     @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
     @blp.arguments(ConnectionTestRequestSchema)
     @blp.response(200, ConnectionCheckSchema)
@@ -138,7 +144,7 @@ class AdminERPConnectionTest(MethodView):
 
 @blp.route("/account-links")
 class AdminAccountLinks(MethodView):
-    @blp.doc(security=_AUTH)
+    @_admin_op
     @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, AccountLinksSchema)
     def get(self, tenant_id):
@@ -149,7 +155,7 @@ class AdminAccountLinks(MethodView):
 
 @blp.route("/account-links/<string:crm_account_id>")
 class AdminAccountLink(MethodView):
-    @blp.doc(security=_AUTH)
+    @_admin_op
     @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
     @blp.arguments(AccountLinkRequestSchema)
     @blp.response(200, AccountLinkSchema)
@@ -161,10 +167,9 @@ class AdminAccountLink(MethodView):
         return {"crm_account_id": crm_account_id.strip(),
                 "erp_customer_id": services().tenants.erp_customer_for(tenant.id, crm_account_id.strip())}
 
-    @blp.doc(security=_AUTH)
+    @_admin_op
     @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
     @blp.response(204)
-    @blp.alt_response(404, description="The account has no link")
     def delete(self, crm_account_id, tenant_id):
         """Remove one link; the panel then shows the account as not linked."""
         settings_service().unlink_account(api_tenant(tenant_id).id, crm_account_id)
