@@ -20,7 +20,7 @@ CREDIT_HOLD_POLICIES: dict[str, str] = {
 }
 
 #: canonical order fields an admin may fill from a CRM deal field (key -> label).
-#: The order flow reads ``TenantSettings.field_mapping[key]`` as the CRM field key to copy from.
+#: The order flow fills ``title``/``order_date``/``delivery_date`` and passes the rest in OrderRequest.extra.
 ORDER_MAPPING_FIELDS: dict[str, str] = {
     "delivery_date": "Requested delivery date",
     "order_date": "Order date",
@@ -28,6 +28,13 @@ ORDER_MAPPING_FIELDS: dict[str, str] = {
     "notes": "Order notes / remarks",
     "title": "Order title",
 }
+
+#: where a mapped value comes from (the grammar the order flow reads, app/orders/mapping.py):
+#: a fixed deal/account attribute, ``field:<CRM deal field key>`` or ``literal:<text>``
+MAPPING_SOURCE_NAMES = ("deal.title", "deal.id", "deal.currency", "deal.status", "account.name", "account.id")
+MAPPING_SOURCE_PREFIXES = ("field:", "literal:")
+MAPPING_SOURCE_HELP = ("Use field:<CRM deal field key> for a deal field, literal:<text> for fixed text, or one of "
+                       + ", ".join(MAPPING_SOURCE_NAMES) + ".")
 
 MAX_TEXT = 200
 MAX_SETTING_VALUE = 2000
@@ -114,7 +121,7 @@ def check_status_translations(value: Any, issues: list[Issue]) -> dict[str, str]
 
 
 def check_field_mapping(value: Any, issues: list[Issue]) -> dict[str, str]:
-    """Canonical order field -> CRM deal field key; keys must be in ORDER_MAPPING_FIELDS."""
+    """Canonical order field -> value source; keys must be in ORDER_MAPPING_FIELDS, sources well-formed."""
     if not isinstance(value, dict):
         issues.append(Issue("field_mapping", "not_a_mapping",
                             "The field mapping must map order fields to CRM field keys."))
@@ -127,8 +134,20 @@ def check_field_mapping(value: Any, issues: list[Issue]) -> dict[str, str]:
                                 f"'{key}' is not an order field that can be mapped; choose one of: "
                                 f"{', '.join(ORDER_MAPPING_FIELDS)}."))
             continue
-        out[key] = clean_text(source, field, f"The CRM field for '{ORDER_MAPPING_FIELDS[key]}'", issues)
+        label = f"The source of '{ORDER_MAPPING_FIELDS[key]}'"
+        text = clean_text(source, field, label, issues)
+        if text and not _is_mapping_source(text):
+            issues.append(Issue(field, "bad_field_mapping_source", f"{label} '{text}' is not understood. "
+                                + MAPPING_SOURCE_HELP))
+        out[key] = text
     return out
+
+
+def _is_mapping_source(source: str) -> bool:
+    if source in MAPPING_SOURCE_NAMES:
+        return True
+    prefix = next((p for p in MAPPING_SOURCE_PREFIXES if source.startswith(p)), None)
+    return prefix is not None and bool(source[len(prefix):].strip())
 
 
 def check_stock_items(value: Any, issues: list[Issue]) -> list[str]:

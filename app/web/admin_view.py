@@ -6,8 +6,9 @@ from typing import Any
 from app.crm.base import CRMError
 from app.erp import registry as erp_registry
 from app.erp.base import ConnectionCheck
+from app.tenants.error_queue import DeadLetters
 from app.tenants.model import DEFAULT_STATUS_TRANSLATIONS
-from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, ORDER_MAPPING_FIELDS
+from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, MAPPING_SOURCE_HELP, ORDER_MAPPING_FIELDS
 from app.tenants.settings_service import TenantSettingsService
 from app.web.admin_session import CSRF_FIELD, csrf_token
 from app.web.context import services
@@ -39,10 +40,10 @@ def check_sentence(check: ConnectionCheck) -> str:
     return f"{headline} {check.message} (reason: {check.reason})"
 
 
-def dead_letter_queue(svc):
-    """The order flow's dead-letter access when order processing is installed, else None."""
-    orders = getattr(svc, "orders", None)
-    return getattr(orders, "dead_letters", None) if orders is not None else None
+def dead_letter_queue(svc) -> DeadLetters | None:
+    """The error queue when order processing is installed (``services.orders.queue``), else None."""
+    queue = getattr(getattr(svc, "orders", None), "queue", None)
+    return DeadLetters(queue) if queue is not None else None
 
 
 def _erp_section(tenant, chosen: str | None, submitted: dict | None, errors: dict) -> dict[str, Any]:
@@ -87,6 +88,7 @@ def _order_section(settings, submitted: dict | None, errors: dict) -> dict[str, 
                       and k.split(".", 1)[1] not in {r["key"] for r in rows} for m in msgs]
     return {"form": submitted, "policies": CREDIT_HOLD_POLICIES, "statuses": statuses, "mapping_rows": rows,
             "mapping_fields": ORDER_MAPPING_FIELDS, "mapping_errors": mapping_errors,
+            "mapping_source_help": MAPPING_SOURCE_HELP,
             "status_errors": [m for k, msgs in errors.items() if k.startswith("status_translations.")
                               and k.split(".", 1)[1] not in DEFAULT_STATUS_TRANSLATIONS for m in msgs],
             "errors": errors}

@@ -74,14 +74,14 @@ def test_settings_round_trip_and_translate_status(client, services, demo_tenant,
     assert "delivery_date" in body["allowed_mapping_fields"]
     response = client.put("/api/v1/admin/settings", headers=admin, json={
         "credit_hold_policy": "create_and_flag", "status_translations": {"open": "Offen"},
-        "field_mapping": {"po_reference": "po_field_hash"}, "stock_items": ["SKU-1001"]})
+        "field_mapping": {"po_reference": "field:po_field_hash"}, "stock_items": ["SKU-1001"]})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["status_translations"]["open"] == "Offen"
     settings = services.tenants.get(demo_tenant.id).settings
     assert settings.credit_hold_policy == "create_and_flag"
     assert settings.translate_status("open") == "Offen"
     assert settings.translate_status("closed") == "Closed"
-    assert settings.field_mapping == {"po_reference": "po_field_hash"}
+    assert settings.field_mapping == {"po_reference": "field:po_field_hash"}
 
 
 def test_settings_validation_gives_reasons(client, demo_tenant, admin):

@@ -170,7 +170,7 @@ def test_order_behaviour_persists_and_drives_translate_status(client, services, 
     response = post_form(client, "/admin/settings/orders", {
         "credit_hold_policy": "create_and_flag", "shadow_mode": "on",
         "status-open": "Auftrag offen", "status-closed": "Erledigt",
-        "mapping_key": ["delivery_date", "po_reference", ""], "mapping_source": ["deal_due", "po_no", ""],
+        "mapping_key": ["delivery_date", "po_reference", ""], "mapping_source": ["field:deal_due", "field:po_no", ""],
         "stock_items": "SKU-1001\nSKU-1003, SKU-1001\n", "default_warehouse": "Main"})
     assert response.status_code == 303, text(response)
     settings = services.tenants.get(demo_tenant.id).settings
@@ -178,7 +178,7 @@ def test_order_behaviour_persists_and_drives_translate_status(client, services, 
     assert settings.shadow_mode is True
     assert settings.translate_status("open") == "Auftrag offen"
     assert settings.translate_status("cancelled") == "Cancelled"
-    assert settings.field_mapping == {"delivery_date": "deal_due", "po_reference": "po_no"}
+    assert settings.field_mapping == {"delivery_date": "field:deal_due", "po_reference": "field:po_no"}
     assert settings.stock_items == ["SKU-1001", "SKU-1003"]
     page = text(client.get("/admin/settings?done=orders_saved"))
     assert "Order behaviour was saved." in page and 'value="Auftrag offen"' in page
@@ -257,3 +257,43 @@ def test_saving_forgets_the_tenants_cached_panel_data(client, services, demo_ten
     post_form(client, "/admin/settings/erp", form)              # same settings, same cache keys
     client.get("/api/v1/panel/accounts/ACC-1001", headers=widget_headers)
     assert faults.total_calls() > calls                       # cache was dropped: fetched again
+
+
+class LinkingCRMAdapter:
+    """A CRM adapter offering its own admin pages, like Pipedrive/HubSpot do."""
+
+    name = "linkcrm"
+
+    def verify_widget_credential(self, credential):
+        raise NotImplementedError
+
+    def connector_for(self, tenant):
+        raise NotImplementedError
+
+    def admin_links(self, tenant):
+        return [("Pick CRM fields", f"/linkcrm/admin/fields?t={tenant.crm_account_key}"),
+                ("Sneaky", "javascript:alert(1)")]
+
+
+def test_crm_section_lists_the_adapters_admin_links(client, services):
+    services.crm.add(LinkingCRMAdapter())
+    tenant = services.tenants.upsert_tenant("linkcrm", "acct-7", "Linky")
+    sign_in(client, services, tenant.id)
+    body = text(client.get("/admin/settings"))
+    assert '<a href="/linkcrm/admin/fields?t=acct-7">Pick CRM fields</a>' in body
+    assert "javascript:" not in body and "Sneaky" not in body
+
+
+def test_crm_without_admin_links_says_so(client, demo_tenant):
+    sign_in_demo_admin(client)
+    assert "There are no CRM-specific settings for demo." in text(client.get("/admin/settings"))
+
+
+def test_mapping_source_that_the_order_flow_cannot_read_is_a_sentence(client, demo_tenant):
+    sign_in_demo_admin(client)
+    response = post_form(client, "/admin/settings/orders", {
+        "credit_hold_policy": "block", "mapping_key": ["delivery_date"], "mapping_source": ["deal_due"]})
+    assert response.status_code == 422
+    body = text(response)
+    assert "The source of 'Requested delivery date' 'deal_due' is not understood." in body
+    assert "Use field:<CRM deal field key>" in body

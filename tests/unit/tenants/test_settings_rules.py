@@ -47,10 +47,19 @@ def test_status_translations_accept_only_canonical_statuses():
 
 def test_field_mapping_keys_are_validated_against_the_order_fields():
     issues: list[Issue] = []
-    assert check_field_mapping({"delivery_date": "due"}, issues) == {"delivery_date": "due"}
+    good = {"delivery_date": "field:due", "title": "deal.title", "notes": "literal:From the CRM"}
+    assert check_field_mapping(good, issues) == good
+    assert issues == []
     check_field_mapping({"colour": "c", "notes": " "}, issues)
     assert [(i.field, i.reason) for i in issues] == [("field_mapping.colour", "bad_field_mapping_key"),
                                                    ("field_mapping.notes", "missing_required_field")]
+
+
+def test_field_mapping_sources_follow_the_order_flow_grammar():
+    issues: list[Issue] = []
+    check_field_mapping({"po_reference": "po_hash", "notes": "field:", "title": "deal.name"}, issues)
+    assert [i.reason for i in issues] == ["bad_field_mapping_source"] * 3
+    assert "Use field:<CRM deal field key>" in issues[0].message
 
 
 def test_stock_items_dedupe_and_limit():

@@ -14,13 +14,13 @@ def test_erp_values_take_only_setting_inputs():
 
 def test_order_changes_read_every_input():
     form = MultiDict([("credit_hold_policy", "block"), ("status-open", "Offen"), ("stock_items", "A\nB, C\n\n"),
-                      ("mapping_key", "notes"), ("mapping_source", "deal_notes"),
+                      ("mapping_key", "notes"), ("mapping_source", "field:deal_notes"),
                       ("mapping_key", ""), ("mapping_source", "")])
     changes, issues = order_changes(form)
     assert issues == []
     assert changes == {"credit_hold_policy": "block", "shadow_mode": False, "default_warehouse": "",
                        "status_translations": {"open": "Offen"}, "stock_items": ["A", "B", "C"],
-                       "field_mapping": {"notes": "deal_notes"}}
+                       "field_mapping": {"notes": "field:deal_notes"}}
 
 
 def test_mapping_rows_without_a_key_or_twice_the_same_key_are_issues():

@@ -1,0 +1,63 @@
+"""The settings page's error queue: dead letters with reasons, replay, tenant scoping."""
+from __future__ import annotations
+
+import html
+from types import SimpleNamespace
+
+import pytest
+
+from tests.fakes.order_queue import FakeJob, FakeJobQueue
+from tests.scenarios.admin_support import post_form, sign_in_demo_admin
+
+
+@pytest.fixture
+def queue(services, demo_tenant, clock):
+    other = services.tenants.upsert_tenant("demo", "other-company", "Other Co")
+    jobs = FakeJobQueue([
+        FakeJob(1, demo_tenant.id, "create_order", "D-2001", "dead", 8, "erp_validation_failed",
+                "The ERP rejected item SKU-404: it does not exist.", clock.now()),
+        FakeJob(2, demo_tenant.id, "create_order", "D-2002", "done", 1, None, None, clock.now()),
+        FakeJob(3, other.id, "create_order", "D-9001", "dead", 8, "erp_auth_failed", "Other tenant's failure",
+                clock.now()),
+    ])
+    services.orders = SimpleNamespace(queue=jobs)
+    yield jobs
+    services.orders = None
+
+
+def test_without_order_processing_the_section_says_so(client, demo_tenant):
+    sign_in_demo_admin(client)
+    body = client.get("/admin/settings").get_data(as_text=True)
+    assert "Order processing is not enabled on this server" in body
+    response = post_form(client, "/admin/settings/dead-letters/replay", {"dead_letter_id": "1"})
+    assert response.status_code == 404
+    assert "Order processing is not enabled" in html.unescape(response.get_data(as_text=True))
+
+
+def test_dead_letters_are_listed_with_reasons_for_this_tenant_only(client, queue, demo_tenant):
+    sign_in_demo_admin(client)
+    body = html.unescape(client.get("/admin/settings").get_data(as_text=True))
+    assert "The ERP rejected item SKU-404: it does not exist." in body and "erp_validation_failed" in body
+    assert "D-2001" in body
+    assert "D-2002" not in body.split('id="errors"')[1]          # done jobs are not errors
+    assert "D-9001" not in body and "Other tenant's failure" not in body
+
+
+def test_replay_queues_the_event_again(client, queue, demo_tenant):
+    sign_in_demo_admin(client)
+    response = post_form(client, "/admin/settings/dead-letters/replay", {"dead_letter_id": "1"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("done=replayed#errors")
+    assert queue.jobs[1].status == "queued"
+    page = client.get("/admin/settings?done=replayed").get_data(as_text=True)
+    assert "The failed event was queued again." in page
+    again = post_form(client, "/admin/settings/dead-letters/replay", {"dead_letter_id": "1"})
+    assert again.status_code == 404
+    assert "no longer in the error queue" in html.unescape(again.get_data(as_text=True))
+
+
+def test_another_tenants_dead_letter_cannot_be_replayed(client, queue, demo_tenant):
+    sign_in_demo_admin(client)
+    for bad in ("3", "not-a-number"):
+        response = post_form(client, "/admin/settings/dead-letters/replay", {"dead_letter_id": bad})
+        assert response.status_code == 404
+    assert queue.jobs[3].status == "dead"
