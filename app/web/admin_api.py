@@ -16,7 +16,6 @@ from flask_smorest import Blueprint
 from app.erp import registry as erp_registry
 from app.errors import Forbidden
 from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, ORDER_MAPPING_FIELDS
-from app.web.admin_auth import admin_tenant
 from app.web.admin_schemas import (
     AccountLinkRequestSchema,
     AccountLinkSchema,
@@ -29,6 +28,7 @@ from app.web.admin_schemas import (
     TenantQuerySchema,
     TenantSettingsSchema,
 )
+from app.web.admin_session import active_admin_tenant
 from app.web.admin_view import check_sentence, settings_service
 from app.web.context import services
 
@@ -53,7 +53,7 @@ def api_tenant(tenant_id: str | None):
     if request.method not in ("GET", "HEAD", "OPTIONS") and not request.headers.get("Authorization"):
         raise Forbidden("Send the admin session or operator token as 'Authorization: Bearer <token>' to "
                         "change settings through the API", reason="bearer_required")
-    return admin_tenant(tenant_id)
+    return active_admin_tenant(tenant_id)
 
 
 def _settings_body(tenant_id: str) -> dict:

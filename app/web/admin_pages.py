@@ -13,8 +13,12 @@ from flask import Blueprint, g, make_response, redirect, render_template, reques
 from app.errors import AppError
 from app.tenants.settings_rules import SettingsInvalid
 from app.web import admin_forms
-from app.web.admin_auth import admin_tenant
-from app.web.admin_session import SETTINGS_PATH, clear_admin_session_cookie, protect_form_post
+from app.web.admin_session import (
+    SETTINGS_PATH,
+    active_admin_tenant,
+    clear_admin_session_cookie,
+    protect_form_post,
+)
 from app.web.admin_view import dead_letter_queue, settings_page_model, settings_service
 from app.web.context import services
 
@@ -67,13 +71,13 @@ def _render(tenant, status: int = 200, **kwargs):
 @bp.get("/settings")
 def settings_page():
     """The settings page for the signed-in admin's installation."""
-    return _render(admin_tenant())
+    return _render(active_admin_tenant())
 
 
 @bp.post("/settings/erp")
 def save_erp():
     """Save the ERP connection, or test it without saving (``action=test``)."""
-    tenant = admin_tenant()
+    tenant = active_admin_tenant()
     connector = request.form.get("connector", "")
     values = admin_forms.erp_values(request.form)
     service = settings_service()
@@ -90,7 +94,7 @@ def save_erp():
 @bp.post("/settings/orders")
 def save_orders():
     """Credit-hold policy, shadow mode, status translations, field mapping, stock items."""
-    tenant = admin_tenant()
+    tenant = active_admin_tenant()
     changes, issues = admin_forms.order_changes(request.form)
     try:
         if issues:
@@ -105,7 +109,7 @@ def save_orders():
 @bp.post("/settings/links")
 def add_link():
     """Link a CRM account to an ERP customer."""
-    tenant = admin_tenant()
+    tenant = active_admin_tenant()
     form = request.form
     try:
         settings_service().link_account(tenant.id, form.get("crm_account_id"), form.get("erp_customer_id"))
@@ -118,7 +122,7 @@ def add_link():
 @bp.post("/settings/links/remove")
 def remove_link():
     """Remove one account link."""
-    tenant = admin_tenant()
+    tenant = active_admin_tenant()
     settings_service().unlink_account(tenant.id, request.form.get("crm_account_id", ""))
     return redirect(f"{SETTINGS_PATH}?done=link_removed#links", code=303)
 
@@ -126,7 +130,7 @@ def remove_link():
 @bp.post("/settings/dead-letters/replay")
 def replay_dead_letter():
     """Queue one dead-lettered event again (only when order processing is enabled)."""
-    tenant = admin_tenant()
+    tenant = active_admin_tenant()
     queue = dead_letter_queue(services())
     if queue is None:
         raise AppError("Order processing is not enabled on this server.", status=404,

@@ -19,6 +19,7 @@ from flask import redirect, request
 from app.auth.admin import COOKIE_NAME, SESSION_TTL
 from app.errors import Forbidden
 from app.storage.crypto import derive_key
+from app.web.admin_auth import admin_tenant
 from app.web.context import services
 from app.web.demo import same_origin_only
 
@@ -44,9 +45,23 @@ def clear_admin_session_cookie(response):
 
 
 def start_admin_session(tenant_id: str, user_id: str, location: str = SETTINGS_PATH):
-    """Mint an admin session for this tenant/user and redirect (303) to the settings page with the cookie."""
+    """Mint an admin session for this tenant/user and redirect (303) to the settings page with the cookie.
+
+    ``location`` must be a path on this site (never a URL taken from the request: no open redirects).
+    """
+    if not location.startswith("/") or location.startswith("//") or "\\" in location:
+        raise ValueError("start_admin_session redirects only to a path on this site")
     token = services().admin_sessions.mint(tenant_id, user_id)
     return set_admin_session_cookie(redirect(location, code=303), token)
+
+
+def active_admin_tenant(tenant_id: str | None = None):
+    """``admin_tenant()`` that also refuses uninstalled installations (their sessions may outlive them)."""
+    tenant = admin_tenant(tenant_id)
+    if not tenant.active:
+        raise Forbidden("erp-panel was uninstalled from this CRM account; install it again to change settings.",
+                        reason="tenant_inactive")
+    return tenant
 
 
 def csrf_token() -> str:

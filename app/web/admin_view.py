@@ -66,7 +66,8 @@ def _erp_section(tenant, chosen: str | None, submitted: dict | None, errors: dic
     return {"connectors": [(name, erp_registry.describe(name).label) for name in erp_registry.available()],
             "selected": chosen, "description": description, "fields": fields,
             "stored_connector": stored.connector if stored else None,
-            "connector_errors": errors.get("connector", []),
+            "connector_errors": errors.get("connector", []) or (
+                [] if description else [f"'{chosen}' is not an available ERP connector."]),
             "other_errors": [m for k, msgs in errors.items() if k not in {f["name"] for f in fields}
                              and k != "connector" for m in msgs]}
 

@@ -160,3 +160,10 @@ def test_account_links_change_what_the_panel_shows(client, demo_tenant, admin, w
     problem(client.delete("/api/v1/admin/account-links/ACC-1008", headers=admin), 404, "link_not_found")
     problem(client.put("/api/v1/admin/account-links/ACC-1008", headers=admin, json={"erp_customer_id": " "}),
             422, "missing_required_field")
+
+
+def test_uninstalled_tenant_is_refused(client, services, demo_tenant, admin):
+    services.tenants.mark_uninstalled(demo_tenant.id)
+    problem(client.get("/api/v1/admin/settings", headers=admin), 403, "tenant_inactive")
+    problem(client.put("/api/v1/admin/account-links/X", headers=admin, json={"erp_customer_id": "C"}),
+            403, "tenant_inactive")

@@ -297,3 +297,22 @@ def test_mapping_source_that_the_order_flow_cannot_read_is_a_sentence(client, de
     body = text(response)
     assert "The source of 'Requested delivery date' 'deal_due' is not understood." in body
     assert "Use field:<CRM deal field key>" in body
+
+
+def test_uninstalled_installation_cannot_be_changed_with_an_old_session(client, services, demo_tenant):
+    sign_in_demo_admin(client)
+    csrf = csrf_of(client)
+    services.tenants.mark_uninstalled(demo_tenant.id)
+    page = client.get("/admin/settings")
+    assert page.status_code == 403 and "was uninstalled" in text(page)
+    response = post_form(client, "/admin/settings/links", {"crm_account_id": "A", "erp_customer_id": "B"},
+                         csrf=csrf)
+    assert response.status_code == 403
+    assert "A" not in services.tenants.list_links(demo_tenant.id)
+
+
+def test_unknown_connector_in_the_address_is_a_sentence(client, demo_tenant):
+    sign_in_demo_admin(client)
+    page = client.get("/admin/settings?connector=nonesuch")
+    assert page.status_code == 200
+    assert "'nonesuch' is not an available ERP connector." in text(page)

@@ -1,10 +1,16 @@
 """The admin session cookie helpers and CSRF token."""
 from __future__ import annotations
 
+import pytest
 from flask import Response
 
 from app.auth.admin import COOKIE_NAME
-from app.web.admin_session import clear_admin_session_cookie, csrf_token, set_admin_session_cookie
+from app.web.admin_session import (
+    clear_admin_session_cookie,
+    csrf_token,
+    set_admin_session_cookie,
+    start_admin_session,
+)
 
 
 def test_cookie_is_host_prefixed_secure_httponly_lax():
@@ -30,3 +36,14 @@ def test_csrf_token_depends_on_the_session(app):
         none = csrf_token()
     assert first and second and first != second and len(first) == 64
     assert none == ""
+
+
+def test_start_admin_session_redirects_only_to_local_paths(app, services, demo_tenant):
+    with app.test_request_context():
+        response = start_admin_session(demo_tenant.id, "u-1")
+        assert response.status_code == 303 and response.headers["Location"] == "/admin/settings"
+        assert services.admin_sessions.verify(
+            response.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]).tenant_id == demo_tenant.id
+        for bad in ("https://evil.example", "//evil.example", "/\\evil.example"):
+            with pytest.raises(ValueError):
+                start_admin_session(demo_tenant.id, "u-1", location=bad)
