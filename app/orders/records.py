@@ -33,8 +33,10 @@ def insert_or_ignore(conn, table: sa.Table, values: dict) -> bool:
     winner's commit, SQLite writers are serialised by BEGIN IMMEDIATE).
     """
     dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
-    return conn.execute(statement).rowcount == 1
+    # RETURNING instead of rowcount: with psycopg the driver's rowcount is not reliable here.
+    key = list(table.primary_key.columns)[0]
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing().returning(key)
+    return conn.execute(statement).first() is not None
 
 
 @dataclass(frozen=True)
