@@ -12,6 +12,7 @@ from datetime import datetime
 from app.errors import NotFound
 
 DEAD = "dead"
+MAX_JOB_ID = 2**63 - 1          # job ids are BIGINT/INTEGER; anything larger cannot exist (and overflows drivers)
 MAX_SHOWN = 100
 
 
@@ -48,6 +49,6 @@ class DeadLetters:
             job_id = int(dead_letter_id)
         except (TypeError, ValueError):
             job_id = None
-        if job_id is None or self.queue.replay(job_id, tenant_id=tenant.id) is None:
+        if job_id is None or not 0 < job_id <= MAX_JOB_ID or self.queue.replay(job_id, tenant_id=tenant.id) is None:
             raise NotFound("This failed event is no longer in the error queue (it may have been replayed "
                            "already).", reason="dead_letter_not_found")

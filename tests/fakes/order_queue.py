@@ -33,6 +33,8 @@ class FakeJobQueue:
         return sorted(jobs, key=lambda j: j.id, reverse=True)[:limit]
 
     def replay(self, job_id, tenant_id=None):
+        if not -2**63 <= job_id < 2**63:       # like the SQLite/PostgreSQL drivers
+            raise OverflowError("Python int too large to convert to SQLite INTEGER")
         job = self.jobs.get(job_id)
         if job is None or job.status != "dead" or (tenant_id is not None and job.tenant_id != tenant_id):
             return None

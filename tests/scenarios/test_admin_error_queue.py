@@ -6,7 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from app.orders.tables import order_jobs
 from tests.fakes.order_queue import FakeJob, FakeJobQueue
+from tests.fakes.orders import count_rows, deal_row, drain
 from tests.scenarios.admin_support import post_form, sign_in_demo_admin
 
 
@@ -20,12 +22,14 @@ def queue(services, demo_tenant, clock):
         FakeJob(3, other.id, "create_order", "D-9001", "dead", 8, "erp_auth_failed", "Other tenant's failure",
                 clock.now()),
     ])
+    real = services.orders
     services.orders = SimpleNamespace(queue=jobs)
     yield jobs
-    services.orders = None
+    services.orders = real
 
 
-def test_without_order_processing_the_section_says_so(client, demo_tenant):
+def test_without_order_processing_the_section_says_so(client, services, demo_tenant, monkeypatch):
+    monkeypatch.setattr(services, "orders", None)
     sign_in_demo_admin(client)
     body = client.get("/admin/settings").get_data(as_text=True)
     assert "Order processing is not enabled on this server" in body
@@ -57,7 +61,32 @@ def test_replay_queues_the_event_again(client, queue, demo_tenant):
 
 def test_another_tenants_dead_letter_cannot_be_replayed(client, queue, demo_tenant):
     sign_in_demo_admin(client)
-    for bad in ("3", "not-a-number"):
+    for bad in ("3", "not-a-number", str(2**80)):
         response = post_form(client, "/admin/settings/dead-letters/replay", {"dead_letter_id": bad})
         assert response.status_code == 404
     assert queue.jobs[3].status == "dead"
+
+
+def test_unlinked_deal_dead_letters_then_link_and_replay_creates_the_order(client, services, clock, demo_tenant):
+    """The admin's whole repair loop with the real order pipeline: see why, fix the link, replay."""
+    assert client.post("/demo/deals/D-2007/won").status_code == 303
+    drain(services, clock)
+    dead = services.orders.queue.list(tenant_id=demo_tenant.id, status="dead")
+    assert [(j.crm_deal_id, j.last_error_reason) for j in dead] == [("D-2007", "missing_erp_customer_link")]
+    sign_in_demo_admin(client)
+    page = html.unescape(client.get("/admin/settings").get_data(as_text=True))
+    errors = page.split('id="errors"')[1]
+    assert "D-2007" in errors and "missing_erp_customer_link" in errors and "Replay" in errors
+    assert "link it on the erp-panel settings page" in errors
+    job_id = dead[0].id
+
+    assert post_form(client, "/admin/settings/links", {"crm_account_id": "ACC-1008",     # an EUR customer
+                                                       "erp_customer_id": "CUST-0001"}).status_code == 303
+    assert post_form(client, "/admin/settings/dead-letters/replay",
+                     {"dead_letter_id": str(job_id)}).status_code == 303
+    drain(services, clock)
+    assert deal_row(services, "D-2007")["erp_order_number"].startswith("SO-")
+    assert services.orders.queue.list(tenant_id=demo_tenant.id, status="dead") == []
+    assert count_rows(services, order_jobs) >= 2
+    after = client.get("/admin/settings").get_data(as_text=True).split('id="errors"')[1]
+    assert "No failed order events" in after

@@ -32,7 +32,7 @@ def test_replay_is_scoped_and_reports_missing_jobs(queue):
     letters = DeadLetters(queue)
     letters.replay(MINE, "2")
     assert queue.jobs[2].status == "queued"
-    for job_id in ("2", "3", "4", "abc", None):
+    for job_id in ("2", "3", "4", "abc", None, "0", "-1", str(2**80)):
         with pytest.raises(NotFound):
             letters.replay(MINE, job_id)
     letters.replay(THEIRS, "3")
