@@ -102,38 +102,37 @@ def check_credit_policy(value: Any, issues: list[Issue]) -> str:
     return str(value)
 
 
+def _allowed_entries(value: Any, name: str, allowed, reason: str, unknown: str,
+                     issues: list[Issue]) -> list[tuple[str, Any, str]]:
+    """(key, value, field name) of a mapping's entries with allowed keys; reports the others."""
+    if not isinstance(value, dict):
+        issues.append(Issue(name, "not_a_mapping", f"'{name}' must map names to text."))
+        return []
+    entries = []
+    for key, item in value.items():
+        field = f"{name}.{key}"
+        if key in allowed:
+            entries.append((key, item, field))
+        else:
+            issues.append(Issue(field, reason, unknown.format(key=key, allowed=", ".join(allowed))))
+    return entries
+
+
 def check_status_translations(value: Any, issues: list[Issue]) -> dict[str, str]:
     """Canonical status -> CRM text; every key must be a known canonical status."""
-    if not isinstance(value, dict):
-        issues.append(Issue("status_translations", "not_a_mapping",
-                            "Status translations must map canonical statuses to text."))
-        return {}
-    out = {}
-    for status, text in value.items():
-        field = f"status_translations.{status}"
-        if status not in DEFAULT_STATUS_TRANSLATIONS:
-            issues.append(Issue(field, "unknown_status",
-                                f"'{status}' is not an order status; known statuses: "
-                                f"{', '.join(DEFAULT_STATUS_TRANSLATIONS)}."))
-            continue
-        out[status] = clean_text(text, field, f"The CRM text for status '{status}'", issues, max_length=100)
-    return out
+    entries = _allowed_entries(value, "status_translations", DEFAULT_STATUS_TRANSLATIONS, "unknown_status",
+                               "'{key}' is not an order status; known statuses: {allowed}.", issues)
+    return {status: clean_text(text, field, f"The CRM text for status '{status}'", issues, max_length=100)
+            for status, text, field in entries}
 
 
 def check_field_mapping(value: Any, issues: list[Issue]) -> dict[str, str]:
     """Canonical order field -> value source; keys must be in ORDER_MAPPING_FIELDS, sources well-formed."""
-    if not isinstance(value, dict):
-        issues.append(Issue("field_mapping", "not_a_mapping",
-                            "The field mapping must map order fields to CRM field keys."))
-        return {}
+    entries = _allowed_entries(value, "field_mapping", ORDER_MAPPING_FIELDS, "bad_field_mapping_key",
+                               "'{key}' is not an order field that can be mapped; choose one of: {allowed}.",
+                               issues)
     out = {}
-    for key, source in value.items():
-        field = f"field_mapping.{key}"
-        if key not in ORDER_MAPPING_FIELDS:
-            issues.append(Issue(field, "bad_field_mapping_key",
-                                f"'{key}' is not an order field that can be mapped; choose one of: "
-                                f"{', '.join(ORDER_MAPPING_FIELDS)}."))
-            continue
+    for key, source, field in entries:
         label = f"The source of '{ORDER_MAPPING_FIELDS[key]}'"
         text = clean_text(source, field, label, issues)
         if text and not _is_mapping_source(text):
