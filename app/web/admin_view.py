@@ -17,6 +17,14 @@ BLANK_MAPPING_ROWS = 2
 
 #: first sentence of a failed connection test, by reason code (the connector's own message follows)
 CHECK_HEADLINES = {
+    # reasons the ERPNext/Odoo connectors' check_connection reports (app/erp/erpnext, app/erp/odoo)
+    "bad_credentials": "The ERP rejected the credentials.",
+    "wrong_url": "The URL does not lead to the expected ERP.",
+    "missing_permission": "The ERP user is missing a permission.",
+    "wrong_database": "The ERP database name is wrong.",
+    "unknown_company": "The company was not found in the ERP.",
+    "unknown_warehouse": "A warehouse was not found in the ERP.",
+    # generic connector error reasons (app/erp/base.py)
     "erp_auth_failed": "The ERP rejected the credentials.",
     "erp_unavailable": "The ERP could not be reached.",
     "erp_rate_limited": "The ERP is limiting requests right now.",

@@ -33,3 +33,4 @@ def test_mapping_rows_without_a_key_or_twice_the_same_key_are_issues():
     assert changes["field_mapping"] == {"notes": "a"}
     shown = submitted_order_form(form)
     assert shown["mapping_rows"] == [("", "orphan"), ("notes", "a"), ("notes", "b")]
+
