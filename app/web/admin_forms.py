@@ -29,8 +29,8 @@ def order_changes(form) -> tuple[dict[str, Any], list[Issue]]:
         "default_warehouse": form.get("default_warehouse", ""),
         "status_translations": {key[len(STATUS_PREFIX):]: form.get(key, "")
                                 for key in form if key.startswith(STATUS_PREFIX)},
-        "stock_items": [code.strip() for line in form.get("stock_items", "").splitlines()
-                        for code in line.split(",") if code.strip()],
+        # one item code per line (codes may contain commas); blank lines are layout, not items
+        "stock_items": [line.strip() for line in form.get("stock_items", "").splitlines() if line.strip()],
     }
     mapping: dict[str, str] = {}
     keys, sources = form.getlist("mapping_key"), form.getlist("mapping_source")

@@ -171,7 +171,7 @@ def test_order_behaviour_persists_and_drives_translate_status(client, services, 
         "credit_hold_policy": "create_and_flag", "shadow_mode": "on",
         "status-open": "Auftrag offen", "status-closed": "Erledigt",
         "mapping_key": ["delivery_date", "po_reference", ""], "mapping_source": ["field:deal_due", "field:po_no", ""],
-        "stock_items": "SKU-1001\nSKU-1003, SKU-1001\n", "default_warehouse": "Main"})
+        "stock_items": "SKU-1001\n SKU-1003\n\nSKU-1001\n", "default_warehouse": "Main"})
     assert response.status_code == 303, text(response)
     settings = services.tenants.get(demo_tenant.id).settings
     assert settings.credit_hold_policy == "create_and_flag"
@@ -316,3 +316,13 @@ def test_unknown_connector_in_the_address_is_a_sentence(client, demo_tenant):
     page = client.get("/admin/settings?connector=nonesuch")
     assert page.status_code == 200
     assert "'nonesuch' is not an available ERP connector." in text(page)
+
+
+def test_stock_items_chosen_on_the_page_are_what_the_panel_shows(client, demo_tenant, widget_headers):
+    sign_in_demo_admin(client)
+    before = client.get("/api/v1/panel/accounts/ACC-1001", headers=widget_headers).get_json()
+    assert len({line["item_code"] for line in before["sections"]["stock"]["data"]}) > 2
+    assert post_form(client, "/admin/settings/orders", {"credit_hold_policy": "block",
+                                                        "stock_items": "SKU-1014\nSKU-1003"}).status_code == 303
+    after = client.get("/api/v1/panel/accounts/ACC-1001", headers=widget_headers).get_json()
+    assert {line["item_code"] for line in after["sections"]["stock"]["data"]} == {"SKU-1014", "SKU-1003"}

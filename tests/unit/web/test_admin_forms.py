@@ -19,7 +19,7 @@ def test_order_changes_read_every_input():
     changes, issues = order_changes(form)
     assert issues == []
     assert changes == {"credit_hold_policy": "block", "shadow_mode": False, "default_warehouse": "",
-                       "status_translations": {"open": "Offen"}, "stock_items": ["A", "B", "C"],
+                       "status_translations": {"open": "Offen"}, "stock_items": ["A", "B, C"],
                        "field_mapping": {"notes": "field:deal_notes"}}
 
 
