@@ -40,7 +40,8 @@ _SETTINGS_KEYS = tuple(TenantSettingsSchema().fields)
 
 
 def _admin_op(view):
-    """Security and auth errors shared by every admin operation (for the OpenAPI document)."""
+    """What every admin operation shares: the ``tenant_id`` query argument, security and auth errors."""
+    view = blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)(view)
     view = blp.alt_response(401, description="No valid admin credential")(view)
     view = blp.alt_response(403, description="Another installation's session, or a write without "
                                               "the Authorization header")(view)
@@ -81,14 +82,12 @@ def _connection_body(tenant_id: str) -> dict:
 @blp.route("/settings")
 class AdminSettings(MethodView):
     @_admin_op
-    @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, SettingsResponseSchema)
     def get(self, tenant_id):
         """Order behaviour: credit-hold policy, shadow mode, status translations, field mapping, stock items."""
         return _settings_body(api_tenant(tenant_id).id)
 
     @_admin_op
-    @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
     @blp.arguments(TenantSettingsSchema)
     @blp.response(200, SettingsResponseSchema)
     @blp.alt_response(422, description="A value was rejected; 'reasons' names each field's reason code")
@@ -102,14 +101,12 @@ class AdminSettings(MethodView):
 @blp.route("/erp-connection")
 class AdminERPConnection(MethodView):
     @_admin_op
-    @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, ConnectionSchema)
     def get(self, tenant_id):
         """The stored ERP connection: connector, non-secret config and which secrets are set."""
         return _connection_body(api_tenant(tenant_id).id)
 
     @_admin_op
-    @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
     @blp.arguments(ConnectionRequestSchema)
     @blp.response(200, ConnectionSchema)
     @blp.alt_response(422, description="Unknown connector, unknown or missing setting")
@@ -123,7 +120,6 @@ class AdminERPConnection(MethodView):
 @blp.route("/erp-connection/test")
 class AdminERPConnectionTest(MethodView):
     @_admin_op
-    @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
     @blp.arguments(ConnectionTestRequestSchema)
     @blp.response(200, ConnectionCheckSchema)
     @blp.alt_response(422, description="The submitted settings are incomplete or unknown")
@@ -145,7 +141,6 @@ class AdminERPConnectionTest(MethodView):
 @blp.route("/account-links")
 class AdminAccountLinks(MethodView):
     @_admin_op
-    @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, AccountLinksSchema)
     def get(self, tenant_id):
         """Every CRM account -> ERP customer link of the installation."""
@@ -156,7 +151,6 @@ class AdminAccountLinks(MethodView):
 @blp.route("/account-links/<string:crm_account_id>")
 class AdminAccountLink(MethodView):
     @_admin_op
-    @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
     @blp.arguments(AccountLinkRequestSchema)
     @blp.response(200, AccountLinkSchema)
     @blp.alt_response(422, description="Missing or too long ids")
@@ -168,7 +162,6 @@ class AdminAccountLink(MethodView):
                 "erp_customer_id": services().tenants.erp_customer_for(tenant.id, crm_account_id.strip())}
 
     @_admin_op
-    @blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)
     @blp.response(204)
     def delete(self, crm_account_id, tenant_id):
         """Remove one link; the panel then shows the account as not linked."""
