@@ -21,9 +21,9 @@ from app.web.admin_session import (
 )
 from app.web.admin_view import dead_letter_queue, settings_page_model, settings_service
 from app.web.context import services
+from app.web.widgets import WIDGETS_DIR
 
-STATIC_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                          "widgets", "admin")
+STATIC_DIR = os.path.join(WIDGETS_DIR, "admin")
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", static_folder=STATIC_DIR, static_url_path="/static")
 
