@@ -328,3 +328,14 @@ def test_stock_items_chosen_on_the_page_are_what_the_panel_shows(client, demo_te
                                                         "stock_items": "\n".join(chosen)}).status_code == 303
     after = client.get("/api/v1/panel/accounts/ACC-1001", headers=widget_headers).get_json()
     assert {line["item_code"] for line in after["sections"]["stock"]["data"]} == set(chosen)
+
+
+def test_without_the_demo_there_is_no_demo_admin_login(base_config, clock, faults):
+    from app import create_app
+    app = create_app({**base_config, "demo_enabled": False}, clock=clock, sandbox_faults=faults)
+    try:
+        client = app.test_client()
+        assert client.post("/demo/admin-login").status_code == 404
+        assert client.get("/admin/settings").status_code == 401         # the page itself still exists
+    finally:
+        app.extensions["erp_panel"].close()
