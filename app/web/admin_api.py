@@ -24,6 +24,7 @@ from app.web.admin_schemas import (
     ConnectionRequestSchema,
     ConnectionSchema,
     ConnectionTestRequestSchema,
+    ConnectorListSchema,
     SettingsResponseSchema,
     TenantQuerySchema,
     TenantSettingsSchema,
@@ -65,16 +66,22 @@ def _settings_body(tenant_id: str) -> dict:
     return body
 
 
+def _describe(name: str) -> dict:
+    description = erp_registry.describe(name)
+    return {"name": name, "label": description.label, "permissions_help": description.permissions_help,
+            "fields": [asdict(f) for f in description.fields]}
+
+
 def _connection_body(tenant_id: str) -> dict:
     stored = services().tenants.get_erp_connection(tenant_id)
     body = {"tenant_id": tenant_id, "connector": None, "label": None, "config": {}, "secrets_set": [],
             "fields": [], "permissions_help": "", "available": erp_registry.available()}
     if stored is not None:
         body.update(stored.redacted())
-        description = erp_registry.describe(stored.connector)
-        if description is not None:
-            body.update(label=description.label, permissions_help=description.permissions_help,
-                        fields=[asdict(f) for f in description.fields])
+        if erp_registry.describe(stored.connector) is not None:
+            described = _describe(stored.connector)
+            body.update(label=described["label"], permissions_help=described["permissions_help"],
+                        fields=described["fields"])
     body["config"] = {k: str(v) for k, v in body["config"].items()}
     return body
 
@@ -96,6 +103,16 @@ class AdminSettings(MethodView):
         tenant = api_tenant(tenant_id)
         settings_service().update_settings(tenant.id, body)
         return _settings_body(tenant.id)
+
+
+@blp.route("/erp-connectors")
+class AdminERPConnectors(MethodView):
+    @_admin_op
+    @blp.response(200, ConnectorListSchema)
+    def get(self, tenant_id):
+        """The ERP connectors this server offers, with the settings each one takes."""
+        api_tenant(tenant_id)
+        return {"connectors": [_describe(name) for name in erp_registry.available()]}
 
 
 @blp.route("/erp-connection")

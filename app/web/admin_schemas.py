@@ -40,6 +40,19 @@ class SettingFieldSchema(ma.Schema):
     default = _TEXT()
 
 
+class ConnectorSchema(ma.Schema):
+    """An available ERP connector and the settings it takes."""
+
+    name = _TEXT(required=True)
+    label = _TEXT()
+    fields = ma.fields.List(ma.fields.Nested(SettingFieldSchema))
+    permissions_help = _TEXT()
+
+
+class ConnectorListSchema(ma.Schema):
+    connectors = ma.fields.List(ma.fields.Nested(ConnectorSchema), required=True)
+
+
 class ConnectionRequestSchema(ma.Schema):
     connector = _TEXT(required=True, validate=ma.validate.Length(max=30),
                       metadata={"description": "A connector from GET .../erp-connection 'available'"})

@@ -167,3 +167,13 @@ def test_uninstalled_tenant_is_refused(client, services, demo_tenant, admin):
     problem(client.get("/api/v1/admin/settings", headers=admin), 403, "tenant_inactive")
     problem(client.put("/api/v1/admin/account-links/X", headers=admin, json={"erp_customer_id": "C"}),
             403, "tenant_inactive")
+
+
+def test_connectors_are_listed_with_their_settings(client, admin):
+    with credential_erp.registered() as name:
+        body = client.get("/api/v1/admin/erp-connectors", headers=admin).get_json()
+    by_name = {c["name"]: c for c in body["connectors"]}
+    assert by_name["sandbox"]["fields"][0]["name"] == "seed"
+    secret = next(f for f in by_name[name]["fields"] if f["name"] == "api_key")
+    assert secret["secret"] is True and secret["required"] is True
+    problem(client.get("/api/v1/admin/erp-connectors"), 401, "admin_auth_required")
