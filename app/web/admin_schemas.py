@@ -58,7 +58,8 @@ class ConnectionRequestSchema(ma.Schema):
                       metadata={"description": "A connector from GET .../erp-connection 'available'"})
     values = ma.fields.Dict(keys=_TEXT(), values=_TEXT(), load_default=dict, metadata={
         "description": "Setting name -> value (secrets included). A secret left out or blank keeps the "
-                       "stored one when the connector is unchanged."})
+                       "stored one when the connector is unchanged; other settings left out take their "
+                       "default (the PUT replaces the whole connection)."})
 
 
 class ConnectionTestRequestSchema(ma.Schema):
