@@ -1,0 +1,79 @@
+"""Pytest fixtures for tests that talk to the fake Pipedrive (import * from a conftest)."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+
+from tests.fakes.pipedrive import CLIENT_ID, CLIENT_SECRET, JWT_SECRET, FakePipedrive
+
+BASE = "https://erp-panel.test"
+CALLBACK = BASE + "/pipedrive/oauth/callback"
+
+
+@pytest.fixture
+def pd_config(base_config):
+    return {**base_config, "public_base_url": BASE, "pipedrive_client_id": CLIENT_ID,
+            "pipedrive_client_secret": CLIENT_SECRET, "pipedrive_jwt_secret": JWT_SECRET}
+
+
+@pytest.fixture
+def pd_app(pd_config, clock, faults):
+    from app import create_app
+    application = create_app(pd_config, clock=clock, sandbox_faults=faults)
+    yield application
+    application.extensions["erp_panel"].close()
+
+
+@pytest.fixture
+def pd_services(pd_app):
+    return pd_app.extensions["erp_panel"]
+
+
+@pytest.fixture
+def browser(pd_app):
+    """A test client speaking https (the cookies are Secure / __Host-)."""
+    return https_client(pd_app)
+
+
+def https_client(app):
+    client = app.test_client()
+    client.environ_base.update({"wsgi.url_scheme": "https", "HTTP_HOST": "erp-panel.test"})
+    return client
+
+
+@pytest.fixture
+def rsps():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def fake(rsps, clock):
+    return FakePipedrive(rsps, clock, CALLBACK)
+
+
+def start_install(browser) -> str:
+    """GET /pipedrive/install; returns the state Pipedrive would echo back."""
+    response = browser.get("/pipedrive/install")
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == "https://oauth.pipedrive.com/oauth/authorize"
+    query = parse_qs(location.query)
+    assert query["client_id"] == [CLIENT_ID] and query["redirect_uri"] == [CALLBACK]
+    return query["state"][0]
+
+
+def install(browser, fake):
+    """The full happy-path install; returns the callback response."""
+    state = start_install(browser)
+    return browser.get("/pipedrive/oauth/callback", query_string={"code": fake.authorization_code(),
+                                                                   "state": state})
+
+
+@pytest.fixture
+def installed(browser, fake, pd_services):
+    response = install(browser, fake)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return pd_services.tenants.find("pipedrive", str(fake.company.company_id))

@@ -1,0 +1,9 @@
+from tests.fakes.pipedrive_fixtures import *  # noqa: F401,F403
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def browser_unconfigured(app):
+    from tests.fakes.pipedrive_fixtures import https_client
+    return https_client(app)
