@@ -22,8 +22,8 @@ import jwt
 import responses
 
 CLIENT_ID = "pd-client-id"
-CLIENT_SECRET = "pd-client-secret"
-JWT_SECRET = "pd-jwt-secret-for-panels"
+CLIENT_SECRET = "pd-client-secret-0123456789abcdefghij"
+JWT_SECRET = "pd-jwt-secret-for-panels-0123456789abcdef"
 OAUTH = "https://oauth.pipedrive.com"
 
 
