@@ -121,12 +121,15 @@ def fields_page():
                      401, link=("Install / sign in with Pipedrive", "/pipedrive/install"))
     if tenant.crm != "pipedrive" or not tenant.active:
         return _page("Not a Pipedrive installation", "This page is only for Pipedrive installations.", 404)
+    if request.method == "POST":
+        try:
+            same_origin_only()
+        except AppError:
+            return _page("Pipedrive fields", "This form can only be sent from the erp-panel page itself.", 403)
     manager: FieldManager = pd.adapter.fields_for(tenant)
-    notice = error = None
-    status = 200
+    notice = None
     try:
         if request.method == "POST":
-            same_origin_only()
             chosen = apply_choices(manager, tenant.settings.crm_fields, request.form.to_dict())
             tenant.settings.crm_fields = chosen
             services().tenants.save_settings(tenant.id, tenant.settings)
@@ -140,7 +143,7 @@ def fields_page():
                      link=("Back to the fields", FIELDS_PAGE))
     rows = [{"spec": spec, "choices": choices[spec.entity], "current": tenant.settings.crm_fields.get(spec.setting)}
             for spec in SPECS]
-    return render_template("pipedrive/fields.html", tenant=tenant, rows=rows, notice=notice, error=error), status
+    return render_template("pipedrive/fields.html", tenant=tenant, rows=rows, notice=notice)
 
 
 def register(app, api, services_) -> None:

@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
+from flask.testing import FlaskClient
 
 from tests.fakes.pipedrive import CLIENT_ID, CLIENT_SECRET, JWT_SECRET, FakePipedrive
 
@@ -37,10 +38,17 @@ def browser(pd_app):
     return https_client(pd_app)
 
 
+class HttpsClient(FlaskClient):
+    """Requests go to https://erp-panel.test (the public base URL), so Secure cookies and Origin checks work."""
+
+    def open(self, *args, **kwargs):
+        if args and isinstance(args[0], str):
+            kwargs.setdefault("base_url", BASE)
+        return super().open(*args, **kwargs)
+
+
 def https_client(app):
-    client = app.test_client()
-    client.environ_base.update({"wsgi.url_scheme": "https", "HTTP_HOST": "erp-panel.test"})
-    return client
+    return HttpsClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
-from tests.fakes.pipedrive_fixtures import *  # noqa: F401,F403
-
 import pytest  # noqa: E402
+
+from tests.fakes.pipedrive_fixtures import *  # noqa: F401,F403
 
 
 @pytest.fixture

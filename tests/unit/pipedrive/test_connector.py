@@ -5,8 +5,20 @@ from decimal import Decimal
 
 import pytest
 
-from app.crm.base import CRMAuthError, CRMFatalError, CRMNotFoundError, CRMRateLimited, CRMRetriableError, WriteBack
-from app.crm.pipedrive.mapping import FIELD_ERP_CUSTOMER, FIELD_FAILURE_REASON, FIELD_ORDER_NUMBER, FIELD_ORDER_STATUS
+from app.crm.base import (
+    CRMAuthError,
+    CRMFatalError,
+    CRMNotFoundError,
+    CRMRateLimited,
+    CRMRetriableError,
+    WriteBack,
+)
+from app.crm.pipedrive.mapping import (
+    FIELD_ERP_CUSTOMER,
+    FIELD_FAILURE_REASON,
+    FIELD_ORDER_NUMBER,
+    FIELD_ORDER_STATUS,
+)
 from tests.fakes.pipedrive import field_key
 
 

@@ -9,7 +9,7 @@ from tests.fakes.pipedrive_fixtures import CALLBACK, https_client, install, star
 
 
 def _cookie(browser, name):
-    return browser.get_cookie(name)
+    return browser.get_cookie(name, domain="erp-panel.test")
 
 
 def test_happy_path_lands_on_settings_with_admin_session(browser, fake, pd_services):
@@ -78,7 +78,7 @@ def test_reused_state_is_refused(browser, fake, pd_services):
     state = start_install(browser)
     first = browser.get("/pipedrive/oauth/callback", query_string={"code": fake.authorization_code(), "state": state})
     assert first.status_code == 302
-    browser.set_cookie("__Host-erp_panel_pd_state", state, secure=True, path="/")
+    browser.set_cookie("__Host-erp_panel_pd_state", state, domain="erp-panel.test", secure=True, path="/")
     again = browser.get("/pipedrive/oauth/callback", query_string={"code": fake.authorization_code(), "state": state})
     assert again.status_code == 400
     assert "already used" in again.get_data(as_text=True), again.get_data(as_text=True)
@@ -100,7 +100,7 @@ def test_denied_consent_stores_nothing_and_burns_the_state(browser, fake, pd_ser
     assert response.status_code == 400 and "cancelled" in response.get_data(as_text=True)
     assert pd_services.tenants.list() == [t for t in pd_services.tenants.list() if t.crm == "demo"]
     assert fake.token_calls == []
-    browser.set_cookie("__Host-erp_panel_pd_state", state, secure=True, path="/")
+    browser.set_cookie("__Host-erp_panel_pd_state", state, domain="erp-panel.test", secure=True, path="/")
     replay = browser.get("/pipedrive/oauth/callback", query_string={"code": fake.authorization_code(), "state": state})
     assert replay.status_code == 400
 
