@@ -76,13 +76,16 @@ def credit_object(panel: dict) -> dict:
                            "note": _state_note(section)}
     if c:
         cur = c["currency"]
+        overdue = Decimal(str(c["overdue"] or 0))
+        # same wording as the widget's credit status (widgets/account-panel/panel.js creditStatus)
         if c["on_hold"]:
             status = _label("On hold", "red")
         elif c["over_limit"]:
-            status = _label("Over credit limit", "yellow")
+            status = _label("Over limit", "yellow")
+        elif overdue > 0:
+            status = _label("Overdue balance", "yellow")
         else:
             status = _label("OK", "green")
-        overdue = Decimal(str(c["overdue"] or 0))
         obj.update(status=status, credit_limit=_money(c["credit_limit"], cur), balance=_money(c["balance"], cur),
                    available_credit=_money(c["available_credit"], cur), overdue=_money(c["overdue"], cur))
         if c["on_hold"] and c.get("hold_note"):

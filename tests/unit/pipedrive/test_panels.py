@@ -60,7 +60,7 @@ def test_organization_panel_shows_the_erp_summary(linked, browser, fake):
     body = response.get_json()
     check_against_schema(body)
     credit = body["data"][0]
-    assert credit["customer"] == customer and credit["status"]["label"] in ("OK", "On hold", "Over credit limit")
+    assert credit["customer"] == customer and credit["status"]["label"] in ("OK", "On hold", "Over limit", "Overdue balance")
     assert any(o["header"] == "Open invoices" for o in body["data"])
     assert any(o["header"].startswith("Stock") for o in body["data"])
 
