@@ -7,6 +7,7 @@ import pytest
 import responses
 from flask.testing import FlaskClient
 
+from app.crm.pipedrive.mapping import FIELD_ERP_CUSTOMER
 from tests.fakes.pipedrive import CLIENT_ID, CLIENT_SECRET, JWT_SECRET, FakePipedrive
 
 BASE = "https://erp-panel.test"
@@ -85,3 +86,18 @@ def installed(browser, fake, pd_services):
     response = install(browser, fake)
     assert response.status_code == 302, response.get_data(as_text=True)
     return pd_services.tenants.find("pipedrive", str(fake.company.company_id))
+
+
+@pytest.fixture
+def linked(installed, fake, pd_services):
+    """Organization 7 carries ERP customer C-100 (a sandbox customer) in the chosen field."""
+    key = fake.add_text_field("organization", "ERP customer ID")
+    installed.settings.crm_fields = {FIELD_ERP_CUSTOMER: key}
+    pd_services.tenants.save_settings(installed.id, installed.settings)
+    demo = pd_services.tenants.find("demo", "demo-company")
+    conn = pd_services.tenants.get_erp_connection(demo.id)
+    pd_services.tenants.save_erp_connection(installed.id, conn.connector, conn.config, conn.secrets)
+    customer = next(iter(pd_services.tenants.list_links(demo.id).values()))
+    fake.add_org(7, "ACME GmbH", erp_customer=customer)
+    fake.add_deal(42, 7)
+    return pd_services.tenants.get(installed.id), customer

@@ -4,26 +4,9 @@ from __future__ import annotations
 import json
 
 import jwt as pyjwt
-import pytest
 
 from app.crm.pipedrive import panels
-from app.crm.pipedrive.mapping import FIELD_ERP_CUSTOMER
 from tests.fakes.pipedrive import CLIENT_SECRET
-
-
-@pytest.fixture
-def linked(installed, fake, pd_services):
-    """Organization 7 carries ERP customer C-100 (a sandbox customer) in the chosen field."""
-    key = fake.add_text_field("organization", "ERP customer ID")
-    installed.settings.crm_fields = {FIELD_ERP_CUSTOMER: key}
-    pd_services.tenants.save_settings(installed.id, installed.settings)
-    demo = pd_services.tenants.find("demo", "demo-company")
-    conn = pd_services.tenants.get_erp_connection(demo.id)
-    pd_services.tenants.save_erp_connection(installed.id, conn.connector, conn.config, conn.secrets)
-    customer = next(iter(pd_services.tenants.list_links(demo.id).values()))
-    fake.add_org(7, "ACME GmbH", erp_customer=customer)
-    fake.add_deal(42, 7)
-    return pd_services.tenants.get(installed.id), customer
 
 
 def get_panel(browser, token, resource="organization", selected="7", **extra):
@@ -142,3 +125,37 @@ def test_panel_json_caps_objects(linked):
     body = panels.panel_json(today_panel)
     assert len(body["data"]) == panels.MAX_OBJECTS
     check_against_schema(body)
+
+
+def test_frame_entry_passes_only_pipedrive_iframe_params(browser):
+    response = browser.get("/pipedrive/frame/panel", query_string={
+        "id": "abc123", "resource": "deal", "selectedIds": "42", "userId": "1", "companyId": "2", "token": "t"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/widgets/account-panel/?crm=pipedrive&id=abc123&resource=deal&record=42"
+    assert "frame-ancestors https://*.pipedrive.com" in response.headers["Content-Security-Policy"]
+    org = browser.get("/pipedrive/frame/panel", query_string={"id": "x", "resource": "organization",
+                                                               "selectedIds": "7"})
+    assert org.headers["Location"].endswith("crm=pipedrive&id=x&resource=organization&account=7")
+
+
+def test_widget_session_accepts_the_pipedrive_jwt(linked, browser, fake):
+    response = browser.post("/api/v1/widget/session", json={"crm": "pipedrive", "credential": fake.sign_jwt()})
+    assert response.status_code == 200 and response.get_json()["crm"] == "pipedrive"
+    token = response.get_json()["token"]
+    account = browser.get("/api/v1/pipedrive/records/deal/42/account", headers={"Authorization": f"Bearer {token}"})
+    assert account.status_code == 200 and account.get_json() == {"crm_account_id": "7"}
+    panel = browser.get("/api/v1/panel/accounts/7", headers={"Authorization": f"Bearer {token}"})
+    assert panel.status_code == 200 and panel.get_json()["erp_customer_id"] == linked[1]
+
+
+def test_widget_session_refuses_bad_pipedrive_jwts(linked, browser, fake, clock):
+    expired = fake.sign_jwt(lifetime=60)
+    clock.advance(120)
+    for credential in (fake.sign_jwt(secret="s" * 40), expired, fake.sign_jwt(company_id=4242)):
+        response = browser.post("/api/v1/widget/session", json={"crm": "pipedrive", "credential": credential})
+        assert response.status_code == 401
+
+
+def test_record_account_endpoint_needs_a_pipedrive_tenant(linked, browser, widget_headers_for_demo):
+    response = browser.get("/api/v1/pipedrive/records/deal/42/account", headers=widget_headers_for_demo)
+    assert response.status_code == 404 and response.get_json()["reason"] == "not_pipedrive"
