@@ -117,8 +117,8 @@ def deal_webhook(tenant_id: str):
         log.warning("won deal %s of tenant %s arrived but no order intake is configured", event.crm_deal_id,
                     tenant.id)
         return {"error": "order intake unavailable"}, 503
-    svc.intake.accept(event)
-    return {"status": "accepted"}, 200
+    result = svc.intake.accept(event)  # stores + enqueues only: answers well inside Pipedrive's 10 s
+    return {"status": getattr(result, "status", "accepted")}, 200
 
 
 class RecordAccountSchema(ma.Schema):
