@@ -123,7 +123,6 @@ class FakePipedrive:
     # -- plumbing ----------------------------------------------------------------------
     def _register(self) -> None:
         self.rsps.add_callback(responses.POST, OAUTH + "/oauth/token", callback=self._token)
-        self.rsps.add_callback(responses.POST, OAUTH + "/oauth/revoke", callback=lambda r: (200, {}, ""))
         api = re.compile(re.escape(self.company.api_domain) + r"/.*")
         for method in (responses.GET, responses.POST, responses.PATCH, responses.DELETE):
             self.rsps.add_callback(method, api, callback=self._api)

@@ -14,8 +14,8 @@ State handling (documented decision):
   stolen code can only install the app for its own company), but we do NOT sign
   the browser in: a stateless callback could be a login-CSRF link carrying
   someone else's code, and the settings page accepts ERP credentials. The
-  browser is sent through a normal state-bound authorization instead, which
-  Pipedrive answers for an already installed app with a fresh code.
+  browser is sent through a normal state-bound authorization instead (the
+  admin approves once more and the fresh code comes back with our state).
 
 Uninstall: Pipedrive sends ``DELETE`` with JSON ``{client_id, company_id,
 user_id, timestamp}`` to the app's callback URL, authenticated with HTTP Basic

@@ -12,8 +12,8 @@ state (https://pipedrive.readme.io/docs/marketplace-oauth-authorization, copy of
 (``PKCE_SUPPORTED``). The confidential client secret plus a browser-bound,
 one-time state protect the code instead.
 
-Revocation (uninstall started on our side): ``POST https://oauth.pipedrive.com/oauth/revoke``,
-RFC 7009, HTTP Basic client credentials (https://pipedrive.readme.io/docs/app-uninstallation).
+Not implemented: revocation for an uninstall started on our side (``POST /oauth/revoke``,
+RFC 7009, https://pipedrive.readme.io/docs/app-uninstallation); uninstalls start in Pipedrive.
 """
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ from app.crm.base import CRMAuthError, CRMRateLimited, CRMRetriableError
 OAUTH_BASE = "https://oauth.pipedrive.com"
 AUTHORIZE_URL = OAUTH_BASE + "/oauth/authorize"
 TOKEN_URL = OAUTH_BASE + "/oauth/token"
-REVOKE_URL = OAUTH_BASE + "/oauth/revoke"
 PKCE_SUPPORTED = False
 #: when the token response omits expires_in (observed 3599 in 3rd-party examples; not documented)
 DEFAULT_EXPIRES_IN = 3599
@@ -86,17 +85,6 @@ class PipedriveOAuth:
         if token.refresh_token is None:
             return TokenSet(token.access_token, refresh_token, token.expires_at, token.api_domain, token.scope)
         return token
-
-    def revoke(self, refresh_token: str) -> None:
-        """Invalidate the refresh token (best effort; errors are the caller's to log)."""
-        try:
-            response = requests.post(REVOKE_URL, data={"token": refresh_token, "token_type_hint": "refresh_token"},
-                                     auth=(self.client_id, self.client_secret), timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise CRMRetriableError(f"Pipedrive token revocation failed: {type(exc).__name__}") from None
-        if response.status_code >= 400:
-            raise CRMRetriableError(f"Pipedrive token revocation answered HTTP {response.status_code}",
-                                    status=response.status_code)
 
     def _call(self, action, what: str) -> TokenSet:
         session = self._session()
