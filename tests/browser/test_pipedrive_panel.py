@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.fakes.pipedrive_fixtures import *  # noqa: F401,F403
-from tests.fakes.pipedrive_fixtures import BASE
+from tests.fakes.pipedrive_fixtures import PIPEDRIVE_SETTINGS
 
 pytestmark = pytest.mark.browser
 
@@ -57,11 +57,9 @@ def host():
 
 
 @pytest.fixture
-def pd_config(base_config, host):
-    from tests.fakes.pipedrive import CLIENT_ID, CLIENT_SECRET, JWT_SECRET
-    return {**base_config, "public_base_url": BASE, "pipedrive_client_id": CLIENT_ID,
-            "pipedrive_client_secret": CLIENT_SECRET, "pipedrive_jwt_secret": JWT_SECRET,
-            "frame_origins": [host[0]]}
+def base_config(base_config, host):
+    """Pipedrive configured, and the fake Pipedrive's origin allowed to frame the widget."""
+    return {**base_config, **PIPEDRIVE_SETTINGS, "frame_origins": [host[0]]}
 
 
 def test_deal_view_panel_renders_the_organizations_erp_data(pd_app, linked, fake, browser_page, host):

@@ -14,23 +14,25 @@ BASE = "https://erp-panel.test"
 CALLBACK = BASE + "/pipedrive/oauth/callback"
 
 
-@pytest.fixture
-def pd_config(base_config):
-    return {**base_config, "public_base_url": BASE, "pipedrive_client_id": CLIENT_ID,
-            "pipedrive_client_secret": CLIENT_SECRET, "pipedrive_jwt_secret": JWT_SECRET}
+#: settings of an erp-panel with the Pipedrive app configured
+PIPEDRIVE_SETTINGS = {"public_base_url": BASE, "pipedrive_client_id": CLIENT_ID,
+                      "pipedrive_client_secret": CLIENT_SECRET, "pipedrive_jwt_secret": JWT_SECRET}
 
 
 @pytest.fixture
-def pd_app(pd_config, clock, faults):
-    from app import create_app
-    application = create_app(pd_config, clock=clock, sandbox_faults=faults)
-    yield application
-    application.extensions["erp_panel"].close()
+def base_config(base_config):
+    """The root base_config plus the Pipedrive app settings (so ``app``/``services`` have Pipedrive)."""
+    return {**base_config, **PIPEDRIVE_SETTINGS}
 
 
 @pytest.fixture
-def pd_services(pd_app):
-    return pd_app.extensions["erp_panel"]
+def pd_app(app):
+    return app
+
+
+@pytest.fixture
+def pd_services(services):
+    return services
 
 
 @pytest.fixture

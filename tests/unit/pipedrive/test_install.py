@@ -158,6 +158,14 @@ def test_uninstall_with_wrong_credentials_is_refused(installed, browser, pd_serv
     assert pd_services.tenants.get(installed.id).active
 
 
-def test_install_without_configuration_says_so(browser_unconfigured):
-    response = browser_unconfigured.get("/pipedrive/install")
-    assert response.status_code == 503 and "not set up" in response.get_data(as_text=True)
+def test_install_without_configuration_says_so(tmp_path, base_config, clock):
+    from app import create_app
+    config = {**base_config, "pipedrive_client_id": "", "pipedrive_client_secret": "",
+              "database_url": f"sqlite:///{tmp_path}/unconfigured.sqlite3"}
+    unconfigured = create_app(config, clock=clock)
+    try:
+        response = https_client(unconfigured).get("/pipedrive/install")
+        assert response.status_code == 503 and "not set up" in response.get_data(as_text=True)
+        assert "pipedrive" not in unconfigured.extensions["erp_panel"].crm.names()
+    finally:
+        unconfigured.extensions["erp_panel"].close()
