@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from app.auth.admin import COOKIE_NAME
 from app.crm.pipedrive.fields import CREATE
 from app.crm.pipedrive.mapping import (
@@ -20,7 +22,17 @@ from app.erp.registry import env_connection
 from tests.fakes.orders import drain, erp_orders
 from tests.fakes.pipedrive import field_key
 from tests.fakes.pipedrive_fixtures import *  # noqa: F401,F403
-from tests.fakes.pipedrive_fixtures import install
+from tests.fakes.pipedrive_fixtures import PIPEDRIVE_SETTINGS, install
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def base_config(request, base_config):
+    """Pipedrive configured; the walk runs on SQLite and on PostgreSQL."""
+    config = {**base_config, **PIPEDRIVE_SETTINGS}
+    if request.param == "postgres":
+        config["database_url"] = request.getfixturevalue("pg_url")
+    return config
+
 
 SAME_ORIGIN = {"Origin": "https://erp-panel.test", "Sec-Fetch-Site": "same-origin"}
 
