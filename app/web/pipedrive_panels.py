@@ -22,6 +22,7 @@ from app.crm.pipedrive.webhooks import WebhookRejected, credentials_match, won_e
 from app.errors import NotFound, ServiceUnavailable
 from app.panel.present import panel_dict
 from app.web.context import services, widget_caller
+from app.web.problems import alt_problem
 from app.web.security import allow_framing
 
 log = logging.getLogger("erp_panel.pipedrive")
@@ -130,9 +131,9 @@ class RecordAccountSchema(ma.Schema):
 class RecordAccount(MethodView):
     @blp.doc(security=[{"widgetToken": []}])
     @blp.response(200, RecordAccountSchema)
-    @blp.alt_response(401, description="Missing or invalid widget token")
-    @blp.alt_response(404, description="No such record, or not a Pipedrive installation")
-    @blp.alt_response(503, description="Pipedrive could not be reached")
+    @alt_problem(blp, 401, "Missing or invalid widget token")
+    @alt_problem(blp, 404, "No such record, or not a Pipedrive installation")
+    @alt_problem(blp, 503, "Pipedrive could not be reached")
     def get(self, resource, record_id):
         """The organization shown for a Pipedrive deal/person (the widget in a deal view)."""
         caller = widget_caller()
