@@ -157,6 +157,7 @@ class PipedriveClient:
             raise CRMRetriableError(f"{what}: Pipedrive answered HTTP {status}", status=status)
         envelope = _json(response)
         message = str(envelope.get("error") or envelope.get("message") or "")[:200]
+        vendor_code = str(envelope.get("code") or "")[:60] or None  # e.g. feature_capping_deals_limit
         if status == 401:
             raise CRMAuthError(f"{what}: access token refused", status=401)
         if status == 403:
@@ -165,9 +166,11 @@ class PipedriveClient:
         if status == 404 or (status == 410):
             raise CRMNotFoundError(f"{what}: not found", status=status)
         if status >= 300:
-            raise CRMFatalError(f"{what}: rejected with HTTP {status} ({message})", status=status)
+            raise CRMFatalError(f"{what}: rejected with HTTP {status} ({message})", status=status,
+                                vendor_code=vendor_code)
         if envelope.get("success") is False:
-            raise CRMFatalError(f"{what}: Pipedrive reported failure ({message})", status=status)
+            raise CRMFatalError(f"{what}: Pipedrive reported failure ({message})", status=status,
+                                vendor_code=vendor_code)
         return envelope
 
 

@@ -172,3 +172,23 @@ def test_forbidden_is_fatal(configured, pd_services, fake):
     with pytest.raises(CRMFatalError) as err:
         connector(pd_services, configured).get_deal("42")
     assert err.value.reason == "crm_forbidden"
+
+
+def test_failure_write_back_keeps_the_order_number_and_sets_the_reason(configured, pd_services, fake):
+    conn = connector(pd_services, configured)
+    conn.write_back("42", WriteBack(order_number="SO-7", status_text="Open"))
+    conn.write_back("42", WriteBack(order_number=None, status_text="Failed",
+                                    failure_reason="Item SKU-9 does not exist in the ERP"))
+    fields = fake.company.deals[42]["custom_fields"]
+    assert fields[field_key("ERP order #")] == "SO-7"
+    assert fields[field_key("ERP order status")] == "Failed"
+    assert fields[field_key("ERP order problem")] == "Item SKU-9 does not exist in the ERP"
+    assert field_key("ERP order #") not in fake.patches[1][1]["custom_fields"]
+
+
+def test_validation_error_carries_pipedrive_code(configured, pd_services, fake):
+    fake.fail_next("PATCH", r"/api/v2/deals/42$", 400, body={"success": False, "error": "Deals limit reached",
+                                                             "code": "feature_capping_deals_limit"})
+    with pytest.raises(CRMFatalError) as err:
+        connector(pd_services, configured).write_back("42", WriteBack(order_number="SO-1", status_text="Open"))
+    assert err.value.vendor_code == "feature_capping_deals_limit" and not err.value.retriable

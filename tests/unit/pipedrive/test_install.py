@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from app.auth.admin import COOKIE_NAME
 from tests.fakes.pipedrive import CLIENT_ID, CLIENT_SECRET
 from tests.fakes.pipedrive_fixtures import CALLBACK, https_client, install, start_install
@@ -169,3 +171,22 @@ def test_install_without_configuration_says_so(tmp_path, base_config, clock):
         assert "pipedrive" not in unconfigured.extensions["erp_panel"].crm.names()
     finally:
         unconfigured.extensions["erp_panel"].close()
+
+
+def test_without_jwt_secret_the_client_secret_verifies_pipedrive_tokens(base_config, clock, tmp_path):
+    from app import create_app
+    from app.crm.base import CRMAuthError
+    from tests.fakes.pipedrive import JWT_SECRET
+    config = {**base_config, "pipedrive_jwt_secret": "", "database_url": f"sqlite:///{tmp_path}/nojwt.sqlite3"}
+    application = create_app(config, clock=clock)
+    try:
+        adapter = application.extensions["erp_panel"].crm.get("pipedrive")
+        import jwt
+        now = int(clock.timestamp())
+        good = jwt.encode({"userId": 1, "companyId": 2, "exp": now + 60}, CLIENT_SECRET, algorithm="HS256")
+        assert adapter.verify_widget_credential(good).crm_account_key == "2"
+        other = jwt.encode({"userId": 1, "companyId": 2, "exp": now + 60}, JWT_SECRET, algorithm="HS256")
+        with pytest.raises(CRMAuthError):
+            adapter.verify_widget_credential(other)
+    finally:
+        application.extensions["erp_panel"].close()

@@ -159,3 +159,21 @@ def test_widget_session_refuses_bad_pipedrive_jwts(linked, browser, fake, clock)
 def test_record_account_endpoint_needs_a_pipedrive_tenant(linked, browser, widget_headers_for_demo):
     response = browser.get("/api/v1/pipedrive/records/deal/42/account", headers=widget_headers_for_demo)
     assert response.status_code == 404 and response.get_json()["reason"] == "not_pipedrive"
+
+
+def test_person_panel_shows_the_persons_organization(linked, browser, fake):
+    fake.company.persons[3] = {"id": 3, "name": "Ada", "org_id": {"value": 7, "name": "ACME GmbH"}}
+    response = get_panel(browser, fake.sign_jwt(), resource="person", selected="3")
+    assert response.status_code == 200 and response.get_json()["data"][0]["customer"] == linked[1]
+
+
+def test_deal_without_organization_shows_nothing(linked, browser, fake):
+    fake.add_deal(43, None)
+    response = get_panel(browser, fake.sign_jwt(), resource="deal", selected="43")
+    assert response.status_code == 200 and response.get_json() == {"data": []}
+
+
+def test_pipedrive_outage_while_resolving_is_a_panel_error(linked, browser, fake):
+    fake.fail_next("GET", r"/api/v2/deals/42$", 503)
+    response = get_panel(browser, fake.sign_jwt(), resource="deal", selected="42")
+    assert response.status_code == 502 and response.get_json()["error"]["title"] == "Pipedrive unavailable"
