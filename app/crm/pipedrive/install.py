@@ -33,6 +33,7 @@ from app.crm.base import CRMError
 from app.crm.oauth_state import OAuthStateError, OAuthStates
 from app.crm.pipedrive.client import PipedriveClient, RateGate
 from app.crm.pipedrive.oauth import PipedriveOAuth, TokenSet
+from app.crm.pipedrive.webhooks import basic_credentials
 from app.tenants.model import Tenant
 
 log = logging.getLogger("erp_panel.pipedrive")
@@ -156,10 +157,11 @@ class PipedriveInstaller:
 
     def verify_uninstall(self, authorization: str) -> bool:
         """Pipedrive's uninstall call carries Basic base64(client_id:client_secret)."""
-        from app.crm.pipedrive.webhooks import basic_credentials
         user, password = basic_credentials(authorization)
-        return bool(self.oauth.configured) & hmac.compare_digest(user.encode(), self.oauth.client_id.encode()) \
-            & hmac.compare_digest(password.encode(), self.oauth.client_secret.encode())
+        # compare both parts every time (constant time, no early exit on the user name)
+        user_ok = hmac.compare_digest(user.encode(), self.oauth.client_id.encode())
+        password_ok = hmac.compare_digest(password.encode(), self.oauth.client_secret.encode())
+        return self.oauth.configured and user_ok and password_ok
 
     def uninstall(self, company_id: str) -> Tenant | None:
         """Delete tokens and cached data of the company's tenant; keep the row for the audit trail."""
