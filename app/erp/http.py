@@ -126,13 +126,21 @@ class ERPHttp:
         self.session.close()
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                json: Any = None, data: dict[str, Any] | None = None, safe: bool | None = None) -> requests.Response:
-        """Send one request; ``safe`` (default: GET only) allows retries. Returns a 2xx response or raises."""
+                json: Any = None, data: dict[str, Any] | None = None, safe: bool | None = None,
+                check: Callable[[requests.Response], None] | None = None) -> requests.Response:
+        """Send one request; ``safe`` (default: GET only) allows retries. Returns a 2xx response or raises.
+
+        ``check`` inspects a 2xx response and may raise a typed error (protocols such as Odoo's
+        JSON-RPC report errors inside HTTP 200 bodies); retriable ones take part in the retries.
+        """
         safe = method.upper() == "GET" if safe is None else safe
         attempts = 1 + (self.retries if safe else 0)
         for attempt in range(attempts):
             try:
-                return self._send(method, path, params=params, json=json, data=data)
+                response = self._send(method, path, params=params, json=json, data=data)
+                if check is not None:
+                    check(response)
+                return response
             except ERPRetriableError as exc:
                 if attempt + 1 >= attempts:
                     raise
