@@ -62,11 +62,15 @@ class FakeHTTP:
             seen = SeenRequest(request.method, parts.path, params, body,
                                getattr(request, "req_kwargs", {}).get("timeout"), dict(request.headers))
             self.seen.append(seen)
-            fault = self._take_fault(seen.path)
+            fault = self._take_fault(self.route_key(seen))
             if fault is not None:
                 return self.fault_reply(fault)
             return route(seen)
         return callback
+
+    def route_key(self, seen: SeenRequest) -> str:
+        """What ``path_contains`` of a queued fault is matched against (the URL path by default)."""
+        return seen.path
 
     def _take_fault(self, path: str) -> str | None:
         for index, (kind, fragment) in enumerate(self._faults):
