@@ -43,6 +43,8 @@ class FakeERPNext(FakeHTTP):
         self.clock = clock
         self.denied: set[str] = set()          # doctypes the API user may not read (403)
         self.reject_orders: str | None = None  # e.g. a credit-limit message for every new order
+        #: Stock Settings / Item Defaults warehouse ERPNext fills into rows that name none (None: no default)
+        self.default_warehouse: str | None = "Main – Berlin"
         self.docs: dict[str, list[dict[str, Any]]] = {"Sales Order": []}
         self._seed_docs()
         mock.add_callback(responses.GET, re.compile(re.escape(url) + r"/api/.*"), callback=self.handler(self.route))
@@ -160,7 +162,8 @@ class FakeERPNext(FakeHTTP):
         for row in doc["items"]:
             if self.seed.items.get(row.get("item_code")) is None:
                 return frappe_error(417, "LinkValidationError", f"Could not find Item: {row.get('item_code')}")
-            if not (row.get("warehouse") or doc.get("set_warehouse")):
+            row.setdefault("warehouse", doc.get("set_warehouse") or self.default_warehouse)
+            if not row["warehouse"]:
                 return frappe_error(417, "ValidationError", "Delivery warehouse required for stock item")
         if doc.get("currency") and doc["currency"] != customer["default_currency"]:
             return frappe_error(417, "InvalidCurrency", "Accounting Entry for Customer can only be made in "

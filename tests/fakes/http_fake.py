@@ -43,7 +43,8 @@ class FakeHTTP:
         self._faults: list[tuple[str, str | None]] = []
 
     def fail_next(self, kind: str, *, count: int = 1, path_contains: str | None = None) -> None:
-        """Queue faults: timeout | connection | unavailable | rate_limited | auth | forbidden | validation."""
+        """Queue faults: timeout | timeout_after | connection | unavailable | rate_limited | auth | forbidden |
+        validation; ``path_contains`` limits a fault to matching requests ("POST /api/...")."""
         self._faults.extend([(kind, path_contains)] * count)
 
     def requests_to(self, fragment: str, method: str | None = None) -> list[SeenRequest]:
@@ -63,14 +64,17 @@ class FakeHTTP:
                                getattr(request, "req_kwargs", {}).get("timeout"), dict(request.headers))
             self.seen.append(seen)
             fault = self._take_fault(self.route_key(seen))
+            if fault == "timeout_after":
+                route(seen)      # the ERP commits, then the answer is lost on the way back
+                return requests.ReadTimeout("read timed out after the server committed (fake)")
             if fault is not None:
                 return self.fault_reply(fault)
             return route(seen)
         return callback
 
     def route_key(self, seen: SeenRequest) -> str:
-        """What ``path_contains`` of a queued fault is matched against (the URL path by default)."""
-        return seen.path
+        """What ``path_contains`` of a queued fault is matched against ("METHOD /path" by default)."""
+        return f"{seen.method} {seen.path}"
 
     def _take_fault(self, path: str) -> str | None:
         for index, (kind, fragment) in enumerate(self._faults):

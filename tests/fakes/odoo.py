@@ -43,8 +43,8 @@ class FakeOdoo(FakeHTTP):
     def route_key(self, seen: SeenRequest) -> str:
         if seen.path == "/jsonrpc" and isinstance(seen.body, dict):
             args = seen.body.get("params", {}).get("args", [])
-            return f"/jsonrpc {args[3]}/{args[4]}" if len(args) > 4 else "/jsonrpc common"
-        return seen.path
+            return f"POST /jsonrpc {args[3]}/{args[4]}" if len(args) > 4 else "POST /jsonrpc common"
+        return f"{seen.method} {seen.path}"
 
     # -- faults ---------------------------------------------------------------------
     _FAULTS = {"auth": ("odoo.exceptions.AccessDenied", "Access Denied", 401),
