@@ -100,8 +100,26 @@ def error_for_status(status: int, message: str, *, code: str | None = None,
     return ERPValidationError(message, **kwargs)
 
 
-def _plain_error(response: requests.Response) -> VendorError:
+def plain_error(response: requests.Response) -> VendorError:
+    """Error description from the status line only (bodies that are not the vendor's JSON)."""
     return VendorError(f"HTTP {response.status_code} {response.reason or ''}".strip())
+
+
+def json_object(response: requests.Response) -> dict[str, Any] | None:
+    """The decoded error body when it is a JSON object, else None (HTML error pages, plain text)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def http_options(ctx: Any) -> dict[str, Any]:
+    """ERPHttp keyword arguments from a ConnectorContext: timeout, plus retry count and sleep
+    (overridable through settings extras ``erp_http_retries`` / ``erp_http_sleep``, e.g. in tests)."""
+    extra = getattr(ctx, "extra", None) or {}
+    return {"timeout": ctx.timeout or DEFAULT_TIMEOUT, "retries": int(extra.get("erp_http_retries", DEFAULT_RETRIES)),
+            "sleep": extra.get("erp_http_sleep", time.sleep)}
 
 
 class ERPHttp:
@@ -109,7 +127,7 @@ class ERPHttp:
 
     def __init__(self, base_url: str, *, vendor: str, headers: dict[str, str] | None = None,
                  timeout: float = DEFAULT_TIMEOUT, retries: int = DEFAULT_RETRIES,
-                 secrets: Iterable[str] = (), describe_error: Callable[[requests.Response], VendorError] = _plain_error,
+                 secrets: Iterable[str] = (), describe_error: Callable[[requests.Response], VendorError] = plain_error,
                  sleep: Callable[[float], None] = time.sleep, session: requests.Session | None = None):
         self.base_url = base_url.rstrip("/")
         self.vendor = vendor
@@ -180,7 +198,7 @@ class ERPHttp:
         try:
             vendor = self.describe_error(response)
         except ValueError:
-            vendor = _plain_error(response)
+            vendor = plain_error(response)
         message = redact(f"{self.vendor}: {vendor.message}", self.secrets)
         return error_for_status(response.status_code, message, code=vendor.code,
                                 retry_after=parse_retry_after(response.headers.get("Retry-After")),

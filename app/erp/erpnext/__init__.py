@@ -1,13 +1,11 @@
 """ERPNext/Frappe connector; importing this package registers it as "erpnext"."""
 from __future__ import annotations
 
-import time
-
 from app.erp import registry
 from app.erp.base import ERPFatalError
 from app.erp.erpnext.client import DEFAULT_PAGE_SIZE, FrappeClient, describe_frappe_error
 from app.erp.erpnext.connector import ERPNextConnector
-from app.erp.http import DEFAULT_RETRIES, ERPHttp
+from app.erp.http import ERPHttp, http_options
 from app.tenants.model import ERPConnectionSettings
 
 __all__ = ["ERPNextConnector", "FrappeClient", "build_erpnext"]
@@ -25,11 +23,8 @@ def build_erpnext(conn: ERPConnectionSettings, ctx: registry.ConnectorContext) -
     if missing:
         raise ERPFatalError(f"ERPNext settings are incomplete: {', '.join(missing)}", reason="erp_not_configured")
     key, secret = secrets["api_key"], secrets["api_secret"]
-    extra = ctx.extra or {}
     http = ERPHttp(str(config["url"]), vendor="ERPNext", headers={"Authorization": f"token {key}:{secret}"},
-                   timeout=ctx.timeout, secrets=(key, secret), describe_error=describe_frappe_error,
-                   retries=int(extra.get("erp_http_retries", DEFAULT_RETRIES)),
-                   sleep=extra.get("erp_http_sleep", time.sleep))
+                   secrets=(key, secret), describe_error=describe_frappe_error, **http_options(ctx))
     client = FrappeClient(http, page_size=int(config.get("page_size") or DEFAULT_PAGE_SIZE))
     return ERPNextConnector(client, clock=ctx.clock, company=str(config["company"]),
                             warehouses=_split(config.get("warehouses")), price_list=str(config.get("price_list") or ""),

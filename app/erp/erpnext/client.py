@@ -16,7 +16,7 @@ from urllib.parse import quote
 import requests
 
 from app.erp.base import ERPAuthError, ERPError, ERPNotFoundError, ERPRateLimited, ERPValidationError
-from app.erp.http import ERPHttp, VendorError
+from app.erp.http import ERPHttp, VendorError, json_object, plain_error
 
 #: Frappe's default page size is 20 (frappe/api/v1.py); we ask for bigger pages and keep paging
 DEFAULT_PAGE_SIZE = 100
@@ -68,12 +68,9 @@ def describe_frappe_error(response: requests.Response) -> VendorError:
     if response.status_code == 429:
         # the global limiter answers with a plain-text "Too Many Requests" body
         return VendorError("too many requests (rate limit)", code="TooManyRequestsError")
-    try:
-        body = response.json()
-    except ValueError:
-        return VendorError(f"HTTP {response.status_code} {response.reason or ''}".strip())
-    if not isinstance(body, dict):
-        return VendorError(f"HTTP {response.status_code}")
+    body = json_object(response)
+    if body is None:
+        return plain_error(response)
     exc_type = body.get("exc_type")
     messages = server_messages(body.get("_server_messages"))
     if not exc_type and isinstance(body.get("errors"), list) and body["errors"]:   # /api/v2 shape

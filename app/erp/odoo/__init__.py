@@ -1,11 +1,9 @@
 """Odoo connector; importing this package registers it as "odoo"."""
 from __future__ import annotations
 
-import time
-
 from app.erp import registry
 from app.erp.base import ERPFatalError
-from app.erp.http import DEFAULT_RETRIES, ERPHttp
+from app.erp.http import ERPHttp, http_options
 from app.erp.odoo.connector import DEFAULT_PAGE_SIZE, OdooConnector
 from app.erp.odoo.transport import (
     AutoTransport,
@@ -38,9 +36,7 @@ def build_transport(conn: ERPConnectionSettings, ctx: registry.ConnectorContext)
         missing += [name for name, value in (("database", database), ("login", login)) if not value]
     if missing:
         raise ERPFatalError(f"Odoo settings are incomplete: {', '.join(missing)}", reason="erp_not_configured")
-    extra = ctx.extra or {}
-    common = {"timeout": ctx.timeout, "secrets": (key,), "retries": int(extra.get("erp_http_retries", DEFAULT_RETRIES)),
-              "sleep": extra.get("erp_http_sleep", time.sleep)}
+    common = {"secrets": (key,), **http_options(ctx)}
     headers = {"Authorization": f"bearer {key}"}
     if database:
         headers["X-Odoo-Database"] = database       # needed when dbfilter cannot pick the database

@@ -24,7 +24,7 @@ from app.erp.base import (
     ERPRetriableError,
     ERPValidationError,
 )
-from app.erp.http import ERPHttp, VendorError, redact
+from app.erp.http import ERPHttp, VendorError, json_object, plain_error, redact
 
 #: exception name (``error.data.name`` / JSON-2 ``name``) -> (class, reason)
 _ODOO_ERRORS: dict[str, tuple[type[ERPError], str]] = {
@@ -52,12 +52,9 @@ def classify(name: str | None) -> tuple[type[ERPError] | None, str | None]:
 
 def describe_json2_error(response: requests.Response) -> VendorError:
     """JSON-2 error body -> message/name/class (non-JSON bodies: the HTTP status decides)."""
-    try:
-        body = response.json()
-    except ValueError:
-        return VendorError(f"HTTP {response.status_code} {response.reason or ''}".strip())
-    if not isinstance(body, dict):
-        return VendorError(f"HTTP {response.status_code}")
+    body = json_object(response)
+    if body is None:
+        return plain_error(response)
     name = body.get("name")
     error_class, reason = classify(name)
     return VendorError(str(body.get("message") or name or response.status_code), code=name,
