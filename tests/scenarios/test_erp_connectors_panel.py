@@ -8,32 +8,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-import responses
 
-from app import create_app
-from tests.fakes import erpnext as erpnext_fake
-from tests.fakes import odoo as odoo_fake
-
-ENVIRONMENTS = {
-    "erpnext": {"ERP_CONFIG_URL": erpnext_fake.URL, "ERP_CONFIG_COMPANY": erpnext_fake.COMPANY,
-                "ERP_SECRET_API_KEY": erpnext_fake.API_KEY, "ERP_SECRET_API_SECRET": erpnext_fake.API_SECRET},
-    "odoo": {"ERP_CONFIG_URL": odoo_fake.URL, "ERP_CONFIG_DATABASE": odoo_fake.DATABASE,
-             "ERP_CONFIG_LOGIN": odoo_fake.LOGIN, "ERP_CONFIG_API_FLAVOUR": "auto",
-             "ERP_SECRET_API_KEY": odoo_fake.API_KEY},
-}
+from tests.fakes.erp_apps import app_on
 
 
 @pytest.fixture(params=["erpnext", "odoo"])
 def erp_app(request, base_config, clock, faults, monkeypatch):
-    """(app, fake) with the demo tenant connected to the vendor fake."""
-    for key, value in ENVIRONMENTS[request.param].items():
-        monkeypatch.setenv(key, value)
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        fake = (erpnext_fake.FakeERPNext if request.param == "erpnext" else odoo_fake.FakeOdoo)(mock, clock)
-        app = create_app({**base_config, "erp_connector": request.param, "erp_timeout": 4.0,
-                          "erp_http_sleep": lambda _s: None}, clock=clock, sandbox_faults=faults)
-        yield app, fake, request.param
-        app.extensions["erp_panel"].close()
+    yield from app_on(request.param, base_config, clock, faults, monkeypatch)
+
 
 
 def _panel(app, account: str):
