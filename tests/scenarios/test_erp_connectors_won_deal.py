@@ -10,23 +10,12 @@ import pytest
 from app.crm.demo.seed import DEMO_COMPANY
 from app.domain.ids import idempotency_key
 from tests.fakes.erp_apps import app_on
-
-worker_module = pytest.importorskip("app.orders.worker", reason="the closed-won order flow (issue 3) is not merged")
+from tests.fakes.orders import drain
 
 
 @pytest.fixture(params=["erpnext", "odoo"])
 def erp_app(request, base_config, clock, faults, monkeypatch):
     yield from app_on(request.param, base_config, clock, faults, monkeypatch)
-
-
-def _drain(services, clock, rounds: int = 20) -> None:
-    worker = worker_module.Worker(services, "erp-scenario-worker")
-    for _ in range(rounds):
-        worker.drain()
-        if services.orders.queue.pending_count() == 0:
-            return
-        clock.advance(400)          # past any backoff delay
-    raise AssertionError("order queue did not go idle")
 
 
 def test_won_deal_creates_one_erp_order_and_writes_its_number_back(erp_app, clock):
@@ -36,7 +25,7 @@ def test_won_deal_creates_one_erp_order_and_writes_its_number_back(erp_app, cloc
     client = app.test_client()
     response = client.post("/demo/deals/D-2001/won", data={"back": "/demo/accounts/ACC-1001"})
     assert response.status_code == 303
-    _drain(services, clock)
+    drain(services, clock)
 
     ref = idempotency_key(tenant.id, "D-2001")
     orders = fake.orders_for(ref)
@@ -50,18 +39,18 @@ def test_won_deal_creates_one_erp_order_and_writes_its_number_back(erp_app, cloc
 
     # the CRM redelivers / the rep clicks again: still exactly one ERP order
     client.post("/demo/deals/D-2001/won", data={"back": "/demo/accounts/ACC-1001"})
-    _drain(services, clock)
+    drain(services, clock)
     assert len(fake.orders_for(ref)) == 1
 
 
 def test_erp_outage_during_order_is_retried_until_the_order_exists_once(erp_app, clock):
-    app, fake, _vendor = erp_app
+    app, fake, vendor = erp_app
     services = app.extensions["erp_panel"]
     tenant = services.tenants.find("demo", DEMO_COMPANY)
-    route = "POST /api/resource/Sales" if _vendor == "erpnext" else "sale.order/create"
+    route = "POST /api/resource/Sales" if vendor == "erpnext" else "sale.order/create"
     fake.fail_next("timeout_after", path_contains=route)    # the ERP commits, the answer is lost
     app.test_client().post("/demo/deals/D-2001/won", data={"back": "/demo/accounts/ACC-1001"})
-    _drain(services, clock)
+    drain(services, clock)
     ref = idempotency_key(tenant.id, "D-2001")
     assert len(fake.orders_for(ref)) == 1
     assert services.demo_crm.deal_row(DEMO_COMPANY, "D-2001")["erp_order_number"] == fake.orders_for(ref)[0]["name"]
