@@ -28,7 +28,7 @@ def probe_connection(connector) -> ConnectionCheck:
     except ERPError as exc:
         if exc.reason == "erp_bad_response":
             return ConnectionCheck(False, "wrong_url", "That URL does not look like an Odoo server (no JSON API)")
-        if "database" in exc.message.lower():
+        if exc.reason != "erp_not_configured" and "database" in exc.message.lower():
             return ConnectionCheck(False, "wrong_database", exc.message)
         return ConnectionCheck(False, exc.reason, exc.message)
     details = {"api": connector.rpc.flavour, "lang": str((user or {}).get("lang", ""))}

@@ -20,6 +20,7 @@ import requests
 from app.erp.base import (
     ERPAuthError,
     ERPError,
+    ERPFatalError,
     ERPNotFoundError,
     ERPRetriableError,
     ERPValidationError,
@@ -166,8 +167,12 @@ class AutoTransport(OdooTransport):
                 self.json2.call("res.users", "context_get", safe=True)
                 self.chosen = self.json2
             except ERPNotFoundError as exc:
-                if exc.vendor_code or self.jsonrpc is None:   # an Odoo error body: the route exists
+                if exc.vendor_code:              # an Odoo error body: the route exists
                     raise
+                if self.jsonrpc is None:
+                    raise ERPFatalError("This Odoo server has no JSON-2 API (Odoo 18 or older): enter the "
+                                        "database and login so JSON-RPC can be used",
+                                        reason="erp_not_configured") from None
                 self.chosen = self.jsonrpc
         return self.chosen
 

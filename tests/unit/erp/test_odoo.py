@@ -158,3 +158,17 @@ def test_json2_against_an_old_server_says_so(mock, clock):
     erp = odoo_harness(clock, mock, "json2", 16)
     check = erp.connector.check_connection()
     assert not check.ok and check.reason == "wrong_url" and "JSON-RPC" in check.message
+
+
+def test_auto_on_an_old_server_without_jsonrpc_settings_says_what_is_missing(mock, clock):
+    from app.erp.odoo import build_odoo
+    from app.erp.registry import ConnectorContext
+    from app.tenants.model import ERPConnectionSettings
+    from tests.fakes.odoo import API_KEY, URL, FakeOdoo
+
+    FakeOdoo(mock, clock, version=17)
+    ctx = ConnectorContext(clock=clock, db=None, sandbox_faults=None, timeout=5, extra={})
+    connector = build_odoo(ERPConnectionSettings("odoo", {"url": URL, "api_flavour": "auto"}, {"api_key": API_KEY}),
+                           ctx)
+    check = connector.check_connection()
+    assert (check.ok, check.reason) == (False, "erp_not_configured") and "database and login" in check.message
