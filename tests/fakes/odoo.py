@@ -90,6 +90,9 @@ class FakeOdoo(FakeHTTP):
         params = (req.body or {}).get("params", {})
         service, method, args = params.get("service"), params.get("method"), params.get("args", [])
         try:
+            if service == "common" and method in ("login", "authenticate") and args[0] != DATABASE:
+                raise OdooFault("psycopg2.OperationalError",
+                                f'connection failed: FATAL:  database "{args[0]}" does not exist', 200)
             if service == "common" and method in ("login", "authenticate"):
                 result: Any = UID if args[:3] == [DATABASE, LOGIN, API_KEY] else False
             elif service == "common" and method == "version":

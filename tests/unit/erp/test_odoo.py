@@ -172,3 +172,10 @@ def test_auto_on_an_old_server_without_jsonrpc_settings_says_what_is_missing(moc
                            ctx)
     check = connector.check_connection()
     assert (check.ok, check.reason) == (False, "erp_not_configured") and "database and login" in check.message
+
+
+def test_jsonrpc_wrong_database_is_named(mock, clock):
+    erp = odoo_harness(clock, mock, "jsonrpc", 16)
+    erp.connector.rpc.database = "acme-typo"
+    check = erp.connector.check_connection()
+    assert (check.ok, check.reason) == (False, "wrong_database") and "acme-typo" in check.message
