@@ -181,8 +181,8 @@ class ERPHttp:
             raise ERPRetriableError(f"{self.vendor} did not answer within {self.timeout:g} s",
                                     reason="erp_timeout") from None
         except requests.ConnectionError as exc:
-            raise ERPRetriableError(f"Cannot reach {self.vendor} at {self._host()}: "
-                                    f"{redact(type(exc).__name__, self.secrets)}",
+            # the exception text can carry the full URL and proxy details: only its type is kept
+            raise ERPRetriableError(f"Cannot reach {self.vendor} at {self._host()} ({type(exc).__name__})",
                                     reason="erp_unreachable") from None
         except requests.RequestException as exc:
             raise ERPRetriableError(f"{self.vendor} request failed: {type(exc).__name__}",
