@@ -195,7 +195,7 @@ class OdooConnector(ERPConnector):
         if self.warehouse_id:
             values["warehouse_id"] = self.warehouse_id
         if request.delivery_date:
-            values["commitment_date"] = request.delivery_date.isoformat()
+            values["commitment_date"] = f"{request.delivery_date.isoformat()} 00:00:00"   # a Datetime field
         created = self.rpc.call("sale.order", "create", kwargs={"vals_list": [values]}, context=self.context)
         order_id = created[0] if isinstance(created, list) else created
         return self._confirm(int(order_id), request.external_ref, created_now=True)

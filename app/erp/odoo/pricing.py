@@ -12,8 +12,8 @@ and https://www.odoo.com/documentation/19.0/developer/reference/external_api.htm
 Supported: rules on a variant, a template, a category (incl. parent categories) or global;
 ``min_quantity``; ``date_start``/``date_end``; ``compute_price`` fixed, percentage, and
 formula on the sales price (``base == "list_price"``: discount, surcharge, rounding,
-min/max margin). Rules based on cost or on another pricelist are skipped (documented
-limitation), and an item without a matching rule gets its list price converted to the
+min/max margin). Percentage/formula rules based on cost or on another pricelist are skipped
+(documented limitation; Odoo 18 lets percentage rules choose a base too), and an item without a matching rule gets its list price converted to the
 pricelist currency - the same fallback Odoo uses.
 """
 from __future__ import annotations
@@ -66,8 +66,8 @@ def pick_rule(rules: list[dict[str, Any]], product: ProductForPricing, qty: Deci
     ordered = sorted(rules, key=lambda r: (_SCOPE_ORDER.get(r.get("applied_on", "3_global"), 3),
                                            -to_decimal(r.get("min_quantity")), -int(r.get("id") or 0)))
     for rule in ordered:
-        if rule.get("compute_price") == "formula" and rule.get("base", "list_price") != "list_price":
-            continue      # cost- or pricelist-based formulas are not evaluated (see module docstring)
+        if rule.get("compute_price") != "fixed" and (rule.get("base") or "list_price") != "list_price":
+            continue      # cost- or pricelist-based rules are not evaluated (see module docstring)
         if _applies(rule, product, qty, today):
             return rule
     return None

@@ -53,7 +53,8 @@ def test_most_specific_applicable_rule_wins():
 
 
 def test_cost_based_formula_is_skipped_and_list_price_used():
-    rules = [rule(compute_price="formula", base="standard_price", price_discount=50)]
+    rules = [rule(compute_price="formula", base="standard_price", price_discount=50),
+             rule(id=2, compute_price="percentage", base="pricelist", percent_price=20)]
     assert pricing.pick_rule(rules, PRODUCT, Decimal(1), TODAY) is None
     assert pricing.rule_price(None, PRODUCT.list_price, 2) == Decimal("100.00")
 
