@@ -155,3 +155,17 @@ def test_total_of_order_lines_uses_discounted_rate(mock, clock):
     discounted = type(line)(line.item_code, line.quantity, line.unit_price, discount_percent=Decimal("10"))
     request = type(request)(**{**request.__dict__, "lines": (discounted,)})
     assert erp.connector.create_order(request).total == Decimal("22.5")
+
+
+def test_check_connection_on_a_site_that_is_not_frappe(mock, clock):
+    from app.erp.erpnext import build_erpnext
+    from app.erp.registry import ConnectorContext
+    from app.tenants.model import ERPConnectionSettings
+
+    mock.get("https://www.example.test/api/method/frappe.auth.get_logged_user", body="<html>Welcome</html>",
+             content_type="text/html")
+    ctx = ConnectorContext(clock=clock, db=None, sandbox_faults=None, timeout=5, extra={})
+    connector = build_erpnext(ERPConnectionSettings("erpnext", {"url": "https://www.example.test", "company": "X"},
+                                                    {"api_key": "k", "api_secret": "s"}), ctx)
+    check = connector.check_connection()
+    assert (check.ok, check.reason) == (False, "wrong_url")
