@@ -169,3 +169,12 @@ def test_check_connection_on_a_site_that_is_not_frappe(mock, clock):
                                                     {"api_key": "k", "api_secret": "s"}), ctx)
     check = connector.check_connection()
     assert (check.ok, check.reason) == (False, "wrong_url")
+
+
+def test_the_fake_like_erpnext_does_not_enforce_unique_po_no(mock, clock):
+    erp = erpnext_harness(clock, mock)
+    doc = erp.connector._order_doc(order_request("CRM-TWICE"))
+    erp.connector.client.insert("Sales Order", doc)
+    erp.connector.client.insert("Sales Order", doc)
+    assert erp.orders_for("CRM-TWICE") == 2      # only the connector's lookup keeps orders single
+    assert erp.connector.find_order("CRM-TWICE").order_number == "SAL-ORD-2026-00001"
