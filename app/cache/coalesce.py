@@ -31,6 +31,7 @@ class SingleFlight:
 
     def __init__(self):
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._calls: dict[str, _Call] = {}
 
     def do(self, key: str, fn: Callable[[], T], timeout: float | None = None) -> T:
@@ -42,6 +43,7 @@ class SingleFlight:
                 call = self._calls[key] = _Call()
             else:
                 call.waiters += 1
+                self._changed.notify_all()
         if not leader:
             if not call.done.wait(timeout):
                 raise TimeoutError(f"waited {timeout}s for a coalesced fetch")
@@ -68,6 +70,15 @@ class SingleFlight:
     def in_flight(self) -> int:
         with self._lock:
             return len(self._calls)
+
+    def total_waiting(self) -> int:
+        with self._lock:
+            return sum(call.waiters for call in self._calls.values())
+
+    def wait_for_waiters(self, count: int, timeout: float = 10.0) -> bool:
+        """Block until at least ``count`` followers wait in total (tests)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: sum(c.waiters for c in self._calls.values()) >= count, timeout)
 
 
 class Coalescer:
