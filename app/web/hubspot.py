@@ -17,7 +17,7 @@ from app.crm.hubspot.cards import UnsupportedObject
 from app.crm.hubspot.install import InstallFailed
 from app.crm.hubspot.signature import SignatureInvalid, SignedRequest
 from app.crm.hubspot.webhooks import BadWebhookPayload
-from app.errors import AppError, BadRequest, Forbidden, ServiceUnavailable, Unauthorized
+from app.errors import AppError, BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from app.web.admin_auth import admin_tenant
 from app.web.context import services
 from app.web.demo import same_origin_only
@@ -44,8 +44,9 @@ def register(app, api, services_) -> None:
 def _adapter():
     adapter = services().extra.get("hubspot")
     if adapter is None:
-        raise ServiceUnavailable("The HubSpot app is not configured on this server (HUBSPOT_CLIENT_ID/SECRET)",
-                                 reason="hubspot_not_configured")
+        # 404, not 5xx: on this server the HubSpot integration does not exist (nothing to retry)
+        raise NotFound("The HubSpot app is not configured on this server (HUBSPOT_CLIENT_ID/SECRET)",
+                       reason="hubspot_not_configured")
     return adapter
 
 
