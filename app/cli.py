@@ -9,6 +9,7 @@ import threading
 import click
 
 from app.errors import ConfigError
+from app.orders.cli import jobs as order_jobs
 
 
 def _fail(message: str) -> None:
@@ -147,6 +148,8 @@ def rotate_keys() -> None:
     count = services.tenants.rotate_secrets()
     click.echo(f"re-encrypted {count} secrets")
 
+
+main.add_command(order_jobs)  # erp-panel jobs list|dead|replay|audit (issue 3)
 
 if __name__ == "__main__":
     main()

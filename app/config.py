@@ -61,6 +61,9 @@ class Settings:
     worker_poll_interval: float = 1.0
     worker_lease_seconds: int = 120
     job_max_attempts: int = 8
+    # orders (issue 3): retry delay = uniform(0, min(cap, base * 2**(attempt-1))) seconds
+    job_backoff_base: float = 2.0
+    job_backoff_cap: float = 300.0
     # CRM apps (filled from env; empty means the integration is not configured)
     pipedrive_client_id: str = ""
     pipedrive_client_secret: str = ""
@@ -105,6 +108,8 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "SANDBOX_LATENCY_MS": ("sandbox_latency_ms", float), "SANDBOX_FAIL_RATE": ("sandbox_fail_rate", float),
     "DEMO_ENABLED": ("demo_enabled", bool), "WORKER_POLL_INTERVAL": ("worker_poll_interval", float),
     "WORKER_LEASE_SECONDS": ("worker_lease_seconds", int), "JOB_MAX_ATTEMPTS": ("job_max_attempts", int),
+    # orders (issue 3)
+    "JOB_BACKOFF_BASE": ("job_backoff_base", float), "JOB_BACKOFF_CAP": ("job_backoff_cap", float),
     "PIPEDRIVE_CLIENT_ID": ("pipedrive_client_id", str), "PIPEDRIVE_CLIENT_SECRET": ("pipedrive_client_secret", str),
     "PIPEDRIVE_JWT_SECRET": ("pipedrive_jwt_secret", str),
     "HUBSPOT_CLIENT_ID": ("hubspot_client_id", str), "HUBSPOT_CLIENT_SECRET": ("hubspot_client_secret", str),

@@ -95,12 +95,18 @@ class Coalescer:
         return self.flight.do(key, lambda: self._leader(key, fetch, reread), timeout=self.wait_seconds)
 
     def _leader(self, key: str, fetch: Callable[[], T], reread: Callable[[], T | None]) -> T:
+        # Double-checked: a previous leader may have published between the caller's cache
+        # miss and this point (dogpile's get -> lock -> get again).
+        published = reread()
+        if published is not None:
+            return published
         if self.locks is None:
             return fetch()
         lock_key = f"lock:{key}"
         if self.locks.add(lock_key, "1", keep_seconds=self.wait_seconds):
             try:
-                return fetch()
+                published = reread()
+                return published if published is not None else fetch()
             finally:
                 self.locks.delete(lock_key)
         # Another process is fetching: wait for it to publish, then use its result.

@@ -16,6 +16,7 @@ DEFAULT_STATUS_TRANSLATIONS: dict[str, str] = {
     "on_hold": "On hold",
     "failed": "Failed",
     "blocked_credit_hold": "Blocked: customer on credit hold",
+    "flagged_credit_hold": "flagged: customer on credit hold",
 }
 
 

@@ -1,0 +1,86 @@
+"""``erp-panel jobs ...``: list jobs and dead letters, replay them, show an audit trail."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+def _services():
+    from app.config import load_settings
+    from app.errors import ConfigError
+    from app.services import build_services
+    from app.storage.schema import upgrade
+    try:
+        services = build_services(load_settings())
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    upgrade(services.db, services.clock.now())
+    return services
+
+
+def _print_jobs(jobs) -> None:
+    if not jobs:
+        click.echo("no jobs")
+    for job in jobs:
+        error = f"  {job.last_error_reason}: {job.last_error}" if job.last_error_reason else ""
+        click.echo(f"{job.id:>6}  {job.status:<8} {job.kind:<13} tenant={job.tenant_id} deal={job.crm_deal_id} "
+                   f"attempts={job.attempts}/{job.max_attempts}{error}")
+
+
+@click.group()
+def jobs() -> None:
+    """Closed-won order jobs: list, dead letters, replay, audit trail."""
+
+
+@jobs.command("list")
+@click.option("--status", type=click.Choice(["queued", "running", "done", "dead"]))
+@click.option("--tenant", "tenant_id", help="Only this tenant id.")
+@click.option("--limit", default=50, show_default=True)
+def list_jobs(status: str | None, tenant_id: str | None, limit: int) -> None:
+    """List jobs, newest first."""
+    _print_jobs(_services().orders.queue.list(tenant_id=tenant_id, status=status, limit=limit))
+
+
+@jobs.command("dead")
+@click.option("--tenant", "tenant_id", help="Only this tenant id.")
+def dead(tenant_id: str | None) -> None:
+    """List dead letters with their reasons."""
+    _print_jobs(_services().orders.queue.list(tenant_id=tenant_id, status="dead", limit=500))
+
+
+@jobs.command("replay")
+@click.argument("job_id", type=int, required=False)
+@click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter.")
+@click.option("--tenant", "tenant_id", help="Only this tenant id.")
+def replay(job_id: int | None, replay_all: bool, tenant_id: str | None) -> None:
+    """Put a dead letter (or all of them) back in the queue."""
+    queue = _services().orders.queue
+    if replay_all == (job_id is not None):
+        click.echo("error: give a JOB_ID or --all", err=True)
+        sys.exit(2)
+    if replay_all:
+        click.echo(f"replayed {queue.replay_all(tenant_id)} dead letters")
+        return
+    if queue.replay(job_id, tenant_id) is None:
+        click.echo(f"error: job {job_id} is not a dead letter", err=True)
+        sys.exit(1)
+    click.echo(f"replayed job {job_id}")
+
+
+@jobs.command("audit")
+@click.option("--tenant", "tenant_id", required=True, help="Tenant id.")
+@click.option("--deal", "deal_id", help="CRM deal id.")
+@click.option("--event", "event_id", help="CRM event id.")
+def audit(tenant_id: str, deal_id: str | None, event_id: str | None) -> None:
+    """Show every step for a deal or an event."""
+    if not deal_id and not event_id:
+        click.echo("error: give --deal or --event", err=True)
+        sys.exit(2)
+    entries = _services().orders.audit.trail(tenant_id, crm_deal_id=deal_id, event_id=event_id)
+    if not entries:
+        click.echo("no audit entries")
+    for e in entries:
+        click.echo(f"{e.at.isoformat()}  {e.correlation_id[:12]}  job={e.job_id}  {e.step:<11} {e.outcome:<16} "
+                   f"{e.detail}")

@@ -1,0 +1,91 @@
+"""Intake: store a verified DealWon in the inbox and enqueue its job, in one transaction.
+
+Never calls the ERP or the CRM, so webhook handlers can answer 2xx in
+milliseconds. Dedupe is done by the database's unique keys (event id, and
+(tenant, deal)) with one insert-or-ignore, so concurrent duplicate deliveries on
+several processes still produce exactly one job.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.clock import Clock
+from app.domain.events import DealWon
+from app.orders.audit import AuditLog
+from app.orders.queue import CREATE_ORDER, JobQueue
+from app.orders.records import OrderRecords, insert_or_ignore
+from app.orders.tables import order_inbox
+from app.storage.db import Database
+
+ACCEPTED, DUPLICATE_EVENT, DUPLICATE_DEAL = "accepted", "duplicate_event", "duplicate_deal"
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """What happened to an event: accepted (new job) or recognised as a duplicate of ``job_id``'s event."""
+
+    status: str
+    job_id: int | None
+    correlation_id: str = ""
+
+    @property
+    def duplicate(self) -> bool:
+        return self.status != ACCEPTED
+
+
+class InvalidEvent(ValueError):
+    """The event lacks a tenant, deal id or event id (an adapter bug, not a duplicate)."""
+
+
+class OrderIntake:
+    """``accept(DealWon)`` for every CRM adapter (demo, Pipedrive, HubSpot)."""
+
+    def __init__(self, db: Database, clock: Clock, queue: JobQueue, records: OrderRecords, audit: AuditLog):
+        self.db = db
+        self.clock = clock
+        self.queue = queue
+        self.records = records
+        self.audit = audit
+
+    def accept(self, event: DealWon) -> IntakeResult:
+        """Store the event and enqueue "create the order", or recognise it as a duplicate."""
+        if not (event.tenant_id and event.crm_deal_id and event.event_id):
+            raise InvalidEvent("DealWon needs tenant_id, crm_deal_id and event_id")
+        correlation_id = uuid.uuid4().hex
+        deal_id = str(event.crm_deal_id)
+        with self.db.write() as conn:
+            inserted = insert_or_ignore(conn, order_inbox, dict(
+                tenant_id=event.tenant_id, event_id=str(event.event_id), crm_deal_id=deal_id, crm=event.crm,
+                occurred_at=event.occurred_at, received_at=self.clock.now(), correlation_id=correlation_id))
+            if inserted:
+                job_id = self.queue.enqueue(conn, tenant_id=event.tenant_id, kind=CREATE_ORDER,
+                                            crm_deal_id=deal_id, correlation_id=correlation_id,
+                                            event_id=str(event.event_id))
+                conn.execute(order_inbox.update().where(order_inbox.c.tenant_id == event.tenant_id,
+                                                        order_inbox.c.event_id == str(event.event_id))
+                             .values(job_id=job_id))
+                self.records.ensure(conn, event.tenant_id, deal_id, correlation_id)
+                self.audit.record(conn, tenant_id=event.tenant_id, crm_deal_id=deal_id, step="intake",
+                                  outcome=ACCEPTED, correlation_id=correlation_id, job_id=job_id,
+                                  event_id=str(event.event_id), detail=f"won event from {event.crm or 'crm'}")
+                return IntakeResult(ACCEPTED, job_id, correlation_id)
+            return self._duplicate(conn, event, deal_id)
+
+    def _duplicate(self, conn, event: DealWon, deal_id: str) -> IntakeResult:
+        same_event = conn.execute(sa.select(order_inbox.c.job_id, order_inbox.c.correlation_id).where(
+            order_inbox.c.tenant_id == event.tenant_id, order_inbox.c.event_id == str(event.event_id))).first()
+        if same_event is not None:
+            status, row = DUPLICATE_EVENT, same_event
+        else:
+            status = DUPLICATE_DEAL
+            row = conn.execute(sa.select(order_inbox.c.job_id, order_inbox.c.correlation_id).where(
+                order_inbox.c.tenant_id == event.tenant_id, order_inbox.c.crm_deal_id == deal_id)).first()
+        job_id = row.job_id if row else None
+        correlation_id = row.correlation_id if row else ""
+        self.audit.record(conn, tenant_id=event.tenant_id, crm_deal_id=deal_id, step="intake", outcome=status,
+                          correlation_id=correlation_id, job_id=job_id, event_id=str(event.event_id),
+                          detail="already received; nothing new enqueued")
+        return IntakeResult(status, job_id, correlation_id)

@@ -1,0 +1,119 @@
+"""Order records per (tenant, deal) and the per-deal lock that guards order creation.
+
+The lock is a lease on the order-record row, taken with one compare-and-set
+UPDATE (works the same on SQLite and PostgreSQL, and never holds a database
+transaction open while the ERP is called - on SQLite that would block every
+webhook). A killed worker's lock expires; whoever takes it next first asks the
+ERP for the order by its idempotency key, so an order the dead worker created is
+adopted, not duplicated. The lock lease is much longer than the ERP timeout, so
+it cannot expire during a live create call.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.clock import Clock
+from app.domain.ids import idempotency_key
+from app.orders.tables import order_records
+from app.storage.db import Database
+
+QUEUED, CREATED, WRITTEN_BACK, FAILED, SHADOW = "queued", "created", "written_back", "failed", "shadow"
+
+
+def insert_or_ignore(conn, table: sa.Table, values: dict) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING (any unique key); True when the row was inserted.
+
+    One atomic statement on both backends, so two concurrent deliveries can never
+    both insert: the loser's insert becomes a no-op (PostgreSQL waits for the
+    winner's commit, SQLite writers are serialised by BEGIN IMMEDIATE).
+    """
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    # RETURNING instead of rowcount: with psycopg the driver's rowcount is not reliable here.
+    key = list(table.primary_key.columns)[0]
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing().returning(key)
+    return conn.execute(statement).first() is not None
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    tenant_id: str
+    crm_deal_id: str
+    idempotency_key: str
+    state: str
+    erp_order_number: str | None
+    erp_status: str | None
+    erp_status_raw: str | None
+    credit_flagged: bool
+    failure_reason: str | None
+    failure_text: str | None
+    shadow_order: dict | None
+    shadow_write_back: dict | None
+    written_back_at: datetime | None
+    lock_token: str | None
+    lock_expires_at: datetime | None
+    correlation_id: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderRecords:
+    """Reads and writes order records; writes join the caller's transaction."""
+
+    def __init__(self, db: Database, clock: Clock):
+        self.db = db
+        self.clock = clock
+
+    def ensure(self, conn, tenant_id: str, crm_deal_id: str, correlation_id: str) -> None:
+        """Create the record for a deal if it does not exist yet."""
+        now = self.clock.now()
+        insert_or_ignore(conn, order_records, dict(
+            tenant_id=tenant_id, crm_deal_id=crm_deal_id, idempotency_key=idempotency_key(tenant_id, crm_deal_id),
+            state=QUEUED, credit_flagged=False, correlation_id=correlation_id, created_at=now, updated_at=now))
+
+    def get(self, tenant_id: str, crm_deal_id: str, conn=None) -> OrderRecord | None:
+        query = sa.select(order_records).where(order_records.c.tenant_id == tenant_id,
+                                               order_records.c.crm_deal_id == crm_deal_id)
+        if conn is not None:
+            row = conn.execute(query).first()
+        else:
+            with self.db.read() as own:
+                row = own.execute(query).first()
+        return OrderRecord(**row._mapping) if row else None
+
+    def update(self, conn, tenant_id: str, crm_deal_id: str, **values) -> None:
+        values["updated_at"] = self.clock.now()
+        conn.execute(order_records.update().where(order_records.c.tenant_id == tenant_id,
+                                                  order_records.c.crm_deal_id == crm_deal_id).values(**values))
+
+    def list(self, tenant_id: str, *, state: str | None = None, limit: int = 200) -> list[OrderRecord]:
+        query = sa.select(order_records).where(order_records.c.tenant_id == tenant_id)
+        if state:
+            query = query.where(order_records.c.state == state)
+        with self.db.read() as conn:
+            rows = conn.execute(query.order_by(order_records.c.updated_at.desc()).limit(limit)).all()
+        return [OrderRecord(**r._mapping) for r in rows]
+
+    # -- the per-deal lock ---------------------------------------------------------
+    def try_lock(self, tenant_id: str, crm_deal_id: str, seconds: float) -> str | None:
+        """Take the deal's lock for ``seconds``; returns the token, or None while someone else holds it."""
+        now = self.clock.now()
+        token = uuid.uuid4().hex
+        with self.db.write() as conn:
+            self.ensure(conn, tenant_id, crm_deal_id, correlation_id="")
+            result = conn.execute(order_records.update().where(
+                order_records.c.tenant_id == tenant_id, order_records.c.crm_deal_id == crm_deal_id,
+                sa.or_(order_records.c.lock_token.is_(None), order_records.c.lock_expires_at <= now))
+                .values(lock_token=token, lock_expires_at=now + timedelta(seconds=seconds)))
+        return token if result.rowcount == 1 else None
+
+    def unlock(self, conn, tenant_id: str, crm_deal_id: str, token: str) -> bool:
+        """Release the lock if it is still ours (inside the transaction that records the outcome)."""
+        result = conn.execute(order_records.update().where(
+            order_records.c.tenant_id == tenant_id, order_records.c.crm_deal_id == crm_deal_id,
+            order_records.c.lock_token == token).values(lock_token=None, lock_expires_at=None))
+        return result.rowcount == 1

@@ -1,0 +1,113 @@
+"""Writing the outcome onto the CRM deal, and recording failed attempts.
+
+The write-back is its own job: it reads the order record when it runs (so it
+always writes the latest state) and never touches the ERP, so retrying it can
+never create a second order. Status texts come from the tenant's editable
+translation table.
+"""
+from __future__ import annotations
+
+from app.crm.base import WriteBack
+from app.orders.errors import classify
+from app.orders.queue import CREATE_ORDER, DEAD, WRITE_BACK, Job
+from app.orders.records import CREATED, FAILED, SHADOW, WRITTEN_BACK, OrderRecord
+
+CREDIT_FLAG_KEY = "flagged_credit_hold"
+
+
+def status_text(settings, status: str, flagged: bool) -> str:
+    """Translated order status, with the credit-hold flag appended when the order was flagged."""
+    text = settings.translate_status(status)
+    if flagged:
+        text = f"{text} - {settings.translate_status(CREDIT_FLAG_KEY)}"
+    return text
+
+
+def build_write_back(record: OrderRecord, settings) -> WriteBack | None:
+    """What the deal should show for this record (None while there is nothing to say yet)."""
+    if record.state in (CREATED, WRITTEN_BACK) and record.erp_order_number:
+        return WriteBack(order_number=record.erp_order_number,
+                         status_text=status_text(settings, record.erp_status or "open", record.credit_flagged),
+                         erp_status=record.erp_status_raw or "")
+    if record.state == FAILED:
+        key = "blocked_credit_hold" if record.failure_reason == "credit_hold" else "failed"
+        return WriteBack(order_number=None, status_text=settings.translate_status(key),
+                         failure_reason=record.failure_text or record.failure_reason)
+    return None
+
+
+def shadow_write_back(settings, *, order_number: str | None, status: str, flagged: bool = False,
+                      failure: str | None = None) -> dict:
+    """The write-back shadow mode would have made (as plain JSON)."""
+    if failure:
+        return {"order_number": None, "status_text": settings.translate_status("failed"), "failure_reason": failure}
+    return {"order_number": order_number or "(assigned by the ERP)",
+            "status_text": status_text(settings, status, flagged), "failure_reason": None}
+
+
+class WriteBackStep:
+    def __init__(self, *, db, tenants, crm, queue, records, audit):
+        self.db = db
+        self.tenants = tenants
+        self.crm = crm
+        self.queue = queue
+        self.records = records
+        self.audit = audit
+
+    def _audit(self, conn, job: Job, step: str, outcome: str, detail: str = "") -> None:
+        self.audit.record(conn, tenant_id=job.tenant_id, crm_deal_id=job.crm_deal_id, step=step, outcome=outcome,
+                          correlation_id=job.correlation_id, job_id=job.id, event_id=job.event_id, detail=detail)
+
+    def run(self, job: Job) -> None:
+        """Write the record's current state onto the deal (shadow mode: record it instead)."""
+        tenant = self.tenants.get(job.tenant_id)
+        record = self.records.get(job.tenant_id, job.crm_deal_id)
+        update = build_write_back(record, tenant.settings) if (record and tenant) else None
+        if update is None:
+            with self.db.write() as conn:
+                self.queue.complete(conn, job)
+                self._audit(conn, job, "write_back", "skipped", "nothing to write yet")
+            return
+        if tenant.settings.shadow_mode:
+            with self.db.write() as conn:
+                self.records.update(conn, job.tenant_id, job.crm_deal_id, shadow_write_back={
+                    "order_number": update.order_number, "status_text": update.status_text,
+                    "failure_reason": update.failure_reason})
+                self.queue.complete(conn, job)
+                self._audit(conn, job, "write_back", "shadow", "shadow mode: nothing written to the CRM")
+            return
+        self.crm.connector_for(tenant).write_back(job.crm_deal_id, update, correlation_id=job.correlation_id)
+        with self.db.write() as conn:
+            values = {"written_back_at": self.records.clock.now()}
+            if record.state == CREATED:
+                values["state"] = WRITTEN_BACK
+            self.records.update(conn, job.tenant_id, job.crm_deal_id, **values)
+            self.queue.complete(conn, job)
+            self._audit(conn, job, "write_back", "ok",
+                        f"order {update.order_number}" if update.order_number else "failure reason written")
+
+    def record_failure(self, job: Job, exc: BaseException) -> str:
+        """Retry or dead-letter the job; a dead create_order marks the record failed and tells the deal."""
+        err = classify(exc)
+        tenant = self.tenants.get(job.tenant_id)
+        shadow = bool(tenant and tenant.settings.shadow_mode)
+        with self.db.write() as conn:
+            if err.retriable:
+                status = self.queue.retry(conn, job, err.reason, err.message, err.retry_after)
+            else:
+                status = self.queue.dead_letter(conn, job, err.reason, err.message)
+            self._audit(conn, job, job.kind, "dead" if status == DEAD else "retry", f"{err.reason}: {err.message}")
+            if status == DEAD and job.kind == CREATE_ORDER:
+                record = self.records.get(job.tenant_id, job.crm_deal_id, conn=conn)
+                if record is not None and record.state in (CREATED, WRITTEN_BACK):
+                    return status  # the order exists; never overwrite it with a failure
+                values = {"state": SHADOW if shadow else FAILED, "failure_reason": err.reason,
+                          "failure_text": err.plain}
+                if shadow:
+                    values["shadow_write_back"] = shadow_write_back(tenant.settings, order_number=None,
+                                                                    status="failed", failure=err.plain)
+                self.records.update(conn, job.tenant_id, job.crm_deal_id, **values)
+                if not shadow:
+                    self.queue.enqueue_once(conn, tenant_id=job.tenant_id, kind=WRITE_BACK,
+                                            crm_deal_id=job.crm_deal_id, correlation_id=job.correlation_id)
+        return status

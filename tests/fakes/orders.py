@@ -1,0 +1,94 @@
+"""Helpers for order-pipeline tests: won events on the demo CRM, counting orders and write-backs, draining."""
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+
+from app.crm.base import CRMConnector, CRMRetriableError
+from app.crm.demo.seed import DEMO_COMPANY
+from app.crm.demo.tables import demo_deals
+from app.domain.events import DealWon
+from app.domain.ids import idempotency_key
+from app.orders.worker import Worker
+
+
+def won_event(services, tenant, deal_id: str, event_id: str | None = None) -> DealWon:
+    """Mark the demo deal won (as the CRM would) and return the event its webhook carries."""
+    services.demo_crm.set_status(DEMO_COMPANY, deal_id, "won")
+    return DealWon(tenant_id=tenant.id, crm_deal_id=deal_id, event_id=event_id or uuid.uuid4().hex,
+                   occurred_at=services.clock.now(), crm="demo")
+
+
+def add_demo_deals(services, count: int, *, account_id: str = "ACC-1001", currency: str = "EUR") -> list[str]:
+    """Extra demo deals (linked account, known SKU) for load-style tests."""
+    ids = [f"D-9{i:03d}" for i in range(count)]
+    with services.db.write() as conn:
+        for deal_id in ids:
+            conn.execute(demo_deals.insert().values(
+                id=deal_id, company=DEMO_COMPANY, account_id=account_id, title=f"Deal {deal_id}", status="open",
+                currency=currency, lines=[{"sku": "SKU-1001", "name": "Widget", "quantity": "2", "unit_price": "10"}],
+                write_back_count=0, updated_at=services.clock.now()))
+    return ids
+
+
+def erp_orders(services, tenant, deal_id: str) -> list:
+    """Every order the sandbox ERP holds for this deal's idempotency key."""
+    connector, _ = services.erp.connector_for(tenant)
+    return connector.orders_for(idempotency_key(tenant.id, deal_id))
+
+
+def deal_row(services, deal_id: str) -> dict:
+    return services.demo_crm.deal_row(DEMO_COMPANY, deal_id)
+
+
+def job_statuses(services) -> list[tuple[str, str, str]]:
+    return sorted((j.kind, j.crm_deal_id, j.status) for j in services.orders.queue.list(limit=1000))
+
+
+def drain(services, clock, *, worker_id: str = "test-worker", rounds: int = 50, step_seconds: float = 400) -> None:
+    """Run jobs until the queue is idle, jumping the clock past backoff delays between rounds."""
+    worker = Worker(services, worker_id)
+    for _ in range(rounds):
+        worker.drain()
+        if services.orders.queue.pending_count() == 0:
+            return
+        clock.advance(step_seconds)
+    raise AssertionError(f"queue did not go idle: {job_statuses(services)}")
+
+
+class FlakyCRM:
+    """Wraps the demo CRM adapter: the first ``failures`` write-backs answer like a CRM returning 500."""
+
+    def __init__(self, inner, failures: int):
+        self.inner = inner
+        self.name = inner.name
+        self.failures = failures
+        self.attempts = 0
+
+    def verify_widget_credential(self, credential):
+        return self.inner.verify_widget_credential(credential)
+
+    def connector_for(self, tenant) -> CRMConnector:
+        flaky = self
+        real = self.inner.connector_for(tenant)
+
+        class Connector(CRMConnector):
+            name = real.name
+
+            def get_deal(self, crm_deal_id):
+                return real.get_deal(crm_deal_id)
+
+            def write_back(self, crm_deal_id, update, *, correlation_id=""):
+                flaky.attempts += 1
+                if flaky.failures > 0:
+                    flaky.failures -= 1
+                    raise CRMRetriableError("CRM answered 500", status=500)
+                real.write_back(crm_deal_id, update, correlation_id=correlation_id)
+
+        return Connector()
+
+
+def count_rows(services, table) -> int:
+    with services.db.read() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
