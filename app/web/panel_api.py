@@ -16,6 +16,13 @@ blp = Blueprint("panel", __name__, url_prefix="/api/v1", description="ERP panel 
 _AUTH = [{"widgetToken": []}]
 
 
+def _panel(crm_account_id: str, *, refresh: bool) -> dict:
+    caller = widget_caller(crm_account_id)
+    svc = services()
+    read = svc.panel.refresh if refresh else svc.panel.read
+    return panel_dict(read(caller.tenant, crm_account_id), svc.clock.now().date())
+
+
 @blp.route("/widget/session")
 class WidgetSession(MethodView):
     @blp.arguments(WidgetSessionRequestSchema)
@@ -46,10 +53,7 @@ class AccountPanel(MethodView):
     @alt_problem(blp, 403, "Token is for another record")
     def get(self, crm_account_id):
         """The ERP panel (credit, stock, invoices, pricing) for one CRM account."""
-        caller = widget_caller(crm_account_id)
-        svc = services()
-        view = svc.panel.read(caller.tenant, crm_account_id)
-        return panel_dict(view, svc.clock.now().date())
+        return _panel(crm_account_id, refresh=False)
 
 
 @blp.route("/panel/accounts/<string:crm_account_id>/refresh")
@@ -60,7 +64,4 @@ class AccountPanelRefresh(MethodView):
     @alt_problem(blp, 429, "Refreshed too recently")
     def post(self, crm_account_id):
         """Refresh now: bypass the cache for this account (rate limited)."""
-        caller = widget_caller(crm_account_id)
-        svc = services()
-        view = svc.panel.refresh(caller.tenant, crm_account_id)
-        return panel_dict(view, svc.clock.now().date())
+        return _panel(crm_account_id, refresh=True)
