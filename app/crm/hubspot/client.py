@@ -29,19 +29,21 @@ IDEMPOTENT = frozenset({"GET", "PATCH", "PUT", "DELETE"})
 BACKOFF_SECONDS = (0.5, 2.0)
 
 
-def _vendor_message(resp: requests.Response) -> str:
-    """HubSpot's short error sentence (``message``), never the whole body."""
+def _vendor_fields(resp: requests.Response) -> tuple[str, str | None]:
+    """HubSpot's short error sentence (``message``) and code (``category``/``errorType``), never the body."""
     try:
-        message = str(resp.json().get("message", ""))
+        body = resp.json()
+        message = str(body.get("message", ""))
+        code = body.get("category") or body.get("errorType")
     except (ValueError, AttributeError):
-        message = ""
-    return message[:200]
+        message, code = "", None
+    return message[:200], (str(code)[:60] if code else None)
 
 
 def error_for(resp: requests.Response) -> CRMError:
     """Translate a non-2xx HubSpot response into the CRM error tree."""
     status = resp.status_code
-    detail = _vendor_message(resp)
+    detail, code = _vendor_fields(resp)
     if status == 429:
         retry_after = resp.headers.get("Retry-After")
         try:
@@ -49,7 +51,7 @@ def error_for(resp: requests.Response) -> CRMError:
         except ValueError:
             wait = WINDOW_SECONDS
         return CRMRateLimited(f"HubSpot rate limit reached {detail}".strip(), reason="hubspot_rate_limited",
-                              status=429, retry_after=wait)
+                              status=429, retry_after=wait, vendor_code=code)
     if status == 401:
         return CRMAuthError("HubSpot did not accept the access token", reason="hubspot_unauthorized", status=401)
     if status == 403:
@@ -60,7 +62,7 @@ def error_for(resp: requests.Response) -> CRMError:
     if status >= 500:
         return CRMRetriableError(f"HubSpot is unavailable ({status})", reason="hubspot_unavailable", status=status)
     return CRMFatalError(f"HubSpot rejected the request ({status}): {detail}", reason="hubspot_rejected",
-                         status=status)
+                         status=status, vendor_code=code)
 
 
 class HubSpotClient:
