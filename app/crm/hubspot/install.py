@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import requests
 
 from app.crm.base import CRMError
+from app.crm.hubspot.errors import HubSpotProblem
 from app.crm.hubspot.install_state import OAuthStateStore, StateInvalid
 from app.crm.hubspot.mapping import ORDER_FIELD_KEYS
 from app.crm.hubspot.oauth import HubSpotOAuth, OAuthFailure
@@ -25,12 +26,8 @@ log = logging.getLogger("erp_panel.hubspot")
 CRM = "hubspot"
 
 
-class InstallFailed(Exception):
+class InstallFailed(HubSpotProblem):
     """The install did not complete; ``reason`` is a stable code, the message a plain sentence."""
-
-    def __init__(self, message: str, reason: str):
-        super().__init__(message)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.clock import Clock
+from app.crm.hubspot.errors import HubSpotProblem
 from app.storage.crypto import SecretBox
 from app.storage.db import Database
 from app.tenants.tables import oauth_states
@@ -21,12 +22,8 @@ from app.tenants.tables import oauth_states
 STATE_TTL = timedelta(minutes=10)
 
 
-class StateInvalid(Exception):
+class StateInvalid(HubSpotProblem):
     """Unknown, reused or expired state; ``reason`` is a stable code."""
-
-    def __init__(self, message: str, reason: str):
-        super().__init__(message)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

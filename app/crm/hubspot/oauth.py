@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 
+from app.crm.hubspot.errors import HubSpotProblem
+
 AUTHORIZE_URL = "https://app.hubspot.com/oauth/authorize"
 TOKEN_URL = "https://api.hubapi.com/oauth/v3/token"
 TOKEN_METADATA_URL = "https://api.hubapi.com/oauth/v1/access-tokens/{token}"
@@ -32,13 +34,8 @@ SCOPES = (
 )
 
 
-class OAuthFailure(Exception):
+class OAuthFailure(HubSpotProblem):
     """A token endpoint call failed; ``retriable`` when HubSpot (not our input) was the problem."""
-
-    def __init__(self, message: str, reason: str, *, retriable: bool = False):
-        super().__init__(message)
-        self.reason = reason
-        self.retriable = retriable
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ import hmac
 import re
 from dataclasses import dataclass
 
+from app.crm.hubspot.errors import HubSpotProblem
+
 MAX_AGE_MS = 5 * 60 * 1000
 #: clocks drift; a timestamp further in the future than this is as suspicious as a stale one
 MAX_FUTURE_MS = 5 * 60 * 1000
@@ -34,12 +36,8 @@ HEADER_LEGACY = "X-HubSpot-Signature"
 HEADER_VERSION = "X-HubSpot-Signature-Version"
 
 
-class SignatureInvalid(Exception):
+class SignatureInvalid(HubSpotProblem):
     """The request is not provably from HubSpot; ``reason`` is a stable code."""
-
-    def __init__(self, message: str, reason: str):
-        super().__init__(message)
-        self.reason = reason
 
 
 def decode_uri_for_v3(uri: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from app.crm.hubspot.errors import HubSpotProblem
 from app.domain.events import DealWon
 
 MAX_BATCH = 100
@@ -21,12 +22,10 @@ DEAL_STAGE = "dealstage"
 DEAL_OBJECT_TYPE_ID = "0-3"
 
 
-class BadWebhookPayload(ValueError):
+class BadWebhookPayload(HubSpotProblem):
     """Not a HubSpot event batch; ``reason`` is a stable code."""
 
-    def __init__(self, message: str, reason: str = "bad_webhook_payload"):
-        super().__init__(message)
-        self.reason = reason
+    reason = "bad_webhook_payload"
 
 
 @dataclass(frozen=True)
