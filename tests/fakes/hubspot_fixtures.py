@@ -18,27 +18,10 @@ def hs_sleeps() -> list[float]:
 
 
 @pytest.fixture
-def hs_config(base_config, hs_sleeps) -> dict:
+def base_config(base_config, hs_sleeps) -> dict:
+    """The shared test config plus a configured HubSpot app (so ``app``/``client``/``services`` have it)."""
     return {**base_config, "hubspot_client_id": CLIENT_ID, "hubspot_client_secret": CLIENT_SECRET,
             "hubspot_app_id": "54321", "hubspot_sleep": hs_sleeps.append}
-
-
-@pytest.fixture
-def hs_app(hs_config, clock, faults):
-    from app import create_app
-    application = create_app(hs_config, clock=clock, sandbox_faults=faults)
-    yield application
-    application.extensions["erp_panel"].close()
-
-
-@pytest.fixture
-def hs_services(hs_app):
-    return hs_app.extensions["erp_panel"]
-
-
-@pytest.fixture
-def hs_client(hs_app):
-    return hs_app.test_client()
 
 
 @pytest.fixture
@@ -56,11 +39,11 @@ def run_install(client, fake: FakeHubSpot):
 
 
 @pytest.fixture
-def hs_tenant(hs_client, hs_services, fake_hubspot):
+def hs_tenant(client, services, fake_hubspot):
     """An installed HubSpot tenant (portal 62515)."""
-    response = run_install(hs_client, fake_hubspot)
+    response = run_install(client, fake_hubspot)
     assert response.status_code == 302, response.data
-    return hs_services.tenants.find("hubspot", str(fake_hubspot.portal_id))
+    return services.tenants.find("hubspot", str(fake_hubspot.portal_id))
 
 
 def post_signed(client, clock, path: str, payload, *, secret: str = CLIENT_SECRET, skew_ms: int = 0,

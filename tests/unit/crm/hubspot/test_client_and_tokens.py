@@ -16,8 +16,8 @@ from app.crm.hubspot.ratelimit import PortalRateLimiter
 
 
 @pytest.fixture
-def connector(hs_services, hs_tenant):
-    return hs_services.crm.connector_for(hs_tenant)
+def connector(services, hs_tenant):
+    return services.crm.connector_for(hs_tenant)
 
 
 def _write(connector, deal="501"):
@@ -81,15 +81,15 @@ def test_property_creation_post_is_not_retried(connector, fake_hubspot, hs_sleep
     assert hs_sleeps == [] and fake_hubspot.calls == [("POST", "/crm/v3/properties/deals")]
 
 
-def test_token_is_refreshed_five_minutes_before_expiry(connector, hs_services, hs_tenant, fake_hubspot, clock):
+def test_token_is_refreshed_five_minutes_before_expiry(connector, services, hs_tenant, fake_hubspot, clock):
     fake_hubspot.add_deal("501")
-    first = hs_services.tenants.get_crm_credentials(hs_tenant.id).access_token
+    first = services.tenants.get_crm_credentials(hs_tenant.id).access_token
     clock.advance(minutes=24)
     _write(connector)
-    assert hs_services.tenants.get_crm_credentials(hs_tenant.id).access_token == first
+    assert services.tenants.get_crm_credentials(hs_tenant.id).access_token == first
     clock.advance(minutes=2)                                           # 26 min: inside the 5-min margin
     _write(connector)
-    creds = hs_services.tenants.get_crm_credentials(hs_tenant.id)
+    creds = services.tenants.get_crm_credentials(hs_tenant.id)
     assert creds.access_token != first and (creds.expires_at - clock.now()).total_seconds() == 1800
 
 

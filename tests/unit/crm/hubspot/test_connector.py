@@ -9,8 +9,8 @@ from app.crm.base import CRMNotFoundError
 
 
 @pytest.fixture
-def connector(hs_services, hs_tenant):
-    return hs_services.crm.connector_for(hs_tenant)
+def connector(services, hs_tenant):
+    return services.crm.connector_for(hs_tenant)
 
 
 def test_get_deal_maps_lines_company_and_won_state(connector, fake_hubspot):
@@ -44,12 +44,12 @@ def test_missing_deal(connector):
         connector.get_deal("404404")
 
 
-def test_company_property_name_comes_from_tenant_settings(hs_services, hs_tenant, fake_hubspot):
+def test_company_property_name_comes_from_tenant_settings(services, hs_tenant, fake_hubspot):
     settings = hs_tenant.settings
     settings.crm_fields["company_erp_customer_id"] = "erp_number"
-    hs_services.tenants.save_settings(hs_tenant.id, settings)
+    services.tenants.save_settings(hs_tenant.id, settings)
     fake_hubspot.add_company("203", "Custom Prop GmbH")
     fake_hubspot.companies["203"]["properties"]["erp_number"] = "CUST-0001"
     fake_hubspot.add_deal("504", stage="closedwon", company_id="203")
-    connector = hs_services.crm.connector_for(hs_services.tenants.get(hs_tenant.id))
+    connector = services.crm.connector_for(services.tenants.get(hs_tenant.id))
     assert connector.get_deal("504").account.erp_customer_id == "CUST-0001"

@@ -34,9 +34,9 @@ class RecordingIntake:
 
 
 @pytest.fixture
-def intake(hs_services):
+def intake(services):
     recorder = RecordingIntake()
-    hs_services.intake = recorder
+    services.intake = recorder
     return recorder
 
 
@@ -47,8 +47,8 @@ def event(deal_id, stage, *, event_id=100, portal=PORTAL_ID, occurred=1_795_000_
             "propertyValue": stage, "changeSource": "CRM"}
 
 
-def test_won_stage_becomes_deal_won(hs_client, hs_tenant, intake, fake_hubspot, clock):
-    response = post_signed(hs_client, clock, PATH, [event("501", "closedwon")])
+def test_won_stage_becomes_deal_won(client, hs_tenant, intake, fake_hubspot, clock):
+    response = post_signed(client, clock, PATH, [event("501", "closedwon")])
     assert response.status_code == 200, response.json
     assert response.json == {"accepted": 1, "duplicates": 0, "ignored": {}}
     [won] = intake.events
@@ -57,54 +57,54 @@ def test_won_stage_becomes_deal_won(hs_client, hs_tenant, intake, fake_hubspot, 
     assert int(won.occurred_at.timestamp() * 1000) == 1_795_000_000_000
 
 
-def test_non_won_and_other_events_are_ignored(hs_client, hs_tenant, intake, fake_hubspot, clock):
+def test_non_won_and_other_events_are_ignored(client, hs_tenant, intake, fake_hubspot, clock):
     batch = [event("501", "contractsent"), event("502", "closedlost"),
              event("503", "x", prop="amount"), event("504", "closedwon", kind="contact.propertyChange")]
-    response = post_signed(hs_client, clock, PATH, batch)
+    response = post_signed(client, clock, PATH, batch)
     assert response.status_code == 200
     assert response.json["ignored"] == {"not_a_won_stage": 2, "not_a_deal_stage_change": 2}
     assert intake.events == []
 
 
-def test_custom_pipeline_numeric_stage_id_counts_as_won(hs_client, hs_tenant, intake, fake_hubspot, clock):
-    response = post_signed(hs_client, clock, PATH, [event("601", "1234567"), event("602", "1234568")])
+def test_custom_pipeline_numeric_stage_id_counts_as_won(client, hs_tenant, intake, fake_hubspot, clock):
+    response = post_signed(client, clock, PATH, [event("601", "1234567"), event("602", "1234568")])
     assert response.json["accepted"] == 1 and [e.crm_deal_id for e in intake.events] == ["601"]
 
 
-def test_new_platform_object_events_are_understood(hs_client, hs_tenant, intake, fake_hubspot, clock):
+def test_new_platform_object_events_are_understood(client, hs_tenant, intake, fake_hubspot, clock):
     new_style = {**event("701", "closedwon", kind="object.propertyChange"), "objectTypeId": "0-3"}
-    assert post_signed(hs_client, clock, PATH, [new_style]).json["accepted"] == 1
+    assert post_signed(client, clock, PATH, [new_style]).json["accepted"] == 1
 
 
-def test_stages_are_cached_and_reread_for_an_unknown_stage(hs_client, hs_tenant, intake, fake_hubspot, clock):
-    post_signed(hs_client, clock, PATH, [event("501", "closedwon")])
-    post_signed(hs_client, clock, PATH, [event("502", "closedwon", event_id=101)])
+def test_stages_are_cached_and_reread_for_an_unknown_stage(client, hs_tenant, intake, fake_hubspot, clock):
+    post_signed(client, clock, PATH, [event("501", "closedwon")])
+    post_signed(client, clock, PATH, [event("502", "closedwon", event_id=101)])
     reads = lambda: fake_hubspot.calls.count(("GET", "/crm/v3/pipelines/deals"))  # noqa: E731
     assert reads() == 1
     fake_hubspot.pipelines["results"][0]["stages"].append(
         {"id": "555", "label": "Won (new)", "metadata": {"isClosed": "true", "probability": "1.0"}})
-    assert post_signed(hs_client, clock, PATH, [event("503", "555")]).json["accepted"] == 1
+    assert post_signed(client, clock, PATH, [event("503", "555")]).json["accepted"] == 1
     assert reads() == 2
 
 
-def test_duplicate_deliveries_and_reused_event_ids(hs_client, hs_tenant, intake, fake_hubspot, clock):
+def test_duplicate_deliveries_and_reused_event_ids(client, hs_tenant, intake, fake_hubspot, clock):
     batch = [event("501", "closedwon", event_id=7), event("501", "closedwon", event_id=7),
              event("502", "closedwon", event_id=7)]                     # eventId is not unique in HubSpot
-    response = post_signed(hs_client, clock, PATH, batch)
+    response = post_signed(client, clock, PATH, batch)
     assert response.json == {"accepted": 2, "duplicates": 1, "ignored": {}}
     by_deal = {e.crm_deal_id: e.event_id for e in intake.events}
     assert by_deal["501"] != by_deal["502"]          # same HubSpot eventId, different intake ids
 
 
-def test_batch_of_100_is_accepted_and_101_refused(hs_client, hs_tenant, intake, fake_hubspot, clock):
+def test_batch_of_100_is_accepted_and_101_refused(client, hs_tenant, intake, fake_hubspot, clock):
     batch = [event(str(1000 + n), "closedwon", event_id=n) for n in range(100)]
-    assert post_signed(hs_client, clock, PATH, batch).json["accepted"] == 100
-    too_big = post_signed(hs_client, clock, PATH, batch + [event("2000", "closedwon")])
+    assert post_signed(client, clock, PATH, batch).json["accepted"] == 100
+    too_big = post_signed(client, clock, PATH, batch + [event("2000", "closedwon")])
     assert too_big.status_code == 400 and too_big.json["reason"] == "batch_too_large"
 
 
-def test_unknown_portal_is_ignored(hs_client, hs_tenant, intake, fake_hubspot, clock):
-    response = post_signed(hs_client, clock, PATH, [event("501", "closedwon", portal=999)])
+def test_unknown_portal_is_ignored(client, hs_tenant, intake, fake_hubspot, clock):
+    response = post_signed(client, clock, PATH, [event("501", "closedwon", portal=999)])
     assert response.status_code == 200 and response.json["ignored"] == {"not_installed": 1}
     assert intake.events == []
 
@@ -115,53 +115,53 @@ def test_unknown_portal_is_ignored(hs_client, hs_tenant, intake, fake_hubspot, c
     ({"secret": "not-the-app-secret"}, "signature_mismatch"),
     ({"uri": "http://internal-host:8000" + PATH}, "signature_mismatch"),       # Host header is not trusted
 ])
-def test_signature_failures_store_nothing(hs_client, hs_tenant, intake, fake_hubspot, clock, kwargs, reason):
-    response = post_signed(hs_client, clock, PATH, [event("501", "closedwon")], **kwargs)
+def test_signature_failures_store_nothing(client, hs_tenant, intake, fake_hubspot, clock, kwargs, reason):
+    response = post_signed(client, clock, PATH, [event("501", "closedwon")], **kwargs)
     assert response.status_code == 401 and response.json["reason"] == reason
     assert intake.events == []
 
 
-def test_tampered_body_is_refused(hs_client, hs_tenant, intake, fake_hubspot, clock):
+def test_tampered_body_is_refused(client, hs_tenant, intake, fake_hubspot, clock):
     body = json.dumps([event("501", "contractsent")]).encode()
     headers = signed_headers("POST", PUBLIC + PATH, body, int(clock.timestamp() * 1000))
-    response = hs_client.post(PATH, data=body.replace(b"contractsent", b"closedwon"), headers=headers)
+    response = client.post(PATH, data=body.replace(b"contractsent", b"closedwon"), headers=headers)
     assert response.status_code == 401 and intake.events == []
 
 
-def test_unsigned_request_is_refused(hs_client, hs_tenant, intake):
-    response = hs_client.post(PATH, json=[event("501", "closedwon")])
+def test_unsigned_request_is_refused(client, hs_tenant, intake):
+    response = client.post(PATH, json=[event("501", "closedwon")])
     assert response.status_code == 401 and response.json["reason"] == "signature_missing"
     assert intake.events == []
 
 
-def test_pipelines_outage_answers_503_so_hubspot_retries(hs_client, hs_tenant, intake, fake_hubspot, clock):
+def test_pipelines_outage_answers_503_so_hubspot_retries(client, hs_tenant, intake, fake_hubspot, clock):
     fake_hubspot.fail_next("GET", "/crm/v3/pipelines/deals", 503, times=3)
-    response = post_signed(hs_client, clock, PATH, [event("501", "closedwon")])
+    response = post_signed(client, clock, PATH, [event("501", "closedwon")])
     assert response.status_code == 503 and response.headers["Retry-After"] == "60"
     assert intake.events == []
-    assert post_signed(hs_client, clock, PATH, [event("501", "closedwon")]).json["accepted"] == 1
+    assert post_signed(client, clock, PATH, [event("501", "closedwon")]).json["accepted"] == 1
 
 
-def test_without_intake_the_batch_is_refused_for_retry(hs_client, hs_tenant, hs_services, fake_hubspot, clock):
-    hs_services.intake = None
-    response = post_signed(hs_client, clock, PATH, [event("501", "closedwon")])
+def test_without_intake_the_batch_is_refused_for_retry(client, hs_tenant, services, fake_hubspot, clock):
+    services.intake = None
+    response = post_signed(client, clock, PATH, [event("501", "closedwon")])
     assert response.status_code == 503 and response.json["reason"] == "intake_unavailable"
 
 
-def test_malformed_dealstage_event_is_a_bad_request(hs_client, hs_tenant, intake, clock):
+def test_malformed_dealstage_event_is_a_bad_request(client, hs_tenant, intake, clock):
     broken = event("501", "closedwon")
     del broken["occurredAt"]
-    response = post_signed(hs_client, clock, PATH, [broken])
+    response = post_signed(client, clock, PATH, [broken])
     assert response.status_code == 400 and response.json["reason"] == "bad_webhook_payload"
 
 
-def test_v1_only_webhooks_need_the_operator_opt_in(hs_client, hs_services, hs_tenant, intake, fake_hubspot):
+def test_v1_only_webhooks_need_the_operator_opt_in(client, services, hs_tenant, intake, fake_hubspot):
     body = json.dumps([event("501", "closedwon")]).encode()
     headers = {"X-HubSpot-Signature": sign_v1(CLIENT_SECRET, body), "X-HubSpot-Signature-Version": "v1",
                "Content-Type": "application/json"}
-    assert hs_client.post(PATH, data=body, headers=headers).status_code == 401
-    hs_services.crm.get("hubspot").accept_v1_webhooks = True
-    assert hs_client.post(PATH, data=body, headers=headers).json["accepted"] == 1
+    assert client.post(PATH, data=body, headers=headers).status_code == 401
+    services.crm.get("hubspot").accept_v1_webhooks = True
+    assert client.post(PATH, data=body, headers=headers).json["accepted"] == 1
     # the opt-in is for webhooks only: the card endpoint still demands v3
-    card = hs_client.post("/api/v1/hubspot/card", data=b"{}", headers=headers)
+    card = client.post("/api/v1/hubspot/card", data=b"{}", headers=headers)
     assert card.status_code == 401
