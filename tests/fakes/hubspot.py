@@ -112,8 +112,8 @@ class FakeHubSpot:
                        callback=self._api(self._get_deal))
         r.add_callback(responses.PATCH, re.compile(rf"{API}/crm/v3/objects/deals/\d+"),
                        callback=self._api(self._patch_deal))
-        r.add_callback(responses.GET, re.compile(rf"{API}/crm/v3/objects/line_items/\d+"),
-                       callback=self._api(lambda req: self._get_record(req, self.line_items)))
+        r.add_callback(responses.POST, f"{API}/crm/v3/objects/line_items/batch/read",
+                       callback=self._api(self._batch_read_lines))
         r.add_callback(responses.GET, re.compile(rf"{API}/crm/v3/objects/companies/\d+"),
                        callback=self._api(lambda req: self._get_record(req, self.companies)))
         return self
@@ -239,6 +239,13 @@ class FakeHubSpot:
         deal["properties"].update(props)
         self.patches.append((deal["id"], props))
         return 200, {"id": deal["id"], "properties": deal["properties"], "archived": False}
+
+    def _batch_read_lines(self, request):
+        body = json.loads(request.body)
+        if len(body.get("inputs", [])) > 100:
+            return 400, {"status": "error", "message": "Batch input limit is 100"}
+        found = [self.line_items[i["id"]] for i in body["inputs"] if i["id"] in self.line_items]
+        return 200, {"status": "COMPLETE", "results": list(reversed(found))}    # order is not guaranteed
 
     def _get_record(self, request, store: dict):
         record_id = urlparse(request.url).path.rsplit("/", 1)[-1]

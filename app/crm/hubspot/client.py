@@ -79,10 +79,15 @@ class HubSpotClient:
         self.max_attempts = max_attempts
         self.session = session or requests.Session()
 
-    def request(self, method: str, path: str, *, params: dict | None = None, json: Any = None) -> dict:
-        """Call ``API_BASE + path``; returns the JSON body ({} when empty) or raises a CRMError."""
+    def request(self, method: str, path: str, *, params: dict | None = None, json: Any = None,
+                idempotent: bool | None = None) -> dict:
+        """Call ``API_BASE + path``; returns the JSON body ({} when empty) or raises a CRMError.
+
+        ``idempotent=True`` marks a POST that only reads (batch read) as safe to retry.
+        """
         method = method.upper()
-        attempts = self.max_attempts if method in IDEMPOTENT else 1
+        safe = method in IDEMPOTENT if idempotent is None else idempotent
+        attempts = self.max_attempts if safe else 1
         for attempt in range(1, attempts + 1):
             self.limiter.acquire(self.portal_id)
             headers = {"Authorization": f"Bearer {self.token()}", "Accept": "application/json"}

@@ -1,9 +1,9 @@
 """CRMConnector for one HubSpot installation: read the won deal, write the order back, set up.
 
 Reads: ``GET /crm/v3/objects/deals/{id}?properties=..&associations=companies,line_items``, then
-each line item (``GET /crm/v3/objects/line_items/{id}``; batch read cannot return associations
-but we need none for line items, so ``POST .../line_items/batch/read`` would also do - kept to
-single reads for idempotent retries) and the first associated company. Write-back:
+the line items in one ``POST /crm/v3/objects/line_items/batch/read`` (up to 100 ids; batch reads
+cannot return associations, which line items do not need; a read, so retried like a GET) and the
+first associated company. Write-back:
 ``PATCH /crm/v3/objects/deals/{id}`` with string property values (idempotent, so retried).
 Doc: https://developers.hubspot.com/docs/api/crm/deals ; reference 1.6.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from app.crm.base import CRMConnector, CRMError, WriteBack
+from app.crm.base import CRMConnector, CRMError, CRMNotFoundError, WriteBack
 from app.crm.hubspot.client import HubSpotClient
 from app.crm.hubspot.mapping import (
     DEAL_PROPERTIES,
@@ -45,14 +45,25 @@ class HubSpotConnector(CRMConnector):
         deal = self.client.get(f"/crm/v3/objects/deals/{crm_deal_id}",
                                properties=",".join(DEAL_PROPERTIES + tuple(ORDER_PROPERTIES)),
                                associations="companies,line_items")
-        lines = [self.client.get(f"/crm/v3/objects/line_items/{line_id}",
-                                 properties=",".join(LINE_ITEM_PROPERTIES))
-                 for line_id in association_ids(deal, "line_items")[:MAX_LINES]]
+        lines = self._line_items(association_ids(deal, "line_items")[:MAX_LINES])
         company_ids = association_ids(deal, "companies")
         company = (self.client.get(f"/crm/v3/objects/companies/{company_ids[0]}",
                                    properties=f"name,domain,{self.erp_property}") if company_ids else None)
         return deal_from_hubspot(deal, lines, company, won_stage_ids=self.stages.won_ids(),
                                  erp_property=self.erp_property)
+
+    def _line_items(self, ids: list[str]) -> list[dict]:
+        """Line items in the deal's association order (batch read returns them in any order)."""
+        if not ids:
+            return []
+        data = self.client.request("POST", "/crm/v3/objects/line_items/batch/read", idempotent=True,
+                                   json={"properties": list(LINE_ITEM_PROPERTIES),
+                                         "inputs": [{"id": i} for i in ids]})
+        by_id = {str(item.get("id")): item for item in data.get("results", [])}
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            raise CRMNotFoundError(f"HubSpot did not return line items {', '.join(missing[:5])} of this deal")
+        return [by_id[i] for i in ids]
 
     def write_back(self, crm_deal_id: str, update: WriteBack, *, correlation_id: str = "") -> None:
         """PATCH the order number/status/failure reason onto the deal (empty string clears a value)."""

@@ -53,3 +53,20 @@ def test_company_property_name_comes_from_tenant_settings(services, hs_tenant, f
     fake_hubspot.add_deal("504", stage="closedwon", company_id="203")
     connector = services.crm.connector_for(services.tenants.get(hs_tenant.id))
     assert connector.get_deal("504").account.erp_customer_id == "CUST-0001"
+
+
+def test_line_items_come_from_one_batch_read_retried_on_5xx(connector, fake_hubspot, hs_sleeps):
+    fake_hubspot.add_deal("505", stage="closedwon", lines=[
+        {"name": f"Item {n}", "hs_sku": f"SKU-{n}", "quantity": "1", "price": "1"} for n in range(3)])
+    fake_hubspot.fail_next("POST", "/crm/v3/objects/line_items/batch/read", 502)
+    deal = connector.get_deal("505")
+    assert [ln.sku for ln in deal.lines] == ["SKU-0", "SKU-1", "SKU-2"]        # association order kept
+    assert fake_hubspot.calls.count(("POST", "/crm/v3/objects/line_items/batch/read")) == 2
+    assert hs_sleeps == [0.5]
+
+
+def test_line_item_missing_from_batch_read_is_not_found(connector, fake_hubspot):
+    fake_hubspot.add_deal("506", stage="closedwon", lines=[{"name": "A", "hs_sku": "A", "quantity": "1", "price": "1"}])
+    fake_hubspot.line_items.clear()
+    with pytest.raises(CRMNotFoundError):
+        connector.get_deal("506")
