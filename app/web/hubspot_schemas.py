@@ -44,24 +44,24 @@ class CardSchema(ma.Schema):
 
 
 class WebhookEventSchema(ma.Schema):
-    """One HubSpot webhook event. Nothing is required and unknown keys are kept: a batch HubSpot
-    considers valid must never be refused (a 4xx makes HubSpot retry, then drop it); the dealstage
-    events are checked field by field in app.crm.hubspot.webhooks."""
+    """One HubSpot webhook event. Nothing is required, no type is enforced and unknown keys are kept:
+    a batch HubSpot considers valid must never be refused (a 4xx makes HubSpot retry, then drop it);
+    the dealstage events are checked field by field in app.crm.hubspot.webhooks."""
 
     class Meta:
         unknown = ma.INCLUDE
 
-    eventId = ma.fields.Integer()
-    subscriptionId = ma.fields.Integer()
-    portalId = ma.fields.Integer()
-    appId = ma.fields.Integer()
-    occurredAt = ma.fields.Integer(metadata={"description": "epoch milliseconds"})
-    subscriptionType = ma.fields.String(metadata={"description": "deal.propertyChange"})
-    attemptNumber = ma.fields.Integer()
-    objectId = ma.fields.Integer()
-    propertyName = ma.fields.String(metadata={"description": "dealstage"})
+    eventId = ma.fields.Raw(metadata={"description": "integer; not unique (HubSpot docs)"})
+    subscriptionId = ma.fields.Raw(metadata={"description": "integer"})
+    portalId = ma.fields.Raw(metadata={"description": "integer: the HubSpot account (hub id)"})
+    appId = ma.fields.Raw(metadata={"description": "integer"})
+    occurredAt = ma.fields.Raw(metadata={"description": "integer: epoch milliseconds"})
+    subscriptionType = ma.fields.Raw(metadata={"description": "deal.propertyChange (or object.propertyChange)"})
+    attemptNumber = ma.fields.Raw(metadata={"description": "integer"})
+    objectId = ma.fields.Raw(metadata={"description": "integer: the deal id"})
+    propertyName = ma.fields.Raw(metadata={"description": "dealstage"})
     propertyValue = ma.fields.Raw(metadata={"description": "the new stage id"})
-    changeSource = ma.fields.String()
+    changeSource = ma.fields.Raw(metadata={"description": "CRM, API, ..."})
 
 
 class WebhookResultSchema(ma.Schema):

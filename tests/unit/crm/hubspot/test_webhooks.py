@@ -165,3 +165,10 @@ def test_v1_only_webhooks_need_the_operator_opt_in(client, services, hs_tenant, 
     # the opt-in is for webhooks only: the card endpoint still demands v3
     card = client.post("/api/v1/hubspot/card", data=b"{}", headers=headers)
     assert card.status_code == 401
+
+
+def test_unexpected_shapes_in_other_events_never_refuse_the_batch(client, hs_tenant, intake, fake_hubspot, clock):
+    odd = {"eventId": "evt-abc", "portalId": PORTAL_ID, "subscriptionType": "company.propertyChange",
+           "objectId": "x", "occurredAt": "later", "extra": {"nested": [1, 2]}}
+    response = post_signed(client, clock, PATH, [odd, event("501", "closedwon")])
+    assert response.status_code == 200 and response.json["accepted"] == 1
