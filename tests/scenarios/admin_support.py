@@ -1,6 +1,7 @@
 """Helpers for admin scenario tests: signing in, reading the CSRF token, posting forms."""
 from __future__ import annotations
 
+import html
 import re
 
 from app.auth.admin import COOKIE_NAME
@@ -39,3 +40,8 @@ def post_form(client, path: str, data: dict, csrf: str | None = None, **kwargs):
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def page_text(response) -> str:
+    """A page's HTML with entities decoded, for looking for sentences."""
+    return html.unescape(response.get_data(as_text=True))
