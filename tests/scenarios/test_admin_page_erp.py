@@ -44,6 +44,7 @@ def test_missing_required_setting_is_shown_next_to_the_field(client, services, d
     assert response.status_code == 422
     body = page_text(response)
     assert "ERP URL is required." in body and "API key is required." in body
+    assert 'name="setting-url" type="text" value="" aria-invalid="true"' in body
     assert services.tenants.get_erp_connection(demo_tenant.id).connector == "sandbox"
 
 
