@@ -19,6 +19,18 @@ from tests.fakes.orders import (
 )
 
 
+class Gate:
+    """A SandboxFaults gate that says when the first ERP call arrived, then holds it until released."""
+
+    def __init__(self):
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def wait(self, timeout=None):
+        self.entered.set()
+        return self.release.wait(timeout)
+
+
 def _run_workers(services, count: int = 4) -> None:
     """``count`` worker threads, each running jobs until the queue has nothing ready."""
     barrier = threading.Barrier(count)
@@ -75,21 +87,16 @@ def test_overlapping_jobs_for_one_deal_are_serialised_by_the_deal_lock(services,
     with services.db.write() as conn:
         services.orders.queue.enqueue(conn, tenant_id=tenant.id, kind=CREATE_ORDER, crm_deal_id="D-2001",
                                       correlation_id="second-job")
-    gate = threading.Event()
+    gate = Gate()
     faults.gate = gate                     # the first worker's ERP calls wait here
     first = threading.Thread(target=Worker(services, "w1").run_once)
     first.start()
-    entered = threading.Event()
-    for _ in range(5000):                  # w1 holds the deal lock and is inside the ERP (bounded wait)
-        if faults.total_calls() > 0:
-            break
-        entered.wait(0.001)
-    assert faults.total_calls() > 0
+    assert gate.entered.wait(10)           # w1 holds the deal lock and is inside the ERP
     faults.gate = None
     second = Worker(services, "w2").run_once()
     assert second is not None
     assert services.orders.queue.get(second.id).last_error_reason == "deal_locked"
-    gate.set()
+    gate.release.set()
     first.join()
     drain(services, clock)
     assert len(erp_orders(services, tenant, "D-2001")) == 1
