@@ -82,5 +82,27 @@ class ServiceUnavailable(AppError):
     title = "Service unavailable"
 
 
+class UpstreamError(Exception):
+    """A failure talking to another system (ERP or CRM), sorted for the caller.
+
+    ``retriable`` says whether the same call may succeed later; ``reason`` is a
+    stable code for logs, APIs and dead letters; ``retry_after`` (seconds) comes
+    from a vendor's Retry-After when it sent one.
+    """
+
+    retriable = False
+    reason = "upstream_error"
+
+    def __init__(self, message: str, *, reason: str | None = None, status: int | None = None,
+                 retry_after: float | None = None, vendor_code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if reason:
+            self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
+        self.vendor_code = vendor_code
+
+
 class ConfigError(Exception):
     """Invalid configuration; raised at start-up so the process fails fast."""

@@ -31,6 +31,7 @@ class SingleFlight:
 
     def __init__(self):
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._calls: dict[str, _Call] = {}
 
     def do(self, key: str, fn: Callable[[], T], timeout: float | None = None) -> T:
@@ -42,6 +43,7 @@ class SingleFlight:
                 call = self._calls[key] = _Call()
             else:
                 call.waiters += 1
+                self._changed.notify_all()
         if not leader:
             if not call.done.wait(timeout):
                 raise TimeoutError(f"waited {timeout}s for a coalesced fetch")
@@ -69,6 +71,15 @@ class SingleFlight:
         with self._lock:
             return len(self._calls)
 
+    def total_waiting(self) -> int:
+        with self._lock:
+            return sum(call.waiters for call in self._calls.values())
+
+    def wait_for_waiters(self, count: int, timeout: float = 10.0) -> bool:
+        """Block until at least ``count`` followers wait in total (tests)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: sum(c.waiters for c in self._calls.values()) >= count, timeout)
+
 
 class Coalescer:
     """Coalesces fetches within a process and, with a lock backend, across processes."""
@@ -84,12 +95,18 @@ class Coalescer:
         return self.flight.do(key, lambda: self._leader(key, fetch, reread), timeout=self.wait_seconds)
 
     def _leader(self, key: str, fetch: Callable[[], T], reread: Callable[[], T | None]) -> T:
+        # Double-checked: a previous leader may have published between the caller's cache
+        # miss and this point (dogpile's get -> lock -> get again).
+        published = reread()
+        if published is not None:
+            return published
         if self.locks is None:
             return fetch()
         lock_key = f"lock:{key}"
         if self.locks.add(lock_key, "1", keep_seconds=self.wait_seconds):
             try:
-                return fetch()
+                published = reread()
+                return published if published is not None else fetch()
             finally:
                 self.locks.delete(lock_key)
         # Another process is fetching: wait for it to publish, then use its result.

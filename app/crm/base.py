@@ -10,22 +10,13 @@ import abc
 from dataclasses import dataclass
 
 from app.domain.deal import Deal
+from app.errors import UpstreamError
 
 
-class CRMError(Exception):
-    """Base of CRM connector errors; ``reason`` is a stable code."""
+class CRMError(UpstreamError):
+    """Base of CRM connector errors."""
 
-    retriable = False
     reason = "crm_error"
-
-    def __init__(self, message: str, *, reason: str | None = None, status: int | None = None,
-                 retry_after: float | None = None):
-        super().__init__(message)
-        self.message = message
-        if reason:
-            self.reason = reason
-        self.status = status
-        self.retry_after = retry_after
 
 
 class CRMRetriableError(CRMError):

@@ -21,22 +21,13 @@ from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
 from app.domain.stock import StockLine
+from app.errors import UpstreamError
 
 
-class ERPError(Exception):
-    """Base of every connector error; ``reason`` is a stable code for logs, APIs and dead letters."""
+class ERPError(UpstreamError):
+    """Base of every ERP connector error."""
 
-    retriable = False
     reason = "erp_error"
-
-    def __init__(self, message: str, *, reason: str | None = None, status: int | None = None,
-                 vendor_code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if reason:
-            self.reason = reason
-        self.status = status
-        self.vendor_code = vendor_code
 
 
 class ERPRetriableError(ERPError):
@@ -44,10 +35,6 @@ class ERPRetriableError(ERPError):
 
     retriable = True
     reason = "erp_unavailable"
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs):
-        super().__init__(message, **kwargs)
-        self.retry_after = retry_after
 
 
 class ERPRateLimited(ERPRetriableError):

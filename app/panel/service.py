@@ -94,28 +94,22 @@ class PanelService:
         return f"{tenant.id}:{fp}:{kind.value}:{scope}:{suffix}"
 
     def _fresh_hit(self, tenant: Tenant, fp: str, kind: DataKind, customer_id: str) -> Section | None:
-        entry = self.cache.get(self._key(tenant, fp, kind, customer_id))
-        if entry is None:
-            return None
-        age = entry.age(self.clock.now())
-        limit = self.policy.negative_ttl if entry.kind == "not_found" else self.policy.ttl[kind]
-        return self._from_entry(kind, entry, age) if age < limit else None
+        entry = self._fresh_entry(self._key(tenant, fp, kind, customer_id), kind)
+        return self._from_entry(kind, entry, entry.age(self.clock.now())) if entry else None
 
     def _section(self, tenant: Tenant, connector: ERPConnector, fp: str, kind: DataKind, customer_id: str,
                  force: bool) -> Section:
         key = self._key(tenant, fp, kind, customer_id)
         now = self.clock.now()
         cached = self.cache.get(key)
-        if not force and cached is not None:
-            limit = self.policy.negative_ttl if cached.kind == "not_found" else self.policy.ttl[kind]
-            if cached.age(now) < limit:
-                return self._from_entry(kind, cached, cached.age(now))
+        if not force and cached is not None and self._is_fresh(cached, kind):
+            return self._from_entry(kind, cached, cached.age(now))
         if not force and self.cache.exists(key + ":err"):
             return self._degraded(kind, cached, now, "erp_backoff",
                                   "The ERP failed moments ago; retrying shortly")
         try:
             entry = self.coalescer.run(key, lambda: self._fetch(connector, kind, key, customer_id, tenant),
-                                       reread=lambda: self._published_since(key, now))
+                                       reread=(lambda: None) if force else (lambda: self._fresh_entry(key, kind)))
         except ERPError as exc:
             if exc.retriable:
                 self.cache.add(key + ":err", exc.reason, keep_seconds=self.policy.error_backoff)
@@ -124,9 +118,14 @@ class PanelService:
             return self._degraded(kind, cached, now, "erp_timeout", "The ERP is taking too long to answer")
         return self._from_entry(kind, entry, entry.age(self.clock.now()))
 
-    def _published_since(self, key: str, since) -> CacheEntry | None:
+    def _fresh_entry(self, key: str, kind: DataKind) -> CacheEntry | None:
+        """A still-fresh entry someone else published (coalescing across processes)."""
         entry = self.cache.get(key)
-        return entry if entry is not None and entry.fetched_at >= since else None
+        return entry if entry is not None and self._is_fresh(entry, kind) else None
+
+    def _is_fresh(self, entry: CacheEntry, kind: DataKind) -> bool:
+        limit = self.policy.negative_ttl if entry.kind == "not_found" else self.policy.ttl[kind]
+        return entry.age(self.clock.now()) < limit
 
     def _fetch(self, connector: ERPConnector, kind: DataKind, key: str, customer_id: str,
                tenant: Tenant) -> CacheEntry:

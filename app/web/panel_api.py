@@ -9,17 +9,25 @@ from app.errors import Unauthorized
 from app.panel.present import panel_dict
 from app.web.context import services, widget_caller
 from app.web.panel_schemas import PanelSchema, WidgetSessionRequestSchema, WidgetSessionSchema
+from app.web.problems import alt_problem
 
 blp = Blueprint("panel", __name__, url_prefix="/api/v1", description="ERP panel for CRM widgets")
 
 _AUTH = [{"widgetToken": []}]
 
 
+def _panel(crm_account_id: str, *, refresh: bool) -> dict:
+    caller = widget_caller(crm_account_id)
+    svc = services()
+    read = svc.panel.refresh if refresh else svc.panel.read
+    return panel_dict(read(caller.tenant, crm_account_id), svc.clock.now().date())
+
+
 @blp.route("/widget/session")
 class WidgetSession(MethodView):
     @blp.arguments(WidgetSessionRequestSchema)
     @blp.response(200, WidgetSessionSchema)
-    @blp.alt_response(401, description="The CRM credential did not verify")
+    @alt_problem(blp, 401, "The CRM credential did not verify")
     def post(self, body):
         """Exchange a CRM-signed widget credential for a short-lived widget token."""
         svc = services()
@@ -41,25 +49,19 @@ class WidgetSession(MethodView):
 class AccountPanel(MethodView):
     @blp.doc(security=_AUTH)
     @blp.response(200, PanelSchema)
-    @blp.alt_response(401, description="Missing or invalid widget token")
-    @blp.alt_response(403, description="Token is for another record")
+    @alt_problem(blp, 401, "Missing or invalid widget token")
+    @alt_problem(blp, 403, "Token is for another record")
     def get(self, crm_account_id):
         """The ERP panel (credit, stock, invoices, pricing) for one CRM account."""
-        caller = widget_caller(crm_account_id)
-        svc = services()
-        view = svc.panel.read(caller.tenant, crm_account_id)
-        return panel_dict(view, svc.clock.now().date())
+        return _panel(crm_account_id, refresh=False)
 
 
 @blp.route("/panel/accounts/<string:crm_account_id>/refresh")
 class AccountPanelRefresh(MethodView):
     @blp.doc(security=_AUTH)
     @blp.response(200, PanelSchema)
-    @blp.alt_response(401, description="Missing or invalid widget token")
-    @blp.alt_response(429, description="Refreshed too recently")
+    @alt_problem(blp, 401, "Missing or invalid widget token")
+    @alt_problem(blp, 429, "Refreshed too recently")
     def post(self, crm_account_id):
         """Refresh now: bypass the cache for this account (rate limited)."""
-        caller = widget_caller(crm_account_id)
-        svc = services()
-        view = svc.panel.refresh(caller.tenant, crm_account_id)
-        return panel_dict(view, svc.clock.now().date())
+        return _panel(crm_account_id, refresh=True)

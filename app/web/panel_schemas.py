@@ -32,7 +32,8 @@ class SectionMetaSchema(ma.Schema):
 
 
 def _money(**kw):
-    return ma.fields.Decimal(as_string=True, **kw)
+    """Exact decimal amounts, serialised as strings (documented as string/decimal)."""
+    return ma.fields.Decimal(as_string=True, metadata={"type": "string", "format": "decimal"}, **kw)
 
 
 class CreditSchema(ma.Schema):

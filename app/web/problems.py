@@ -47,10 +47,27 @@ def problem_response(status: int, reason: str, title: str, detail: str, *, error
     return response
 
 
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def alt_problem(blp, status: int, description: str):
+    """Document an error response of a view as problem+json (decorator)."""
+    return blp.alt_response(status, schema=ProblemSchema, content_type=PROBLEM_CONTENT_TYPE,
+                            description=description)
+
+
 class ProblemApi(Api):
-    """flask-smorest Api whose errors are problem+json."""
+    """flask-smorest Api whose errors are problem+json (also in the generated OpenAPI document)."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self):
+        default_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_CONTENT_TYPE
+        try:
+            super()._register_responses()
+        finally:
+            self.DEFAULT_RESPONSE_CONTENT_TYPE = default_type
 
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}

@@ -89,12 +89,16 @@
     });
   }
 
-  function api(method, path) {
+  function api(method, path, retried) {
     return ensureToken().then(function () {
       return fetch(path, { method: method, credentials: "omit", headers: { "Authorization": "Bearer " + state.token } });
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) {
-        if (r.status === 401) { state.token = null; }
+        if (r.status === 401 && !retried && body.reason === "invalid_widget_token") {
+          // our token expired server-side (clock skew, laptop sleep): get a new one once and retry
+          state.token = null;
+          return api(method, path, true);
+        }
         if (!r.ok) { var e = new Error(body.detail || ("Request failed (" + r.status + ")")); e.status = r.status; e.reason = body.reason; throw e; }
         return body;
       });
@@ -130,6 +134,13 @@
     return el("table", {}, [thead, tbody]);
   }
 
+  function creditStatus(d) {
+    if (d.on_hold) { return "On hold"; }
+    if (d.over_limit) { return "Over limit"; }
+    if (Number(d.overdue) > 0) { return "Overdue balance"; }
+    return "OK";
+  }
+
   function renderCredit(s) {
     var c = $("#panel-credit .content"); clear(c);
     var banner = $("#banner");
@@ -140,7 +151,7 @@
       banner.textContent = "Credit hold: " + (d.hold_note || d.hold_reason.replace(/_/g, " ")) + ". New orders may be blocked.";
     } else { banner.hidden = true; banner.textContent = ""; }
     c.appendChild(kv([
-      ["Status", d.on_hold ? "On hold" : (d.over_limit ? "Over limit" : "OK"), d.on_hold || d.over_limit ? "low" : ""],
+      ["Status", creditStatus(d), d.on_hold || d.over_limit || Number(d.overdue) > 0 ? "low" : ""],
       ["Credit limit", d.credit_limit === null ? "No limit" : money(d.credit_limit, d.currency)],
       ["Balance", money(d.balance, d.currency)],
       ["Available", d.available_credit === null ? "—" : money(d.available_credit, d.currency), Number(d.available_credit) < 0 ? "low" : ""],

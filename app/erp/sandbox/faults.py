@@ -29,6 +29,7 @@ class SandboxFaults:
         self._sleep = sleep
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
+        self._entered = threading.Condition(self._lock)
         self.calls: Counter[str] = Counter()
 
     def fail_next(self, count: int, kind: str = "unavailable") -> None:
@@ -53,10 +54,16 @@ class SandboxFaults:
         with self._lock:
             return sum(self.calls.values())
 
+    def wait_for_calls(self, count: int, timeout: float = 10.0) -> bool:
+        """Block until at least ``count`` calls have entered (tests synchronise on this, never on sleeps)."""
+        with self._entered:
+            return self._entered.wait_for(lambda: sum(self.calls.values()) >= count, timeout)
+
     def enter(self, operation: str) -> str | None:
         """Count a call, apply latency, and return the fault kind to raise (or None)."""
         with self._lock:
             self.calls[operation] += 1
+            self._entered.notify_all()
             forced = self._fail_next.pop(0) if self._fail_next else None
             random_fail = self.fail_rate > 0 and self._rng.random() < self.fail_rate
         gate = self.gate

@@ -1,0 +1,67 @@
+"""The demo CRM page renders the widget like a CRM would; every section shows in a real browser."""
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_panel_renders_every_section_with_hold_banner(live_server, browser_page):
+    page = browser_page
+    page.goto(f"{live_server}/demo/accounts/ACC-1003")
+    expect(page.locator("#account-name")).to_have_text("Café Lumière SARL")
+    frame = page.frame_locator("#erp-panel")
+    expect(frame.locator("#customer-name")).to_have_text("Café Lumière SARL")
+    expect(frame.locator("#banner")).to_contain_text("Credit hold: Held by finance")
+    expect(frame.locator("#panel-credit .age time")).to_contain_text("As of just now")
+    expect(frame.locator("#panel-credit dl")).to_contain_text("On hold")
+
+    frame.locator("#tab-stock").click()
+    expect(frame.locator("#panel-stock")).to_be_visible()
+    expect(frame.locator("#panel-stock tbody tr").first).to_contain_text("Widget ⚙️ Standard")
+    expect(frame.locator("#panel-credit")).to_be_hidden()
+
+    # keyboard: arrow keys move between tabs (WAI-ARIA tabs pattern)
+    frame.locator("#tab-stock").press("ArrowRight")
+    expect(frame.locator("#tab-invoices")).to_have_attribute("aria-selected", "true")
+    expect(frame.locator("#tab-invoices")).to_be_focused()
+    expect(frame.locator("#panel-invoices tbody tr").first).to_contain_text("SINV-")
+    frame.locator("#tab-invoices").press("ArrowRight")
+    expect(frame.locator("#panel-pricing")).to_contain_text("Price list: Standard Selling")
+    assert page.js_errors == []
+
+
+def test_overdue_invoices_are_highlighted(live_server, browser_page):
+    page = browser_page
+    page.goto(f"{live_server}/demo/accounts/ACC-1004")
+    frame = page.frame_locator("#erp-panel")
+    expect(frame.locator("#invoice-count")).to_have_class("count bad")
+    frame.locator("#tab-invoices").click()
+    expect(frame.locator("#panel-invoices tr.overdue").first).to_contain_text("Overdue")
+
+
+def test_erp_text_is_escaped(live_server, browser_page):
+    page = browser_page
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{live_server}/demo/accounts/ACC-1006")
+    frame = page.frame_locator("#erp-panel")
+    expect(frame.locator("#customer-name")).to_have_text("<b>Bold</b> & <script>alert(1)</script> Co")
+    assert dialogs == []
+
+
+def test_not_linked_and_stale_states_are_explained(live_server, browser_page, faults, clock):
+    page = browser_page
+    page.goto(f"{live_server}/demo/accounts/ACC-1008")
+    frame = page.frame_locator("#erp-panel")
+    expect(frame.locator("#panel-credit .state")).to_contain_text("not linked to an ERP customer")
+    expect(frame.locator("#refresh")).to_be_disabled()
+
+    page.goto(f"{live_server}/demo/accounts/ACC-1001")
+    frame = page.frame_locator("#erp-panel")
+    expect(frame.locator("#customer-name")).to_have_text("Müller & Söhne GmbH")
+    faults.down = True
+    clock.advance(400)
+    frame.locator("#refresh").click()
+    expect(frame.locator("#notice")).to_contain_text("The ERP is not answering")
+    expect(frame.locator("#panel-credit .age")).to_contain_text("stale")
+    expect(frame.locator("#panel-credit .age time")).to_contain_text("7 min ago")
