@@ -12,7 +12,8 @@ from __future__ import annotations
 import sqlalchemy.exc
 
 from app.crm.base import CRMError, CRMNotFoundError
-from app.erp.base import ERPError, ERPNotFoundError
+from app.erp.base import ERPNotFoundError
+from app.errors import UpstreamError
 
 
 class StepError(Exception):
@@ -33,24 +34,24 @@ def rejected(reason: str, plain: str) -> StepError:
     return StepError(reason, plain, retriable=False, plain=plain)
 
 
+def _plain(exc: UpstreamError) -> str:
+    if isinstance(exc, ERPNotFoundError):
+        return f"The ERP could not find what this order needs: {exc.message}"
+    if isinstance(exc, CRMNotFoundError):
+        return "The deal could not be found in the CRM any more."
+    if isinstance(exc, CRMError):
+        return f"The CRM refused the request: {exc.message}"
+    return f"The ERP rejected the order: {exc.message}"
+
+
 def classify(exc: BaseException) -> StepError:
     """Map any exception from a step to a StepError."""
     if isinstance(exc, StepError):
         return exc
-    if isinstance(exc, ERPError):
-        if isinstance(exc, ERPNotFoundError):
-            return StepError(exc.reason, exc.message, retriable=False,
-                             plain=f"The ERP could not find what this order needs: {exc.message}")
-        if exc.retriable:
-            return StepError(exc.reason, exc.message, retriable=True, retry_after=getattr(exc, "retry_after", None))
-        return StepError(exc.reason, exc.message, retriable=False,
-                         plain=f"The ERP rejected the order: {exc.message}")
-    if isinstance(exc, CRMError):
-        if isinstance(exc, CRMNotFoundError):
-            return StepError(exc.reason, exc.message, retriable=False,
-                             plain="The deal could not be found in the CRM any more.")
+    if isinstance(exc, UpstreamError):
+        # Connectors sorted it already: retriable (network, 5xx, 429 + Retry-After) or not (4xx, auth, missing).
         return StepError(exc.reason, exc.message, retriable=exc.retriable, retry_after=exc.retry_after,
-                         plain=f"The CRM refused the request: {exc.message}")
+                         plain=None if exc.retriable else _plain(exc))
     if isinstance(exc, sqlalchemy.exc.OperationalError | ConnectionError | TimeoutError | OSError):
         return StepError("transient_error", f"{type(exc).__name__} while processing", retriable=True,
                          plain="A temporary error interrupted the order; it will be retried.")

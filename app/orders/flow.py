@@ -50,8 +50,10 @@ class OrderFlow:
         return self.write_back.record_failure(job, exc)
 
     def _step(self, job: Job, step: str, outcome: str, detail: str = "") -> None:
-        self.audit.record(None, tenant_id=job.tenant_id, crm_deal_id=job.crm_deal_id, step=step, outcome=outcome,
-                          correlation_id=job.correlation_id, job_id=job.id, event_id=job.event_id, detail=detail)
+        """Audit a step; it is stored with the transaction that ends this job attempt."""
+        self.audit.defer(job.lease_token or "", tenant_id=job.tenant_id, crm_deal_id=job.crm_deal_id, step=step,
+                         outcome=outcome, correlation_id=job.correlation_id, job_id=job.id,
+                         event_id=job.event_id, detail=detail)
 
     def _tenant(self, job: Job):
         tenant = self.tenants.get(job.tenant_id)
@@ -89,9 +91,13 @@ class OrderFlow:
                        f"order {result.order_number} ({result.status_raw})")
             self._record_created(job, token, tenant, result, flagged=flagged, outcome="created")
         except Exception:
-            with self.db.write() as conn:
-                self.records.unlock(conn, tenant.id, job.crm_deal_id, token)
+            self._release(job, token)
             raise
+
+    def _release(self, job: Job, token: str) -> None:
+        """Give the deal lock back after a failed attempt (the failure itself is recorded by ``fail``)."""
+        with self.db.write() as conn:
+            self.records.unlock(conn, job.tenant_id, job.crm_deal_id, token)
 
     def _prepare(self, job: Job, tenant, erp: ERPConnector, key: str):
         """Re-read and validate the deal; returns (OrderRequest, credit_flagged). Raises on problems."""
@@ -135,6 +141,7 @@ class OrderFlow:
                 self.queue.enqueue_once(conn, tenant_id=job.tenant_id, kind=WRITE_BACK, crm_deal_id=job.crm_deal_id,
                                         correlation_id=job.correlation_id)
             self.queue.complete(conn, job)
+            self.audit.flush(conn, job.lease_token or "")
             self.audit.record(conn, tenant_id=job.tenant_id, crm_deal_id=job.crm_deal_id, step=step,
                               outcome=outcome, correlation_id=job.correlation_id, job_id=job.id,
                               event_id=job.event_id, detail=detail)

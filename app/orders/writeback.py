@@ -96,6 +96,7 @@ class WriteBackStep:
                 status = self.queue.retry(conn, job, err.reason, err.message, err.retry_after)
             else:
                 status = self.queue.dead_letter(conn, job, err.reason, err.message)
+            self.audit.flush(conn, job.lease_token or "")
             self._audit(conn, job, job.kind, "dead" if status == DEAD else "retry", f"{err.reason}: {err.message}")
             if status == DEAD and job.kind == CREATE_ORDER:
                 record = self.records.get(job.tenant_id, job.crm_deal_id, conn=conn)
