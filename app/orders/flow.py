@@ -14,10 +14,10 @@ from app.domain.ids import idempotency_key
 from app.domain.order import OrderResult
 from app.erp.base import ERPConnector
 from app.orders import validate
-from app.orders.errors import StepError, rejected
 from app.orders.mapping import MappingError, build_request, request_summary
 from app.orders.queue import CREATE_ORDER, WRITE_BACK, Job
 from app.orders.records import CREATED, SHADOW, WRITTEN_BACK
+from app.orders.retry import StepError, rejected
 from app.orders.writeback import WriteBackStep, shadow_write_back
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from app.clock import Clock
-from app.orders.backoff import Backoff
+from app.orders.retry import Backoff
 from app.orders.tables import order_jobs
 from app.storage.db import Database
 

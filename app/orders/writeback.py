@@ -8,9 +8,9 @@ translation table.
 from __future__ import annotations
 
 from app.crm.base import WriteBack
-from app.orders.errors import classify
 from app.orders.queue import CREATE_ORDER, DEAD, WRITE_BACK, Job
 from app.orders.records import CREATED, FAILED, SHADOW, WRITTEN_BACK, OrderRecord
+from app.orders.retry import classify
 
 CREDIT_FLAG_KEY = "flagged_credit_hold"
 

@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from app.orders.backoff import Backoff
 from app.orders.queue import CREATE_ORDER, JobQueue
+from app.orders.retry import Backoff
 from app.storage.db import Database
 from app.storage.schema import upgrade
 

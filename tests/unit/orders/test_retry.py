@@ -15,8 +15,7 @@ from app.erp.base import (
     ERPRetriableError,
     ERPValidationError,
 )
-from app.orders.backoff import Backoff
-from app.orders.errors import StepError, classify
+from app.orders.retry import Backoff, StepError, classify
 
 
 def test_delays_never_exceed_the_cap():
