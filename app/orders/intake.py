@@ -85,7 +85,12 @@ class OrderIntake:
                 order_inbox.c.tenant_id == event.tenant_id, order_inbox.c.crm_deal_id == deal_id)).first()
         job_id = row.job_id if row else None
         correlation_id = row.correlation_id if row else ""
+        detail = "already received; nothing new enqueued"
+        # A new won event for a deal whose order attempt was given up (deal reopened, products fixed, ...)
+        # is a reason to try again; a redelivery of the same event is not.
+        if status == DUPLICATE_DEAL and job_id is not None and self.queue.revive(conn, job_id):
+            detail = "new won event for a dead-lettered deal: its order job was requeued"
         self.audit.record(conn, tenant_id=event.tenant_id, crm_deal_id=deal_id, step="intake", outcome=status,
                           correlation_id=correlation_id, job_id=job_id, event_id=str(event.event_id),
-                          detail="already received; nothing new enqueued")
+                          detail=detail)
         return IntakeResult(status, job_id, correlation_id)

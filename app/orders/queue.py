@@ -153,6 +153,13 @@ class JobQueue:
                 return None
             return _job(conn.execute(sa.select(order_jobs).where(order_jobs.c.id == job_id)).first())
 
+    def revive(self, conn, job_id: int) -> bool:
+        """Requeue a dead job inside the caller's transaction (a new won event for its deal); True if it was dead."""
+        now = self.clock.now()
+        result = conn.execute(order_jobs.update().where(order_jobs.c.id == job_id, order_jobs.c.status == DEAD)
+                              .values(status=QUEUED, attempts=0, run_after=now, updated_at=now))
+        return result.rowcount == 1
+
     def replay_all(self, tenant_id: str | None = None) -> int:
         """Replay every dead job (of one tenant when given); returns how many."""
         where = [order_jobs.c.status == DEAD]

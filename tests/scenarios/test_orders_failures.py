@@ -130,3 +130,17 @@ def test_deal_reopened_before_processing_creates_no_order(services, tenant, cloc
     drain(services, clock)
     assert erp_orders(services, tenant, "D-2001") == []
     assert services.orders.queue.list(status="dead")[0].last_error_reason == "deal_not_won"
+
+
+def test_a_new_won_event_retries_a_deal_that_was_dead_lettered(services, tenant, clock):
+    services.intake.accept(won_event(services, tenant, "D-2001", "evt-1"))
+    services.demo_crm.set_status(DEMO_COMPANY, "D-2001", "open")       # reopened before we processed it
+    drain(services, clock)
+    assert services.orders.queue.list(status="dead")[0].last_error_reason == "deal_not_won"
+    redelivery = services.intake.accept(won_event(services, tenant, "D-2001", "evt-1"))
+    assert redelivery.status == "duplicate_event" and services.orders.queue.list(status="dead")
+    services.intake.accept(won_event(services, tenant, "D-2001", "evt-2"))  # won again: a new event
+    drain(services, clock)
+    assert len(erp_orders(services, tenant, "D-2001")) == 1
+    row = deal_row(services, "D-2001")
+    assert row["erp_order_number"].startswith("SO-") and row["erp_failure_reason"] is None
