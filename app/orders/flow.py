@@ -64,7 +64,7 @@ class OrderFlow:
     # -- create_order ----------------------------------------------------------------
     def create_order(self, job: Job) -> None:
         tenant = self._tenant(job)
-        erp, _fingerprint = self.erp.connector_for(tenant)
+        erp, _settings_fingerprint = self.erp.connector_for(tenant)
         key = idempotency_key(tenant.id, job.crm_deal_id)
         token = self.records.try_lock(tenant.id, job.crm_deal_id, self.lock_seconds)
         if token is None:
@@ -78,7 +78,7 @@ class OrderFlow:
             existing = erp.find_order(key)
             if existing is not None and not tenant.settings.shadow_mode:
                 self._step(job, "erp_lookup", "found", f"order {existing.order_number} exists for {key}")
-                self._record_created(job, token, tenant, existing, flagged=record.credit_flagged if record else False,
+                self._record_created(job, token, existing, flagged=record.credit_flagged if record else False,
                                      outcome="adopted")
                 return
             self._step(job, "erp_lookup", "found" if existing else "not_found", key)
@@ -89,7 +89,7 @@ class OrderFlow:
             result = erp.create_order(request)
             self._step(job, "erp_create", "created" if result.created_now else "found",
                        f"order {result.order_number} ({result.status_raw})")
-            self._record_created(job, token, tenant, result, flagged=flagged, outcome="created")
+            self._record_created(job, token, result, flagged=flagged, outcome="created")
         except Exception:
             self._release(job, token)
             raise
@@ -146,7 +146,7 @@ class OrderFlow:
                               outcome=outcome, correlation_id=job.correlation_id, job_id=job.id,
                               event_id=job.event_id, detail=detail)
 
-    def _record_created(self, job: Job, token: str, tenant, result: OrderResult, *, flagged: bool,
+    def _record_created(self, job: Job, token: str, result: OrderResult, *, flagged: bool,
                         outcome: str) -> None:
         self._finish(job, token, step="order", outcome=outcome, detail=f"order {result.order_number}",
                      state=CREATED, erp_order_number=result.order_number, erp_status=str(result.status),
