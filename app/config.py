@@ -68,6 +68,10 @@ class Settings:
     pipedrive_client_id: str = ""
     pipedrive_client_secret: str = ""
     pipedrive_jwt_secret: str = ""
+    # -- Pipedrive app (issue 4) --
+    #: exact OAuth redirect URI registered in Developer Hub; empty = PUBLIC_BASE_URL + /pipedrive/oauth/callback
+    pipedrive_redirect_uri: str = ""
+    pipedrive_timeout: float = 10.0              # seconds, per outbound Pipedrive call
     hubspot_client_id: str = ""
     hubspot_client_secret: str = ""
     hubspot_app_id: str = ""
@@ -105,6 +109,8 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "JOB_BACKOFF_BASE": ("job_backoff_base", float), "JOB_BACKOFF_CAP": ("job_backoff_cap", float),
     "PIPEDRIVE_CLIENT_ID": ("pipedrive_client_id", str), "PIPEDRIVE_CLIENT_SECRET": ("pipedrive_client_secret", str),
     "PIPEDRIVE_JWT_SECRET": ("pipedrive_jwt_secret", str),
+    # Pipedrive app (issue 4)
+    "PIPEDRIVE_REDIRECT_URI": ("pipedrive_redirect_uri", str), "PIPEDRIVE_TIMEOUT": ("pipedrive_timeout", float),
     "HUBSPOT_CLIENT_ID": ("hubspot_client_id", str), "HUBSPOT_CLIENT_SECRET": ("hubspot_client_secret", str),
     "HUBSPOT_APP_ID": ("hubspot_app_id", str), "ADMIN_TOKEN": ("admin_token", str),
 }

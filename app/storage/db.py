@@ -73,6 +73,28 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def insert_or_ignore(conn: Connection, table: sa.Table, values: dict) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING (any unique key); True when the row was inserted.
+
+    One atomic statement on both backends, so two concurrent writers can never
+    both insert: the loser's insert becomes a no-op (PostgreSQL waits for the
+    winner's commit, SQLite writers are serialised by BEGIN IMMEDIATE).
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    # RETURNING instead of rowcount: with psycopg the driver's rowcount is not reliable here.
+    key = list(table.primary_key.columns)[0]
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing().returning(key)
+    return conn.execute(statement).first() is not None
+
+
+def upsert(conn: Connection, table: sa.Table, key: dict, values: dict) -> None:
+    """Insert the row, or update ``values`` on the row matching ``key`` (race-free on both backends)."""
+    if not insert_or_ignore(conn, table, {**key, **values}):
+        condition = sa.and_(*(table.c[name] == value for name, value in key.items()))
+        conn.execute(table.update().where(condition).values(**values))
+
+
 class Database:
     """Owns the engine; hands out short transactions."""
 

@@ -27,6 +27,7 @@ schema_version = sa.Table(
 #: version -> list of SQL statements to run after create_all (for columns added later)
 MIGRATIONS: dict[int, list[str]] = {1: []}
 CURRENT_VERSION = max(MIGRATIONS)
+SCHEMA_LOCK_ID = 746_173_001   # arbitrary constant: the advisory lock key for schema upgrades
 
 
 def load_tables() -> sa.MetaData:
@@ -38,8 +39,11 @@ def load_tables() -> sa.MetaData:
 def upgrade(db: Database, now) -> int:
     """Create or migrate the schema; returns the resulting version."""
     load_tables()
-    metadata.create_all(db.engine)
     with db.write() as conn:
+        # Several processes (gunicorn workers, workers) may start at once: serialise schema changes.
+        if db.is_postgres:
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_ID})")
+        metadata.create_all(conn)
         applied = {r.version for r in conn.execute(sa.select(schema_version.c.version)).all()}
         for version in sorted(MIGRATIONS):
             if version in applied:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app.clock import Clock
 from app.storage.crypto import SecretBox
-from app.storage.db import Database
+from app.storage.db import Database, insert_or_ignore, upsert
 from app.tenants.model import CRMCredentials, ERPConnectionSettings, Tenant, TenantSettings
 from app.tenants.tables import account_links, crm_credentials, erp_connections, tenants
 
@@ -32,20 +32,17 @@ class TenantStore:
         """Create the tenant for (crm, account key) or reactivate/rename the existing one."""
         now = self.clock.now()
         with self.db.write() as conn:
-            row = conn.execute(sa.select(tenants).where(
-                tenants.c.crm == crm, tenants.c.crm_account_key == str(crm_account_key))).first()
-            if row is None:
-                tenant_id = str(uuid.uuid4())
-                conn.execute(tenants.insert().values(
-                    id=tenant_id, crm=crm, crm_account_key=str(crm_account_key), name=name or "",
-                    status="active", settings=(settings or TenantSettings()).to_dict(),
-                    created_at=now, updated_at=now))
-            else:
-                tenant_id = row.id
-                values = {"status": "active", "updated_at": now}
-                if name:
-                    values["name"] = name
-                conn.execute(tenants.update().where(tenants.c.id == tenant_id).values(**values))
+            # insert-or-ignore on (crm, account key): two installs racing in two processes get one tenant
+            insert_or_ignore(conn, tenants, dict(
+                id=str(uuid.uuid4()), crm=crm, crm_account_key=str(crm_account_key), name=name or "",
+                status="active", settings=(settings or TenantSettings()).to_dict(), created_at=now,
+                updated_at=now))
+            tenant_id = conn.execute(sa.select(tenants.c.id).where(
+                tenants.c.crm == crm, tenants.c.crm_account_key == str(crm_account_key))).scalar_one()
+            values = {"status": "active", "updated_at": now}
+            if name:
+                values["name"] = name
+            conn.execute(tenants.update().where(tenants.c.id == tenant_id).values(**values))
         tenant = self.get(tenant_id)
         assert tenant is not None
         return tenant
@@ -93,12 +90,8 @@ class TenantStore:
                 secrets_enc = existing.secrets_enc if existing else None
             else:
                 secrets_enc = self.secrets.encrypt(json.dumps(secrets))
-            values = dict(connector=connector, config=config, secrets_enc=secrets_enc, updated_at=now)
-            if existing:
-                conn.execute(erp_connections.update().where(
-                    erp_connections.c.tenant_id == tenant_id).values(**values))
-            else:
-                conn.execute(erp_connections.insert().values(tenant_id=tenant_id, **values))
+            upsert(conn, erp_connections, {"tenant_id": tenant_id},
+                   dict(connector=connector, config=config, secrets_enc=secrets_enc, updated_at=now))
 
     def get_erp_connection(self, tenant_id: str) -> ERPConnectionSettings | None:
         with self.db.read() as conn:
@@ -126,11 +119,7 @@ class TenantStore:
                 refresh_token_enc=enc(refresh_token) if refresh_token else None,
                 expires_at=expires_at, api_domain=api_domain, scopes=scopes or "",
                 extra_enc=extra_enc, updated_at=now)
-            if existing:
-                conn.execute(crm_credentials.update().where(
-                    crm_credentials.c.tenant_id == tenant_id).values(**values))
-            else:
-                conn.execute(crm_credentials.insert().values(tenant_id=tenant_id, **values))
+            upsert(conn, crm_credentials, {"tenant_id": tenant_id}, values)
 
     def get_crm_credentials(self, tenant_id: str) -> CRMCredentials | None:
         with self.db.read() as conn:
@@ -150,11 +139,8 @@ class TenantStore:
                      source: str = "admin") -> None:
         """Link a CRM account to an ERP customer (replaces an existing link)."""
         with self.db.write() as conn:
-            conn.execute(account_links.delete().where(
-                account_links.c.tenant_id == tenant_id, account_links.c.crm_account_id == str(crm_account_id)))
-            conn.execute(account_links.insert().values(
-                tenant_id=tenant_id, crm_account_id=str(crm_account_id), erp_customer_id=erp_customer_id,
-                source=source, updated_at=self.clock.now()))
+            upsert(conn, account_links, {"tenant_id": tenant_id, "crm_account_id": str(crm_account_id)},
+                   {"erp_customer_id": erp_customer_id, "source": source, "updated_at": self.clock.now()})
 
     def unlink_account(self, tenant_id: str, crm_account_id: str) -> None:
         with self.db.write() as conn:

@@ -74,3 +74,28 @@ def test_panel_and_tenants_on_postgresql(base_config, pg_url, clock, faults):
     assert svc.tenants.get_crm_credentials(tenant.id).access_token == "pg-secret-token"
     assert app.test_client().get("/readyz").get_json()["database"] == "postgresql"
     svc.close()
+
+
+@pytest.mark.postgres
+def test_several_processes_starting_at_once_share_one_schema_and_demo_tenant(base_config, pg_url, clock, faults):
+    """gunicorn starts its workers together: schema upgrade and demo seeding must not race."""
+    apps, errors = [], []
+    start = threading.Barrier(4)
+
+    def boot():
+        start.wait()
+        try:
+            apps.append(create_app(dict(base_config, database_url=pg_url), clock=clock, sandbox_faults=faults))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=boot) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == [] and len(apps) == 4
+    svc = apps[0].extensions["erp_panel"]
+    assert [t.crm_account_key for t in svc.tenants.list()] == ["demo-company"]
+    for a in apps:
+        a.extensions["erp_panel"].close()

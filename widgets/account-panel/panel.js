@@ -81,9 +81,14 @@
     });
   }
 
+  // Optional per-CRM hooks (e.g. pipedrive-host.js): credential() gives a fresh CRM-signed
+  // credential, account(api) resolves the account when the CRM opened another record type.
+  function host() { return (window.ErpPanelHosts || {})[crm] || {}; }
+
   function ensureToken() {
     if (state.token && Date.now() < state.tokenExpiresAt) { return Promise.resolve(); }
-    return exchange().catch(function (err) {
+    var fresh = host().credential ? host().credential().then(function (c) { credential = c; }) : Promise.resolve();
+    return fresh.then(exchange).catch(function (err) {
       if (crm !== "demo") { throw err; }
       return renewCredential().then(exchange);
     });
@@ -290,6 +295,9 @@
       SECTIONS.forEach(function (k) { setSectionState(k, state.data.sections[k]); });
     }, 30000);
     ensureToken().then(function () {
+      if (accountId || !host().account) { return accountId; }
+      return host().account(api).then(function (id) { accountId = id; });
+    }).then(function () {
       if (!accountId) { throw new Error("The CRM did not say which account is open."); }
       return load("/api/v1/panel/accounts/" + encodeURIComponent(accountId));
     }).catch(function (err) { showFatal(err.message); $("#app").setAttribute("aria-busy", "false"); });

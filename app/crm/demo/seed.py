@@ -1,9 +1,8 @@
 """Seed data for the demo CRM: accounts linked to sandbox ERP customers, and open deals."""
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from app.crm.demo.tables import demo_accounts, demo_deals
+from app.storage.db import insert_or_ignore
 
 DEMO_COMPANY = "demo-company"
 
@@ -35,17 +34,12 @@ DEALS = [
 
 
 def seed_demo_crm(conn, now) -> None:
-    """Insert the demo accounts and deals once (idempotent)."""
-    existing = {r.id for r in conn.execute(sa.select(demo_accounts.c.id)).all()}
+    """Insert the demo accounts and deals once (idempotent, safe when several processes start at once)."""
     for account_id, name, hint in ACCOUNTS:
-        if account_id not in existing:
-            conn.execute(demo_accounts.insert().values(id=account_id, company=DEMO_COMPANY, name=name,
-                                                       erp_customer_hint=hint))
-    existing_deals = {r.id for r in conn.execute(sa.select(demo_deals.c.id)).all()}
+        insert_or_ignore(conn, demo_accounts, dict(id=account_id, company=DEMO_COMPANY, name=name,
+                                                   erp_customer_hint=hint))
     for deal_id, account_id, title, currency, lines in DEALS:
-        if deal_id in existing_deals:
-            continue
-        conn.execute(demo_deals.insert().values(
+        insert_or_ignore(conn, demo_deals, dict(
             id=deal_id, company=DEMO_COMPANY, account_id=account_id, title=title, status="open",
             currency=currency, lines=[{"sku": s, "name": n, "quantity": q, "unit_price": p} for s, n, q, p in lines],
             write_back_count=0, updated_at=now))

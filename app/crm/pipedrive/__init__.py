@@ -1,0 +1,1 @@
+"""Pipedrive marketplace app: OAuth install, JSON + iframe panels, webhooks v2 won deals, write-back."""

@@ -1,0 +1,77 @@
+"""Which organization a panel shows, and keeping its ERP link in step with the custom field.
+
+The panel in a deal (or person) view shows the deal's (person's) organization,
+resolved through the API and remembered briefly. The organization's
+"ERP customer ID" custom field (chosen on the Pipedrive fields page) is the
+source of the account link: when a panel opens, the field is read (at most
+every few minutes per organization) and the link updated if it changed. A
+cleared field leaves an existing link alone (an admin may have linked it by hand).
+"""
+from __future__ import annotations
+
+import logging
+
+from app.cache.backend import CacheBackend, CacheEntry
+from app.clock import Clock
+from app.crm.base import CRMError, CRMNotFoundError
+from app.crm.pipedrive import mapping
+from app.tenants.model import Tenant
+
+log = logging.getLogger("erp_panel.pipedrive")
+
+RESOLVE_TTL = 600
+SYNC_INTERVAL = 300
+RESOURCES = ("organization", "deal", "person")
+
+
+class PanelAccounts:
+    def __init__(self, tenants, cache: CacheBackend, clock: Clock, connector_for):
+        self.tenants = tenants
+        self.cache = cache
+        self.clock = clock
+        self.connector_for = connector_for      # tenant -> PipedriveConnector
+
+    def organization_for(self, tenant: Tenant, resource: str, selected_id: str) -> str | None:
+        """The organization id to show for the record Pipedrive opened (None: the record has none)."""
+        if resource not in RESOURCES:
+            raise CRMNotFoundError(f"Panels are not offered for '{resource[:20]}' records")
+        if not selected_id.isdigit():
+            raise CRMNotFoundError("Pipedrive did not say which record is open")
+        if resource == "organization":
+            org_id: str | None = selected_id
+        else:
+            org_id = self._resolve(tenant, resource, selected_id)
+        if org_id:
+            self.sync_link(tenant, org_id)
+        return org_id
+
+    def _resolve(self, tenant: Tenant, resource: str, record_id: str) -> str | None:
+        key = f"{tenant.id}:pipedrive:{resource}-org:{record_id}"
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit.value or None
+        connector = self.connector_for(tenant)
+        if resource == "deal":
+            org_id = connector.deal_organization(record_id)
+        else:
+            person = connector.client.get(f"/api/v2/persons/{record_id}").get("data") or {}
+            org_id = mapping.plain_id(person.get("org_id"))
+        self.cache.set(key, CacheEntry(value=org_id or "", fetched_at=self.clock.now(), source="pipedrive"),
+                       keep_seconds=RESOLVE_TTL)
+        return org_id
+
+    def sync_link(self, tenant: Tenant, org_id: str) -> None:
+        """Link the organization to the ERP customer named in its custom field (if set and changed)."""
+        if not tenant.settings.crm_fields.get(mapping.FIELD_ERP_CUSTOMER):
+            return
+        if not self.cache.add(f"{tenant.id}:pipedrive:org-sync:{org_id}", "1", keep_seconds=SYNC_INTERVAL):
+            return
+        try:
+            account = self.connector_for(tenant).get_account(org_id)
+        except CRMError as exc:
+            log.info("could not read organization %s of tenant %s for its ERP link (%s)", org_id, tenant.id,
+                     exc.reason)
+            return
+        customer = (account.erp_customer_id or "")[:140]
+        if customer and customer != self.tenants.erp_customer_for(tenant.id, org_id):
+            self.tenants.link_account(tenant.id, org_id, customer, source="pipedrive")

@@ -1,0 +1,82 @@
+"""Verifies the HS256 JWTs Pipedrive signs for JSON panels and custom UI extensions.
+
+Facts (crm-contracts.md §2.2/§2.3): HS256; claims ``userId`` and ``companyId``;
+secret = the JWT secret set on the extension in Developer Hub, else the app's
+client_secret (Pipedrive staff, devcommunity.pipedrive.com/t/7668 and /t/7347).
+The SDK README says the signed token "is valid for 5 minutes"
+(https://github.com/pipedrive/app-extensions-sdk#get-signed-token), so ``exp``
+is enforced when present (against the injected clock) and ``iat`` may not lie
+in the future. Only HS256 is accepted: ``alg: none`` or any other algorithm fails.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jwt
+
+from app.clock import Clock
+
+ALGORITHM = "HS256"
+LEEWAY_SECONDS = 30
+
+
+class PipedriveJWTInvalid(Exception):
+    """Signature, algorithm, expiry or claims did not check out."""
+
+
+@dataclass(frozen=True)
+class PipedriveUser:
+    """Who the JWT says is looking: a Pipedrive user of one company."""
+
+    user_id: str
+    company_id: str
+
+
+class PipedriveJWTVerifier:
+    """Verifies Pipedrive-issued JWTs with the configured secrets."""
+
+    def __init__(self, secrets: list[str], clock: Clock):
+        self.secrets = [s for s in secrets if s]
+        self.clock = clock
+
+    def verify(self, token: str) -> PipedriveUser:
+        if not self.secrets:
+            raise PipedriveJWTInvalid("Pipedrive is not configured on this server (no JWT secret)")
+        if not token or len(token) > 4096:
+            raise PipedriveJWTInvalid("missing Pipedrive token")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise PipedriveJWTInvalid("malformed Pipedrive token") from None
+        if header.get("alg") != ALGORITHM:
+            raise PipedriveJWTInvalid("Pipedrive token must be signed with HS256")
+        claims = None
+        for secret in self.secrets:
+            try:
+                claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
+                                    options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
+                                             "verify_aud": False, "require": ["userId", "companyId"]})
+                break
+            except jwt.InvalidSignatureError:
+                continue
+            except jwt.PyJWTError as exc:
+                raise PipedriveJWTInvalid(f"invalid Pipedrive token: {exc}") from None
+        if claims is None:
+            raise PipedriveJWTInvalid("Pipedrive token signature does not match")
+        self._check_times(claims)
+        user, company = str(claims["userId"]).strip(), str(claims["companyId"]).strip()
+        if not user or not company:
+            raise PipedriveJWTInvalid("Pipedrive token lacks userId/companyId")
+        return PipedriveUser(user_id=user, company_id=company)
+
+    def _check_times(self, claims: dict) -> None:
+        now = self.clock.timestamp()
+        try:
+            if "exp" in claims and now >= float(claims["exp"]) + LEEWAY_SECONDS:
+                raise PipedriveJWTInvalid("Pipedrive token expired")
+            if "iat" in claims and float(claims["iat"]) > now + LEEWAY_SECONDS:
+                raise PipedriveJWTInvalid("Pipedrive token issued in the future")
+            if "nbf" in claims and float(claims["nbf"]) > now + LEEWAY_SECONDS:
+                raise PipedriveJWTInvalid("Pipedrive token not valid yet")
+        except (TypeError, ValueError):
+            raise PipedriveJWTInvalid("Pipedrive token has malformed time claims") from None

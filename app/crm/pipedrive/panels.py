@@ -1,0 +1,153 @@
+"""The Pipedrive JSON panel: PanelView (via app.panel.present) -> Pipedrive's panel JSON.
+
+Contract (crm-contracts.md §2.3; https://pipedrive.readme.io/docs/json-panels-adding-a-panel):
+``{"data": [objects]}``; at most 10 objects, each at most 20 fields besides the
+header; every key must be declared in the uploaded JSON Schema
+(``panel_schema.json`` next to this module; ``additionalProperties`` is false,
+so an undeclared key breaks the whole panel). Field formats: ``label``
+``{"color", "label" <=40 chars}``, ``currency`` ``{"code", "value"}``,
+``numerical``, ``date`` (YYYY-MM-DD), ``date-time`` (ISO 8601), ``text`` <=255.
+Errors: a status > 300 with ``{"error": {"title" <=30 chars, "subtitle"}}``.
+Keys that have no value for an object are omitted rather than sent as null.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+MAX_OBJECTS = 10
+MAX_FIELDS = 20
+MAX_STOCK_LINES = 5
+MAX_INVOICE_LINES = 3
+SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "panel_schema.json")
+
+
+def load_schema() -> dict:
+    with open(SCHEMA_PATH, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _money(value: Any, currency: str) -> dict | None:
+    if value is None or not currency:
+        return None
+    return {"code": currency, "value": float(Decimal(str(value)))}
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(Decimal(str(value)))
+
+
+def _text(value: Any, limit: int = 255) -> str:
+    return str(value or "")[:limit]
+
+
+def _label(text: str, color: str) -> dict:
+    return {"color": color, "label": text[:40]}
+
+
+def _iso(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return None
+
+
+def _clean(obj: dict) -> dict:
+    return {k: v for k, v in obj.items() if v is not None and v != ""}
+
+
+def _state_note(section: dict) -> str | None:
+    if section["state"] == "ok":
+        return None
+    if section["state"] == "stale":
+        return "ERP not answering; figures may be out of date."
+    return _text(section.get("message") or "No data from the ERP.")
+
+
+def credit_object(panel: dict) -> dict:
+    section = panel["sections"]["credit"]
+    c = section.get("data")
+    obj: dict[str, Any] = {"header": _text(f"Credit · {panel.get('customer_name') or panel.get('erp_customer_id')}", 100),
+                           "customer": _text(panel.get("erp_customer_id")), "as_of": _iso(section.get("as_of")),
+                           "note": _state_note(section)}
+    if c:
+        cur = c["currency"]
+        overdue = Decimal(str(c["overdue"] or 0))
+        # same wording as the widget's credit status (widgets/account-panel/panel.js creditStatus)
+        if c["on_hold"]:
+            status = _label("On hold", "red")
+        elif c["over_limit"]:
+            status = _label("Over limit", "yellow")
+        elif overdue > 0:
+            status = _label("Overdue balance", "yellow")
+        else:
+            status = _label("OK", "green")
+        obj.update(status=status, credit_limit=_money(c["credit_limit"], cur), balance=_money(c["balance"], cur),
+                   available_credit=_money(c["available_credit"], cur), overdue=_money(c["overdue"], cur))
+        if c["on_hold"] and c.get("hold_note"):
+            obj["note"] = _text(c["hold_note"])
+        elif overdue > 0 and obj.get("note") is None:
+            obj["note"] = "Customer has overdue invoices."
+    return _clean(obj)
+
+
+def invoice_objects(panel: dict) -> list[dict]:
+    section = panel["sections"]["invoices"]
+    summary = section.get("summary")
+    head: dict[str, Any] = {"header": "Open invoices", "as_of": _iso(section.get("as_of")), "note": _state_note(section)}
+    lines: list[dict] = []
+    if summary is not None:
+        cur = summary["currency"]
+        head.update(open_invoices=summary["open_count"], overdue_invoices=summary["overdue_count"],
+                    outstanding=_money(summary["outstanding_total"], cur),
+                    overdue=_money(summary["overdue_total"], cur),
+                    status=_label(f"{summary['overdue_count']} overdue", "red") if summary["overdue_count"]
+                    else _label("None overdue", "green"))
+        invoices = sorted(section.get("data") or [], key=lambda i: (not i["is_overdue"], i["due_date"] or date.max))
+        for inv in invoices[:MAX_INVOICE_LINES]:
+            status = (_label(f"Overdue {inv['days_overdue']} d", "red") if inv["is_overdue"]
+                      else _label(_text(inv["status_raw"] or inv["status"], 40) or "Open", "blue"))
+            lines.append(_clean({"header": _text(f"Invoice {inv['number']}", 100), "status": status,
+                                 "outstanding": _money(inv["outstanding"], inv["currency"]),
+                                 "invoice_due": _iso(inv["due_date"])}))
+    return [_clean(head)] + lines
+
+
+def stock_objects(panel: dict) -> list[dict]:
+    section = panel["sections"]["stock"]
+    lines = section.get("data")
+    if not lines:
+        note = _state_note(section) or "No stock records for these items."
+        return [_clean({"header": "Stock", "note": note, "as_of": _iso(section.get("as_of"))})]
+    top = sorted(lines, key=lambda s: Decimal(str(s["available"])), reverse=True)[:MAX_STOCK_LINES]
+    out = []
+    for s in top:
+        available = Decimal(str(s["available"]))
+        out.append(_clean({
+            "header": _text(f"Stock · {s['item_name'] or s['item_code']}", 100), "item": _text(s["item_code"]),
+            "warehouse": _text(s["warehouse"]), "available": _number(s["available"]), "on_hand": _number(s["on_hand"]),
+            "status": _label("In stock", "green") if available > 0 else _label("Out of stock", "red"),
+            "as_of": _iso(section.get("as_of")), "note": _state_note(section)}))
+    return out
+
+
+def panel_json(panel: dict) -> dict:
+    """Pipedrive JSON panel body for a panel_dict(); ``{"data": []}`` shows "Nothing to show"."""
+    if not panel["linked"]:
+        return {"data": [{"id": 1, "header": "Not linked to the ERP",
+                          "note": "Fill in the organization's ERP customer ID field to see ERP data here."}]}
+    objects = [credit_object(panel)] + invoice_objects(panel) + stock_objects(panel)
+    objects = objects[:MAX_OBJECTS]
+    for index, obj in enumerate(objects, start=1):
+        obj["id"] = index
+
+    return {"data": objects}
+
+
+def error_json(title: str, subtitle: str) -> dict:
+    """Body for a failed panel request (sent with a status > 300)."""
+    return {"error": {"title": title[:30], "subtitle": subtitle[:500]}}

@@ -1,0 +1,68 @@
+"""Reads what pricing.py needs from Odoo and turns it into PriceQuote objects.
+
+Calls: the pricelist (config ``pricelist_id`` or the partner's ``property_product_pricelist``),
+its ``product.pricelist.item`` rules, the product categories' ``parent_path`` and the
+``res.currency`` rates of the company and pricelist currencies. All reads, all retried.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from app.domain.money import to_decimal
+from app.domain.pricing import PriceQuote
+from app.erp.odoo import pricing
+from app.erp.odoo.mapping import m2o_id
+
+
+class OdooPricer:
+    def __init__(self, connector):
+        self.connector = connector
+
+    def _currencies(self, ids: set[int]) -> dict[int, dict[str, Any]]:
+        rows = self.connector.search_read("res.currency", [("id", "in", sorted(ids))],
+                                          ["id", "name", "rate", "decimal_places"],
+                                          context={"active_test": False})
+        return {row["id"]: row for row in rows}
+
+    def _categories(self, products: list[dict[str, Any]]) -> dict[int, tuple[int, ...]]:
+        """category id -> itself and its parents, from ``parent_path`` ("1/5/9/")."""
+        ids = sorted({cid for p in products if (cid := m2o_id(p.get("categ_id")))})
+        if not ids:
+            return {}
+        rows = self.connector.search_read("product.category", [("id", "in", ids)], ["id", "parent_path"])
+        return {row["id"]: tuple(int(x) for x in str(row.get("parent_path") or row["id"]).strip("/").split("/") if x)
+                for row in rows}
+
+    def quotes(self, partner: dict[str, Any], products: list[dict[str, Any]]) -> list[PriceQuote]:
+        if not products:
+            return []
+        pricelist_id = self.connector.pricelist_id or m2o_id(partner.get("property_product_pricelist"))
+        pricelist, rules = None, []
+        if pricelist_id:
+            found = self.connector.search_read("product.pricelist", [("id", "=", pricelist_id)],
+                                               ["id", "name", "currency_id"])
+            pricelist = found[0] if found else None
+        if pricelist:
+            rules = self.connector.search_read("product.pricelist.item", [("pricelist_id", "=", pricelist["id"])],
+                                               pricing.RULE_FIELDS)
+        company_currency = m2o_id(products[0].get("currency_id"))
+        target_currency = m2o_id(pricelist.get("currency_id")) if pricelist else company_currency
+        currencies = self._currencies({c for c in (company_currency, target_currency) if c})
+        source, target = currencies.get(company_currency, {}), currencies.get(target_currency, {})
+        places = int(target.get("decimal_places", 2) or 0)
+        categories = self._categories(products)
+        today = self.connector.clock.now().date()
+        quotes = []
+        for product in products:
+            base = pricing.convert(to_decimal(product.get("lst_price")), to_decimal(source.get("rate"), Decimal(1)),
+                                   to_decimal(target.get("rate"), Decimal(1)), places)
+            item = pricing.ProductForPricing(product["id"], m2o_id(product.get("product_tmpl_id")),
+                                             categories.get(m2o_id(product.get("categ_id")) or 0, ()), base)
+            rule = pricing.pick_rule(rules, item, Decimal(1), today)
+            quotes.append(PriceQuote(item_code=product.get("default_code") or str(product["id"]),
+                                     item_name=product.get("name") or "",
+                                     unit_price=pricing.rule_price(rule, base, places), list_price=base,
+                                     currency=str(target.get("name") or ""),
+                                     price_list=(pricelist or {}).get("name") or "List price"))
+        return quotes

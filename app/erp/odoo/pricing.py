@@ -1,0 +1,102 @@
+"""Customer prices for Odoo 16+ evaluated in the connector from pricelist rules.
+
+Why: since Odoo 16 the price helpers (``product.pricelist._get_product_price``,
+``_compute_price_rule``) are private and refused over RPC/JSON-2 ("Private methods ...
+cannot be called remotely", odoo/service/model.py); no public read-only price endpoint
+exists (erp-contracts.md 2.7). Option (a) of the reference is implemented here: read the
+pricelist's ``product.pricelist.item`` rows and evaluate them like
+``product.pricelist.item._compute_price`` does, without installing anything in Odoo.
+Docs: https://www.odoo.com/documentation/19.0/applications/sales/sales/products_prices/prices/pricing.html
+and https://www.odoo.com/documentation/19.0/developer/reference/external_api.html
+
+Supported: rules on a variant, a template, a category (incl. parent categories) or global;
+``min_quantity``; ``date_start``/``date_end``; ``compute_price`` fixed, percentage, and
+formula on the sales price (``base == "list_price"``: discount, surcharge, rounding,
+min/max margin). Percentage/formula rules based on cost or on another pricelist are skipped
+(documented limitation; Odoo 18 lets percentage rules choose a base too), and an item without a matching rule gets its list price converted to the
+pricelist currency - the same fallback Odoo uses.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from app.domain.money import ZERO, quantize, to_decimal
+from app.erp.odoo.mapping import m2o_id
+
+RULE_FIELDS = ["id", "applied_on", "product_tmpl_id", "product_id", "categ_id", "min_quantity", "date_start",
+               "date_end", "compute_price", "base", "fixed_price", "percent_price", "price_discount",
+               "price_surcharge", "price_round", "price_min_margin", "price_max_margin"]
+_SCOPE_ORDER = {"0_product_variant": 0, "1_product": 1, "2_product_category": 2, "3_global": 3}
+
+
+@dataclass(frozen=True)
+class ProductForPricing:
+    id: int
+    template_id: int | None
+    category_ids: tuple[int, ...]       # the product's category and all its parents
+    list_price: Decimal                 # in the pricelist currency, already converted and rounded
+
+
+def _in_dates(rule: dict[str, Any], today: date) -> bool:
+    start, end = rule.get("date_start"), rule.get("date_end")
+    if start and date.fromisoformat(str(start)[:10]) > today:
+        return False
+    return not (end and date.fromisoformat(str(end)[:10]) < today)
+
+
+def _applies(rule: dict[str, Any], product: ProductForPricing, qty: Decimal, today: date) -> bool:
+    if to_decimal(rule.get("min_quantity")) > qty or not _in_dates(rule, today):
+        return False
+    scope = rule.get("applied_on", "3_global")
+    if scope == "0_product_variant":
+        return m2o_id(rule.get("product_id")) == product.id
+    if scope == "1_product":
+        return m2o_id(rule.get("product_tmpl_id")) == product.template_id
+    if scope == "2_product_category":
+        return m2o_id(rule.get("categ_id")) in product.category_ids
+    return True
+
+
+def pick_rule(rules: list[dict[str, Any]], product: ProductForPricing, qty: Decimal,
+              today: date) -> dict[str, Any] | None:
+    """The first applicable rule in Odoo's order: most specific scope, then highest min_quantity."""
+    ordered = sorted(rules, key=lambda r: (_SCOPE_ORDER.get(r.get("applied_on", "3_global"), 3),
+                                           -to_decimal(r.get("min_quantity")), -int(r.get("id") or 0)))
+    for rule in ordered:
+        if rule.get("compute_price") != "fixed" and (rule.get("base") or "list_price") != "list_price":
+            continue      # cost- or pricelist-based rules are not evaluated (see module docstring)
+        if _applies(rule, product, qty, today):
+            return rule
+    return None
+
+
+def rule_price(rule: dict[str, Any] | None, base: Decimal, places: int) -> Decimal:
+    """Unit price for ``base`` (list price in pricelist currency) under one rule."""
+    if rule is None:
+        return base
+    kind = rule.get("compute_price", "fixed")
+    if kind == "fixed":
+        return quantize(to_decimal(rule.get("fixed_price")), places)
+    if kind == "percentage":
+        return quantize(base * (100 - to_decimal(rule.get("percent_price"))) / 100, places)
+    price = base * (100 - to_decimal(rule.get("price_discount"))) / 100
+    rounding = to_decimal(rule.get("price_round"))
+    if rounding > 0:
+        price = (price / rounding).quantize(Decimal(1), rounding=ROUND_HALF_UP) * rounding
+    price += to_decimal(rule.get("price_surcharge"))
+    min_margin, max_margin = to_decimal(rule.get("price_min_margin")), to_decimal(rule.get("price_max_margin"))
+    if min_margin:
+        price = max(price, base + min_margin)
+    if max_margin:
+        price = min(price, base + max_margin)
+    return quantize(max(price, ZERO), places)
+
+
+def convert(amount: Decimal, from_rate: Decimal, to_rate: Decimal, places: int) -> Decimal:
+    """Convert with res.currency ``rate`` values (units per company-currency unit), then round."""
+    if not from_rate or from_rate == to_rate:
+        return quantize(amount, places)
+    return quantize(amount * to_rate / from_rate, places)

@@ -1,0 +1,49 @@
+"""Odoo "test connection": URL, database, credentials, then read permissions per model."""
+from __future__ import annotations
+
+from app.erp.base import ConnectionCheck, ERPAuthError, ERPError, ERPNotFoundError, ERPRetriableError
+
+#: model -> a field the connector needs (credit needs Invoicing read access, erp-contracts.md 2.5)
+REQUIRED_READS = (("res.partner", "credit"), ("product.product", "qty_available"), ("stock.warehouse", "name"),
+                  ("account.move", "amount_residual"), ("product.pricelist.item", "compute_price"),
+                  ("sale.order", "client_order_ref"))
+
+
+def probe_connection(connector) -> ConnectionCheck:
+    """Never raises for expected failures; reports the first problem in plain words."""
+    try:
+        user = connector.rpc.call("res.users", "context_get", safe=True, context=connector.context)
+    except ERPAuthError:
+        return ConnectionCheck(False, "bad_credentials",
+                               "Odoo rejected the API key (or login/database for JSON-RPC); keys expire after "
+                               "at most 3 months")
+    except ERPNotFoundError:
+        return ConnectionCheck(False, "wrong_url", "That URL does not serve the Odoo API (for Odoo 18 or older "
+                                                   "choose JSON-RPC or auto)")
+    except ERPRetriableError as exc:
+        if "database" in exc.message.lower():
+            return ConnectionCheck(False, "wrong_database", exc.message)
+        reason = "wrong_url" if exc.reason == "erp_unreachable" else exc.reason
+        return ConnectionCheck(False, reason, f"Could not reach Odoo: {exc.message}")
+    except ERPError as exc:
+        if exc.reason == "erp_bad_response":
+            return ConnectionCheck(False, "wrong_url", "That URL does not look like an Odoo server (no JSON API)")
+        if exc.reason != "erp_not_configured" and "database" in exc.message.lower():
+            return ConnectionCheck(False, "wrong_database", exc.message)
+        return ConnectionCheck(False, exc.reason, exc.message)
+    details = {"api": connector.rpc.flavour, "lang": str((user or {}).get("lang", ""))}
+    for model, field in REQUIRED_READS:
+        try:
+            connector.rpc.call(model, "search_read", kwargs={"domain": [], "fields": [field], "limit": 1},
+                               context=connector.context, safe=True)
+        except ERPAuthError:
+            return ConnectionCheck(False, "missing_permission",
+                                   f"The API user may not read {model}.{field}; give it the groups listed on "
+                                   "this page", details | {"model": model})
+        except ERPError as exc:
+            return ConnectionCheck(False, exc.reason, f"Reading {model} failed: {exc.message}", details)
+    if connector.warehouse_id and not connector.search_read("stock.warehouse", [("id", "=", connector.warehouse_id)],
+                                                            ["id"]):
+        return ConnectionCheck(False, "unknown_warehouse", f"Odoo has no warehouse with id {connector.warehouse_id}",
+                               details)
+    return ConnectionCheck(True, "ok", f"Connected to Odoo over {connector.rpc.flavour}", details)

@@ -1,0 +1,185 @@
+"""Odoo transports: JSON-2 (Odoo 19+) and JSON-RPC (all versions), behind one ``call``.
+
+Reference: erp-contracts.md section 2 (odoo/documentation external_api.rst, odoo/http.py).
+
+* JSON-2: ``POST /json/2/<model>/<method>``, ``Authorization: bearer <api key>``, body of
+  **named** arguments plus ``ids`` and ``context``; success is the bare JSON value; errors
+  are 4xx/5xx with ``{"name", "message", "arguments", "context", "debug"}``.
+* JSON-RPC: ``POST /jsonrpc`` ``execute_kw(db, uid, key, model, method, args, kwargs)``;
+  errors arrive with **HTTP 200** and ``error.data.name`` - parsed inside the retry loop.
+* auto: one probe ``res.users/context_get`` over JSON-2; an HTML 404 (no such route, Odoo <= 18)
+  switches to JSON-RPC for the life of the connector.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import requests
+
+from app.erp.base import (
+    ERPAuthError,
+    ERPError,
+    ERPFatalError,
+    ERPNotFoundError,
+    ERPRetriableError,
+    ERPValidationError,
+)
+from app.erp.http import ERPHttp, VendorError, json_object, plain_error, redact
+
+#: exception name (``error.data.name`` / JSON-2 ``name``) -> (class, reason)
+_ODOO_ERRORS: dict[str, tuple[type[ERPError], str]] = {
+    "odoo.exceptions.AccessDenied": (ERPAuthError, "erp_auth_failed"),
+    "werkzeug.exceptions.Unauthorized": (ERPAuthError, "erp_auth_failed"),
+    "odoo.http.SessionExpiredException": (ERPAuthError, "erp_auth_failed"),
+    "odoo.exceptions.AccessError": (ERPAuthError, "erp_permission_denied"),
+    "werkzeug.exceptions.Forbidden": (ERPAuthError, "erp_permission_denied"),
+    "odoo.exceptions.MissingError": (ERPNotFoundError, "erp_not_found"),
+    "werkzeug.exceptions.NotFound": (ERPNotFoundError, "erp_not_found"),
+    "odoo.exceptions.UserError": (ERPValidationError, "erp_validation_failed"),
+    "odoo.exceptions.ValidationError": (ERPValidationError, "erp_validation_failed"),
+    "odoo.exceptions.RedirectWarning": (ERPValidationError, "erp_validation_failed"),
+    "werkzeug.exceptions.UnprocessableEntity": (ERPValidationError, "erp_bad_arguments"),
+    # concurrent-update rollbacks: the same call succeeds when repeated
+    "psycopg2.errors.SerializationFailure": (ERPRetriableError, "erp_concurrent_update"),
+    "psycopg2.OperationalError": (ERPRetriableError, "erp_unavailable"),
+}
+
+
+def classify(name: str | None) -> tuple[type[ERPError] | None, str | None]:
+    found = _ODOO_ERRORS.get(name or "")
+    return (found[0], found[1]) if found else (None, None)
+
+
+def describe_json2_error(response: requests.Response) -> VendorError:
+    """JSON-2 error body -> message/name/class (non-JSON bodies: the HTTP status decides)."""
+    body = json_object(response)
+    if body is None:
+        return plain_error(response)
+    name = body.get("name")
+    error_class, reason = classify(name)
+    return VendorError(str(body.get("message") or name or response.status_code), code=name,
+                       error_class=error_class, reason=reason)
+
+
+class OdooTransport:
+    """Common interface: ``call(model, method, ids=, kwargs=, context=, safe=)``."""
+
+    flavour = "?"
+
+    def __init__(self, http: ERPHttp):
+        self.http = http
+
+    def call(self, model: str, method: str, *, ids: list[int] | None = None, kwargs: dict[str, Any] | None = None,
+             context: dict[str, Any] | None = None, safe: bool = False) -> Any:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class Json2Transport(OdooTransport):
+    """Odoo 19+ JSON-2 API; the bearer API key is set on the session by the factory."""
+
+    flavour = "json2"
+
+    def call(self, model, method, *, ids=None, kwargs=None, context=None, safe=False):
+        body: dict[str, Any] = dict(kwargs or {})
+        if ids is not None:
+            body["ids"] = ids
+        if context:
+            body["context"] = context
+        response = self.http.request("POST", f"json/2/{model}/{method}", json=body, safe=safe)
+        return self.http.json(response)
+
+
+class JsonRpcTransport(OdooTransport):
+    """``/jsonrpc`` execute_kw with db/uid/API key (deprecated in 19, removal planned for Odoo 22)."""
+
+    flavour = "jsonrpc"
+
+    def __init__(self, http: ERPHttp, *, database: str, login: str, api_key: str):
+        super().__init__(http)
+        self.database, self.login, self.api_key = database, login, api_key
+        self._uid: int | None = None
+        self._ids = itertools.count(1)
+
+    def rpc(self, service: str, method: str, args: list[Any], *, safe: bool) -> Any:
+        payload = {"jsonrpc": "2.0", "method": "call", "id": next(self._ids),
+                   "params": {"service": service, "method": method, "args": args}}
+        holder: dict[str, Any] = {}
+
+        def check(response: requests.Response) -> None:
+            body = self.http.json(response)
+            if not isinstance(body, dict):
+                raise ERPValidationError("Odoo JSON-RPC answered with an unexpected body", reason="erp_bad_response")
+            if "error" in body:
+                raise self._error(body["error"], response.status_code)
+            holder["result"] = body.get("result")
+
+        self.http.request("POST", "jsonrpc", json=payload, safe=safe, check=check)
+        return holder.get("result")
+
+    def _error(self, error: dict[str, Any], status: int) -> ERPError:
+        data = error.get("data") or {}
+        name = data.get("name")
+        message = redact(f"Odoo: {data.get('message') or error.get('message') or 'server error'}",
+                         (self.api_key,))
+        error_class, reason = classify(name)
+        if error_class is None:
+            error_class, reason = ERPValidationError, "erp_server_error"
+        kwargs: dict[str, Any] = {"reason": reason, "status": status, "vendor_code": name}
+        return error_class(message, **kwargs)
+
+    def uid(self) -> int:
+        """Log in once (common.login returns False, not an error, for bad credentials)."""
+        if self._uid is None:
+            uid = self.rpc("common", "login", [self.database, self.login, self.api_key], safe=True)
+            if not uid:
+                raise ERPAuthError("Odoo rejected the login or API key", reason="erp_auth_failed")
+            self._uid = int(uid)
+        return self._uid
+
+    def call(self, model, method, *, ids=None, kwargs=None, context=None, safe=False):
+        named = dict(kwargs or {})
+        if context:
+            named["context"] = context
+        args = [ids] if ids is not None else []     # record ids travel as the first positional argument
+        return self.rpc("object", "execute_kw",
+                        [self.database, self.uid(), self.api_key, model, method, args, named], safe=safe)
+
+
+class AutoTransport(OdooTransport):
+    """JSON-2 when the server has it, else JSON-RPC; decided once by a probe."""
+
+    def __init__(self, json2: Json2Transport, jsonrpc: JsonRpcTransport | None):
+        super().__init__(json2.http)
+        self.json2, self.jsonrpc = json2, jsonrpc
+        self.chosen: OdooTransport | None = None
+
+    @property
+    def flavour(self) -> str:  # type: ignore[override]
+        return self.chosen.flavour if self.chosen else "auto"
+
+    def detect(self) -> OdooTransport:
+        if self.chosen is None:
+            try:
+                self.json2.call("res.users", "context_get", safe=True)
+                self.chosen = self.json2
+            except ERPNotFoundError as exc:
+                if exc.vendor_code:              # an Odoo error body: the route exists
+                    raise
+                if self.jsonrpc is None:
+                    raise ERPFatalError("This Odoo server has no JSON-2 API (Odoo 18 or older): enter the "
+                                        "database and login so JSON-RPC can be used",
+                                        reason="erp_not_configured") from None
+                self.chosen = self.jsonrpc
+        return self.chosen
+
+    def call(self, model, method, **kwargs):
+        return self.detect().call(model, method, **kwargs)
+
+    def close(self) -> None:
+        self.json2.close()
+        if self.jsonrpc is not None:
+            self.jsonrpc.close()

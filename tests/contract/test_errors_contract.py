@@ -1,0 +1,51 @@
+"""Error classification contract: retriable vs fatal vs not found, the same for every connector."""
+from __future__ import annotations
+
+import pytest
+
+from app.erp.base import ERPAuthError, ERPFatalError, ERPRateLimited, ERPRetriableError
+from tests.contract.harness import RETRIES, needs, needs_http
+
+
+@pytest.mark.parametrize("kind, reason", [("unavailable", None), ("timeout", "erp_timeout"),
+                                          ("connection", "erp_unreachable")])
+def test_outage_on_a_read_is_retriable(erp, kind, reason):
+    needs(erp, kind)
+    erp.fail_next(kind, count=erp.attempts_per_read)
+    with pytest.raises(ERPRetriableError) as info:
+        erp.connector.get_credit("CUST-0001")
+    assert info.value.retriable and not isinstance(info.value, ERPRateLimited)
+    if reason:
+        assert info.value.reason == reason
+
+
+def test_rate_limit_carries_retry_after(erp):
+    erp.fail_next("rate_limited", count=erp.attempts_per_read)
+    with pytest.raises(ERPRateLimited) as info:
+        erp.connector.list_stock(["SKU-1001"])
+    assert info.value.retriable and info.value.retry_after == 2
+
+
+def test_bad_credentials_are_fatal_and_never_echo_secrets(erp):
+    needs(erp, "auth")
+    erp.fail_next("auth")          # one fault: a retry would succeed and hide the error
+    with pytest.raises(ERPAuthError) as info:
+        erp.connector.get_credit("CUST-0001")
+    assert isinstance(info.value, ERPFatalError) and not info.value.retriable
+    assert not any(secret in str(info.value) for secret in erp.secrets)
+    assert len(erp.fake.seen) == 1
+
+
+def test_transient_read_failure_is_retried_with_backoff(erp):
+    needs_http(erp)
+    erp.fail_next("unavailable", count=RETRIES)
+    credit = erp.connector.get_credit("CUST-0001")
+    assert credit.customer_id == "CUST-0001"
+    assert erp.sleeps[:2] == [0.25, 0.5]
+
+
+def test_rate_limited_read_waits_retry_after_then_succeeds(erp):
+    needs_http(erp)
+    erp.fail_next("rate_limited")
+    assert erp.connector.list_stock(["SKU-1001"])
+    assert erp.sleeps == [2.0]

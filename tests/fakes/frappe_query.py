@@ -1,0 +1,55 @@
+"""Frappe list semantics for the fake: fields, filters, order_by, limit_start/limit_page_length.
+
+Mirrors frappe/api/v1.py + frappe.client.get_list as described in erp-contracts.md 1.2:
+parameters are JSON-encoded, the default page length is 20 and 0 means "all".
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+DEFAULT_PAGE_LENGTH = 20
+
+_OPS = {
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a is not None and a < b,
+    ">": lambda a, b: a is not None and a > b,
+    "<=": lambda a, b: a is not None and a <= b,
+    ">=": lambda a, b: a is not None and a >= b,
+    "in": lambda a, b: a in b,
+    "not in": lambda a, b: a not in b,
+}
+
+
+def _conditions(filters: Any) -> list[tuple[str, str, Any]]:
+    if not filters:
+        return []
+    if isinstance(filters, dict):
+        out = []
+        for field, value in filters.items():
+            op, val = (value[0], value[1]) if isinstance(value, list) else ("=", value)
+            out.append((field, op, val))
+        return out
+    # [field, op, value] or the older [doctype, field, op, value]
+    return [(f[-3], f[-2], f[-1]) for f in filters]
+
+
+def matches(row: dict[str, Any], filters: Any) -> bool:
+    return all(_OPS[op](row.get(field), value) for field, op, value in _conditions(filters))
+
+
+def apply_list_query(rows: list[dict[str, Any]], params: dict[str, str]) -> list[dict[str, Any]]:
+    """The page of rows a GET /api/resource/<DocType> would return."""
+    filters = json.loads(params["filters"]) if params.get("filters") else None
+    selected = [r for r in rows if matches(r, filters)]
+    if params.get("order_by"):
+        field, _, direction = params["order_by"].partition(" ")
+        selected.sort(key=lambda r: (r.get(field) is None, r.get(field)), reverse=direction.strip() == "desc")
+    start = int(params.get("limit_start", 0) or 0)
+    length = int(params.get("limit_page_length", params.get("limit", DEFAULT_PAGE_LENGTH)))
+    page = selected[start:start + length] if length else selected[start:]
+    fields = json.loads(params["fields"]) if params.get("fields") else ["name"]
+    if fields == ["*"]:
+        return [dict(r) for r in page]
+    return [{f: r.get(f) for f in fields} for r in page]

@@ -1,0 +1,67 @@
+"""End to end: the demo tenant's panel served from ERPNext or Odoo (fakes) through the Flask client.
+
+The demo tenant takes its ERP connection from ERP_CONNECTOR + ERP_CONFIG_* / ERP_SECRET_*
+(app.erp.registry.env_connection), exactly as a deployment would configure it.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.fakes.erp_apps import app_on
+
+
+@pytest.fixture(params=["erpnext", "odoo"])
+def erp_app(request, base_config, clock, faults, monkeypatch):
+    yield from app_on(request.param, base_config, clock, faults, monkeypatch)
+
+
+
+def _panel(app, account: str):
+    services = app.extensions["erp_panel"]
+    tenant = services.tenants.find("demo", "demo-company")
+    token, _ = services.widget_tokens.mint(tenant.id, "rep-1", "demo")
+    return app.test_client().get(f"/api/v1/panel/accounts/{account}", headers={"Authorization": f"Bearer {token}"})
+
+
+def test_panel_sections_come_from_the_configured_erp(erp_app):
+    app, fake, vendor = erp_app
+    services = app.extensions["erp_panel"]
+    tenant = services.tenants.find("demo", "demo-company")
+    assert services.tenants.get_erp_connection(tenant.id).connector == vendor
+    resp = _panel(app, "ACC-1004")             # linked to CUST-0005, a customer with overdue invoices
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert {name: s["state"] for name, s in body["sections"].items()} == dict.fromkeys(
+        ("credit", "stock", "invoices", "pricing"), "ok")
+    assert {s["source"] for s in body["sections"].values()} == {vendor}
+    credit = body["sections"]["credit"]["data"]
+    expected = fake.seed.get_credit("CUST-0005")
+    assert credit["customer_name"] == "Nordic Fjord Handel AB"
+    assert Decimal(credit["overdue"]) == expected.overdue > 0
+    invoices = body["sections"]["invoices"]
+    assert [i["number"] for i in invoices["data"]] == [i.number for i in fake.seed.list_invoices("CUST-0005")]
+    assert invoices["summary"]["overdue_count"] == sum(i["is_overdue"] for i in invoices["data"]) > 0
+    assert body["sections"]["stock"]["data"] and body["sections"]["pricing"]["data"]
+    assert fake.seen and all(r.timeout == 4.0 for r in fake.seen)
+
+
+def test_unknown_customer_and_outage_degrade_per_section(erp_app):
+    app, fake, _vendor = erp_app
+    missing = _panel(app, "ACC-1009").get_json()        # linked to CUST-9999, deleted in the ERP
+    assert missing["sections"]["credit"]["state"] == "not_found"
+    fake.fail_next("unavailable", count=1000)
+    down = _panel(app, "ACC-1002").get_json()["sections"]
+    # stock is shared by all customers and still fresh in the cache; the rest needs the ERP
+    assert down.pop("stock")["state"] == "ok"
+    assert {s["state"] for s in down.values()} == {"unavailable"}
+    assert all(s["reason"] for s in down.values())
+
+
+def test_bad_credentials_show_an_error_not_a_crash(erp_app):
+    app, fake, _vendor = erp_app
+    fake.fail_next("auth", count=1000)
+    body = _panel(app, "ACC-1001").get_json()
+    assert {s["state"] for s in body["sections"].values()} == {"error"}
+    assert all("auth" in s["reason"] or "credential" in s["reason"] for s in body["sections"].values())
