@@ -10,9 +10,15 @@ import os
 import socket
 import threading
 
+from prometheus_client import Counter
+
 from app.orders.queue import Job
 
 log = logging.getLogger("erp_panel.orders")
+
+#: alert on rate(erp_panel_order_jobs_total{outcome="dead"}[15m]) > 0
+JOB_OUTCOMES = Counter("erp_panel_order_jobs_total", "Order jobs run, by kind and outcome (done, queued, dead)",
+                       ["kind", "outcome"])
 
 
 def default_worker_id() -> str:
@@ -38,8 +44,10 @@ class Worker:
             return None
         try:
             self.orders.flow.run(job)
+            JOB_OUTCOMES.labels(job.kind, "done").inc()
         except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
             status = self.orders.flow.fail(job, exc)
+            JOB_OUTCOMES.labels(job.kind, status or "lease_lost").inc()
             log.warning("job %s %s", job.id, status or "lease lost", extra={"ctx": {
                 "job_id": job.id, "kind": job.kind, "tenant_id": job.tenant_id, "crm_deal_id": job.crm_deal_id,
                 "correlation_id": job.correlation_id, "attempt": job.attempts, "status": status,
