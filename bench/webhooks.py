@@ -9,7 +9,8 @@ sleeps ``--latency-ms`` on every call (real sleeps). Measured:
 Baseline in the same run: a handler that verifies the signature and then creates the
 order and writes it back inside the request (no inbox, no queue, no dedupe of its own).
 
-Run: /work/venv/bin/python bench/webhooks.py [--rate 50] [--seconds 10] [--latency-ms 20] [--workers 4]
+Run: /work/venv/bin/python bench/webhooks.py [--rate 50] [--seconds 10] [--latency-ms 20] [--workers 8]
+     [--postgres postgresql://postgres@127.0.0.1:5432/test]
 """
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import requests
@@ -39,12 +42,31 @@ from app.domain.ids import idempotency_key  # noqa: E402
 from app.erp.sandbox.faults import SandboxFaults  # noqa: E402
 from app.orders.mapping import build_request  # noqa: E402
 from app.orders.worker import run_worker  # noqa: E402
+from app.storage.db import normalise_url  # noqa: E402
 from bench._http import serve, summary  # noqa: E402
 
 
-def build(tmp: str, name: str, latency_ms: float):
+@contextmanager
+def database(tmp: str, name: str, postgres: str):
+    """A fresh SQLite file, or a private schema in the PostgreSQL database ``postgres`` (dropped after)."""
+    if not postgres:
+        yield f"sqlite:///{tmp}/{name}.sqlite3"
+        return
+    schema = f"bench_{name}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(normalise_url(postgres))
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{postgres}{'&' if '?' in postgres else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+def build(database_url: str, latency_ms: float):
     faults = SandboxFaults(latency_ms=latency_ms)
-    app = create_app({"env": "test", "database_url": f"sqlite:///{tmp}/{name}.sqlite3", "demo_enabled": True,
+    app = create_app({"env": "test", "database_url": database_url, "demo_enabled": True,
                       "secret_key": "bench-" + "b" * 40, "encryption_keys": [Fernet.generate_key().decode()],
                       "redis_url": "", "worker_poll_interval": 0.02}, sandbox_faults=faults)
     return app, app.extensions["erp_panel"]
@@ -168,14 +190,13 @@ def orders_per_deal(services, deals) -> tuple[int, int]:
 
 
 def run(kind: str, args, events, deals_needed: int):
-    with tempfile.TemporaryDirectory() as tmp:
-        app, services = build(tmp, kind, args.latency_ms)
+    with tempfile.TemporaryDirectory() as tmp, database(tmp, kind, args.postgres) as url:
+        app, services = build(url, args.latency_ms)
         add_won_deals(services, deals_needed)
         stop = threading.Event()
         if kind == "queued":
-            for n in range(args.workers):
-                threading.Thread(target=run_worker, args=(services, stop), kwargs={"worker_id": f"bench-{n}"},
-                                 daemon=True).start()
+            threading.Thread(target=run_worker, args=(services, stop),
+                             kwargs={"worker_id": "bench", "threads": args.workers}, daemon=True).start()
             path = "/webhooks/demo"
         else:
             add_naive_route(app, services)
@@ -197,7 +218,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--dup-share", type=float, default=0.10)
     parser.add_argument("--latency-ms", type=float, default=20.0)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=8, help="worker threads (WORKER_THREADS)")
+    parser.add_argument("--postgres", default="", help="PostgreSQL URL to run on instead of SQLite "
+                                                       "(e.g. postgresql://postgres@127.0.0.1:5432/test)")
     args = parser.parse_args()
     logging.getLogger("erp_panel").setLevel(logging.ERROR)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -205,7 +228,8 @@ def main() -> None:
     deals = [f"B-{i:05d}" for i in range(total)]
     events = plan(deals, total, args.dup_share, random.Random(11))
     print(f"{total} deliveries at {args.rate:g}/s, {args.dup_share:.0%} duplicates, ERP latency "
-          f"{args.latency_ms:g} ms per call, {args.workers} workers ({datetime.now(UTC):%H:%M:%S} UTC)")
+          f"{args.latency_ms:g} ms per call, {args.workers} workers, "
+          f"{'PostgreSQL' if args.postgres else 'SQLite'} ({datetime.now(UTC):%H:%M:%S} UTC)")
     results = {kind: run(kind, args, events, total) for kind in ("queued", "naive")}
     for kind, r in results.items():
         print(f"{kind:>7}: ack p50 {r['ack']['p50_ms']:.1f} ms, p99 {r['ack']['p99_ms']:.1f} ms | "

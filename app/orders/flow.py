@@ -86,6 +86,10 @@ class OrderFlow:
             if tenant.settings.shadow_mode:
                 self._record_shadow(job, token, tenant, request_summary(request), flagged, existing)
                 return
+            if flagged:
+                # Persist the flag before the ERP call, so a retry that adopts the order keeps it.
+                with self.db.write() as conn:
+                    self.records.update(conn, tenant.id, job.crm_deal_id, credit_flagged=True)
             result = erp.create_order(request)
             self._step(job, "erp_create", "created" if result.created_now else "found",
                        f"order {result.order_number} ({result.status_raw})")

@@ -62,8 +62,26 @@ class Worker:
         return count
 
 
-def run_worker(services, stop_event: threading.Event, *, worker_id: str | None = None) -> None:
-    """Process jobs until ``stop_event`` is set, polling every WORKER_POLL_INTERVAL seconds when idle."""
+def run_worker(services, stop_event: threading.Event, *, worker_id: str | None = None,
+               threads: int | None = None) -> None:
+    """Process jobs until ``stop_event`` is set, with WORKER_THREADS threads (jobs mostly wait on the ERP).
+
+    Each idle thread looks again every WORKER_POLL_INTERVAL seconds.
+    """
+    count = max(1, threads if threads is not None else services.settings.worker_threads)
+    base_id = worker_id or default_worker_id()
+    if count == 1:
+        _loop(services, stop_event, base_id)
+        return
+    pool = [threading.Thread(target=_loop, args=(services, stop_event, f"{base_id}/{n}"),
+                             name=f"order-worker-{n}", daemon=True) for n in range(count)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+
+
+def _loop(services, stop_event: threading.Event, worker_id: str) -> None:
     worker = Worker(services, worker_id)
     interval = services.settings.worker_poll_interval
     log.info("order worker started", extra={"ctx": {"worker_id": worker.worker_id}})

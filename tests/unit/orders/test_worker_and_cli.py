@@ -6,6 +6,7 @@ import threading
 from click.testing import CliRunner
 
 from app.cli import main
+from app.orders import worker as worker_module
 from app.orders.worker import run_worker
 from tests.fakes.orders import deal_row, drain, won_event
 
@@ -23,12 +24,43 @@ class StopWhenIdle(threading.Event):
         return True
 
 
+class StopWhenQueueEmpty(threading.Event):
+    """Stops every worker thread once no job is queued or running."""
+
+    def __init__(self, services):
+        super().__init__()
+        self.services = services
+
+    def wait(self, timeout=None):
+        if self.services.orders.queue.pending_count() == 0:
+            self.set()
+        return self.is_set()
+
+
 def test_run_worker_processes_until_idle_then_honours_stop(services, demo_tenant):
     services.intake.accept(won_event(services, demo_tenant, "D-2001"))
     stop = StopWhenIdle()
-    run_worker(services, stop, worker_id="loop")
+    run_worker(services, stop, worker_id="loop", threads=1)
     assert stop.idle_waits == 1
     assert deal_row(services, "D-2001")["erp_order_number"].startswith("SO-")
+
+
+def test_run_worker_runs_worker_threads_from_settings(services, demo_tenant, monkeypatch):
+    assert services.settings.worker_threads == 4
+    started = []
+    real_loop = worker_module._loop
+
+    def loop(svc, stop_event, worker_id):
+        started.append(worker_id)
+        real_loop(svc, stop_event, worker_id)
+
+    monkeypatch.setattr(worker_module, "_loop", loop)
+    for deal_id in ("D-2001", "D-2002", "D-2004", "D-2005"):
+        services.intake.accept(won_event(services, demo_tenant, deal_id))
+    stop = StopWhenQueueEmpty(services)
+    run_worker(services, stop, worker_id="pool")
+    assert stop.is_set() and sorted(started) == [f"pool/{n}" for n in range(4)]
+    assert all(deal_row(services, d)["erp_order_number"] for d in ("D-2001", "D-2002", "D-2004", "D-2005"))
 
 
 def test_run_worker_survives_a_failing_claim(services, monkeypatch):
@@ -40,7 +72,7 @@ def test_run_worker_survives_a_failing_claim(services, monkeypatch):
 
     monkeypatch.setattr(services.orders.queue, "claim", broken_claim)
     stop = StopWhenIdle()
-    run_worker(services, stop, worker_id="loop")
+    run_worker(services, stop, worker_id="loop", threads=1)
     assert calls == ["loop"] and stop.is_set()
 
 
