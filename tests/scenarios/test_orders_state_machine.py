@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import uuid
 
+import pytest
+import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -16,6 +19,8 @@ from app.crm.demo.seed import DEMO_COMPANY
 from app.domain.events import DealWon
 from app.erp.sandbox.faults import SandboxFaults
 from app.orders.worker import Worker
+from app.storage.db import normalise_url
+from tests.conftest import PG_URL, require_service
 from tests.fakes.orders import FlakyCRM, deal_row, drain, erp_orders, use_naive_erp
 
 DEALS = ("D-2001", "D-2002", "D-2004")
@@ -32,7 +37,7 @@ class OrderPipeline(RuleBasedStateMachine):
         self.tmp = tempfile.mkdtemp()
         self.clock = FrozenClock()
         self.faults = SandboxFaults(sleep=lambda _s: None)
-        self.app = create_app({"env": "test", "database_url": f"sqlite:///{self.tmp}/m.sqlite3",
+        self.app = create_app({"env": "test", "database_url": self.database_url(),
                                "secret_key": "machine-" + "s" * 40, "demo_enabled": True, "redis_url": "",
                                "encryption_keys": [Fernet.generate_key().decode()]},
                               clock=self.clock, sandbox_faults=self.faults)
@@ -42,6 +47,9 @@ class OrderPipeline(RuleBasedStateMachine):
         self.services.crm.add(self.crm)
         use_naive_erp(self.services)   # the flow alone must prevent duplicates
         self.won: set[str] = set()
+
+    def database_url(self) -> str:
+        return f"sqlite:///{self.tmp}/m.sqlite3"
 
     def teardown(self):
         self.services.close()
@@ -122,3 +130,34 @@ OrderPipelineWithFinalCheck.TestCase.settings = settings(
     max_examples=40, stateful_step_count=30, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 TestOrderPipeline = OrderPipelineWithFinalCheck.TestCase
+
+
+class PostgresOrderPipeline(OrderPipelineWithFinalCheck):
+    """The same model on PostgreSQL (SKIP LOCKED claims, ON CONFLICT dedupe), one schema per example."""
+
+    def database_url(self) -> str:
+        self.schema = "sm_" + uuid.uuid4().hex[:12]
+        self.admin = sa.create_engine(normalise_url(PG_URL))
+        with self.admin.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{self.schema}"')
+        return f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{self.schema}"
+
+    def teardown(self):
+        try:
+            super().teardown()
+        finally:
+            with self.admin.begin() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA "{self.schema}" CASCADE')
+            self.admin.dispose()
+
+
+PostgresOrderPipeline.TestCase.settings = settings(
+    max_examples=10, stateful_step_count=25, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+@pytest.mark.postgres
+class TestOrderPipelinePostgres(PostgresOrderPipeline.TestCase):
+    def setUp(self):
+        require_service("PostgreSQL", "127.0.0.1", 5432)
+        super().setUp()
