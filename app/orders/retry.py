@@ -23,7 +23,7 @@ import random
 import sqlalchemy.exc
 
 from app.crm.base import CRMError, CRMNotFoundError
-from app.erp.base import ERPNotFoundError
+from app.erp.base import ERPAuthError, ERPNotFoundError
 from app.errors import UpstreamError
 
 
@@ -71,6 +71,8 @@ def rejected(reason: str, plain: str) -> StepError:
 
 
 def _plain(exc: UpstreamError) -> str:
+    if isinstance(exc, ERPAuthError) or exc.reason == "erp_not_configured":
+        return f"erp-panel cannot use the ERP connection ({exc.message}); an admin can fix it on the settings page."
     if isinstance(exc, ERPNotFoundError):
         return f"The ERP could not find what this order needs: {exc.message}"
     if isinstance(exc, CRMNotFoundError):

@@ -85,3 +85,10 @@ def test_unexpected_errors_never_leak_their_message():
 def test_step_errors_pass_through():
     original = StepError("x", "y", retriable=False)
     assert classify(original) is original
+
+
+def test_connection_problems_are_explained_as_setup_not_as_a_rejected_order():
+    error = classify(ERPFatalError("No ERP connection is configured", reason="erp_not_configured"))
+    assert not error.retriable and "settings page" in error.plain and "rejected" not in error.plain
+    assert "cannot use the ERP connection" in classify(ERPAuthError("401")).plain
+    assert classify(ERPValidationError("PO missing")).plain == "The ERP rejected the order: PO missing"
