@@ -62,11 +62,13 @@ class WriteBackStep:
         """Write the record's current state onto the deal (shadow mode: record it instead)."""
         tenant = self.tenants.get(job.tenant_id)
         record = self.records.get(job.tenant_id, job.crm_deal_id)
-        update = build_write_back(record, tenant.settings) if (record and tenant) else None
+        active = tenant is not None and tenant.active
+        update = build_write_back(record, tenant.settings) if (record and active) else None
         if update is None:
             with self.db.write() as conn:
                 self.queue.complete(conn, job)
-                self._audit(conn, job, "write_back", "skipped", "nothing to write yet")
+                self._audit(conn, job, "write_back", "skipped",
+                            "nothing to write yet" if active else "the app is uninstalled from this CRM account")
             return
         if tenant.settings.shadow_mode:
             with self.db.write() as conn:

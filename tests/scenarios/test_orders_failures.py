@@ -144,3 +144,13 @@ def test_a_new_won_event_retries_a_deal_that_was_dead_lettered(services, tenant,
     assert len(erp_orders(services, tenant, "D-2001")) == 1
     row = deal_row(services, "D-2001")
     assert row["erp_order_number"].startswith("SO-") and row["erp_failure_reason"] is None
+
+
+def test_uninstalled_tenant_dead_letters_and_never_calls_the_crm(services, tenant, clock, faults):
+    flaky = FlakyCRM(services.crm.get("demo"), failures=0)
+    services.crm.add(flaky)
+    services.intake.accept(won_event(services, tenant, "D-2001"))
+    services.tenants.mark_uninstalled(tenant.id)
+    drain(services, clock)
+    assert [j.last_error_reason for j in services.orders.queue.list(status="dead")] == ["tenant_inactive"]
+    assert flaky.attempts == 0 and faults.calls["create_order"] == 0
