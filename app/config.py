@@ -76,6 +76,13 @@ class Settings:
     hubspot_client_id: str = ""
     hubspot_client_secret: str = ""
     hubspot_app_id: str = ""
+    # -- HubSpot app (issue 6) -------------------------------------------------------
+    hubspot_timeout: float = 5.0                 # seconds per HubSpot API / OAuth call
+    hubspot_pkce: bool = True                    # send a PKCE S256 challenge on install
+    #: accept v1-only webhook signatures (no timestamp, replayable) when no v3 headers are sent
+    hubspot_accept_v1_webhooks: bool = False
+    #: company property holding the ERP customer id (falls back to the admin's account links)
+    hubspot_company_erp_property: str = "erp_customer_id"
     admin_token: str = ""                        # operator token for the admin API (all tenants)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -115,6 +122,10 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "PIPEDRIVE_REDIRECT_URI": ("pipedrive_redirect_uri", str), "PIPEDRIVE_TIMEOUT": ("pipedrive_timeout", float),
     "HUBSPOT_CLIENT_ID": ("hubspot_client_id", str), "HUBSPOT_CLIENT_SECRET": ("hubspot_client_secret", str),
     "HUBSPOT_APP_ID": ("hubspot_app_id", str), "ADMIN_TOKEN": ("admin_token", str),
+    # HubSpot app (issue 6)
+    "HUBSPOT_TIMEOUT": ("hubspot_timeout", float), "HUBSPOT_PKCE": ("hubspot_pkce", bool),
+    "HUBSPOT_ACCEPT_V1_WEBHOOKS": ("hubspot_accept_v1_webhooks", bool),
+    "HUBSPOT_COMPANY_ERP_PROPERTY": ("hubspot_company_erp_property", str),
 }
 
 

@@ -1,0 +1,93 @@
+"""CRMConnector for one HubSpot installation: read the won deal, write the order back, set up.
+
+Reads: ``GET /crm/v3/objects/deals/{id}?properties=..&associations=companies,line_items``, then
+the line items in one ``POST /crm/v3/objects/line_items/batch/read`` (up to 100 ids; batch reads
+cannot return associations, which line items do not need; a read, so retried like a GET) and the
+first associated company. Write-back:
+``PATCH /crm/v3/objects/deals/{id}`` with string property values (idempotent, so retried).
+Doc: https://developers.hubspot.com/docs/api/crm/deals ; reference 1.6.
+"""
+from __future__ import annotations
+
+import logging
+
+from app.crm.base import CRMConnector, CRMError, CRMNotFoundError, WriteBack
+from app.crm.hubspot.client import HubSpotClient
+from app.crm.hubspot.mapping import (
+    DEAL_PROPERTIES,
+    LINE_ITEM_PROPERTIES,
+    ORDER_PROPERTIES,
+    association_ids,
+    deal_from_hubspot,
+    property_definition,
+)
+from app.crm.hubspot.stages import WonStages
+from app.domain.deal import Deal
+
+log = logging.getLogger("erp_panel.hubspot")
+
+DEFAULT_ERP_PROPERTY = "erp_customer_id"
+MAX_LINES = 100
+
+
+class HubSpotConnector(CRMConnector):
+    """Deal read and write-back for one tenant."""
+
+    name = "hubspot"
+
+    def __init__(self, client: HubSpotClient, stages: WonStages, *, erp_property: str = DEFAULT_ERP_PROPERTY):
+        self.client = client
+        self.stages = stages
+        self.erp_property = erp_property
+
+    def get_deal(self, crm_deal_id: str) -> Deal:
+        """The deal with its line items and primary company, as HubSpot has it now."""
+        deal = self.client.get(f"/crm/v3/objects/deals/{crm_deal_id}",
+                               properties=",".join(DEAL_PROPERTIES + tuple(ORDER_PROPERTIES)),
+                               associations="companies,line_items")
+        lines = self._line_items(association_ids(deal, "line_items")[:MAX_LINES])
+        company_ids = association_ids(deal, "companies")
+        company = (self.client.get(f"/crm/v3/objects/companies/{company_ids[0]}",
+                                   properties=f"name,domain,{self.erp_property}") if company_ids else None)
+        return deal_from_hubspot(deal, lines, company, won_stage_ids=self.stages.won_ids(),
+                                 erp_property=self.erp_property)
+
+    def _line_items(self, ids: list[str]) -> list[dict]:
+        """Line items in the deal's association order (batch read returns them in any order)."""
+        if not ids:
+            return []
+        data = self.client.request("POST", "/crm/v3/objects/line_items/batch/read", idempotent=True,
+                                   json={"properties": list(LINE_ITEM_PROPERTIES),
+                                         "inputs": [{"id": i} for i in ids]})
+        by_id = {str(item.get("id")): item for item in data.get("results", [])}
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            raise CRMNotFoundError(f"HubSpot did not return line items {', '.join(missing[:5])} of this deal")
+        return [by_id[i] for i in ids]
+
+    def write_back(self, crm_deal_id: str, update: WriteBack, *, correlation_id: str = "") -> None:
+        """PATCH the order number/status/failure reason onto the deal (empty string clears a value)."""
+        properties = {"erp_order_number": update.order_number or "",
+                      "erp_order_status": update.status_text or "",
+                      "erp_failure_reason": update.failure_reason or ""}
+        self.client.request("PATCH", f"/crm/v3/objects/deals/{crm_deal_id}", json={"properties": properties})
+
+    def company_for_deal(self, crm_deal_id: str) -> str | None:
+        """The deal's first associated company id (v3 associations API), or None."""
+        data = self.client.get(f"/crm/v3/objects/deals/{crm_deal_id}/associations/companies")
+        ids = [str(r.get("id") or r.get("toObjectId") or "") for r in data.get("results", [])]
+        return next((i for i in ids if i), None)
+
+    def ensure_order_properties(self) -> list[str]:
+        """Create the ERP deal properties; "already exists" (409) counts as done. Returns created names."""
+        created = []
+        for name, label in ORDER_PROPERTIES.items():
+            try:
+                self.client.request("POST", "/crm/v3/properties/deals", json=property_definition(name, label))
+            except CRMError as exc:
+                if exc.status == 409:
+                    continue
+                raise
+            created.append(name)
+        log.info("hubspot deal properties ready (portal %s, created %d)", self.client.portal_id, len(created))
+        return created

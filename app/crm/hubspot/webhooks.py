@@ -1,0 +1,88 @@
+"""Won-deal detection in HubSpot webhook batches.
+
+Payload (https://developers.hubspot.com/docs/api/webhooks ; reference 1.5): a JSON array of up
+to 100 events ``{eventId, subscriptionId, portalId, appId, occurredAt (ms), subscriptionType,
+attemptNumber, objectId, propertyName, propertyValue, changeSource}``. The field table calls the
+type ``eventType`` while examples use ``subscriptionType``; both are read. Project apps on the
+new developer platform send ``object.propertyChange`` with ``objectTypeId`` "0-3" for deals.
+
+``eventId`` is documented as *not unique*, so the id we hand the intake combines it with the
+deal and ``occurredAt``; the intake's (tenant, deal) dedupe does the rest.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from app.crm.hubspot.errors import HubSpotProblem
+from app.domain.events import DealWon
+
+MAX_BATCH = 100
+DEAL_STAGE = "dealstage"
+DEAL_OBJECT_TYPE_ID = "0-3"
+
+
+class BadWebhookPayload(HubSpotProblem):
+    """Not a HubSpot event batch; ``reason`` is a stable code."""
+
+    reason = "bad_webhook_payload"
+
+
+@dataclass(frozen=True)
+class StageChange:
+    """A deal's ``dealstage`` changed (not yet known to be a won stage)."""
+
+    portal_id: str
+    deal_id: str
+    stage_id: str
+    event_id: str
+    occurred_at: datetime
+
+    def won_event(self, tenant_id: str) -> DealWon:
+        unique = f"{self.event_id}:{self.deal_id}:{int(self.occurred_at.timestamp() * 1000)}"
+        return DealWon(tenant_id=tenant_id, crm_deal_id=self.deal_id, event_id=unique,
+                       occurred_at=self.occurred_at, crm="hubspot")
+
+
+@dataclass
+class BatchOutcome:
+    """What a batch produced: won events per tenant and how many events were ignored (and why)."""
+
+    won: list[DealWon] = field(default_factory=list)
+    ignored: dict[str, int] = field(default_factory=dict)
+
+    def ignore(self, why: str) -> None:
+        self.ignored[why] = self.ignored.get(why, 0) + 1
+
+
+def _is_deal_stage_change(event: dict) -> bool:
+    kind = str(event.get("subscriptionType") or event.get("eventType") or "")
+    if event.get("propertyName") != DEAL_STAGE:
+        return False
+    if kind == "deal.propertyChange":
+        return True
+    return kind == "object.propertyChange" and str(event.get("objectTypeId", "")) == DEAL_OBJECT_TYPE_ID
+
+
+def stage_changes(batch: object) -> tuple[list[StageChange], int]:
+    """The ``dealstage`` changes in a batch, and how many other events it held."""
+    if not isinstance(batch, list):
+        raise BadWebhookPayload("A HubSpot webhook body is a JSON array of events")
+    if len(batch) > MAX_BATCH:
+        raise BadWebhookPayload(f"HubSpot sends at most {MAX_BATCH} events per request", "batch_too_large")
+    changes: list[StageChange] = []
+    others = 0
+    for event in batch:
+        if not isinstance(event, dict):
+            raise BadWebhookPayload("Every webhook event must be a JSON object")
+        if not _is_deal_stage_change(event):
+            others += 1
+            continue
+        try:
+            occurred = datetime.fromtimestamp(int(event["occurredAt"]) / 1000, tz=UTC)
+            changes.append(StageChange(portal_id=str(int(event["portalId"])), deal_id=str(int(event["objectId"])),
+                                       stage_id=str(event.get("propertyValue") or ""),
+                                       event_id=str(event.get("eventId", "")), occurred_at=occurred))
+        except (KeyError, TypeError, ValueError):
+            raise BadWebhookPayload("A dealstage event lacks portalId, objectId or occurredAt") from None
+    return changes, others

@@ -1,0 +1,189 @@
+"""HubSpot endpoints: OAuth install pages, app-card data + refresh, won-deal webhooks.
+
+Views are thin: every HubSpot-facing API route is verified (v3 signature over the raw body and
+the public URL) in ``before_request``; the tenant comes from the signed portal id only.
+"""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, g, redirect, render_template_string, request
+from flask.views import MethodView
+from flask_smorest import Blueprint as ApiBlueprint
+
+from app.auth.admin import COOKIE_NAME, SESSION_TTL
+from app.crm.base import CRMError
+from app.crm.hubspot.cards import UnsupportedObject
+from app.crm.hubspot.install import InstallFailed
+from app.crm.hubspot.signature import SignatureInvalid, SignedRequest
+from app.crm.hubspot.webhooks import BadWebhookPayload
+from app.errors import AppError, BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized
+from app.web.admin_auth import admin_tenant
+from app.web.context import services
+from app.web.demo import same_origin_only
+from app.web.hubspot_schemas import CardRequestSchema, CardSchema, WebhookEventSchema, WebhookResultSchema
+
+pages = Blueprint("hubspot_pages", __name__, url_prefix="/hubspot")
+blp = ApiBlueprint("hubspot", __name__, url_prefix="/api/v1/hubspot",
+                   description="HubSpot app card data and webhooks (HubSpot v3 request signatures)")
+
+_SIGNED = [{"hubspotSignatureV3": []}]
+_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>erp-panel - HubSpot</title></head>
+<body><main><h1>{{ title }}</h1><p>{{ sentence }}</p>{% if form %}<form method="post">
+<button type="submit">Disconnect HubSpot</button></form>{% endif %}</main></body></html>"""
+
+
+def register(app, api, services_) -> None:
+    app.register_blueprint(pages)
+    api.register_blueprint(blp)
+    api.spec.components.security_scheme("hubspotSignatureV3", {
+        "type": "apiKey", "in": "header", "name": "X-HubSpot-Signature-v3",
+        "description": "HubSpot v3 signature (with X-HubSpot-Request-Timestamp), HMAC of the app secret"})
+
+
+def _adapter():
+    adapter = services().extra.get("hubspot")
+    if adapter is None:
+        # 404, not 5xx: on this server the HubSpot integration does not exist (nothing to retry)
+        raise NotFound("The HubSpot app is not configured on this server (HUBSPOT_CLIENT_ID/SECRET)",
+                       reason="hubspot_not_configured")
+    return adapter
+
+
+def _page(title: str, sentence: str, status: int = 200, form: bool = False):
+    return render_template_string(_PAGE, title=title, sentence=sentence, form=form), status
+
+
+def _public_uri() -> str:
+    """The URL HubSpot signed: configured public origin + the raw path/query as received."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not raw:
+        raw = quote(request.path) + (("?" + request.query_string.decode("latin-1")) if request.query_string else "")
+    return services().settings.public_base_url.rstrip("/") + raw
+
+
+# -- signed API -------------------------------------------------------------------------
+@blp.before_request
+def _verify_hubspot_signature():
+    adapter = _adapter()
+    signed = SignedRequest(method=request.method, uri=_public_uri(), body=request.get_data(cache=True),
+                           headers=dict(request.headers))
+    try:
+        adapter.verify(signed, webhook=request.path.endswith("/webhooks"))
+    except SignatureInvalid as exc:
+        raise Unauthorized(f"{exc}", reason=exc.reason) from None
+    g.hubspot = adapter
+
+
+def _tenant_for(portal_id: str):
+    tenant = g.hubspot.active_tenant(portal_id)
+    if tenant is None:
+        raise Forbidden("erp-panel is not installed in this HubSpot account", reason="not_installed")
+    return tenant
+
+
+def _card(body: dict, refresh: bool) -> dict:
+    tenant = _tenant_for(body["portalId"])
+    try:
+        return g.hubspot.cards.build(tenant, body["objectTypeId"], body["objectId"], refresh=refresh)
+    except UnsupportedObject as exc:
+        raise BadRequest(str(exc), reason="unsupported_object") from None
+
+
+@blp.route("/card")
+class CardData(MethodView):
+    @blp.doc(security=_SIGNED)
+    @blp.arguments(CardRequestSchema)
+    @blp.response(200, CardSchema)
+    @blp.alt_response(401, description="Missing, stale or wrong HubSpot signature")
+    @blp.alt_response(403, description="Not installed for this HubSpot account")
+    def post(self, body):
+        """Card data for a company or deal record (from cache; well under HubSpot's 15 s / 1 MB limits)."""
+        return _card(body, refresh=False)
+
+
+@blp.route("/card/refresh")
+class CardRefresh(MethodView):
+    @blp.doc(security=_SIGNED)
+    @blp.arguments(CardRequestSchema)
+    @blp.response(200, CardSchema)
+    @blp.alt_response(401, description="Missing, stale or wrong HubSpot signature")
+    @blp.alt_response(429, description="Refreshed too recently")
+    def post(self, body):
+        """Refresh now: re-read the ERP for this record's company (rate limited per account)."""
+        return _card(body, refresh=True)
+
+
+@blp.route("/webhooks")
+class Webhooks(MethodView):
+    @blp.doc(security=_SIGNED)
+    @blp.arguments(WebhookEventSchema(many=True))
+    @blp.response(200, WebhookResultSchema)
+    @blp.alt_response(401, description="Signature failed; nothing was stored")
+    @blp.alt_response(503, description="Won stages or the order intake unavailable; HubSpot retries the batch")
+    def post(self, _events):
+        """HubSpot webhook batch (deal.propertyChange on dealstage): won deals go to the order intake."""
+        intake = services().intake
+        if intake is None:
+            raise ServiceUnavailable("The order intake is not available yet; HubSpot will retry",
+                                     reason="intake_unavailable", headers={"Retry-After": "60"})
+        try:
+            outcome = g.hubspot.won_events(request.get_json(silent=True))
+        except BadWebhookPayload as exc:
+            raise BadRequest(str(exc), reason=exc.reason) from None
+        except CRMError as exc:
+            raise ServiceUnavailable("HubSpot's deal pipelines could not be read; HubSpot will retry",
+                                     reason=exc.reason, headers={"Retry-After": "60"}) from None
+        results = [intake.accept(event) for event in outcome.won]
+        duplicates = sum(1 for r in results if getattr(r, "duplicate", False))
+        return {"accepted": len(results) - duplicates, "duplicates": duplicates, "ignored": outcome.ignored}
+
+
+# -- install pages (top-level browser navigation) -----------------------------------------
+@pages.get("/install")
+def install():
+    """Start the OAuth install: redirect to HubSpot's consent screen."""
+    try:
+        return redirect(_adapter().installer.start(), code=302)
+    except AppError as exc:
+        return _page("HubSpot is not available", exc.detail, exc.status)
+
+
+@pages.get("/oauth/callback")
+def oauth_callback():
+    """HubSpot sends the admin back here; on success they land on the settings page, signed in."""
+    svc = services()
+    try:
+        result = _adapter().installer.complete(code=request.args.get("code", ""), state=request.args.get("state", ""),
+                                               error=request.args.get("error", ""))
+    except InstallFailed as exc:
+        return _page("HubSpot installation did not complete", str(exc), 400)
+    except AppError as exc:
+        return _page("HubSpot is not available", exc.detail, exc.status)
+    response = redirect("/admin/settings", code=302)
+    response.set_cookie(COOKIE_NAME, svc.admin_sessions.mint(result.tenant.id, result.user_id), max_age=SESSION_TTL,
+                        secure=True, httponly=True, samesite="Lax", path="/")
+    return response
+
+
+@pages.route("/uninstall", methods=["GET", "POST"])
+def uninstall():
+    """Disconnect this HubSpot account (admin session): revoke tokens, drop cached ERP data."""
+    try:
+        tenant = admin_tenant()
+        adapter = _adapter()
+    except AppError as exc:
+        return _page("Sign-in required", exc.detail, exc.status)
+    if tenant.crm != "hubspot":
+        return _page("Not a HubSpot installation", "This installation is not connected to HubSpot.", 400)
+    if request.method == "GET":
+        return _page("Disconnect HubSpot", "erp-panel will stop showing ERP data in HubSpot and stop "
+                     "turning won deals into orders for this account.", form=True)
+    try:
+        same_origin_only()          # the cookie is SameSite=Lax already; refuse cross-site posts anyway
+    except AppError as exc:
+        return _page("Request refused", exc.detail, exc.status)
+    adapter.installer.uninstall(tenant)
+    response, status = _page("HubSpot disconnected", "erp-panel is disconnected. Uninstall the app in HubSpot "
+                             "(Settings > Integrations > Connected apps) to remove the card as well.")
+    return response, status, {"Set-Cookie": f"{COOKIE_NAME}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax"}

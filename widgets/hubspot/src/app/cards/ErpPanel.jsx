@@ -1,0 +1,74 @@
+import React, { useCallback, useEffect, useState } from "react";
+import {
+  Alert, Button, DescriptionList, DescriptionListItem, Divider, Flex, Heading, LoadingSpinner, StatusTag, Text,
+} from "@hubspot/ui-extensions";
+import { loadCard } from "./backend.js";
+import { cardView, errorView } from "./cardView.js";
+
+// The card UI; ``fetcher`` is hubspot.fetch in HubSpot and a fake in tests.
+function Section({ section }) {
+  return (
+    <Flex direction="column" gap="xs">
+      <Flex direction="row" gap="sm" align="center">
+        <Heading>{section.title}</Heading>
+        <StatusTag variant={section.tone}>{section.label}</StatusTag>
+        {section.ageText ? <Text variant="microcopy">{section.ageText}</Text> : null}
+      </Flex>
+      {section.message ? <Text>{section.message}</Text> : null}
+      {section.rows.length ? (
+        <DescriptionList direction="row">
+          {section.rows.map((row) => (
+            <DescriptionListItem key={row.label} label={row.label}>
+              <Text>{row.value}</Text>
+            </DescriptionListItem>
+          ))}
+        </DescriptionList>
+      ) : null}
+      {section.more ? <Text variant="microcopy">{section.more}</Text> : null}
+    </Flex>
+  );
+}
+
+export function ErpPanel({ context, fetcher }) {
+  const [model, setModel] = useState(null);
+  const [error, setError] = useState(null);
+  const [loading, setLoading] = useState(true);
+
+  const load = useCallback(async (refresh) => {
+    setLoading(true);
+    const result = await loadCard(fetcher, context, { refresh });
+    if (result.model) {
+      setModel(result.model);
+      setError(null);
+    } else {
+      setError(errorView(result.error));
+    }
+    setLoading(false);
+  }, [fetcher, context]);
+
+  useEffect(() => { load(false); }, [load]);
+
+  if (loading && !model) return <LoadingSpinner label="Loading ERP data" />;
+  const view = model ? cardView(model) : null;
+  return (
+    <Flex direction="column" gap="sm">
+      {error ? <Alert title="ERP data" variant={error.tone}>{error.text}</Alert> : null}
+      {view ? (
+        <>
+          <Heading>{view.heading}</Heading>
+          {view.subtitle ? <Text variant="microcopy">{view.subtitle}</Text> : null}
+          {view.notice ? <Alert title="ERP data" variant={view.notice.tone}>{view.notice.text}</Alert> : null}
+          {view.sections.map((section) => (
+            <React.Fragment key={section.key}>
+              <Divider />
+              <Section section={section} />
+            </React.Fragment>
+          ))}
+          {view.canRefresh ? (
+            <Button onClick={() => load(true)} disabled={loading}>Refresh from ERP</Button>
+          ) : null}
+        </>
+      ) : null}
+    </Flex>
+  );
+}

@@ -1,0 +1,121 @@
+// Pure rendering logic of the ERP app card: backend card model -> plain view description.
+// The React component (ErpPanelCard.jsx) only maps this view onto @hubspot/ui-extensions
+// components, so everything worth testing lives here.
+
+export const SECTION_ORDER = ["credit", "stock", "invoices", "pricing"];
+const TITLES = { credit: "Credit", stock: "Stock", invoices: "Open invoices", pricing: "Customer prices" };
+const LABELS = {
+  ok: "Live", stale: "Stale", unavailable: "Unavailable", not_found: "Not in ERP",
+  not_linked: "Not linked", error: "Error",
+};
+// StatusTag variants: danger | warning | info | success | default
+const TONES = {
+  ok: "success", stale: "warning", unavailable: "danger", not_found: "warning",
+  not_linked: "default", error: "danger",
+};
+
+export function formatAge(seconds) {
+  if (seconds === null || seconds === undefined) return "";
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 5) return "just now";
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+export function money(amount, currency) {
+  if (amount === null || amount === undefined || amount === "") return "–";
+  return currency ? `${amount} ${currency}` : String(amount);
+}
+
+function creditRows(c) {
+  const status = c.on_hold ? `On hold${c.hold_note ? ` (${c.hold_note})` : ""}` : c.over_limit ? "Over limit" : "OK";
+  return [
+    { label: "Status", value: status },
+    { label: "Credit limit", value: c.credit_limit === null ? "No limit" : money(c.credit_limit, c.currency) },
+    { label: "Balance", value: money(c.balance, c.currency) },
+    { label: "Overdue", value: money(c.overdue, c.currency) },
+    { label: "Available", value: c.available_credit === null ? "–" : money(c.available_credit, c.currency) },
+  ];
+}
+
+function stockRows(lines) {
+  return lines.map((l) => ({ label: `${l.item_name} (${l.item_code})`, value: `${l.available} ${l.uom} available` }));
+}
+
+function invoiceRows(invoices, summary) {
+  const rows = [];
+  if (summary) {
+    rows.push({ label: "Outstanding", value: `${money(summary.outstanding_total, summary.currency)} in ${summary.open_count}` });
+    if (summary.overdue_count) {
+      rows.push({ label: "Overdue", value: `${money(summary.overdue_total, summary.currency)} in ${summary.overdue_count}` });
+    }
+  }
+  for (const i of invoices) {
+    const due = i.is_overdue ? `${i.days_overdue} d overdue` : i.due_date ? `due ${i.due_date}` : "";
+    rows.push({ label: i.number, value: [money(i.outstanding, i.currency), due].filter(Boolean).join(", ") });
+  }
+  return rows;
+}
+
+function pricingRows(prices) {
+  return prices.map((p) => ({
+    label: `${p.item_name} (${p.item_code})`,
+    value: money(p.unit_price, p.currency) + (p.discount_percent && Number(p.discount_percent) ? ` (−${p.discount_percent} %)` : ""),
+  }));
+}
+
+function rowsFor(key, section) {
+  const data = section.data;
+  if (data === null || data === undefined) return [];
+  if (key === "credit") return creditRows(data);
+  if (key === "stock") return stockRows(data);
+  if (key === "invoices") return invoiceRows(data, section.summary);
+  return pricingRows(data);
+}
+
+export function sectionView(key, section, truncated = {}) {
+  const state = section.state;
+  const age = formatAge(section.age_seconds);
+  return {
+    key,
+    title: TITLES[key],
+    state,
+    label: LABELS[state] || state,
+    tone: TONES[state] || "default",
+    ageText: age ? `Updated ${age}` : "",
+    message: state === "ok" ? "" : section.message || "",
+    rows: rowsFor(key, section),
+    more: truncated[key] ? `Showing 25 of ${truncated[key]}` : "",
+  };
+}
+
+export function cardView(model) {
+  const panel = model.panel;
+  if (!panel) {
+    return { heading: "ERP", subtitle: "", notice: { tone: "info", text: model.message || "No ERP data for this record." },
+      sections: [], canRefresh: false };
+  }
+  return {
+    heading: panel.customer_name || "ERP",
+    subtitle: panel.erp_customer_id ? `ERP customer ${panel.erp_customer_id}` : "",
+    notice: panel.linked ? null : { tone: "info", text: panel.sections.credit.message },
+    sections: panel.linked ? SECTION_ORDER.map((key) => sectionView(key, panel.sections[key], model.truncated)) : [],
+    canRefresh: panel.linked,
+  };
+}
+
+// What to show when the backend call failed (hubspot.fetch error or problem+json answer).
+export function errorView(error) {
+  if (error.status === 403 && error.reason === "not_installed") {
+    return { tone: "warning", text: "erp-panel is not installed for this HubSpot account. Ask an admin to install it." };
+  }
+  if (error.status === 429) {
+    return { tone: "info", text: "The ERP data was refreshed moments ago; try again in a little while." };
+  }
+  if (error.status === 401) {
+    return { tone: "danger", text: "erp-panel could not verify this request from HubSpot. Ask an admin to check the app settings." };
+  }
+  return { tone: "danger", text: "erp-panel is not reachable right now. Try again shortly." };
+}

@@ -1,0 +1,50 @@
+import React from "react";
+import { describe, expect, test } from "vitest";
+import { Alert, Button, StatusTag, Text } from "@hubspot/ui-extensions";
+import { createRenderer } from "@hubspot/ui-extensions/testing";
+import { ErpPanel } from "../ErpPanel.jsx";
+import { BACKEND_URL } from "../backend.js";
+import { cardModel, context, fakeFetch } from "./fixtures.js";
+
+describe("ErpPanel (rendered with @hubspot/ui-extensions/testing)", () => {
+  test("posts the record context to the card endpoint and renders four sections", async () => {
+    const fetcher = fakeFetch({ status: 200, body: cardModel() });
+    const { render, findAll, waitFor } = createRenderer("crm.record.tab");
+    render(<ErpPanel context={context} fetcher={fetcher} />);
+    await waitFor(() => expect(findAll(StatusTag)).toHaveLength(4));
+    expect(fetcher.calls[0].url).toBe(`${BACKEND_URL}/api/v1/hubspot/card`);
+    expect(fetcher.calls[0].options.method).toBe("POST");
+    expect(fetcher.calls[0].options.body).toEqual({ portalId: 62515, objectTypeId: "0-2", objectId: 201, userId: 7 });
+    expect(findAll(StatusTag).map((t) => [t.props.variant, t.text])).toEqual([
+      ["success", "Live"], ["warning", "Stale"], ["success", "Live"], ["danger", "Unavailable"],
+    ]);
+    expect(findAll(Text).map((t) => t.text)).toContain("Updated 2 h ago");
+  });
+
+  test("refresh calls the refresh endpoint and shows the rate-limit sentence on 429", async () => {
+    const fetcher = fakeFetch({ status: 200, body: cardModel() },
+      { status: 429, body: { reason: "refresh_rate_limited", detail: "refreshed moments ago" } });
+    const { render, find, findAll, waitFor } = createRenderer("crm.record.tab");
+    render(<ErpPanel context={context} fetcher={fetcher} />);
+    await waitFor(() => expect(findAll(Button)).toHaveLength(1));
+    find(Button).trigger("onClick");
+    await waitFor(() => expect(findAll(Alert)).toHaveLength(1));
+    expect(fetcher.calls[1].url).toBe(`${BACKEND_URL}/api/v1/hubspot/card/refresh`);
+    expect(find(Alert).text).toMatch(/moments ago/);
+    expect(findAll(StatusTag)).toHaveLength(4);            // the cached card stays visible
+  });
+
+  test("not installed and network failures become a plain sentence", async () => {
+    const fetcher = fakeFetch({ status: 403, body: { reason: "not_installed", detail: "not installed" } });
+    const { render, find, waitFor, findAll } = createRenderer("crm.record.tab");
+    render(<ErpPanel context={context} fetcher={fetcher} />);
+    await waitFor(() => expect(findAll(Alert)).toHaveLength(1));
+    expect(find(Alert).props.variant).toBe("warning");
+    expect(findAll(Button)).toHaveLength(0);
+
+    const offline = createRenderer("crm.record.tab");
+    offline.render(<ErpPanel context={context} fetcher={fakeFetch(new Error("offline"))} />);
+    await offline.waitFor(() => expect(offline.findAll(Alert)).toHaveLength(1));
+    expect(offline.find(Alert).text).toMatch(/not reachable/);
+  });
+});

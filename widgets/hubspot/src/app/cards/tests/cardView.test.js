@@ -1,0 +1,79 @@
+import { describe, expect, test } from "vitest";
+import { cardView, errorView, formatAge, sectionView } from "../cardView.js";
+import { cardModel } from "./fixtures.js";
+
+describe("formatAge", () => {
+  test.each([
+    [null, ""], [0, "just now"], [42, "42 s ago"], [125, "2 min ago"], [7200, "2 h ago"], [200000, "2 d ago"],
+  ])("%s seconds -> %s", (seconds, text) => {
+    expect(formatAge(seconds)).toBe(text);
+  });
+});
+
+describe("cardView", () => {
+  test("shows the four sections in order with state, tone and age", () => {
+    const view = cardView(cardModel());
+    expect(view.heading).toBe("Acme Corporation");
+    expect(view.subtitle).toBe("ERP customer CUST-0002");
+    expect(view.sections.map((s) => [s.key, s.label, s.tone, s.ageText])).toEqual([
+      ["credit", "Live", "success", "Updated 42 s ago"],
+      ["stock", "Stale", "warning", "Updated 2 h ago"],
+      ["invoices", "Live", "success", "Updated 42 s ago"],
+      ["pricing", "Unavailable", "danger", ""],
+    ]);
+    expect(view.canRefresh).toBe(true);
+  });
+
+  test("credit rows carry currency and hold status", () => {
+    const credit = cardView(cardModel()).sections[0];
+    expect(credit.rows[0]).toEqual({ label: "Status", value: "OK" });
+    expect(credit.rows[1]).toEqual({ label: "Credit limit", value: "100000.00 USD" });
+    const held = cardModel();
+    Object.assign(held.panel.sections.credit.data, { on_hold: true, hold_note: "Unpaid since May" });
+    expect(cardView(held).sections[0].rows[0].value).toBe("On hold (Unpaid since May)");
+  });
+
+  test("stale and unavailable sections explain themselves", () => {
+    const [, stock, invoices, pricing] = cardView(cardModel()).sections;
+    expect(stock.message).toBe("Showing the last good data: ERP down");
+    expect(stock.rows).toEqual([{ label: "Widget (SKU-1001)", value: "8 pcs available" }]);
+    expect(invoices.rows).toContainEqual({ label: "INV-1", value: "100.00 USD, 23 d overdue" });
+    expect(pricing.rows).toEqual([]);
+    expect(pricing.message).toBe("ERP data is unavailable right now");
+  });
+
+  test("truncated sections say how many rows exist", () => {
+    const view = sectionView("stock", cardModel().panel.sections.stock, { stock: 60 });
+    expect(view.more).toBe("Showing 25 of 60");
+  });
+
+  test("a deal without company shows the backend's sentence and no refresh", () => {
+    const view = cardView(cardModel({ object_type: "deal", panel: null, reason: "no_company",
+      message: "Associate a company with this deal to see its ERP data." }));
+    expect(view.sections).toEqual([]);
+    expect(view.notice.text).toBe("Associate a company with this deal to see its ERP data.");
+    expect(view.canRefresh).toBe(false);
+  });
+
+  test("an unlinked company shows the not-linked sentence", () => {
+    const model = cardModel();
+    model.panel.linked = false;
+    model.panel.sections.credit = { state: "not_linked", message: "This account is not linked to an ERP customer yet." };
+    const view = cardView(model);
+    expect(view.sections).toEqual([]);
+    expect(view.notice.text).toMatch(/not linked/);
+  });
+});
+
+describe("errorView", () => {
+  test.each([
+    [{ status: 403, reason: "not_installed" }, "warning", /not installed/],
+    [{ status: 429, reason: "refresh_rate_limited" }, "info", /moments ago/],
+    [{ status: 401, reason: "signature_mismatch" }, "danger", /could not verify/],
+    [{ status: 0, reason: "network" }, "danger", /not reachable/],
+  ])("%o", (error, tone, text) => {
+    const view = errorView(error);
+    expect(view.tone).toBe(tone);
+    expect(view.text).toMatch(text);
+  });
+});
