@@ -121,3 +121,17 @@ def use_naive_erp(services) -> NaiveSandboxERP:
     naive = NaiveSandboxERP(clock=ctx.clock, faults=ctx.sandbox_faults, order_book=SqlOrderBook(ctx.db))
     services.erp.connector_for = lambda tenant: (naive, "naive")
     return naive
+
+
+def assert_one_order_on_the_deal(services, tenant, deal_id: str) -> None:
+    """Exactly one ERP order for the deal, its number on the deal and no failure reason left there."""
+    [order] = erp_orders(services, tenant, deal_id)
+    row = deal_row(services, deal_id)
+    assert row["erp_order_number"] == order.order_number and row["erp_failure_reason"] is None
+
+
+def install_flaky_crm(services, failures: int) -> FlakyCRM:
+    """Replace the demo CRM adapter of this service graph with a FlakyCRM around it."""
+    flaky = FlakyCRM(services.crm.get("demo"), failures=failures)
+    services.crm.add(flaky)
+    return flaky

@@ -21,7 +21,7 @@ from app.erp.sandbox.faults import SandboxFaults
 from app.orders.worker import Worker
 from app.storage.db import normalise_url
 from tests.conftest import PG_URL, require_service
-from tests.fakes.orders import FlakyCRM, deal_row, drain, erp_orders, use_naive_erp
+from tests.fakes.orders import deal_row, drain, erp_orders, install_flaky_crm, use_naive_erp
 
 DEALS = ("D-2001", "D-2002", "D-2004")
 WORKERS = ("w1", "w2", "w3")
@@ -43,8 +43,7 @@ class OrderPipeline(RuleBasedStateMachine):
                               clock=self.clock, sandbox_faults=self.faults)
         self.services = self.app.extensions["erp_panel"]
         self.tenant = self.services.tenants.find("demo", DEMO_COMPANY)
-        self.crm = FlakyCRM(self.services.crm.get("demo"), failures=0)
-        self.services.crm.add(self.crm)
+        self.crm = install_flaky_crm(self.services, 0)
         use_naive_erp(self.services)   # the flow alone must prevent duplicates
         self.won: set[str] = set()
 
