@@ -125,7 +125,7 @@ class OrderFlow:
             problems += credit_problems
         if problems:
             self._step(job, "validate", "failed", "; ".join(p.reason for p in problems))
-            raise rejected(problems[0].reason, " ".join(p.message for p in problems))
+            raise rejected(problems[0].reason, " ".join(_sentence(p.message) for p in problems))
         try:
             request = build_request(deal, customer_id=customer_id, currency=deal.currency.upper(), external_ref=key,
                                     correlation_id=job.correlation_id, field_mapping=tenant.settings.field_mapping,
@@ -164,3 +164,9 @@ class OrderFlow:
         self._finish(job, token, step="order", outcome="shadow",
                      detail="shadow mode: recorded the order instead of creating it",
                      state=SHADOW, shadow_order=order, shadow_write_back=would, credit_flagged=flagged)
+
+
+def _sentence(text: str) -> str:
+    """End a message with a full stop so several problems read as separate sentences."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
