@@ -64,6 +64,7 @@ class Settings:
     # orders (issue 3): retry delay = uniform(0, min(cap, base * 2**(attempt-1))) seconds
     job_backoff_base: float = 2.0
     job_backoff_cap: float = 300.0
+    worker_threads: int = 4                      # jobs mostly wait on the ERP: several per worker process
     # CRM apps (filled from env; empty means the integration is not configured)
     pipedrive_client_id: str = ""
     pipedrive_client_secret: str = ""
@@ -114,6 +115,7 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "WORKER_LEASE_SECONDS": ("worker_lease_seconds", int), "JOB_MAX_ATTEMPTS": ("job_max_attempts", int),
     # orders (issue 3)
     "JOB_BACKOFF_BASE": ("job_backoff_base", float), "JOB_BACKOFF_CAP": ("job_backoff_cap", float),
+    "WORKER_THREADS": ("worker_threads", int),
     "PIPEDRIVE_CLIENT_ID": ("pipedrive_client_id", str), "PIPEDRIVE_CLIENT_SECRET": ("pipedrive_client_secret", str),
     "PIPEDRIVE_JWT_SECRET": ("pipedrive_jwt_secret", str),
     # Pipedrive app (issue 4)

@@ -14,10 +14,10 @@ from app.domain.ids import idempotency_key
 from app.domain.order import OrderResult
 from app.erp.base import ERPConnector
 from app.orders import validate
-from app.orders.errors import StepError, rejected
 from app.orders.mapping import MappingError, build_request, request_summary
 from app.orders.queue import CREATE_ORDER, WRITE_BACK, Job
 from app.orders.records import CREATED, SHADOW, WRITTEN_BACK
+from app.orders.retry import StepError, rejected
 from app.orders.writeback import WriteBackStep, shadow_write_back
 
 
@@ -50,8 +50,10 @@ class OrderFlow:
         return self.write_back.record_failure(job, exc)
 
     def _step(self, job: Job, step: str, outcome: str, detail: str = "") -> None:
-        self.audit.record(None, tenant_id=job.tenant_id, crm_deal_id=job.crm_deal_id, step=step, outcome=outcome,
-                          correlation_id=job.correlation_id, job_id=job.id, event_id=job.event_id, detail=detail)
+        """Audit a step; it is stored with the transaction that ends this job attempt."""
+        self.audit.defer(job.lease_token or "", tenant_id=job.tenant_id, crm_deal_id=job.crm_deal_id, step=step,
+                         outcome=outcome, correlation_id=job.correlation_id, job_id=job.id,
+                         event_id=job.event_id, detail=detail)
 
     def _tenant(self, job: Job):
         tenant = self.tenants.get(job.tenant_id)
@@ -62,7 +64,7 @@ class OrderFlow:
     # -- create_order ----------------------------------------------------------------
     def create_order(self, job: Job) -> None:
         tenant = self._tenant(job)
-        erp, _fingerprint = self.erp.connector_for(tenant)
+        erp, _settings_fingerprint = self.erp.connector_for(tenant)
         key = idempotency_key(tenant.id, job.crm_deal_id)
         token = self.records.try_lock(tenant.id, job.crm_deal_id, self.lock_seconds)
         if token is None:
@@ -76,7 +78,7 @@ class OrderFlow:
             existing = erp.find_order(key)
             if existing is not None and not tenant.settings.shadow_mode:
                 self._step(job, "erp_lookup", "found", f"order {existing.order_number} exists for {key}")
-                self._record_created(job, token, tenant, existing, flagged=record.credit_flagged if record else False,
+                self._record_created(job, token, existing, flagged=record.credit_flagged if record else False,
                                      outcome="adopted")
                 return
             self._step(job, "erp_lookup", "found" if existing else "not_found", key)
@@ -84,14 +86,22 @@ class OrderFlow:
             if tenant.settings.shadow_mode:
                 self._record_shadow(job, token, tenant, request_summary(request), flagged, existing)
                 return
+            if flagged:
+                # Persist the flag before the ERP call, so a retry that adopts the order keeps it.
+                with self.db.write() as conn:
+                    self.records.update(conn, tenant.id, job.crm_deal_id, credit_flagged=True)
             result = erp.create_order(request)
             self._step(job, "erp_create", "created" if result.created_now else "found",
                        f"order {result.order_number} ({result.status_raw})")
-            self._record_created(job, token, tenant, result, flagged=flagged, outcome="created")
+            self._record_created(job, token, result, flagged=flagged, outcome="created")
         except Exception:
-            with self.db.write() as conn:
-                self.records.unlock(conn, tenant.id, job.crm_deal_id, token)
+            self._release(job, token)
             raise
+
+    def _release(self, job: Job, token: str) -> None:
+        """Give the deal lock back after a failed attempt (the failure itself is recorded by ``fail``)."""
+        with self.db.write() as conn:
+            self.records.unlock(conn, job.tenant_id, job.crm_deal_id, token)
 
     def _prepare(self, job: Job, tenant, erp: ERPConnector, key: str):
         """Re-read and validate the deal; returns (OrderRequest, credit_flagged). Raises on problems."""
@@ -115,7 +125,7 @@ class OrderFlow:
             problems += credit_problems
         if problems:
             self._step(job, "validate", "failed", "; ".join(p.reason for p in problems))
-            raise rejected(problems[0].reason, " ".join(p.message for p in problems))
+            raise rejected(problems[0].reason, " ".join(_sentence(p.message) for p in problems))
         try:
             request = build_request(deal, customer_id=customer_id, currency=deal.currency.upper(), external_ref=key,
                                     correlation_id=job.correlation_id, field_mapping=tenant.settings.field_mapping,
@@ -135,11 +145,12 @@ class OrderFlow:
                 self.queue.enqueue_once(conn, tenant_id=job.tenant_id, kind=WRITE_BACK, crm_deal_id=job.crm_deal_id,
                                         correlation_id=job.correlation_id)
             self.queue.complete(conn, job)
+            self.audit.flush(conn, job.lease_token or "")
             self.audit.record(conn, tenant_id=job.tenant_id, crm_deal_id=job.crm_deal_id, step=step,
                               outcome=outcome, correlation_id=job.correlation_id, job_id=job.id,
                               event_id=job.event_id, detail=detail)
 
-    def _record_created(self, job: Job, token: str, tenant, result: OrderResult, *, flagged: bool,
+    def _record_created(self, job: Job, token: str, result: OrderResult, *, flagged: bool,
                         outcome: str) -> None:
         self._finish(job, token, step="order", outcome=outcome, detail=f"order {result.order_number}",
                      state=CREATED, erp_order_number=result.order_number, erp_status=str(result.status),
@@ -153,3 +164,9 @@ class OrderFlow:
         self._finish(job, token, step="order", outcome="shadow",
                      detail="shadow mode: recorded the order instead of creating it",
                      state=SHADOW, shadow_order=order, shadow_write_back=would, credit_flagged=flagged)
+
+
+def _sentence(text: str) -> str:
+    """End a message with a full stop so several problems read as separate sentences."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."

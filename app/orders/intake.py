@@ -11,9 +11,11 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from prometheus_client import Counter
 
 from app.clock import Clock
 from app.domain.events import DealWon
+from app.errors import BadRequest
 from app.orders.audit import AuditLog
 from app.orders.queue import CREATE_ORDER, JobQueue
 from app.orders.records import OrderRecords, insert_or_ignore
@@ -21,6 +23,8 @@ from app.orders.tables import order_inbox
 from app.storage.db import Database
 
 ACCEPTED, DUPLICATE_EVENT, DUPLICATE_DEAL = "accepted", "duplicate_event", "duplicate_deal"
+
+EVENTS = Counter("erp_panel_won_events_total", "Won-deal events received, by intake outcome", ["status"])
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,10 @@ class IntakeResult:
         return self.status != ACCEPTED
 
 
-class InvalidEvent(ValueError):
-    """The event lacks a tenant, deal id or event id (an adapter bug, not a duplicate)."""
+class InvalidEvent(BadRequest):
+    """The event lacks a tenant, deal id or event id (answered 400 problem+json, nothing stored)."""
+
+    reason = "invalid_event"
 
 
 class OrderIntake:
@@ -71,8 +77,11 @@ class OrderIntake:
                 self.audit.record(conn, tenant_id=event.tenant_id, crm_deal_id=deal_id, step="intake",
                                   outcome=ACCEPTED, correlation_id=correlation_id, job_id=job_id,
                                   event_id=str(event.event_id), detail=f"won event from {event.crm or 'crm'}")
-                return IntakeResult(ACCEPTED, job_id, correlation_id)
-            return self._duplicate(conn, event, deal_id)
+                result = IntakeResult(ACCEPTED, job_id, correlation_id)
+            else:
+                result = self._duplicate(conn, event, deal_id)
+        EVENTS.labels(result.status).inc()
+        return result
 
     def _duplicate(self, conn, event: DealWon, deal_id: str) -> IntakeResult:
         same_event = conn.execute(sa.select(order_inbox.c.job_id, order_inbox.c.correlation_id).where(
@@ -85,7 +94,12 @@ class OrderIntake:
                 order_inbox.c.tenant_id == event.tenant_id, order_inbox.c.crm_deal_id == deal_id)).first()
         job_id = row.job_id if row else None
         correlation_id = row.correlation_id if row else ""
+        detail = "already received; nothing new enqueued"
+        # A new won event for a deal whose order attempt was given up (deal reopened, products fixed, ...)
+        # is a reason to try again; a redelivery of the same event is not.
+        if status == DUPLICATE_DEAL and job_id is not None and self.queue.revive(conn, job_id):
+            detail = "new won event for a dead-lettered deal: its order job was requeued"
         self.audit.record(conn, tenant_id=event.tenant_id, crm_deal_id=deal_id, step="intake", outcome=status,
                           correlation_id=correlation_id, job_id=job_id, event_id=str(event.event_id),
-                          detail="already received; nothing new enqueued")
+                          detail=detail)
         return IntakeResult(status, job_id, correlation_id)

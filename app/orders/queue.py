@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from app.clock import Clock
-from app.orders.backoff import Backoff
+from app.orders.retry import Backoff
 from app.orders.tables import order_jobs
 from app.storage.db import Database
 
@@ -152,6 +152,13 @@ class JobQueue:
             if result.rowcount != 1:
                 return None
             return _job(conn.execute(sa.select(order_jobs).where(order_jobs.c.id == job_id)).first())
+
+    def revive(self, conn, job_id: int) -> bool:
+        """Requeue a dead job inside the caller's transaction (a new won event for its deal); True if it was dead."""
+        now = self.clock.now()
+        result = conn.execute(order_jobs.update().where(order_jobs.c.id == job_id, order_jobs.c.status == DEAD)
+                              .values(status=QUEUED, attempts=0, run_after=now, updated_at=now))
+        return result.rowcount == 1
 
     def replay_all(self, tenant_id: str | None = None) -> int:
         """Replay every dead job (of one tenant when given); returns how many."""

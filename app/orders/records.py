@@ -15,28 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.clock import Clock
 from app.domain.ids import idempotency_key
 from app.orders.tables import order_records
-from app.storage.db import Database
+from app.storage.db import Database, insert_or_ignore  # noqa: F401 - re-exported for intake
 
 QUEUED, CREATED, WRITTEN_BACK, FAILED, SHADOW = "queued", "created", "written_back", "failed", "shadow"
-
-
-def insert_or_ignore(conn, table: sa.Table, values: dict) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING (any unique key); True when the row was inserted.
-
-    One atomic statement on both backends, so two concurrent deliveries can never
-    both insert: the loser's insert becomes a no-op (PostgreSQL waits for the
-    winner's commit, SQLite writers are serialised by BEGIN IMMEDIATE).
-    """
-    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    # RETURNING instead of rowcount: with psycopg the driver's rowcount is not reliable here.
-    key = list(table.primary_key.columns)[0]
-    statement = dialect.insert(table).values(**values).on_conflict_do_nothing().returning(key)
-    return conn.execute(statement).first() is not None
 
 
 @dataclass(frozen=True)

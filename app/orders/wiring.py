@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.orders.audit import AuditLog
-from app.orders.backoff import Backoff
 from app.orders.flow import OrderFlow
 from app.orders.intake import OrderIntake
 from app.orders.queue import JobQueue
 from app.orders.records import OrderRecords
+from app.orders.retry import Backoff
 
 
 @dataclass

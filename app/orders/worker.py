@@ -10,9 +10,15 @@ import os
 import socket
 import threading
 
+from prometheus_client import Counter
+
 from app.orders.queue import Job
 
 log = logging.getLogger("erp_panel.orders")
+
+#: alert on rate(erp_panel_order_jobs_total{outcome="dead"}[15m]) > 0
+JOB_OUTCOMES = Counter("erp_panel_order_jobs_total", "Order jobs run, by kind and outcome (done, queued, dead)",
+                       ["kind", "outcome"])
 
 
 def default_worker_id() -> str:
@@ -38,8 +44,10 @@ class Worker:
             return None
         try:
             self.orders.flow.run(job)
+            JOB_OUTCOMES.labels(job.kind, "done").inc()
         except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
             status = self.orders.flow.fail(job, exc)
+            JOB_OUTCOMES.labels(job.kind, status or "lease_lost").inc()
             log.warning("job %s %s", job.id, status or "lease lost", extra={"ctx": {
                 "job_id": job.id, "kind": job.kind, "tenant_id": job.tenant_id, "crm_deal_id": job.crm_deal_id,
                 "correlation_id": job.correlation_id, "attempt": job.attempts, "status": status,
@@ -54,8 +62,26 @@ class Worker:
         return count
 
 
-def run_worker(services, stop_event: threading.Event, *, worker_id: str | None = None) -> None:
-    """Process jobs until ``stop_event`` is set, polling every WORKER_POLL_INTERVAL seconds when idle."""
+def run_worker(services, stop_event: threading.Event, *, worker_id: str | None = None,
+               threads: int | None = None) -> None:
+    """Process jobs until ``stop_event`` is set, with WORKER_THREADS threads (jobs mostly wait on the ERP).
+
+    Each idle thread looks again every WORKER_POLL_INTERVAL seconds.
+    """
+    count = max(1, threads if threads is not None else services.settings.worker_threads)
+    base_id = worker_id or default_worker_id()
+    if count == 1:
+        _loop(services, stop_event, base_id)
+        return
+    pool = [threading.Thread(target=_loop, args=(services, stop_event, f"{base_id}/{n}"),
+                             name=f"order-worker-{n}", daemon=True) for n in range(count)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+
+
+def _loop(services, stop_event: threading.Event, worker_id: str) -> None:
     worker = Worker(services, worker_id)
     interval = services.settings.worker_poll_interval
     log.info("order worker started", extra={"ctx": {"worker_id": worker.worker_id}})

@@ -8,9 +8,9 @@ translation table.
 from __future__ import annotations
 
 from app.crm.base import WriteBack
-from app.orders.errors import classify
 from app.orders.queue import CREATE_ORDER, DEAD, WRITE_BACK, Job
 from app.orders.records import CREATED, FAILED, SHADOW, WRITTEN_BACK, OrderRecord
+from app.orders.retry import classify
 
 CREDIT_FLAG_KEY = "flagged_credit_hold"
 
@@ -62,11 +62,13 @@ class WriteBackStep:
         """Write the record's current state onto the deal (shadow mode: record it instead)."""
         tenant = self.tenants.get(job.tenant_id)
         record = self.records.get(job.tenant_id, job.crm_deal_id)
-        update = build_write_back(record, tenant.settings) if (record and tenant) else None
+        active = tenant is not None and tenant.active
+        update = build_write_back(record, tenant.settings) if (record and active) else None
         if update is None:
             with self.db.write() as conn:
                 self.queue.complete(conn, job)
-                self._audit(conn, job, "write_back", "skipped", "nothing to write yet")
+                self._audit(conn, job, "write_back", "skipped",
+                            "nothing to write yet" if active else "the app is uninstalled from this CRM account")
             return
         if tenant.settings.shadow_mode:
             with self.db.write() as conn:
@@ -96,6 +98,7 @@ class WriteBackStep:
                 status = self.queue.retry(conn, job, err.reason, err.message, err.retry_after)
             else:
                 status = self.queue.dead_letter(conn, job, err.reason, err.message)
+            self.audit.flush(conn, job.lease_token or "")
             self._audit(conn, job, job.kind, "dead" if status == DEAD else "retry", f"{err.reason}: {err.message}")
             if status == DEAD and job.kind == CREATE_ORDER:
                 record = self.records.get(job.tenant_id, job.crm_deal_id, conn=conn)

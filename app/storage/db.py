@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 
 import sqlalchemy as sa
@@ -100,6 +101,11 @@ class Database:
     def __init__(self, url: str):
         self.url = normalise_url(url)
         self.engine = create_engine(self.url)
+        # SQLite has one writer at a time; a writer that finds the lock taken sleeps in SQLite's busy
+        # handler (steps up to 100 ms) even after the lock is free again. Queueing this process's writers
+        # on a Python lock first hands the write lock over at once (webhook acks stay fast while workers
+        # write); other processes still wait through the busy timeout.
+        self._sqlite_writer = threading.RLock() if self.dialect == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -119,9 +125,13 @@ class Database:
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: BEGIN IMMEDIATE on SQLite, normal on PostgreSQL."""
-        with self.engine.connect() as conn:
-            if self.dialect == "sqlite":
-                conn = conn.execution_options(sqlite_immediate=True)
+        if self._sqlite_writer is None:
+            with self.engine.connect() as conn:
+                with conn.begin():
+                    yield conn
+            return
+        with self._sqlite_writer, self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_immediate=True)
             with conn.begin():
                 yield conn
 

@@ -7,8 +7,8 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 
 from app.crm.demo.bootstrap import ensure_demo_tenant
 from app.crm.demo.seed import DEMO_COMPANY
-from app.errors import Forbidden
 from app.web.context import services
+from app.web.security import same_origin_only  # noqa: F401 - re-exported for older imports
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
 
@@ -17,16 +17,6 @@ DEMO_USER = "demo-rep"
 
 def bootstrap(svc) -> None:
     ensure_demo_tenant(svc)
-
-
-def same_origin_only() -> None:
-    """Reject cross-site form posts (the demo has no login; this stops CSRF from other sites)."""
-    origin = request.headers.get("Origin")
-    site = request.headers.get("Sec-Fetch-Site")
-    if site and site not in ("same-origin", "none"):
-        raise Forbidden("Cross-site request refused", reason="cross_site")
-    if origin and origin.rstrip("/") != request.host_url.rstrip("/"):
-        raise Forbidden("Cross-origin request refused", reason="cross_origin")
 
 
 @bp.get("/")

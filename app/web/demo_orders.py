@@ -18,7 +18,7 @@ from app.crm.demo.seed import DEMO_COMPANY
 from app.crm.demo.webhook import SIGNATURE_HEADER, build_won_webhook, verify_won_webhook
 from app.errors import NotFound, ServiceUnavailable, Unauthorized
 from app.web.context import services
-from app.web.demo import same_origin_only
+from app.web.security import same_origin_only
 
 log = logging.getLogger("erp_panel.web")
 

@@ -20,8 +20,8 @@ from app.crm.hubspot.webhooks import BadWebhookPayload
 from app.errors import AppError, BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from app.web.admin_auth import admin_tenant
 from app.web.context import services
-from app.web.demo import same_origin_only
 from app.web.hubspot_schemas import CardRequestSchema, CardSchema, WebhookEventSchema, WebhookResultSchema
+from app.web.security import same_origin_only
 
 pages = Blueprint("hubspot_pages", __name__, url_prefix="/hubspot")
 blp = ApiBlueprint("hubspot", __name__, url_prefix="/api/v1/hubspot",

@@ -17,7 +17,7 @@ from app.crm.pipedrive.install import InstallError
 from app.errors import AppError
 from app.web.admin_auth import admin_tenant
 from app.web.context import services
-from app.web.demo import same_origin_only
+from app.web.security import same_origin_only
 
 log = logging.getLogger("erp_panel.pipedrive")
 

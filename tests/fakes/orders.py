@@ -10,6 +10,8 @@ from app.crm.demo.seed import DEMO_COMPANY
 from app.crm.demo.tables import demo_deals
 from app.domain.events import DealWon
 from app.domain.ids import idempotency_key
+from app.erp.sandbox.connector import SandboxERP
+from app.erp.sandbox.orders import SqlOrderBook
 from app.orders.worker import Worker
 
 
@@ -65,6 +67,7 @@ class FlakyCRM:
         self.name = inner.name
         self.failures = failures
         self.attempts = 0
+        self.written: list[tuple[str, object]] = []   # (deal id, WriteBack) the CRM accepted
 
     def verify_widget_credential(self, credential):
         return self.inner.verify_widget_credential(credential)
@@ -85,6 +88,7 @@ class FlakyCRM:
                     flaky.failures -= 1
                     raise CRMRetriableError("CRM answered 500", status=500)
                 real.write_back(crm_deal_id, update, correlation_id=correlation_id)
+                flaky.written.append((crm_deal_id, update))
 
         return Connector()
 
@@ -92,3 +96,42 @@ class FlakyCRM:
 def count_rows(services, table) -> int:
     with services.db.read() as conn:
         return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+
+
+class NaiveSandboxERP(SandboxERP):
+    """The sandbox ERP without its own lookup-before-create: like an ERP API that happily stores a
+    second order with the same reference, so only the order flow's lookup and lock keep orders single."""
+
+    def create_order(self, request):
+        self._skip_lookup = True
+        try:
+            return super().create_order(request)
+        finally:
+            self._skip_lookup = False
+
+    def find_order(self, external_ref):
+        if getattr(self, "_skip_lookup", False):
+            return None
+        return super().find_order(external_ref)
+
+
+def use_naive_erp(services) -> NaiveSandboxERP:
+    """Point this service graph's ERP registry at a NaiveSandboxERP sharing the app's order book and faults."""
+    ctx = services.erp.context
+    naive = NaiveSandboxERP(clock=ctx.clock, faults=ctx.sandbox_faults, order_book=SqlOrderBook(ctx.db))
+    services.erp.connector_for = lambda tenant: (naive, "naive")
+    return naive
+
+
+def assert_one_order_on_the_deal(services, tenant, deal_id: str) -> None:
+    """Exactly one ERP order for the deal, its number on the deal and no failure reason left there."""
+    [order] = erp_orders(services, tenant, deal_id)
+    row = deal_row(services, deal_id)
+    assert row["erp_order_number"] == order.order_number and row["erp_failure_reason"] is None
+
+
+def install_flaky_crm(services, failures: int) -> FlakyCRM:
+    """Replace the demo CRM adapter of this service graph with a FlakyCRM around it."""
+    flaky = FlakyCRM(services.crm.get("demo"), failures=failures)
+    services.crm.add(flaky)
+    return flaky

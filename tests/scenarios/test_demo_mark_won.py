@@ -1,6 +1,10 @@
 """Demo CRM: Mark won -> signed webhook -> intake -> worker -> order number on the deal."""
 from __future__ import annotations
 
+import hashlib
+import json
+
+from app.crm.demo import signing
 from app.crm.demo.seed import DEMO_COMPANY
 from app.crm.demo.webhook import SIGNATURE_HEADER, build_won_webhook
 from app.orders.tables import order_inbox, order_jobs
@@ -56,3 +60,21 @@ def test_webhook_duplicate_delivery_is_acknowledged_without_a_new_job(client, se
     assert (first.status_code, first.get_json()["status"]) == (202, "accepted")
     assert (again.status_code, again.get_json()["status"]) == (200, "duplicate_event")
     assert deal_row(services, "D-2001")["status"] == "open"   # the webhook itself never touches the deal
+
+
+def test_webhook_event_without_an_id_is_a_400_problem_and_stores_nothing(client, services):
+    body = json.dumps({"event": "deal.won", "company": DEMO_COMPANY, "deal_id": "D-2001", "event_id": "",
+                       "occurred_at": services.clock.now().isoformat()}).encode()
+    signature = signing.sign({"body_sha256": hashlib.sha256(body).hexdigest()}, services.demo_crm.key,
+                             services.clock)
+    response = client.post("/webhooks/demo", data=body, headers={SIGNATURE_HEADER: signature})
+    assert response.status_code == 400 and response.get_json()["reason"] == "invalid_event"
+    assert count_rows(services, order_inbox) == 0
+
+
+def test_dead_letters_and_intake_outcomes_are_exported_as_metrics(client, services, clock):
+    client.post("/demo/deals/D-2007/won")                  # account without ERP link -> dead letter
+    drain(services, clock)
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'erp_panel_order_jobs_total{kind="create_order",outcome="dead"}' in metrics
+    assert 'erp_panel_won_events_total{status="accepted"}' in metrics

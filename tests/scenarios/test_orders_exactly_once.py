@@ -8,7 +8,27 @@ from app.crm.demo.seed import DEMO_COMPANY
 from app.crm.demo.webhook import build_won_webhook
 from app.orders.queue import CREATE_ORDER
 from app.orders.worker import Worker
-from tests.fakes.orders import add_demo_deals, deal_row, drain, erp_orders, job_statuses, won_event
+from tests.fakes.orders import (
+    add_demo_deals,
+    deal_row,
+    drain,
+    erp_orders,
+    job_statuses,
+    use_naive_erp,
+    won_event,
+)
+
+
+class Gate:
+    """A SandboxFaults gate that says when the first ERP call arrived, then holds it until released."""
+
+    def __init__(self):
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def wait(self, timeout=None):
+        self.entered.set()
+        return self.release.wait(timeout)
 
 
 def _run_workers(services, count: int = 4) -> None:
@@ -48,6 +68,7 @@ def test_50_concurrent_duplicate_webhooks_and_4_workers_make_one_order(any_db_ap
 def test_four_workers_on_many_deals_create_each_order_once(any_db_services, clock):
     services = any_db_services
     tenant = services.tenants.find("demo", DEMO_COMPANY)
+    use_naive_erp(services)
     deals = add_demo_deals(services, 12)
     for deal_id in deals:
         services.intake.accept(won_event(services, tenant, deal_id))
@@ -61,21 +82,21 @@ def test_four_workers_on_many_deals_create_each_order_once(any_db_services, cloc
 def test_overlapping_jobs_for_one_deal_are_serialised_by_the_deal_lock(services, clock, faults):
     """Even if two create jobs for one deal ran at once (replay racing a retry), the ERP gets one order."""
     tenant = services.tenants.find("demo", DEMO_COMPANY)
+    use_naive_erp(services)
     services.intake.accept(won_event(services, tenant, "D-2001"))
     with services.db.write() as conn:
         services.orders.queue.enqueue(conn, tenant_id=tenant.id, kind=CREATE_ORDER, crm_deal_id="D-2001",
                                       correlation_id="second-job")
-    gate = threading.Event()
+    gate = Gate()
     faults.gate = gate                     # the first worker's ERP calls wait here
     first = threading.Thread(target=Worker(services, "w1").run_once)
     first.start()
-    while faults.calls["find_order"] == 0:  # w1 holds the deal lock and is inside the ERP
-        threading.Event().wait(0.001)
+    assert gate.entered.wait(10)           # w1 holds the deal lock and is inside the ERP
     faults.gate = None
     second = Worker(services, "w2").run_once()
     assert second is not None
     assert services.orders.queue.get(second.id).last_error_reason == "deal_locked"
-    gate.set()
+    gate.release.set()
     first.join()
     drain(services, clock)
     assert len(erp_orders(services, tenant, "D-2001")) == 1

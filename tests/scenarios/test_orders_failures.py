@@ -5,7 +5,16 @@ import pytest
 
 from app.crm.demo.seed import DEMO_COMPANY
 from app.orders.worker import Worker
-from tests.fakes.orders import FlakyCRM, deal_row, drain, erp_orders, job_statuses, won_event
+from tests.fakes.orders import (
+    assert_one_order_on_the_deal,
+    deal_row,
+    drain,
+    erp_orders,
+    install_flaky_crm,
+    job_statuses,
+    use_naive_erp,
+    won_event,
+)
 
 
 class SimulatedCrash(BaseException):
@@ -24,6 +33,7 @@ def test_crash_after_erp_accepted_still_one_order_with_the_original_number(servi
         created.append(order_number)
         raise SimulatedCrash()
 
+    use_naive_erp(services)              # no help from the ERP's own lookup: the flow must find the order
     faults.after_create = crash
     services.intake.accept(won_event(services, tenant, "D-2001"))
     with pytest.raises(SimulatedCrash):
@@ -80,14 +90,11 @@ def test_erp_422_dead_letters_with_reason_and_replay_after_fix_makes_one_order(s
     faults.reject_orders_reason = None
     assert services.orders.queue.replay(dead[0].id, tenant.id) is not None
     drain(services, clock)
-    assert len(erp_orders(services, tenant, "D-2001")) == 1
-    row = deal_row(services, "D-2001")
-    assert row["erp_order_number"].startswith("SO-") and row["erp_failure_reason"] is None
+    assert_one_order_on_the_deal(services, tenant, "D-2001")
 
 
 def test_crm_write_back_500s_are_retried_without_a_second_order(services, tenant, clock, faults):
-    flaky = FlakyCRM(services.crm.get("demo"), failures=3)
-    services.crm.add(flaky)
+    flaky = install_flaky_crm(services, 3)
     services.intake.accept(won_event(services, tenant, "D-2001"))
     drain(services, clock)
     assert flaky.attempts == 4
@@ -99,8 +106,7 @@ def test_crm_write_back_500s_are_retried_without_a_second_order(services, tenant
 
 def test_write_back_that_never_succeeds_is_dead_lettered_and_replay_does_not_recreate(services, tenant, clock,
                                                                                       faults):
-    flaky = FlakyCRM(services.crm.get("demo"), failures=10_000)
-    services.crm.add(flaky)
+    flaky = install_flaky_crm(services, 10_000)
     services.intake.accept(won_event(services, tenant, "D-2001"))
     drain(services, clock)
     dead = services.orders.queue.list(status="dead")
@@ -129,3 +135,24 @@ def test_deal_reopened_before_processing_creates_no_order(services, tenant, cloc
     drain(services, clock)
     assert erp_orders(services, tenant, "D-2001") == []
     assert services.orders.queue.list(status="dead")[0].last_error_reason == "deal_not_won"
+
+
+def test_a_new_won_event_retries_a_deal_that_was_dead_lettered(services, tenant, clock):
+    services.intake.accept(won_event(services, tenant, "D-2001", "evt-1"))
+    services.demo_crm.set_status(DEMO_COMPANY, "D-2001", "open")       # reopened before we processed it
+    drain(services, clock)
+    assert services.orders.queue.list(status="dead")[0].last_error_reason == "deal_not_won"
+    redelivery = services.intake.accept(won_event(services, tenant, "D-2001", "evt-1"))
+    assert redelivery.status == "duplicate_event" and services.orders.queue.list(status="dead")
+    services.intake.accept(won_event(services, tenant, "D-2001", "evt-2"))  # won again: a new event
+    drain(services, clock)
+    assert_one_order_on_the_deal(services, tenant, "D-2001")
+
+
+def test_uninstalled_tenant_dead_letters_and_never_calls_the_crm(services, tenant, clock, faults):
+    flaky = install_flaky_crm(services, 0)
+    services.intake.accept(won_event(services, tenant, "D-2001"))
+    services.tenants.mark_uninstalled(tenant.id)
+    drain(services, clock)
+    assert [j.last_error_reason for j in services.orders.queue.list(status="dead")] == ["tenant_inactive"]
+    assert flaky.attempts == 0 and faults.calls["create_order"] == 0

@@ -6,6 +6,7 @@ import dataclasses
 import pytest
 
 from app.crm.demo.seed import DEMO_COMPANY
+from app.orders.worker import Worker
 from tests.fakes.orders import deal_row, drain, erp_orders, won_event
 
 
@@ -86,3 +87,23 @@ def test_bad_field_mapping_is_a_clear_dead_letter(services, tenant, clock):
     drain(services, clock)
     [dead] = services.orders.queue.list(status="dead")
     assert dead.last_error_reason == "invalid_field_mapping" and "deal.nonsense" in dead.last_error
+
+
+def test_credit_flag_survives_a_crash_after_the_erp_created_the_order(services, tenant, clock, faults):
+    _configure(services, tenant, credit_hold_policy="create_and_flag")
+
+    class Crash(BaseException):
+        pass
+
+    def crash(_number):
+        raise Crash()
+
+    faults.after_create = crash
+    services.intake.accept(won_event(services, tenant, "D-2003"))
+    with pytest.raises(Crash):
+        Worker(services, "doomed").run_once()
+    faults.after_create = None
+    clock.advance(services.settings.worker_lease_seconds + 1)
+    drain(services, clock)
+    assert len(erp_orders(services, tenant, "D-2003")) == 1
+    assert "credit hold" in deal_row(services, "D-2003")["erp_order_status"]

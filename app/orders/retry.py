@@ -1,0 +1,98 @@
+"""Retry policy: which failures are worth retrying (classification) and how long to wait (backoff).
+
+Failure classification: retry later, or stop and tell a human (dead letter + CRM note).
+
+ERP and CRM connectors already sort their errors (retriable, rate limited with
+Retry-After, fatal, not found); this turns any exception raised in a step into
+one StepError with a reason code, a log-safe message and a plain sentence for
+the deal. Unknown exceptions are retried (bounded by max attempts) because they
+are usually transient (a dropped DB connection, a socket error a connector did
+not wrap), and dead-lettered with their type if they persist.
+
+Retry delays: capped exponential backoff with full jitter.
+
+delay(n) = uniform(0, min(cap, base * 2**(n-1))) - the "full jitter" variant from
+the AWS Architecture Blog "Exponential Backoff And Jitter" (2015): it spreads
+retries of jobs that failed together, and its expectation min(cap, base*2**(n-1))/2
+never decreases with n. A vendor's Retry-After is a floor, never shortened.
+"""
+from __future__ import annotations
+
+import random
+
+import sqlalchemy.exc
+
+from app.crm.base import CRMError, CRMNotFoundError
+from app.erp.base import ERPAuthError, ERPNotFoundError
+from app.errors import UpstreamError
+
+
+class Backoff:
+    """Delay before retry number ``attempt`` (1 = first retry); the RNG is injectable for tests."""
+
+    def __init__(self, base: float = 2.0, cap: float = 300.0, rng: random.Random | None = None):
+        if base <= 0 or cap < base:
+            raise ValueError("backoff needs 0 < base <= cap")
+        self.base = base
+        self.cap = cap
+        self.rng = rng or random.Random()
+
+    def ceiling(self, attempt: int) -> float:
+        """Largest delay for this attempt (the cap once the exponential passes it)."""
+        exponent = max(attempt, 1) - 1
+        if exponent > 60:  # 2**60 * base is far past any cap; avoid float overflow
+            return self.cap
+        return min(self.cap, self.base * (2 ** exponent))
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Random delay in [0, ceiling(attempt)], raised to ``retry_after`` when the vendor asked."""
+        value = self.rng.uniform(0.0, self.ceiling(attempt))
+        if retry_after is not None and retry_after > value:
+            value = float(retry_after)
+        return value
+
+
+class StepError(Exception):
+    """A step failed. ``retriable`` decides retry vs dead letter; ``plain`` goes onto the deal."""
+
+    def __init__(self, reason: str, message: str, *, retriable: bool, retry_after: float | None = None,
+                 plain: str | None = None):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.retriable = retriable
+        self.retry_after = retry_after
+        self.plain = plain or message
+
+
+def rejected(reason: str, plain: str) -> StepError:
+    """A permanent problem with the deal's data or setup, explained in one plain sentence."""
+    return StepError(reason, plain, retriable=False, plain=plain)
+
+
+def _plain(exc: UpstreamError) -> str:
+    if isinstance(exc, ERPAuthError) or exc.reason == "erp_not_configured":
+        return f"erp-panel cannot use the ERP connection ({exc.message}); an admin can fix it on the settings page."
+    if isinstance(exc, ERPNotFoundError):
+        return f"The ERP could not find what this order needs: {exc.message}"
+    if isinstance(exc, CRMNotFoundError):
+        return "The deal could not be found in the CRM any more."
+    if isinstance(exc, CRMError):
+        return f"The CRM refused the request: {exc.message}"
+    return f"The ERP rejected the order: {exc.message}"
+
+
+def classify(exc: BaseException) -> StepError:
+    """Map any exception from a step to a StepError."""
+    if isinstance(exc, StepError):
+        return exc
+    if isinstance(exc, UpstreamError):
+        # Connectors sorted it already: retriable (network, 5xx, 429 + Retry-After) or not (4xx, auth, missing).
+        return StepError(exc.reason, exc.message, retriable=exc.retriable, retry_after=exc.retry_after,
+                         plain=None if exc.retriable else _plain(exc))
+    if isinstance(exc, sqlalchemy.exc.OperationalError | ConnectionError | TimeoutError | OSError):
+        return StepError("transient_error", f"{type(exc).__name__} while processing", retriable=True,
+                         plain="A temporary error interrupted the order; it will be retried.")
+    # Only the type: messages of unexpected errors may contain payloads.
+    return StepError("internal_error", f"unexpected {type(exc).__name__}", retriable=True,
+                     plain="An internal error stopped the order; the support team has the details.")
