@@ -18,7 +18,7 @@ from app.web.admin_session import (  # noqa: F401 - re-exported for the CRM inte
     start_admin_session,
 )
 from app.web.context import services
-from app.web.demo import same_origin_only
+from app.web.security import same_origin_only
 
 DEMO_ADMIN_USER = "demo-admin"
 

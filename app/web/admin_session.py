@@ -21,7 +21,7 @@ from app.errors import Forbidden
 from app.storage.crypto import derive_key
 from app.web.admin_auth import admin_tenant
 from app.web.context import services
-from app.web.demo import same_origin_only
+from app.web.security import same_origin_only
 
 #: where admins land after install / login
 SETTINGS_PATH = "/admin/settings"
