@@ -65,3 +65,18 @@ def test_not_linked_and_stale_states_are_explained(live_server, browser_page, fa
     expect(frame.locator("#notice")).to_contain_text("The ERP is not answering")
     expect(frame.locator("#panel-credit .age")).to_contain_text("stale")
     expect(frame.locator("#panel-credit .age time")).to_contain_text("7 min ago")
+
+
+def test_mark_won_shows_the_erp_order_number_on_the_deal(live_server, browser_page, services):
+    from app.orders.worker import Worker
+    page = browser_page
+    page.goto(f"{live_server}/demo/accounts/ACC-1001")
+    deal = page.locator('.deal[data-deal="D-2001"]')
+    expect(deal.locator(".deal-order")).to_have_text("–")
+    deal.locator("button.mark-won").click()                 # signs and sends the won webhook, then 303
+    expect(page.locator('.deal[data-deal="D-2001"] .deal-status')).to_have_text("won")
+    assert Worker(services, "browser-test").drain() >= 2    # create the order, then write it back
+    # the host page polls the deal and shows the number the worker wrote back
+    expect(page.locator('.deal[data-deal="D-2001"] .deal-order')).to_have_text("SO-00001")
+    expect(page.locator('.deal[data-deal="D-2001"] .deal-order-status')).to_have_text("Open")
+    expect(page.locator('.deal[data-deal="D-2001"] button.mark-won')).to_have_count(0)
