@@ -20,6 +20,9 @@ from app.orders.retry import Backoff
 from app.orders.tables import order_jobs
 from app.storage.db import Database
 
+#: ids are 64-bit integers on both backends; anything larger cannot name a job
+MAX_JOB_ID = 2**63 - 1
+
 QUEUED, RUNNING, DONE, DEAD = "queued", "running", "done", "dead"
 CREATE_ORDER, WRITE_BACK = "create_order", "write_back"
 
@@ -143,6 +146,8 @@ class JobQueue:
     # -- operating -----------------------------------------------------------------
     def replay(self, job_id: int, tenant_id: str | None = None) -> Job | None:
         """Put one dead job back in the queue with fresh attempts; None when no such dead job."""
+        if not 0 < job_id <= MAX_JOB_ID:
+            return None
         where = [order_jobs.c.id == job_id, order_jobs.c.status == DEAD]
         if tenant_id is not None:
             where.append(order_jobs.c.tenant_id == tenant_id)
@@ -171,6 +176,8 @@ class JobQueue:
             return result.rowcount
 
     def get(self, job_id: int) -> Job | None:
+        if not 0 < job_id <= MAX_JOB_ID:
+            return None
         with self.db.read() as conn:
             row = conn.execute(sa.select(order_jobs).where(order_jobs.c.id == job_id)).first()
         return _job(row) if row else None

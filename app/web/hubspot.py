@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, g, redirect, render_template_string, request
+from flask import Blueprint, g, make_response, redirect, render_template_string, request
 from flask.views import MethodView
 from flask_smorest import Blueprint as ApiBlueprint
 
-from app.auth.admin import COOKIE_NAME, SESSION_TTL
 from app.crm.base import CRMError
 from app.crm.hubspot.cards import UnsupportedObject
 from app.crm.hubspot.install import InstallFailed
@@ -19,6 +18,7 @@ from app.crm.hubspot.signature import SignatureInvalid, SignedRequest
 from app.crm.hubspot.webhooks import BadWebhookPayload
 from app.errors import AppError, BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from app.web.admin_auth import admin_tenant
+from app.web.admin_session import clear_admin_session_cookie, start_admin_session
 from app.web.context import services
 from app.web.hubspot_schemas import CardRequestSchema, CardSchema, WebhookEventSchema, WebhookResultSchema
 from app.web.security import same_origin_only
@@ -152,7 +152,6 @@ def install():
 @pages.get("/oauth/callback")
 def oauth_callback():
     """HubSpot sends the admin back here; on success they land on the settings page, signed in."""
-    svc = services()
     try:
         result = _adapter().installer.complete(code=request.args.get("code", ""), state=request.args.get("state", ""),
                                                error=request.args.get("error", ""))
@@ -160,10 +159,7 @@ def oauth_callback():
         return _page("HubSpot installation did not complete", str(exc), 400)
     except AppError as exc:
         return _page("HubSpot is not available", exc.detail, exc.status)
-    response = redirect("/admin/settings", code=302)
-    response.set_cookie(COOKIE_NAME, svc.admin_sessions.mint(result.tenant.id, result.user_id), max_age=SESSION_TTL,
-                        secure=True, httponly=True, samesite="Lax", path="/")
-    return response
+    return start_admin_session(result.tenant.id, result.user_id)
 
 
 @pages.route("/uninstall", methods=["GET", "POST"])
@@ -186,4 +182,4 @@ def uninstall():
     adapter.installer.uninstall(tenant)
     response, status = _page("HubSpot disconnected", "erp-panel is disconnected. Uninstall the app in HubSpot "
                              "(Settings > Integrations > Connected apps) to remove the card as well.")
-    return response, status, {"Set-Cookie": f"{COOKIE_NAME}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax"}
+    return clear_admin_session_cookie(make_response(response, status))

@@ -9,13 +9,12 @@ import logging
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request
 
-from app.auth.admin import COOKIE_NAME as ADMIN_COOKIE
-from app.auth.admin import SESSION_TTL
 from app.crm.base import CRMError
 from app.crm.pipedrive.fields import SPECS, FieldManager, UnknownField, apply_choices
 from app.crm.pipedrive.install import InstallError
 from app.errors import AppError
 from app.web.admin_auth import admin_tenant
+from app.web.admin_session import set_admin_session_cookie
 from app.web.context import services
 from app.web.security import same_origin_only
 
@@ -86,8 +85,7 @@ def install_callback():
         return _clear_state(_page("erp-panel is installed", "Only a Pipedrive admin can open the erp-panel "
                                   "settings. Ask an admin of your company to open them.", 200))
     response = _clear_state(redirect(SETTINGS_PAGE, code=302))
-    _cookie(response, ADMIN_COOKIE, services().admin_sessions.mint(result.tenant.id, result.user_id), SESSION_TTL)
-    return response
+    return set_admin_session_cookie(response, services().admin_sessions.mint(result.tenant.id, result.user_id))
 
 
 def _clear_state(response):

@@ -42,7 +42,7 @@ def run_install(client, fake: FakeHubSpot):
 def hs_tenant(client, services, fake_hubspot):
     """An installed HubSpot tenant (portal 62515)."""
     response = run_install(client, fake_hubspot)
-    assert response.status_code == 302, response.data
+    assert response.status_code == 303, response.data
     return services.tenants.find("hubspot", str(fake_hubspot.portal_id))
 
 

@@ -18,7 +18,7 @@ def won_webhook(deal_id: str, event_id: int, occurred_ms: int) -> list[dict]:
 def test_install_card_win_and_order_number_on_the_hubspot_deal(client, services, fake_hubspot, clock):
     # 1. the HubSpot admin installs the app and lands on the settings page, signed in
     response = run_install(client, fake_hubspot)
-    assert response.status_code == 302 and response.headers["Location"] == "/admin/settings"
+    assert response.status_code == 303 and response.headers["Location"] == "/admin/settings"
     tenant = services.tenants.find("hubspot", str(PORTAL_ID))
     # the admin connects the ERP and links the HubSpot company to its ERP customer
     conn = env_connection(None, "sandbox")

@@ -38,7 +38,7 @@ def test_authorize_url_has_client_scopes_state_and_pkce(client, services, fake_h
 
 def test_install_creates_tenant_tokens_properties_and_admin_session(client, services, fake_hubspot, clock):
     response = run_install(client, fake_hubspot)
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"] == "/admin/settings"
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith(COOKIE_NAME + "=")
@@ -59,14 +59,14 @@ def test_install_creates_tenant_tokens_properties_and_admin_session(client, serv
 
 
 def test_reinstall_tolerates_existing_properties(client, services, fake_hubspot):
-    assert run_install(client, fake_hubspot).status_code == 302
-    assert run_install(client, fake_hubspot).status_code == 302
+    assert run_install(client, fake_hubspot).status_code == 303
+    assert run_install(client, fake_hubspot).status_code == 303
     assert len(services.tenants.list()) == 2        # demo + one HubSpot tenant, not two
 
 
 def test_hub_id_from_token_metadata_when_response_lacks_it(client, services, fake_hubspot):
     fake_hubspot.include_hub_id = False
-    assert run_install(client, fake_hubspot).status_code == 302
+    assert run_install(client, fake_hubspot).status_code == 303
     assert services.tenants.find("hubspot", str(PORTAL_ID)) is not None
     assert any(path.startswith("/oauth/v1/access-tokens/") for _m, path in
                [(c.request.method, urlparse(c.request.url).path) for c in fake_hubspot.rsps.calls])
@@ -92,7 +92,7 @@ def test_missing_state_is_refused(client, services, fake_hubspot):
 
 def test_reused_state_is_refused(client, services, fake_hubspot):
     code, state = fake_hubspot.approve(_start(client))
-    assert client.get(f"/hubspot/oauth/callback?code={code}&state={state}").status_code == 302
+    assert client.get(f"/hubspot/oauth/callback?code={code}&state={state}").status_code == 303
     again = client.get(f"/hubspot/oauth/callback?code={code}&state={state}")
     assert again.status_code == 400 and "already used" in again.get_data(as_text=True)
 
