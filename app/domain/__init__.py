@@ -6,7 +6,6 @@ ever see these.
 from app.domain.credit import CustomerCredit, HoldReason
 from app.domain.deal import Account, Deal, DealLine
 from app.domain.events import DealWon
-from app.domain.freshness import Fetched
 from app.domain.ids import idempotency_key
 from app.domain.invoice import Invoice, InvoiceStatus
 from app.domain.order import OrderLine, OrderRequest, OrderResult, OrderStatus
@@ -14,7 +13,7 @@ from app.domain.pricing import PriceQuote
 from app.domain.stock import StockLine
 
 __all__ = [
-    "Account", "CustomerCredit", "Deal", "DealLine", "DealWon", "Fetched", "HoldReason",
+    "Account", "CustomerCredit", "Deal", "DealLine", "DealWon", "HoldReason",
     "Invoice", "InvoiceStatus", "OrderLine", "OrderRequest", "OrderResult", "OrderStatus",
     "PriceQuote", "StockLine", "idempotency_key",
 ]

@@ -15,7 +15,6 @@ from typing import Any
 from app.domain.credit import CustomerCredit, HoldReason
 from app.domain.deal import Account, Deal, DealLine
 from app.domain.events import DealWon
-from app.domain.freshness import Fetched
 from app.domain.invoice import Invoice, InvoiceStatus
 from app.domain.order import OrderLine, OrderRequest, OrderResult, OrderStatus
 from app.domain.pricing import PriceQuote
@@ -24,7 +23,7 @@ from app.domain.stock import StockLine
 _TYPES: dict[str, type] = {
     cls.__name__: cls
     for cls in (CustomerCredit, StockLine, Invoice, PriceQuote, OrderLine, OrderRequest, OrderResult,
-                Account, Deal, DealLine, DealWon, Fetched)
+                Account, Deal, DealLine, DealWon)
 }
 _ENUMS: dict[str, type[Enum]] = {e.__name__: e for e in (HoldReason, InvoiceStatus, OrderStatus)}
 

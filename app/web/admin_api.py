@@ -32,6 +32,7 @@ from app.web.admin_schemas import (
 from app.web.admin_session import active_admin_tenant
 from app.web.admin_view import check_sentence, settings_service
 from app.web.context import services
+from app.web.problems import alt_problem
 
 blp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin",
                 description="Admin: ERP connection, order behaviour and account links of one installation")
@@ -43,10 +44,10 @@ _SETTINGS_KEYS = tuple(TenantSettingsSchema().fields)
 def _admin_op(view):
     """What every admin operation shares: the ``tenant_id`` query argument, security and auth errors."""
     view = blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)(view)
-    view = blp.alt_response(401, description="No valid admin credential")(view)
-    view = blp.alt_response(403, description="Another installation's session, or a write without "
+    view = alt_problem(blp, 401, "No valid admin credential")(view)
+    view = alt_problem(blp, 403, "Another installation's session, or a write without "
                                               "the Authorization header")(view)
-    view = blp.alt_response(404, description="Operator token without tenant_id, or an unknown tenant")(view)
+    view = alt_problem(blp, 404, "Operator token without tenant_id, or an unknown tenant")(view)
     return blp.doc(security=_AUTH)(view)
 
 
@@ -97,7 +98,7 @@ class AdminSettings(MethodView):
     @_admin_op
     @blp.arguments(TenantSettingsSchema)
     @blp.response(200, SettingsResponseSchema)
-    @blp.alt_response(422, description="A value was rejected; 'reasons' names each field's reason code")
+    @alt_problem(blp, 422, "A value was rejected; 'reasons' names each field's reason code")
     def put(self, body, tenant_id):
         """Change any subset of the order behaviour settings."""
         tenant = api_tenant(tenant_id)
@@ -126,7 +127,7 @@ class AdminERPConnection(MethodView):
     @_admin_op
     @blp.arguments(ConnectionRequestSchema)
     @blp.response(200, ConnectionSchema)
-    @blp.alt_response(422, description="Unknown connector, unknown or missing setting")
+    @alt_problem(blp, 422, "Unknown connector, unknown or missing setting")
     def put(self, body, tenant_id):
         """Replace the ERP connection (secrets stored encrypted; blank secrets keep the stored ones)."""
         tenant = api_tenant(tenant_id)
@@ -139,7 +140,7 @@ class AdminERPConnectionTest(MethodView):
     @_admin_op
     @blp.arguments(ConnectionTestRequestSchema)
     @blp.response(200, ConnectionCheckSchema)
-    @blp.alt_response(422, description="The submitted settings are incomplete or unknown")
+    @alt_problem(blp, 422, "The submitted settings are incomplete or unknown")
     def post(self, body, tenant_id):
         """Test connection settings without saving them (blank secrets use the stored ones;
         without ``connector`` the stored connection is tested)."""
@@ -170,7 +171,7 @@ class AdminAccountLink(MethodView):
     @_admin_op
     @blp.arguments(AccountLinkRequestSchema)
     @blp.response(200, AccountLinkSchema)
-    @blp.alt_response(422, description="Missing or too long ids")
+    @alt_problem(blp, 422, "Missing or too long ids")
     def put(self, body, crm_account_id, tenant_id):
         """Link (or re-link) one CRM account to an ERP customer."""
         tenant = api_tenant(tenant_id)

@@ -21,6 +21,7 @@ from app.web.admin_auth import admin_tenant
 from app.web.admin_session import clear_admin_session_cookie, start_admin_session
 from app.web.context import services
 from app.web.hubspot_schemas import CardRequestSchema, CardSchema, WebhookEventSchema, WebhookResultSchema
+from app.web.problems import alt_problem
 from app.web.security import same_origin_only
 
 pages = Blueprint("hubspot_pages", __name__, url_prefix="/hubspot")
@@ -95,8 +96,8 @@ class CardData(MethodView):
     @blp.doc(security=_SIGNED)
     @blp.arguments(CardRequestSchema)
     @blp.response(200, CardSchema)
-    @blp.alt_response(401, description="Missing, stale or wrong HubSpot signature")
-    @blp.alt_response(403, description="Not installed for this HubSpot account")
+    @alt_problem(blp, 401, "Missing, stale or wrong HubSpot signature")
+    @alt_problem(blp, 403, "Not installed for this HubSpot account")
     def post(self, body):
         """Card data for a company or deal record (from cache; well under HubSpot's 15 s / 1 MB limits)."""
         return _card(body, refresh=False)
@@ -107,8 +108,8 @@ class CardRefresh(MethodView):
     @blp.doc(security=_SIGNED)
     @blp.arguments(CardRequestSchema)
     @blp.response(200, CardSchema)
-    @blp.alt_response(401, description="Missing, stale or wrong HubSpot signature")
-    @blp.alt_response(429, description="Refreshed too recently")
+    @alt_problem(blp, 401, "Missing, stale or wrong HubSpot signature")
+    @alt_problem(blp, 429, "Refreshed too recently")
     def post(self, body):
         """Refresh now: re-read the ERP for this record's company (rate limited per account)."""
         return _card(body, refresh=True)
@@ -119,8 +120,8 @@ class Webhooks(MethodView):
     @blp.doc(security=_SIGNED)
     @blp.arguments(WebhookEventSchema(many=True))
     @blp.response(200, WebhookResultSchema)
-    @blp.alt_response(401, description="Signature failed; nothing was stored")
-    @blp.alt_response(503, description="Won stages or the order intake unavailable; HubSpot retries the batch")
+    @alt_problem(blp, 401, "Signature failed; nothing was stored")
+    @alt_problem(blp, 503, "Won stages or the order intake unavailable; HubSpot retries the batch")
     def post(self, _events):
         """HubSpot webhook batch (deal.propertyChange on dealstage): won deals go to the order intake."""
         intake = services().intake

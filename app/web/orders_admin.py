@@ -23,6 +23,7 @@ from app.web.orders_admin_schemas import (
     ReplayResultSchema,
     TenantQuerySchema,
 )
+from app.web.problems import alt_problem
 
 blp = Blueprint("orders_admin", __name__, url_prefix="/api/v1/admin/orders",
                 description="Closed-won order pipeline: jobs, dead letters, replay, audit")
@@ -79,7 +80,7 @@ class ReplayAll(MethodView):
 class ReplayOne(MethodView):
     @blp.arguments(TenantQuerySchema, location="query")
     @blp.response(200, ReplayResultSchema)
-    @blp.alt_response(404, description="No dead job with this id in the installation")
+    @alt_problem(blp, 404, "No dead job with this id in the installation")
     @blp.doc(security=_AUTH)
     def post(self, args, job_id: int):
         """Put one dead job back in the queue (after fixing the cause, e.g. linking the customer)."""

@@ -21,7 +21,13 @@ _REASONS_BY_STATUS = {400: "bad_request", 401: "unauthorized", 403: "forbidden",
 
 
 class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details (documentation schema for every error response)."""
+    """RFC 9457 problem details (documentation schema for every error response).
+
+    Extension members are allowed (RFC 9457 section 3.2), e.g. ``reasons`` per field.
+    """
+
+    class Meta:
+        unknown = ma.INCLUDE
 
     type = ma.fields.String(metadata={"description": "URI identifying the problem type"})
     title = ma.fields.String()
