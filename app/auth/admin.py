@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import jwt
 
+from app.auth.hs256 import ALGORITHM, decode_with_any_key
 from app.clock import Clock
 from app.storage.crypto import derive_key
 
 AUDIENCE = "erp-panel-admin"
-ALGORITHM = "HS256"
 SESSION_TTL = 8 * 3600
 COOKIE_NAME = "__Host-erp_panel_admin"
 
@@ -45,15 +45,13 @@ class AdminSessions:
     def verify(self, token: str) -> AdminClaims:
         if not token:
             raise AdminSessionInvalid("missing admin session")
-        for key in self.keys:
-            try:
-                claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=AUDIENCE,
-                                    options={"verify_exp": False, "require": ["exp", "tid", "sub"]})
-            except jwt.InvalidSignatureError:
-                continue
-            except jwt.PyJWTError as exc:
-                raise AdminSessionInvalid(str(exc)) from None
-            if self.clock.timestamp() >= int(claims["exp"]):
-                raise AdminSessionInvalid("admin session expired")
-            return AdminClaims(tenant_id=str(claims["tid"]), user_id=str(claims["sub"]))
-        raise AdminSessionInvalid("admin session signature does not match")
+        try:
+            claims = decode_with_any_key(token, self.keys, audience=AUDIENCE,
+                                         options={"verify_exp": False, "require": ["exp", "tid", "sub"]})
+        except jwt.InvalidSignatureError:
+            raise AdminSessionInvalid("admin session signature does not match") from None
+        except jwt.PyJWTError as exc:
+            raise AdminSessionInvalid(str(exc)) from None
+        if self.clock.timestamp() >= int(claims["exp"]):
+            raise AdminSessionInvalid("admin session expired")
+        return AdminClaims(tenant_id=str(claims["tid"]), user_id=str(claims["sub"]))

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import jwt
 
+from app.auth.hs256 import ALGORITHM, decode_with_any_key
 from app.clock import Clock
 from app.storage.crypto import derive_key
 
 AUDIENCE = "erp-panel-widget"
-ALGORITHM = "HS256"
 MAX_TTL = 300
 
 
@@ -53,19 +53,14 @@ class WidgetTokens:
         """Claims of a valid token; raises WidgetTokenInvalid otherwise."""
         if not token:
             raise WidgetTokenInvalid("missing widget token")
-        claims = None
-        for key in self.keys:
-            try:
-                claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=AUDIENCE,
-                                    options={"verify_exp": False, "verify_iat": False,
-                                             "require": ["exp", "iat", "tid", "sub"]})
-                break
-            except jwt.InvalidSignatureError:
-                continue
-            except jwt.PyJWTError as exc:
-                raise WidgetTokenInvalid(f"invalid widget token: {exc}") from None
-        if claims is None:
-            raise WidgetTokenInvalid("widget token signature does not match")
+        try:
+            claims = decode_with_any_key(token, self.keys, audience=AUDIENCE,
+                                         options={"verify_exp": False, "verify_iat": False,
+                                                  "require": ["exp", "iat", "tid", "sub"]})
+        except jwt.InvalidSignatureError:
+            raise WidgetTokenInvalid("widget token signature does not match") from None
+        except jwt.PyJWTError as exc:
+            raise WidgetTokenInvalid(f"invalid widget token: {exc}") from None
         now = self.clock.timestamp()
         if now >= int(claims["exp"]):
             raise WidgetTokenInvalid("widget token expired")

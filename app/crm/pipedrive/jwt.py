@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import jwt
 
+from app.auth.hs256 import ALGORITHM, decode_with_any_key
 from app.clock import Clock
 
-ALGORITHM = "HS256"
 LEEWAY_SECONDS = 30
 
 
@@ -50,19 +50,14 @@ class PipedriveJWTVerifier:
             raise PipedriveJWTInvalid("malformed Pipedrive token") from None
         if header.get("alg") != ALGORITHM:
             raise PipedriveJWTInvalid("Pipedrive token must be signed with HS256")
-        claims = None
-        for secret in self.secrets:
-            try:
-                claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
-                                    options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
-                                             "verify_aud": False, "require": ["userId", "companyId"]})
-                break
-            except jwt.InvalidSignatureError:
-                continue
-            except jwt.PyJWTError as exc:
-                raise PipedriveJWTInvalid(f"invalid Pipedrive token: {exc}") from None
-        if claims is None:
-            raise PipedriveJWTInvalid("Pipedrive token signature does not match")
+        try:
+            claims = decode_with_any_key(token, self.secrets,
+                                         options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
+                                                  "verify_aud": False, "require": ["userId", "companyId"]})
+        except jwt.InvalidSignatureError:
+            raise PipedriveJWTInvalid("Pipedrive token signature does not match") from None
+        except jwt.PyJWTError as exc:
+            raise PipedriveJWTInvalid(f"invalid Pipedrive token: {exc}") from None
         self._check_times(claims)
         user, company = str(claims["userId"]).strip(), str(claims["companyId"]).strip()
         if not user or not company:
