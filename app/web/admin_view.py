@@ -10,8 +10,8 @@ from app.tenants.error_queue import DeadLetters
 from app.tenants.model import DEFAULT_STATUS_TRANSLATIONS
 from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, MAPPING_SOURCE_HELP, ORDER_MAPPING_FIELDS
 from app.tenants.settings_service import TenantSettingsService
-from app.web.admin_session import CSRF_FIELD, csrf_token
 from app.web.context import services
+from app.web.csrf import CSRF_FIELD, csrf_token
 
 BLANK_MAPPING_ROWS = 2
 

@@ -10,6 +10,7 @@ import responses
 from app import create_app
 from tests.fakes import erpnext as erpnext_fake
 from tests.fakes import odoo as odoo_fake
+from tests.fakes.browser_client import browser_like
 
 ENVIRONMENTS = {
     "erpnext": {"ERP_CONFIG_URL": erpnext_fake.URL, "ERP_CONFIG_COMPANY": erpnext_fake.COMPANY,
@@ -26,8 +27,8 @@ def app_on(vendor: str, base_config: dict, clock, faults, monkeypatch):
         monkeypatch.setenv(key, value)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = (erpnext_fake.FakeERPNext if vendor == "erpnext" else odoo_fake.FakeOdoo)(mock, clock)
-        app = create_app({**base_config, "erp_connector": vendor, "erp_timeout": 4.0,
-                          "erp_http_sleep": lambda _s: None}, clock=clock, sandbox_faults=faults)
+        app = browser_like(create_app({**base_config, "erp_connector": vendor, "erp_timeout": 4.0,
+                                       "erp_http_sleep": lambda _s: None}, clock=clock, sandbox_faults=faults))
         yield app, fake, vendor
         app.extensions["erp_panel"].close()
 
