@@ -20,8 +20,9 @@ from app.orders.retry import Backoff
 from app.orders.tables import order_jobs
 from app.storage.db import Database
 
-#: ids are 64-bit integers on both backends; anything larger cannot name a job
-MAX_JOB_ID = 2**63 - 1
+#: job ids are sa.Integer: INTEGER (32-bit) on PostgreSQL, whose driver refuses a larger value with an
+#: error; nothing larger can name a job on either backend
+MAX_JOB_ID = 2**31 - 1
 
 QUEUED, RUNNING, DONE, DEAD = "queued", "running", "done", "dead"
 CREATE_ORDER, WRITE_BACK = "create_order", "write_back"

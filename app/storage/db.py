@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from app.errors import ConfigError
+from app.storage.limits import refuse_nul_characters, require_fit
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -50,9 +51,11 @@ def create_engine(url: str, *, pool_size: int = 10) -> Engine:
             pool_pre_ping=False,
         )
         _install_sqlite_hooks(engine)
-        return engine
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                            pool_recycle=1800)
+    else:
+        engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                                  pool_recycle=1800)
+    sa.event.listen(engine, "before_cursor_execute", refuse_nul_characters)
+    return engine
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
@@ -76,11 +79,14 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 def insert_or_ignore(conn: Connection, table: sa.Table, values: dict) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING (any unique key); True when the row was inserted.
 
+    Text values longer than their column raise ``ValueTooLong`` (a 400 problem) before the INSERT.
+
     One atomic statement on both backends, so two concurrent writers can never
     both insert: the loser's insert becomes a no-op (PostgreSQL waits for the
     winner's commit, SQLite writers are serialised by BEGIN IMMEDIATE).
     """
     from sqlalchemy.dialects import postgresql, sqlite
+    require_fit(table, values)
     dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
     # RETURNING instead of rowcount: with psycopg the driver's rowcount is not reliable here.
     key = list(table.primary_key.columns)[0]

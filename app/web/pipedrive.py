@@ -12,7 +12,7 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 from app.crm.base import CRMError
 from app.crm.pipedrive.fields import SPECS, FieldManager, UnknownField, apply_choices
 from app.crm.pipedrive.install import InstallError
-from app.errors import AppError, Unauthorized
+from app.errors import AppError, BadRequest, Unauthorized
 from app.web.admin_auth import admin_tenant
 from app.web.admin_session import set_admin_session_cookie
 from app.web.context import services
@@ -101,11 +101,13 @@ def uninstall_callback():
     """Pipedrive's uninstall notice: Basic client_id:client_secret, JSON {client_id, company_id, user_id}."""
     pd = pipedrive()
     if not pd.installer.verify_uninstall(request.headers.get("Authorization", "")):
-        return {"error": "unauthorized"}, 401
-    body = request.get_json(silent=True) or {}
+        raise Unauthorized("The uninstall notice did not carry this app's client credentials",
+                           reason="invalid_credentials", headers={"WWW-Authenticate": 'Basic realm="erp-panel"'})
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
     company_id = str(body.get("company_id") or "").strip()
     if str(body.get("client_id") or "") != pd.installer.oauth.client_id or not company_id.isdigit():
-        return {"error": "not an uninstall notice for this app"}, 400
+        raise BadRequest("Not an uninstall notice for this app", reason="not_an_uninstall_notice")
     tenant = pd.installer.uninstall(company_id)
     return {"status": "uninstalled" if tenant else "unknown company"}, 200
 
