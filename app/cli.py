@@ -8,8 +8,8 @@ import threading
 
 import click
 
-from app.errors import ConfigError
 from app.orders.cli import jobs as order_jobs
+from app.startup import exit_on_startup_error
 
 
 def _fail(message: str) -> None:
@@ -32,10 +32,8 @@ def demo(host: str, port: int, no_worker: bool) -> None:
 
     from app import create_app
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
-    try:
+    with exit_on_startup_error():
         app = create_app({"demo_enabled": True, "public_base_url": f"http://{host}:{port}"})
-    except ConfigError as exc:
-        _fail(str(exc))
     services = app.extensions["erp_panel"]
     worker_note = "no worker (orders package not installed)"
     if not no_worker:
@@ -68,11 +66,9 @@ def worker() -> None:
     start = _worker_starter()
     if start is None:
         _fail("the orders package is not available in this build")
-    try:
+    with exit_on_startup_error():
         services = build_services(load_settings())
-    except ConfigError as exc:
-        _fail(str(exc))
-    upgrade(services.db, services.clock.now())
+        upgrade(services.db, services.clock.now())
     stop = threading.Event()
     import signal
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -92,12 +88,9 @@ def db_upgrade() -> None:
     from app.config import load_settings
     from app.storage.db import Database
     from app.storage.schema import upgrade
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        _fail(str(exc))
-    database = Database(settings.database_url)
-    version = upgrade(database, Clock().now())
+    with exit_on_startup_error():
+        database = Database(load_settings().database_url)
+        version = upgrade(database, Clock().now())
     click.echo(f"schema at version {version} ({database.dialect})")
 
 

@@ -19,6 +19,31 @@ from app.errors import ConfigError
 from app.storage.limits import refuse_nul_characters, require_fit
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+#: seconds to wait for a PostgreSQL connection (libpq waits for ever by default) unless the URL says otherwise
+PG_CONNECT_TIMEOUT = 10
+
+
+class DatabaseUnreachable(Exception):
+    """The database could not be opened; the message names where (host and port, or file) and why."""
+
+    def __init__(self, where: str, cause: str):
+        super().__init__(f"cannot reach the database {where}: {cause}")
+        self.where = where
+        self.cause = cause
+
+
+def describe_target(url: str) -> str:
+    """Where a database URL points, without user or password: 'PostgreSQL at host:port (database d)'."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite file {parsed.database or ':memory:'}"
+    return f"PostgreSQL at {parsed.host or 'localhost'}:{parsed.port or 5432} (database {parsed.database or '?'})"
+
+
+def connection_failure_cause(exc: BaseException) -> str:
+    """The driver's reason in one line, e.g. 'Connection refused' (psycopg prefixes it with the address)."""
+    first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["unknown error"])[0]
+    return first.rsplit(" failed: ", 1)[-1].strip() or first
 
 
 def normalise_url(url: str) -> str:
@@ -52,8 +77,9 @@ def create_engine(url: str, *, pool_size: int = 10) -> Engine:
         )
         _install_sqlite_hooks(engine)
     else:
+        connect_args = {} if "connect_timeout" in url else {"connect_timeout": PG_CONNECT_TIMEOUT}
         engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                                  pool_recycle=1800)
+                                  pool_recycle=1800, connect_args=connect_args)
     sa.event.listen(engine, "before_cursor_execute", refuse_nul_characters)
     return engine
 
@@ -120,6 +146,14 @@ class Database:
     @property
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"
+
+    def ensure_reachable(self) -> None:
+        """Open one connection, or raise DatabaseUnreachable naming the host (or file) and the cause."""
+        try:
+            with self.engine.connect():
+                pass
+        except sa.exc.DBAPIError as exc:
+            raise DatabaseUnreachable(describe_target(self.url), connection_failure_cause(exc)) from exc
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:

@@ -39,6 +39,7 @@ def load_tables() -> sa.MetaData:
 def upgrade(db: Database, now) -> int:
     """Create or migrate the schema; returns the resulting version."""
     load_tables()
+    db.ensure_reachable()
     with db.write() as conn:
         # Several processes (gunicorn workers, workers) may start at once: serialise schema changes.
         if db.is_postgres:
