@@ -31,6 +31,8 @@ class Settings:
     database_url: str = ""
     redis_url: str = ""                          # empty: in-process cache and locks
     redis_namespace: str = "erp-panel:"
+    #: while Redis is down, seconds between attempts to use it again (the in-process cache serves meanwhile)
+    redis_retry_seconds: float = 5.0
     encryption_keys: list[str] = field(default_factory=list)
     public_base_url: str = "http://127.0.0.1:5000"
     #: CRM origins allowed to frame widgets (CSP frame-ancestors)
@@ -101,7 +103,8 @@ class Settings:
 
 _ENV_MAP: dict[str, tuple[str, type]] = {
     "ERP_PANEL_ENV": ("env", str), "SECRET_KEY": ("secret_key", str), "DATABASE_URL": ("database_url", str),
-    "REDIS_URL": ("redis_url", str), "REDIS_NAMESPACE": ("redis_namespace", str), "ENCRYPTION_KEYS": ("encryption_keys", list),
+    "REDIS_URL": ("redis_url", str), "REDIS_NAMESPACE": ("redis_namespace", str),
+    "REDIS_RETRY_SECONDS": ("redis_retry_seconds", float), "ENCRYPTION_KEYS": ("encryption_keys", list),
     "PUBLIC_BASE_URL": ("public_base_url", str), "CRM_FRAME_ORIGINS": ("frame_origins", list),
     "ERP_CONNECTOR": ("erp_connector", str),
     "CACHE_TTL_STOCK": ("ttl_stock", int), "CACHE_TTL_CREDIT": ("ttl_credit", int),

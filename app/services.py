@@ -63,12 +63,22 @@ def _install_integrations(services: Services) -> None:
             module.install(services)
 
 
-def build_cache(settings: Settings, clock: Clock) -> tuple[CacheBackend, Any]:
-    """(cache, lock backend): Redis for both when REDIS_URL is set, else in-process and no cross-process lock."""
+def build_cache(settings: Settings, clock: Clock, db: Database) -> tuple[CacheBackend, Any]:
+    """(cache, lock backend).
+
+    With REDIS_URL: Redis for both, behind a circuit breaker that falls back to the in-process
+    cache (and so to per-process coalescing and rate limits) while Redis is unreachable.
+    Without: the in-process cache and no cross-process lock.
+    """
     if settings.redis_url:
+        from app.cache.breaker import CircuitBreaker
+        from app.cache.flush_backlog import FlushBacklog
         from app.cache.redis_backend import RedisCache
-        redis_cache = RedisCache.from_url(settings.redis_url, settings.redis_namespace)
-        return redis_cache, redis_cache
+        from app.cache.resilient import ResilientCache
+        cache = ResilientCache(RedisCache.from_url(settings.redis_url, settings.redis_namespace), MemoryCache(clock),
+                               CircuitBreaker(clock, reset_seconds=settings.redis_retry_seconds),
+                               FlushBacklog(db, clock))
+        return cache, cache
     return MemoryCache(clock), None
 
 
@@ -79,7 +89,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
     db = Database(settings.database_url)
     secrets = SecretBox(settings.encryption_keys)
     tenants = TenantStore(db, secrets, clock)
-    cache, locks = build_cache(settings, clock)
+    cache, locks = build_cache(settings, clock, db)
     coalescer = Coalescer(lock_backend=locks, wait_seconds=settings.coalesce_wait)
     faults = sandbox_faults or SandboxFaults(latency_ms=settings.sandbox_latency_ms,
                                              fail_rate=settings.sandbox_fail_rate)

@@ -16,6 +16,7 @@ TABLE_MODULES = [
     "app.erp.sandbox.orders",
     "app.crm.demo.tables",
     "app.orders.tables",
+    "app.cache.flush_backlog",
 ]
 
 schema_version = sa.Table(
