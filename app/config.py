@@ -62,10 +62,12 @@ class Settings:
     # worker
     worker_poll_interval: float = 1.0
     worker_lease_seconds: int = 120
-    job_max_attempts: int = 8
-    # orders (issue 3): retry delay = uniform(0, min(cap, base * 2**(attempt-1))) seconds
-    job_backoff_base: float = 2.0
-    job_backoff_cap: float = 300.0
+    #: with the backoff below, 15 attempts span 7-14 h: a won deal outlives a 6 h ERP outage
+    job_max_attempts: int = 15
+    # orders: retry delay = uniform(floor * c, c) seconds with c = min(cap, base * 2**(attempt-1))
+    job_backoff_base: float = 30.0
+    job_backoff_cap: float = 7200.0
+    job_backoff_floor: float = 0.5
     worker_threads: int = 4                      # jobs mostly wait on the ERP: several per worker process
     # CRM apps (filled from env; empty means the integration is not configured)
     pipedrive_client_id: str = ""
@@ -118,6 +120,7 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "WORKER_LEASE_SECONDS": ("worker_lease_seconds", int), "JOB_MAX_ATTEMPTS": ("job_max_attempts", int),
     # orders (issue 3)
     "JOB_BACKOFF_BASE": ("job_backoff_base", float), "JOB_BACKOFF_CAP": ("job_backoff_cap", float),
+    "JOB_BACKOFF_FLOOR": ("job_backoff_floor", float),
     "WORKER_THREADS": ("worker_threads", int),
     "PIPEDRIVE_CLIENT_ID": ("pipedrive_client_id", str), "PIPEDRIVE_CLIENT_SECRET": ("pipedrive_client_secret", str),
     "PIPEDRIVE_JWT_SECRET": ("pipedrive_jwt_secret", str),
