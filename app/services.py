@@ -16,6 +16,7 @@ from app.crm.demo.connector import DemoCRM
 from app.crm.registry import CRMRegistry
 from app.erp.registry import ConnectorContext, ERPRegistry
 from app.erp.sandbox.faults import SandboxFaults
+from app.erp.sandbox.switches import SharedSwitches
 from app.panel.policy import CachePolicy
 from app.panel.service import PanelService
 from app.plugins import import_optional
@@ -93,6 +94,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
     coalescer = Coalescer(lock_backend=locks, wait_seconds=settings.coalesce_wait)
     faults = sandbox_faults or SandboxFaults(latency_ms=settings.sandbox_latency_ms,
                                              fail_rate=settings.sandbox_fail_rate)
+    faults.attach(SharedSwitches(db, clock))       # the demo's outage switch reaches every process
     executor = ThreadPoolExecutor(max_workers=settings.fanout_workers, thread_name_prefix="erp-fanout")
     erp = ERPRegistry(tenants, ConnectorContext(clock=clock, db=db, sandbox_faults=faults,
                                                 timeout=settings.erp_timeout, extra=dict(settings.extra)))

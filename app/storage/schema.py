@@ -14,6 +14,7 @@ from app.storage.metadata import UTCDateTime, metadata
 TABLE_MODULES = [
     "app.tenants.tables",
     "app.erp.sandbox.orders",
+    "app.erp.sandbox.switches",
     "app.crm.demo.tables",
     "app.orders.tables",
     "app.cache.flush_backlog",
