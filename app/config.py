@@ -51,6 +51,8 @@ class Settings:
     negative_ttl: int = 60
     refresh_min_interval: int = 30               # seconds between refresh-now per account
     erp_timeout: float = 5.0                     # seconds, per outbound ERP call
+    #: extra tries of a failed panel read for connectors that do not retry reads themselves (the sandbox)
+    panel_read_retries: int = 2
     coalesce_wait: float = 10.0                  # max seconds a reader waits on another's fetch
     widget_token_ttl: int = 300
     fanout_workers: int = 16
@@ -114,7 +116,7 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "STALE_LIMIT_STOCK": ("stale_limit_stock", int), "STALE_LIMIT_CREDIT": ("stale_limit_credit", int),
     "STALE_LIMIT_INVOICES": ("stale_limit_invoices", int), "STALE_LIMIT_PRICING": ("stale_limit_pricing", int),
     "NEGATIVE_CACHE_TTL": ("negative_ttl", int), "REFRESH_MIN_INTERVAL": ("refresh_min_interval", int),
-    "ERP_TIMEOUT": ("erp_timeout", float), "WIDGET_TOKEN_TTL": ("widget_token_ttl", int),
+    "ERP_TIMEOUT": ("erp_timeout", float), "PANEL_READ_RETRIES": ("panel_read_retries", int), "WIDGET_TOKEN_TTL": ("widget_token_ttl", int),
     "SANDBOX_LATENCY_MS": ("sandbox_latency_ms", float), "SANDBOX_FAIL_RATE": ("sandbox_fail_rate", float),
     "DEMO_ENABLED": ("demo_enabled", bool), "WORKER_POLL_INTERVAL": ("worker_poll_interval", float),
     "WORKER_LEASE_SECONDS": ("worker_lease_seconds", int), "JOB_MAX_ATTEMPTS": ("job_max_attempts", int),
@@ -164,6 +166,7 @@ def _finalise(s: Settings) -> Settings:
         raise ConfigError(f"ERP_PANEL_ENV must be development, test or production, not {s.env!r}")
     from app.storage.crypto import load_or_create_key_file
     from app.storage.db import normalise_url
+    _check_retry_settings(s)
     if s.is_production:
         problems = []
         if len(s.secret_key) < 32:
@@ -188,6 +191,22 @@ def _finalise(s: Settings) -> Settings:
     if not s.encryption_keys:
         updates["encryption_keys"] = [load_or_create_key_file(os.path.join(INSTANCE_DIR, "encryption.key"))]
     return replace(s, **updates) if updates else s
+
+
+def _check_retry_settings(s: Settings) -> None:
+    problems = []
+    if s.job_max_attempts < 1:
+        problems.append("JOB_MAX_ATTEMPTS must be at least 1")
+    if not 0 < s.job_backoff_base <= s.job_backoff_cap:
+        problems.append("JOB_BACKOFF_BASE must be above 0 and at most JOB_BACKOFF_CAP")
+    if not 0 <= s.job_backoff_floor <= 1:
+        problems.append("JOB_BACKOFF_FLOOR must be a fraction between 0 and 1")
+    if s.redis_retry_seconds <= 0:
+        problems.append("REDIS_RETRY_SECONDS must be above 0")
+    if s.panel_read_retries < 0:
+        problems.append("PANEL_READ_RETRIES must be 0 or more")
+    if problems:
+        raise ConfigError("Invalid retry settings: " + "; ".join(problems))
 
 
 def _dev_secret() -> str:

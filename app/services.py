@@ -100,7 +100,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
                                                 timeout=settings.erp_timeout, extra=dict(settings.extra)))
     panel = PanelService(tenants=tenants, erp_registry=erp, cache=cache, coalescer=coalescer,
                          policy=CachePolicy.from_settings(settings), clock=clock, executor=executor,
-                         refresh_min_interval=settings.refresh_min_interval)
+                         refresh_min_interval=settings.refresh_min_interval, read_retries=settings.panel_read_retries)
     crm = CRMRegistry()
     demo_crm = None
     if settings.demo_enabled:

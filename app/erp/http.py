@@ -35,15 +35,12 @@ from app.erp.base import (
     ERPRetriableError,
     ERPValidationError,
 )
+from app.erp.read_retry import retry_read
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_RETRIES = 2
-#: first backoff pause in seconds; doubles per attempt
-BACKOFF_BASE = 0.25
-#: a read waits out a 429 only when the ERP asks for at most this many seconds
-MAX_RETRY_AFTER_WAIT = 2.0
 MAX_MESSAGE = 300
 
 
@@ -152,25 +149,14 @@ class ERPHttp:
         JSON-RPC report errors inside HTTP 200 bodies); retriable ones take part in the retries.
         """
         safe = method.upper() == "GET" if safe is None else safe
-        attempts = 1 + (self.retries if safe else 0)
-        for attempt in range(attempts):
-            try:
-                response = self._send(method, path, params=params, json=json, data=data)
-                if check is not None:
-                    check(response)
-                return response
-            except ERPRetriableError as exc:
-                if attempt + 1 >= attempts:
-                    raise
-                pause = BACKOFF_BASE * (2 ** attempt)
-                if isinstance(exc, ERPRateLimited) and exc.retry_after is not None:
-                    if exc.retry_after > MAX_RETRY_AFTER_WAIT:
-                        raise      # the caller (cache, job queue) waits longer than a request should
-                    pause = max(pause, exc.retry_after)
-                log.info("%s %s %s failed (%s); retry %d in %.2fs", self.vendor, method, path, exc.reason,
-                         attempt + 1, pause)
-                self.sleep(pause)
-        raise AssertionError("unreachable")  # pragma: no cover
+
+        def once() -> requests.Response:
+            response = self._send(method, path, params=params, json=json, data=data)
+            if check is not None:
+                check(response)
+            return response
+        return retry_read(once, retries=self.retries if safe else 0, sleep=self.sleep,
+                          what=f"{self.vendor} {method} {path}")
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         url = f"{self.base_url}/{path.lstrip('/')}"
