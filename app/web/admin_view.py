@@ -31,6 +31,9 @@ CHECK_HEADLINES = {
     "erp_permission_denied": "The ERP user is missing a permission.",
     "erp_not_found": "The ERP address does not look like the expected ERP.",
     "erp_not_configured": "The connection is not fully configured.",
+    "erp_unreachable": "The ERP could not be reached.",
+    "erp_url_refused": "The ERP address is not allowed.",
+    "erp_redirect_refused": "The ERP address redirects elsewhere.",
 }
 
 

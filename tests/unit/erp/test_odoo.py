@@ -151,7 +151,7 @@ def test_check_connection_reasons(mock, clock, flavour, version):
 
 def test_check_connection_bad_key(mock, clock):
     erp = odoo_harness(clock, mock, "json2", 19)
-    erp.connector.rpc.http.session.headers["Authorization"] = "bearer nope"
+    erp.connector.rpc.http.net.session.headers["Authorization"] = "bearer nope"
     assert erp.connector.check_connection().reason == "bad_credentials"
 
 
