@@ -34,6 +34,7 @@ CHECK_HEADLINES = {
     "erp_unreachable": "The ERP could not be reached.",
     "erp_url_refused": "The ERP address is not allowed.",
     "erp_redirect_refused": "The ERP address redirects elsewhere.",
+    "erp_concurrent_update": "The ERP was busy with a conflicting change; try again.",
 }
 
 

@@ -3,7 +3,8 @@
 Payload shapes follow /work/shared/reference/erp-contracts.md section 1: ``{"data": ...}`` for
 /api/resource, ``{"message": ...}`` for /api/method, error bodies with ``exc_type`` and the
 double-encoded ``_server_messages``, plain-text 429 from the global limiter, default page
-size 20, ``po_no`` NOT unique. Data is seeded from the sandbox catalogue so every connector
+size 20, ``po_no`` NOT unique. A save of a document that changed since it was read fails
+with TimestampMismatchError (417) from ``check_if_latest``. Data is seeded from the sandbox catalogue so every connector
 in the contract suite can be compared with the same expected values.
 """
 from __future__ import annotations
@@ -83,7 +84,21 @@ class FakeERPNext(FakeHTTP):
         return [o for o in self.docs["Sales Order"] if o.get("po_no") == ref and o["docstatus"] < 2]
 
     # -- routing ------------------------------------------------------------------
+    def leave_draft(self, ref: str) -> None:
+        """An earlier attempt (or a person) saved the order as a draft without submitting it."""
+        customer = self.docs["Customer"][0]
+        self.docs["Sales Order"].append({
+            "name": f"SAL-ORD-2026-{len(self.docs['Sales Order']) + 1:05d}", "customer": customer["name"],
+            "po_no": ref, "docstatus": 0, "status": "Draft", "grand_total": 10.0,
+            "currency": customer["default_currency"], "items": [{"item_code": self.docs["Item"][0]["name"],
+                                                                 "qty": 1.0, "rate": 10.0}],
+            "creation": self.clock.now().isoformat()})
+
     def vendor_fault(self, kind: str):
+        if kind == "timestamp_mismatch":
+            now = self.clock.now().isoformat(sep=" ")
+            return frappe_error(417, "TimestampMismatchError", "Error: Document has been modified after you have "
+                                f"opened it ({now}, {now}). Please refresh to get the latest document.")
         if kind == "rate_limited":
             return text_reply(429, "Too Many Requests", {"Retry-After": "2", "X-RateLimit-Remaining": "0"})
         if kind == "unavailable":

@@ -5,6 +5,11 @@ and answers bare JSON, errors as 4xx/5xx ``{"name", "message", ...}``; JSON-RPC 
 ``{"result": ...}`` and reports errors with **HTTP 200** and ``error.data.name``; servers
 before 19 have no /json/2 route (an HTML 404); ``client_order_ref`` is not unique;
 ``create`` returns a list of ids and ``action_confirm`` is a separate transaction.
+
+Transient conflicts are the exceptions Odoo's ``retrying`` (odoo/service/model.py) gives up on
+after its own 5 tries - psycopg2's SerializationFailure / DeadlockDetected / LockNotAvailable
+and odoo.exceptions.ConcurrencyError - plus odoo.exceptions.LockError (a UserError with
+``http_status = 409``); their names are module + class as ``serialize_exception`` writes them.
 """
 from __future__ import annotations
 
@@ -46,10 +51,27 @@ class FakeOdoo(FakeHTTP):
             return f"POST /jsonrpc {args[3]}/{args[4]}" if len(args) > 4 else "POST /jsonrpc common"
         return f"{seen.method} {seen.path}"
 
+    def leave_draft(self, ref: str) -> None:
+        """An earlier attempt (or a person) created the order but did not confirm it."""
+        partner = self.db["res.partner"][0]
+        product = self.db["product.product"][0]
+        self.create_order({"partner_id": partner["id"], "client_order_ref": ref, "order_line": [
+            [0, 0, {"product_id": product["id"], "product_uom_qty": 1.0, "price_unit": 10.0}]]})
+
     # -- faults ---------------------------------------------------------------------
     _FAULTS = {"auth": ("odoo.exceptions.AccessDenied", "Access Denied", 401),
                "forbidden": ("odoo.exceptions.AccessError", "You are not allowed to access this document", 403),
-               "validation": ("odoo.exceptions.UserError", "The order has no lines to confirm", 422)}
+               "validation": ("odoo.exceptions.UserError", "The order has no lines to confirm", 422),
+               # transient conflicts (see the module docstring); the PostgreSQL texts are the server's own
+               "lock_error": ("odoo.exceptions.LockError", "Some records could not be locked; they are being "
+                              "changed by another transaction.", 409),
+               "concurrency": ("odoo.exceptions.ConcurrencyError", "Concurrent update of sale.order", 500),
+               "serialization": ("psycopg2.errors.SerializationFailure",
+                                 "could not serialize access due to concurrent update", 500),
+               "deadlock": ("psycopg2.errors.DeadlockDetected", "deadlock detected", 500),
+               "lock_not_available": ("psycopg2.errors.LockNotAvailable",
+                                      'could not obtain lock on row in relation "sale_order"', 500)}
+    CONFLICTS = ("lock_error", "concurrency", "serialization", "deadlock", "lock_not_available")
 
     def vendor_fault(self, kind: str):
         if kind == "rate_limited":       # a proxy in front of Odoo (Odoo itself documents no limiter)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from app.erp.base import ConnectionCheck, ERPAuthError, ERPError, ERPNotFoundError, ERPRetriableError
 
-#: model -> a field the connector needs (credit needs Invoicing read access, erp-contracts.md 2.5)
+#: model -> a field the connector needs (res.partner credit fields need Invoicing read access:
+#: groups account.group_account_invoice / account.group_account_readonly)
 REQUIRED_READS = (("res.partner", "credit"), ("product.product", "qty_available"), ("stock.warehouse", "name"),
                   ("account.move", "amount_residual"), ("product.pricelist.item", "compute_price"),
                   ("sale.order", "client_order_ref"))
@@ -21,14 +22,12 @@ def probe_connection(connector) -> ConnectionCheck:
         return ConnectionCheck(False, "wrong_url", "That URL does not serve the Odoo API (for Odoo 18 or older "
                                                    "choose JSON-RPC or auto)")
     except ERPRetriableError as exc:
-        if "database" in exc.message.lower():
-            return ConnectionCheck(False, "wrong_database", exc.message)
         reason = "wrong_url" if exc.reason == "erp_unreachable" else exc.reason
-        return ConnectionCheck(False, reason, f"Could not reach Odoo: {exc.message}")
+        return ConnectionCheck(False, reason, exc.message)
     except ERPError as exc:
         if exc.reason == "erp_bad_response":
             return ConnectionCheck(False, "wrong_url", "That URL does not look like an Odoo server (no JSON API)")
-        if exc.reason != "erp_not_configured" and "database" in exc.message.lower():
+        if exc.reason == "erp_unknown_database":
             return ConnectionCheck(False, "wrong_database", exc.message)
         return ConnectionCheck(False, exc.reason, exc.message)
     details = {"api": connector.rpc.flavour, "lang": str((user or {}).get("lang", ""))}

@@ -8,7 +8,7 @@ import pytest
 import responses
 
 from app.domain.order import OrderStatus
-from app.erp.base import ERPAuthError, ERPRetriableError, ERPValidationError
+from app.erp.base import ERPAuthError, ERPFatalError, ERPRetriableError, ERPValidationError
 from app.erp.odoo import pricing
 from tests.contract.harness import odoo_harness
 from tests.contract.test_orders_contract import order_request
@@ -180,3 +180,42 @@ def test_jsonrpc_wrong_database_is_named(mock, clock):
     erp.connector.rpc.database = "acme-typo"
     check = erp.connector.check_connection()
     assert (check.ok, check.reason) == (False, "wrong_database") and "acme-typo" in check.message
+
+
+def test_a_wrong_database_is_a_configuration_error_not_an_outage(mock, clock):
+    erp = odoo_harness(clock, mock, "jsonrpc", 16)
+    erp.connector.rpc.database = "acme-typo"
+    with pytest.raises(ERPFatalError) as info:
+        erp.connector.get_credit("CUST-0001")
+    assert not info.value.retriable and info.value.reason == "erp_unknown_database"
+    assert info.value.message == "Odoo: this server has no database named 'acme-typo'; check the Database setting"
+    assert len(erp.fake.requests_to("/jsonrpc")) == 1, "a configuration error is not retried"
+
+
+@pytest.mark.parametrize("name, message, reason", [
+    ("odoo.exceptions.LockError", "records are locked", "erp_concurrent_update"),
+    ("odoo.exceptions.ConcurrencyError", "", "erp_concurrent_update"),
+    ("psycopg2.errors.SerializationFailure", "could not serialize access due to concurrent update",
+     "erp_concurrent_update"),
+    ("psycopg2.errors.DeadlockDetected", "deadlock detected", "erp_concurrent_update"),
+    ("psycopg2.errors.LockNotAvailable", 'could not obtain lock on row in relation "sale_order"',
+     "erp_concurrent_update"),
+    ("psycopg2.extensions.TransactionRollbackError", "deadlock detected", "erp_concurrent_update"),
+    ("psycopg2.OperationalError", 'could not obtain lock on row in relation "sale_order"', "erp_concurrent_update"),
+    ("psycopg2.OperationalError", "server closed the connection unexpectedly", "erp_unavailable"),
+    ("psycopg2.OperationalError", 'connection to server failed: FATAL:  database "x" does not exist',
+     "erp_unknown_database"),
+])
+def test_odoo_error_names_are_sorted_into_transient_and_configuration(name, message, reason):
+    from app.erp.odoo.transport import classify
+    error_class, got = classify(name, message)
+    assert got == reason
+    assert error_class is not None and error_class.retriable == (reason != "erp_unknown_database")
+
+
+@pytest.mark.parametrize("flavour, version", [("json2", 19), ("jsonrpc", 16)])
+def test_a_lock_error_on_a_read_is_retried_like_any_transient_failure(mock, clock, flavour, version):
+    erp = odoo_harness(clock, mock, flavour, version)
+    erp.fail_next("lock_error", count=2, path_contains="res.partner")
+    assert erp.connector.get_credit("CUST-0001").customer_id == "CUST-0001"
+    assert erp.sleeps == [0.25, 0.5]
