@@ -32,6 +32,7 @@ from app.erp.base import (
     ERPRateLimited,
     ERPRetriableError,
     ERPValidationError,
+    MissingVendorField,
 )
 from app.net.client import ErrorKinds, OutboundHTTP, RetryPolicy, host_of, retry_after_seconds
 from app.net.policy import OutboundPolicy, URLRefused
@@ -53,6 +54,8 @@ class VendorError:
     #: force a class (e.g. Odoo's AccessDenied on HTTP 500 -> ERPAuthError); None = from the status
     error_class: type[ERPError] | None = None
     reason: str | None = None
+    #: (record type, field) when the vendor said a field the request named does not exist
+    missing_field: tuple[str, str] | None = None
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -161,6 +164,8 @@ class ERPHttp:
             vendor = self.describe_error(response)
         except ValueError:
             vendor = plain_error(response)
+        if vendor.missing_field is not None:
+            return MissingVendorField(self.vendor, *vendor.missing_field, status=response.status_code)
         message = redact(f"{self.vendor}: {vendor.message}", self.secrets)
         return error_for_status(response.status_code, message, code=vendor.code,
                                 retry_after=retry_after_seconds(response.headers.get("Retry-After")),

@@ -10,6 +10,7 @@ Transient conflicts are the exceptions Odoo's ``retrying`` (odoo/service/model.p
 after its own 5 tries - psycopg2's SerializationFailure / DeadlockDetected / LockNotAvailable
 and odoo.exceptions.ConcurrencyError - plus odoo.exceptions.LockError (a UserError with
 ``http_status = 409``); their names are module + class as ``serialize_exception`` writes them.
+A field removed by an upgrade answers like ``BaseModel._read``: ValueError "Invalid field ...".
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ class FakeOdoo(FakeHTTP):
         self.seed = SandboxERP(clock=clock)
         self.db, self.stock = seed_records(self.seed)
         self.denied: set[str] = set()         # models the API user may not read (AccessError)
+        self.removed: set[tuple[str, str]] = set()   # (model, field) an upgrade renamed or removed
         mock.add_callback(responses.POST, re.compile(re.escape(url) + r"/json/2/.*"), callback=self.handler(self.json2))
         mock.add_callback(responses.POST, url + "/jsonrpc", callback=self.handler(self.jsonrpc))
 
@@ -174,6 +176,8 @@ class FakeOdoo(FakeHTTP):
         return [{"id": r["id"], **{f: self._field(model, r, f, context) for f in fields or []}} for r in rows]
 
     def _field(self, model: str, row: dict, field: str, context: dict) -> Any:
+        if (model, field) in self.removed:
+            raise OdooFault("builtins.ValueError", f"Invalid field {field!r} on model {model!r}", 422)
         if model == "product.product" and field in ("qty_available", "free_qty", "virtual_available"):
             warehouse = context.get("warehouse_id") if self.version >= 17 else context.get("warehouse")
             keys = [k for k in self.stock if k[0] == row["id"] and warehouse in (None, k[1])]
@@ -181,7 +185,7 @@ class FakeOdoo(FakeHTTP):
             reserved = sum(self.stock[k][1] for k in keys)
             return float(on_hand - reserved if field == "free_qty" else on_hand)
         if field not in row and field != "id":
-            raise OdooFault("ValueError", f"Invalid field '{field}' on model '{model}'", 422)
+            raise OdooFault("builtins.ValueError", f"Invalid field {field!r} on model {model!r}", 422)
         return row.get(field)
 
     def create_order(self, vals: dict) -> int:

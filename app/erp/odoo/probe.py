@@ -1,7 +1,17 @@
 """Odoo "test connection": URL, database, credentials, then read permissions per model."""
 from __future__ import annotations
 
-from app.erp.base import ConnectionCheck, ERPAuthError, ERPError, ERPNotFoundError, ERPRetriableError
+from dataclasses import replace
+
+from app.erp.base import (
+    ConnectionCheck,
+    ERPAuthError,
+    ERPError,
+    ERPNotFoundError,
+    ERPRetriableError,
+    MissingVendorField,
+)
+from app.erp.fields import missing_field_check
 
 #: model -> a field the connector needs (res.partner credit fields need Invoicing read access:
 #: groups account.group_account_invoice / account.group_account_readonly)
@@ -35,6 +45,8 @@ def probe_connection(connector) -> ConnectionCheck:
         try:
             connector.rpc.call(model, "search_read", kwargs={"domain": [], "fields": [field], "limit": 1},
                                context=connector.context, safe=True)
+        except MissingVendorField as exc:
+            return ConnectionCheck(False, "missing_field", exc.message, details | {"model": model, "field": exc.field})
         except ERPAuthError:
             return ConnectionCheck(False, "missing_permission",
                                    f"The API user may not read {model}.{field}; give it the groups listed on "
@@ -45,4 +57,8 @@ def probe_connection(connector) -> ConnectionCheck:
                                                             ["id"]):
         return ConnectionCheck(False, "unknown_warehouse", f"Odoo has no warehouse with id {connector.warehouse_id}",
                                details)
+    sample = connector.search_read("res.partner", [("ref", "!=", False)], ["id"], limit=1)
+    missing = missing_field_check(connector, str(sample[0]["id"]) if sample else None)
+    if missing is not None:
+        return replace(missing, details=details | missing.details)
     return ConnectionCheck(True, "ok", f"Connected to Odoo over {connector.rpc.flavour}", details)

@@ -26,6 +26,7 @@ from app.erp.base import (
     ERPNotFoundError,
     ERPRetriableError,
     ERPValidationError,
+    MissingVendorField,
 )
 from app.erp.http import ERPHttp, VendorError, json_object, plain_error, redact
 
@@ -67,6 +68,17 @@ _NO_DATABASE = re.compile(r'database "([^"]*)" does not exist')
 _CONFLICT_MESSAGES = ("could not obtain lock", "deadlock detected", "could not serialize access")
 
 
+#: BaseModel._read / write refuse an unknown field name: ValueError("Invalid field %r on model %r")
+#: (https://github.com/odoo/odoo/blob/18.0/odoo/models.py) - the field was renamed or removed
+_INVALID_FIELD = re.compile(r"Invalid field '([^']+)' on model '([^']+)'")
+
+
+def missing_field(name: str | None, message: str) -> tuple[str, str] | None:
+    """(model, field) when Odoo refused a field name the request asked for."""
+    found = _INVALID_FIELD.search(message) if name in ("builtins.ValueError", "ValueError") else None
+    return (found.group(2), found.group(1)) if found else None
+
+
 def classify(name: str | None, message: str = "") -> tuple[type[ERPError] | None, str | None]:
     """(error class, reason) for an Odoo exception name and message; (None, None) when unknown."""
     found = _ODOO_ERRORS.get(name or "")
@@ -94,7 +106,8 @@ def describe_json2_error(response: requests.Response) -> VendorError:
     name = body.get("name")
     message = str(body.get("message") or name or response.status_code)
     error_class, reason = classify(name, message)
-    return VendorError(odoo_message(name, message), code=name, error_class=error_class, reason=reason)
+    return VendorError(odoo_message(name, message), code=name, error_class=error_class, reason=reason,
+                       missing_field=missing_field(name, message))
 
 
 class OdooTransport:
@@ -160,6 +173,9 @@ class JsonRpcTransport(OdooTransport):
         name = data.get("name")
         raw = str(data.get("message") or error.get("message") or "server error")
         message = redact(f"Odoo: {odoo_message(name, raw)}", (self.api_key,))
+        missing = missing_field(name, raw)
+        if missing is not None:
+            return MissingVendorField("Odoo", *missing, status=status)
         error_class, reason = classify(name, raw)
         if error_class is None:
             error_class, reason = ERPValidationError, "erp_server_error"

@@ -8,7 +8,13 @@ import pytest
 import responses
 
 from app.domain.order import OrderStatus
-from app.erp.base import ERPAuthError, ERPFatalError, ERPRetriableError, ERPValidationError
+from app.erp.base import (
+    ERPAuthError,
+    ERPFatalError,
+    ERPRetriableError,
+    ERPValidationError,
+    MissingVendorField,
+)
 from app.erp.odoo import pricing
 from tests.contract.harness import odoo_harness
 from tests.contract.test_orders_contract import order_request
@@ -18,9 +24,12 @@ PRODUCT = pricing.ProductForPricing(id=10, template_id=5, category_ids=(1, 2), l
 
 
 def rule(**fields):
+    """A product.pricelist.item row as search_read returns it for RULE_FIELDS (numbers 0.0 when unset)."""
     base = {"id": 1, "applied_on": "3_global", "min_quantity": 0, "date_start": False, "date_end": False,
             "compute_price": "fixed", "base": "list_price", "product_id": False, "product_tmpl_id": False,
-            "categ_id": False}
+            "categ_id": False, "fixed_price": 0.0, "percent_price": 0.0, "price_discount": 0.0,
+            "price_surcharge": 0.0, "price_round": 0.0, "price_min_margin": 0.0, "price_max_margin": 0.0}
+    assert set(base) == set(pricing.RULE_FIELDS)
     return base | fields
 
 
@@ -38,6 +47,15 @@ def mock():
 ])
 def test_rule_price(the_rule, price):
     assert pricing.rule_price(the_rule, PRODUCT.list_price, 2) == price
+
+
+def test_a_rule_field_missing_from_the_answer_is_named_not_read_as_zero():
+    row = rule(compute_price="formula", price_discount=10)
+    del row["price_surcharge"]
+    with pytest.raises(MissingVendorField) as info:
+        pricing.rule_price(row, PRODUCT.list_price, 2)
+    assert (info.value.record, info.value.field) == ("product.pricelist.item", "price_surcharge")
+    assert "price_surcharge" in info.value.message and not info.value.retriable
 
 
 def test_most_specific_applicable_rule_wins():
