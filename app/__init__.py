@@ -48,7 +48,7 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
         },
     )
     services = build_services(settings, clock=clock, sandbox_faults=sandbox_faults)
-    upgrade(services.db, services.clock.now())
+    upgrade(services.db)
     app.extensions["erp_panel"] = services
     api = ProblemApi(app)
     app.extensions["erp_panel_api"] = api
