@@ -102,9 +102,13 @@ def _database() -> Database:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create the schema in DATABASE_URL or migrate it to this release's head revision."""
+    from app.storage.db import SchemaError
     from app.storage.schema import upgrade
     database = _database()
-    revision = upgrade(database)
+    try:
+        revision = upgrade(database)
+    except SchemaError as exc:
+        _fail(str(exc))
     click.echo(f"schema at revision {revision} ({database.dialect})")
 
 

@@ -20,6 +20,10 @@ from app.errors import ConfigError
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
+class SchemaError(ConfigError):
+    """The database's schema cannot be brought to this release's head (nothing was changed)."""
+
+
 def normalise_url(url: str) -> str:
     """Map plain postgres URLs to the psycopg 3 driver; validate the scheme."""
     if url.startswith("postgres://"):
@@ -161,7 +165,7 @@ class Database:
                     yield conn
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
                     if broken:
-                        raise ConfigError(f"the schema change left {len(broken)} rows with dangling "
+                        raise SchemaError(f"the schema change left {len(broken)} rows with dangling "
                                           f"foreign keys (first: {tuple(broken[0])}); rolled back")
             finally:
                 driver.execute("PRAGMA foreign_keys=ON")

@@ -20,10 +20,9 @@ from alembic.runtime.migration import MigrationContext
 # Every table module, imported so MetaData knows the whole schema (a missing one is an import error).
 from app.crm.demo import tables as demo_crm_tables
 from app.erp.sandbox import orders as sandbox_order_tables
-from app.errors import ConfigError
 from app.orders import tables as order_tables
 from app.storage import migrations
-from app.storage.db import Database
+from app.storage.db import Database, SchemaError
 from app.storage.metadata import metadata
 from app.tenants import tables as tenant_tables
 
@@ -32,10 +31,6 @@ SCHEMA_LOCK_ID = 746_173_001   # arbitrary constant: the advisory lock key for s
 BASELINE_REVISION = "0001"     # the schema as the pre-Alembic releases created it
 LEGACY_VERSION_TABLE = "schema_version"
 LEGACY_VERSION = 1
-
-
-class SchemaError(ConfigError):
-    """The database's schema cannot be brought to this release's head."""
 
 
 def load_tables() -> sa.MetaData:

@@ -47,6 +47,7 @@ class OperationIdPlugin(BasePlugin):
         self._operations_by_id: dict[str, str] = {}
 
     def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
+        """Called by apispec for each path; ``kwargs['rule']`` is the Flask URL rule (its endpoint)."""
         rule = kwargs.get("rule")
         if rule is None or not operations:
             return

@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet
 
 from app.cli import main
 from app.storage import migrations
-from app.storage.db import Database
+from app.storage.db import Database, SchemaError
 from app.storage.metadata import metadata
 from app.storage.schema import SCHEMA_LOCK_ID, head_revision, upgrade
 from app.tenants.tables import erp_connections, tenants
@@ -85,7 +85,7 @@ def test_batch_migration_on_sqlite_keeps_rows_of_tables_that_reference_the_copie
 def test_a_schema_change_leaving_dangling_foreign_keys_is_rolled_back(tmp_path):
     db = Database(f"sqlite:///{tmp_path}/db.sqlite3")
     upgrade(db)
-    with pytest.raises(Exception, match="dangling foreign keys"):
+    with pytest.raises(SchemaError, match="dangling foreign keys"):
         with db.schema_change(SCHEMA_LOCK_ID) as conn:
             conn.execute(erp_connections.insert().values(tenant_id="nobody", connector="x", config={},
                                                          updated_at=T0))

@@ -10,11 +10,14 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from click.testing import CliRunner
+from cryptography.fernet import Fernet
 
+from app.cli import main
 from app.erp.sandbox.orders import SqlOrderBook
 from app.storage import migrations
-from app.storage.db import Database
-from app.storage.schema import SchemaError, current_version, head_revision, load_tables, upgrade
+from app.storage.db import Database, SchemaError
+from app.storage.schema import current_version, head_revision, load_tables, upgrade
 from app.tenants.tables import tenants
 from tests.unit.storage.migration_support import (
     ADD_A_REVISION,
@@ -117,3 +120,14 @@ def test_an_unknown_pre_alembic_version_is_refused_untouched(tmp_path):
     with pytest.raises(SchemaError, match="schema_version says version 2"):
         upgrade(db)
     assert current_version(db) is None and "schema_version" in sa.inspect(db.engine).get_table_names()
+
+
+def test_cli_db_upgrade_says_why_it_refuses(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/db.sqlite3"
+    with installed_database(url).write() as conn:
+        conn.exec_driver_sql("UPDATE schema_version SET version = 7")
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("ENCRYPTION_KEYS", Fernet.generate_key().decode())
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 2 and "schema_version says version 7" in result.output
