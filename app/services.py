@@ -10,7 +10,7 @@ from app.auth.widget_token import WidgetTokens
 from app.cache.backend import CacheBackend, MemoryCache
 from app.cache.coalesce import Coalescer
 from app.clock import Clock
-from app.config import Settings
+from app.config import Settings, outbound_policy
 from app.crm.demo.adapter import DemoCRMAdapter
 from app.crm.demo.connector import DemoCRM
 from app.crm.registry import CRMRegistry
@@ -97,7 +97,8 @@ def build_services(settings: Settings, clock: Clock | None = None,
     faults.attach(SharedSwitches(db, clock))       # the demo's outage switch reaches every process
     executor = ThreadPoolExecutor(max_workers=settings.fanout_workers, thread_name_prefix="erp-fanout")
     erp = ERPRegistry(tenants, ConnectorContext(clock=clock, db=db, sandbox_faults=faults,
-                                                timeout=settings.erp_timeout, extra=dict(settings.extra)))
+                                                timeout=settings.erp_timeout, extra=dict(settings.extra),
+                                                outbound=outbound_policy(settings)))
     panel = PanelService(tenants=tenants, erp_registry=erp, cache=cache, coalescer=coalescer,
                          policy=CachePolicy.from_settings(settings), clock=clock, executor=executor,
                          refresh_min_interval=settings.refresh_min_interval, read_retries=settings.panel_read_retries)

@@ -14,20 +14,32 @@ start with the tenant.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from app.cache.backend import CacheBackend, CacheEntry
 from app.cache.coalesce import Coalescer
 from app.clock import Clock
-from app.erp.base import ERPConnector, ERPError, ERPFatalError, ERPNotFoundError, ERPRetriableError
-from app.erp.read_retry import retry_read
+from app.erp.base import (
+    ERPConnector,
+    ERPError,
+    ERPFatalError,
+    ERPNotFoundError,
+    ERPRetriableError,
+    MissingVendorField,
+)
 from app.errors import RateLimited
+from app.net.client import RetryPolicy, retry_call
 from app.panel.model import DataKind, PanelView, Section, SectionState
 from app.panel.policy import CachePolicy
 from app.tenants.model import Tenant
 
+log = logging.getLogger(__name__)
+
 NOT_FOUND_MESSAGE = "This customer no longer exists in the ERP. Ask an admin to check the account link."
+MISSING_FIELD_MESSAGE = ("the ERP's answer lacks a field this section needs; an admin can see which one with "
+                         "Test connection on the erp-panel settings page")
 NOT_LINKED_MESSAGE = ("This account is not linked to an ERP customer yet. An admin can link it in the "
                       "erp-panel settings.")
 RETRYING_MESSAGE = "The ERP did not answer; trying again in a few seconds."
@@ -116,22 +128,31 @@ class PanelService:
         if not force:
             failures, reason, message, wait = self._backoff(key)
             if wait > 0:
-                return self._degraded(kind, cached, now, reason, message, failures=failures, retry_after=wait)
+                return self._degraded(kind, cached, now, reason, message, self._state_after(failures),
+                                      retry_after=wait)
         try:
             entry = self.coalescer.run(key, lambda: self._fetch(connector, kind, key, customer_id, tenant),
                                        reread=(lambda: None) if force else (lambda: self._fresh_entry(key, kind)))
+        except MissingVendorField as exc:
+            # the rep sees "unavailable", never a zero; the admin finds the field with Test connection
+            log.warning("tenant %s: %s section unavailable: %s", tenant.id, kind.value, exc.message)
+            return self._degraded(kind, cached, now, exc.reason, MISSING_FIELD_MESSAGE, SectionState.UNAVAILABLE)
         except ERPError as exc:
             if not exc.retriable:
-                return self._degraded(kind, cached, now, exc.reason, exc.message, fatal=True)
+                return self._degraded(kind, cached, now, exc.reason, exc.message, SectionState.ERROR)
             failures, _, _, wait = self._backoff(key)
-            return self._degraded(kind, cached, now, exc.reason, exc.message, failures=max(failures, 1),
+            return self._degraded(kind, cached, now, exc.reason, exc.message, self._state_after(max(failures, 1)),
                                   retry_after=wait or self.policy.backoff_after(1))
         except TimeoutError:
             return self._degraded(kind, cached, now, "erp_timeout", "The ERP is taking too long to answer",
-                                  failures=1, retry_after=self.policy.backoff_after(1))
+                                  SectionState.RETRYING, retry_after=self.policy.backoff_after(1))
         return self._from_entry(kind, entry, entry.age(self.clock.now()))
 
     # -- error back-off: consecutive failed fetches of a key ------------------------------
+    def _state_after(self, failures: int) -> SectionState:
+        """What a section with nothing to show says after ``failures`` failed fetches in a row."""
+        return SectionState.RETRYING if failures < self.policy.unavailable_after else SectionState.UNAVAILABLE
+
     def _backoff(self, key: str) -> tuple[int, str, str, float]:
         """(failures in a row, last reason, last message, seconds readers still leave the ERP alone)."""
         streak = self.cache.get(key + ":err")
@@ -167,9 +188,9 @@ class PanelService:
             DataKind.PRICING: lambda: connector.get_prices(customer_id, items),
         }
         # Connectors that do not retry their own reads (the sandbox, non-HTTP ones) get the same quick retries here.
-        retries = 0 if connector.retries_reads else self.read_retries
+        retry = RetryPolicy(retries=0 if connector.retries_reads else self.read_retries)
         try:
-            value = retry_read(readers[kind], retries=retries, sleep=self.clock.sleep,
+            value = retry_call(readers[kind], retry=retry, sleep=self.clock.sleep,
                                what=f"{connector.name} {kind.value} read")
         except ERPRetriableError as exc:
             self._record_failure(key, exc)
@@ -190,16 +211,17 @@ class PanelService:
                            "unknown_customer", NOT_FOUND_MESSAGE)
         return Section(kind, SectionState.OK, entry.value, entry.fetched_at, age, entry.source)
 
-    def _degraded(self, kind: DataKind, cached: CacheEntry | None, now, reason: str, message: str, *,
-                  fatal: bool = False, failures: int = 0, retry_after: float | None = None) -> Section:
+    def _degraded(self, kind: DataKind, cached: CacheEntry | None, now, reason: str, message: str,
+                  state: SectionState, *, retry_after: float | None = None) -> Section:
+        """The last good data (stale) if recent enough, else a section in ``state`` explaining itself."""
         if cached is not None and cached.kind == "data":
             age = cached.age(now)
             if age <= self.policy.ttl[kind] + self.policy.stale_limit[kind]:
                 return Section(kind, SectionState.STALE, cached.value, cached.fetched_at, age, cached.source,
                                reason, f"Showing the last good data: {message}")
-        if fatal:
+        if state == SectionState.ERROR:
             return Section(kind, SectionState.ERROR, None, None, None, "", reason, message)
-        if failures < self.policy.unavailable_after:
+        if state == SectionState.RETRYING:
             return Section(kind, SectionState.RETRYING, None, None, None, "", reason, RETRYING_MESSAGE,
                            retry_after=round(retry_after, 1) if retry_after is not None else None)
         text = f"ERP data is unavailable right now: {message}" if message else "ERP data is unavailable right now."

@@ -58,7 +58,7 @@ class SwitchableRedis(MemoryCache):
 @pytest.fixture
 def db(tmp_path, clock):
     database = Database(f"sqlite:///{tmp_path}/cache.sqlite3")
-    upgrade(database, clock.now())
+    upgrade(database)
     yield database
     database.dispose()
 
