@@ -24,6 +24,7 @@ CHECK_HEADLINES = {
     "wrong_database": "The ERP database name is wrong.",
     "unknown_company": "The company was not found in the ERP.",
     "unknown_warehouse": "A warehouse was not found in the ERP.",
+    "missing_field": "The ERP did not send a field erp-panel needs.",
     # generic connector error reasons (app/erp/base.py)
     "erp_auth_failed": "The ERP rejected the credentials.",
     "erp_unavailable": "The ERP could not be reached.",
@@ -31,6 +32,11 @@ CHECK_HEADLINES = {
     "erp_permission_denied": "The ERP user is missing a permission.",
     "erp_not_found": "The ERP address does not look like the expected ERP.",
     "erp_not_configured": "The connection is not fully configured.",
+    "erp_unreachable": "The ERP could not be reached.",
+    "erp_url_refused": "The ERP address is not allowed.",
+    "erp_redirect_refused": "The ERP address redirects elsewhere.",
+    "erp_missing_field": "The ERP did not send a field erp-panel needs.",
+    "erp_concurrent_update": "The ERP was busy with a conflicting change; try again.",
 }
 
 

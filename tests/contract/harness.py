@@ -41,6 +41,14 @@ class ERPUnderTest:
     fake: object = None
     secrets: tuple[str, ...] = ()
     sleeps: list[float] = field(default_factory=list)
+    #: the vendor's transient-conflict faults, the route of the confirm/submit step they hit, and a
+    #: way to leave an unconfirmed order behind (as an earlier attempt or a person would)
+    conflict_kinds: tuple[str, ...] = ()
+    confirm_route: str | None = None
+    leave_draft: Callable[[str], None] | None = None
+    #: read -> (record type, field) the read needs, and a way to make the vendor leave that field out
+    field_cases: dict[str, tuple[str, str]] = field(default_factory=dict)
+    remove_field: Callable[[str, str], None] | None = None
 
     def requests(self, fragment: str) -> list:
         return self.fake.requests_to(fragment) if self.fake is not None else []
@@ -79,7 +87,14 @@ def erpnext_harness(clock, mock: responses.RequestsMock, **fake_options) -> ERPU
                         fault_kinds=frozenset({"unavailable", "timeout", "connection", "rate_limited", "auth",
                                                "validation"}),
                         create_route="POST /api/resource/Sales", fake=fake,
-                        secrets=(erpnext_fake.API_KEY, erpnext_fake.API_SECRET), sleeps=sleeps)
+                        secrets=(erpnext_fake.API_KEY, erpnext_fake.API_SECRET), sleeps=sleeps,
+                        conflict_kinds=("timestamp_mismatch",), confirm_route="PUT /api/resource/Sales",
+                        leave_draft=fake.leave_draft,
+                        field_cases={"credit": ("Sales Invoice", "outstanding_amount"),
+                                     "credit_limit": ("Customer", "credit_limits"), "stock": ("Bin", "actual_qty"),
+                                     "invoices": ("Sales Invoice", "due_date"),
+                                     "prices": ("get_item_details", "price_list_rate")},
+                        remove_field=lambda record, name: fake.hidden.add((record, name)))
 
 
 def odoo_harness(clock, mock: responses.RequestsMock, flavour: str = "json2", version: int = 19) -> ERPUnderTest:
@@ -92,7 +107,14 @@ def odoo_harness(clock, mock: responses.RequestsMock, flavour: str = "json2", ve
                         fake.fail_next, lambda ref: len(fake.orders_for(ref)), attempts_per_read=1 + RETRIES,
                         fault_kinds=frozenset({"unavailable", "timeout", "connection", "rate_limited", "auth",
                                                "validation"}),
-                        create_route="sale.order/create", fake=fake, secrets=(odoo_fake.API_KEY,), sleeps=sleeps)
+                        create_route="sale.order/create", fake=fake, secrets=(odoo_fake.API_KEY,), sleeps=sleeps,
+                        conflict_kinds=odoo_fake.FakeOdoo.CONFLICTS, confirm_route="sale.order/action_confirm",
+                        leave_draft=fake.leave_draft,
+                        field_cases={"credit": ("res.partner", "credit"), "credit_limit": ("res.partner", "credit_limit"),
+                                     "stock": ("product.product", "qty_available"),
+                                     "invoices": ("account.move", "amount_residual"),
+                                     "prices": ("product.product", "lst_price")},
+                        remove_field=lambda record, name: fake.removed.add((record, name)))
 
 
 HARNESSES: dict[str, Callable[..., ERPUnderTest]] = {

@@ -21,9 +21,10 @@ ENVIRONMENTS = {
 }
 
 
-def app_on(vendor: str, base_config: dict, clock, faults, monkeypatch):
-    """Generator for a fixture: yields (app, fake, vendor) with the demo tenant on the vendor fake."""
-    for key, value in ENVIRONMENTS[vendor].items():
+def app_on(vendor: str, base_config: dict, clock, faults, monkeypatch, **env: str):
+    """Generator for a fixture: yields (app, fake, vendor) with the demo tenant on the vendor fake
+    (``env`` overrides single ERP_CONFIG_* / ERP_SECRET_* variables)."""
+    for key, value in {**ENVIRONMENTS[vendor], **env}.items():
         monkeypatch.setenv(key, value)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = (erpnext_fake.FakeERPNext if vendor == "erpnext" else odoo_fake.FakeOdoo)(mock, clock)
