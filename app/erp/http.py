@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -144,10 +145,13 @@ class ERPHttp:
         self.session.close()
 
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                json: Any = None, data: dict[str, Any] | None = None, safe: bool | None = None,
-                check: Callable[[requests.Response], None] | None = None) -> requests.Response:
+                json: Any = None, data: Any = None, safe: bool | None = None,
+                check: Callable[[requests.Response], None] | None = None,
+                headers: dict[str, str] | None = None) -> requests.Response:
         """Send one request; ``safe`` (default: GET only) allows retries. Returns a 2xx response or raises.
 
+        ``path`` is relative to the base URL, or an absolute URL on the same origin (vendors' own
+        next-page links); any other origin is refused so credentials never travel elsewhere.
         ``check`` inspects a 2xx response and may raise a typed error (protocols such as Odoo's
         JSON-RPC report errors inside HTTP 200 bodies); retriable ones take part in the retries.
         """
@@ -155,7 +159,7 @@ class ERPHttp:
         attempts = 1 + (self.retries if safe else 0)
         for attempt in range(attempts):
             try:
-                response = self._send(method, path, params=params, json=json, data=data)
+                response = self._send(method, path, params=params, json=json, data=data, headers=headers)
                 if check is not None:
                     check(response)
                 return response
@@ -172,8 +176,24 @@ class ERPHttp:
                 self.sleep(pause)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        url = f"{self.base_url}/{path.lstrip('/')}"
+    def url_for(self, path: str) -> str:
+        """Absolute URL of ``path``; absolute URLs must share the base URL's scheme and host."""
+        if "://" not in path:
+            return f"{self.base_url}/{path.lstrip('/')}"
+        wanted, base = urlsplit(path), urlsplit(self.base_url)
+        if (wanted.scheme, wanted.netloc.lower()) != (base.scheme, base.netloc.lower()):
+            raise ERPValidationError(f"{self.vendor} pointed to another host ({wanted.netloc}); not followed",
+                                     reason="erp_bad_response")
+        return path
+
+    def send_raw(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One request, never retried, that returns 4xx/5xx answers instead of raising (for
+        libraries such as msal that read OAuth error bodies themselves). Timeouts and network
+        failures still raise the typed retriable errors."""
+        return self._send(method, path, raise_for_status=False, **kwargs)
+
+    def _send(self, method: str, path: str, *, raise_for_status: bool = True, **kwargs: Any) -> requests.Response:
+        url = self.url_for(path)
         started = time.monotonic()
         try:
             response = self.session.request(method, url, timeout=self.timeout, **kwargs)
@@ -189,7 +209,7 @@ class ERPHttp:
                                     reason="erp_unavailable") from None
         elapsed_ms = (time.monotonic() - started) * 1000
         log.debug("%s %s %s -> %s in %.0f ms", self.vendor, method, path, response.status_code, elapsed_ms)
-        if response.status_code < 400:
+        if response.status_code < 400 or not raise_for_status:
             return response
         raise self.error_from(response)
 

@@ -67,7 +67,7 @@ def _erp_section(tenant, chosen: str | None, submitted: dict | None, errors: dic
             value = submitted.get(field.name, "")
         else:
             value = stored.config.get(field.name, field.default) if same else field.default
-        fields.append({"name": field.name, "label": field.label, "secret": field.secret,
+        fields.append({"name": field.name, "label": field.label, "secret": field.secret, "multiline": field.multiline,
                        "required": field.required, "help": field.help, "value": value,
                        "is_set": bool(field.secret and same and stored.secrets.get(field.name)),
                        "errors": errors.get(field.name, [])})
