@@ -7,12 +7,14 @@ switches to inject faults and count stored orders.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 import responses
 
+from app.domain.credit import CustomerCredit
 from app.erp.base import ERPConnector, ERPRetriableError
+from app.erp.businesscentral import build_businesscentral
 from app.erp.erpnext import build_erpnext
 from app.erp.netsuite import build_netsuite
 from app.erp.odoo import build_odoo
@@ -20,6 +22,8 @@ from app.erp.registry import ConnectorContext
 from app.erp.sandbox import SandboxERP, SandboxFaults
 from app.erp.sandbox.orders import MemoryOrderBook
 from app.tenants.model import ERPConnectionSettings
+from tests.fakes import bc_odata
+from tests.fakes import businesscentral as bc_fake
 from tests.fakes import erpnext as erpnext_fake
 from tests.fakes import netsuite as netsuite_fake
 from tests.fakes import odoo as odoo_fake
@@ -133,6 +137,31 @@ def netsuite_harness(clock, mock: responses.RequestsMock, auth: str = "m2m") -> 
                         expire_tokens=fake.expire_tokens if auth == "m2m" else None)
 
 
+def _in_local_currency(credit: CustomerCredit) -> CustomerCredit:
+    """Business Central keeps customer balances and limits in the company's local currency."""
+    def lcy(value):
+        return bc_odata.to_lcy(value, credit.currency)
+    return replace(credit, currency=bc_odata.LOCAL_CURRENCY, balance=lcy(credit.balance), overdue=lcy(credit.overdue),
+                   credit_limit=lcy(credit.credit_limit) if credit.credit_limit else None)
+
+
+def businesscentral_harness(clock, mock: responses.RequestsMock) -> ERPUnderTest:
+    fake = bc_fake.FakeBusinessCentral(mock, clock)
+    sleeps: list[float] = []
+    conn = ERPConnectionSettings("businesscentral", {"tenant_id": bc_fake.TENANT, "environment": bc_fake.ENVIRONMENT,
+                                                     "company_id": bc_fake.COMPANY_ID, "client_id": bc_fake.CLIENT_ID,
+                                                     "page_size": PAGE_SIZE},
+                                 {"client_secret": bc_fake.CLIENT_SECRET})
+    return ERPUnderTest("businesscentral", build_businesscentral(conn, _context(clock, sleeps)),
+                        SandboxERP(clock=clock), fake.fail_next, lambda ref: len(fake.orders_for(ref)),
+                        attempts_per_read=1 + RETRIES,
+                        fault_kinds=frozenset({"unavailable", "timeout", "connection", "rate_limited", "auth",
+                                               "validation"}),
+                        create_route="POST /v2.0/", fake=fake, secrets=(bc_fake.CLIENT_SECRET,), sleeps=sleeps,
+                        invoice_fragment="salesInvoices", stock_totals_only=True, list_prices_only=True,
+                        expected_credit=_in_local_currency, expire_tokens=fake.expire_tokens)
+
+
 #: registered connector name -> its harness variants (the contract suite runs every variant of
 #: every connector in app.erp.registry; a registered connector without an entry fails the suite)
 HARNESSES: dict[str, dict[str, Callable[..., ERPUnderTest]]] = {
@@ -142,6 +171,7 @@ HARNESSES: dict[str, dict[str, Callable[..., ERPUnderTest]]] = {
              "odoo-jsonrpc": lambda clock, mock: odoo_harness(clock, mock, "jsonrpc", 16)},
     "netsuite": {"netsuite-m2m": netsuite_harness,
                  "netsuite-tba": lambda clock, mock: netsuite_harness(clock, mock, "tba")},
+    "businesscentral": {"businesscentral": businesscentral_harness},
 }
 
 
