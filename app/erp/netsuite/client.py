@@ -18,6 +18,7 @@
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -35,6 +36,7 @@ from app.erp.limits import ConcurrencyGate
 from app.erp.tokens import TokenSource, authorized_call
 
 PAGE_SIZE = 1000            # SuiteQL's maximum page size
+_HIDDEN_TABLE = re.compile(r"Search error occurred: Record '\w+' was not found")
 MAX_ROWS = 5000             # hard cap per query, so a mis-scoped query cannot drain the account
 _CODES: dict[str, tuple[type[ERPError], str]] = {
     "INVALID_LOGIN": (ERPAuthError, "erp_auth_failed"),
@@ -66,6 +68,10 @@ def describe_netsuite_error(response: requests.Response) -> VendorError:
         path = item.get("o:errorPath")
         texts.append(f"{text} ({path})" if path else text)
     error_class, reason = _CODES.get(str(code or ""), (None, None))
+    if error_class is None and _HIDDEN_TABLE.search(" ".join(texts)):
+        # SuiteQL names a table the role may not see as "Record '<table>' was not found" (as NetSuite
+        # users report it; the tables erp-panel queries exist in every account)
+        error_class, reason = ERPAuthError, "erp_permission_denied"
     if error_class is None and response.status_code == 403:
         error_class, reason = ERPAuthError, "erp_permission_denied"
     return VendorError("; ".join(t for t in texts if t) or f"HTTP {response.status_code}", code=code,
