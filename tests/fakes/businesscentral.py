@@ -14,6 +14,7 @@ wrong environment or a validation failure are reconstructed, not documented; the
 from __future__ import annotations
 
 import re
+import threading
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -42,6 +43,7 @@ class FakeBusinessCentral(FakeHTTP):
 
     def __init__(self, mock: responses.RequestsMock, clock):
         super().__init__()
+        self.lock = threading.RLock()     # panel sections read in parallel threads
         self.clock = clock
         self.seed = SandboxERP(clock=clock)
         self.data = bc_odata.seed(self.seed)
@@ -50,14 +52,23 @@ class FakeBusinessCentral(FakeHTTP):
         self.denied: set[str] = set()
         self._etag = 0
         for method in (responses.GET, responses.POST, responses.PATCH):
-            mock.add_callback(method, re.compile(re.escape(LOGIN) + r"/.*"), callback=self.handler(self.identity))
-            mock.add_callback(method, re.compile(re.escape(API) + r"/.*"), callback=self.handler(self.route))
+            mock.add_callback(method, re.compile(re.escape(LOGIN) + r"/.*"), callback=self.handler(self.serialised_identity))
+            mock.add_callback(method, re.compile(re.escape(API) + r"/.*"), callback=self.handler(self.serialised))
 
     def orders_for(self, ref: str) -> list[dict]:
         return [o for o in self.data["salesOrders"] if o["externalDocumentNumber"] == ref]
 
     def expire_tokens(self) -> None:
         self.tokens.clear()
+
+    def serialised(self, req: SeenRequest):
+        """One request at a time (the SQLite connection and order lists are shared between threads)."""
+        with self.lock:
+            return self.route(req)
+
+    def serialised_identity(self, req: SeenRequest):
+        with self.lock:
+            return self.identity(req)
 
     def vendor_fault(self, kind: str):
         if kind == "rate_limited":

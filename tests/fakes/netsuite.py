@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import re
 import sqlite3
+import threading
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -64,6 +65,7 @@ class FakeNetSuite(FakeHTTP):
 
     def __init__(self, mock: responses.RequestsMock, clock, *, public_key=None, retry_after: str | None = "2"):
         super().__init__()
+        self.lock = threading.RLock()     # panel sections read in parallel threads
         self.clock, self.retry_after = clock, retry_after
         self.public_key = public_key or _EC_KEY.public_key()
         self.seed = SandboxERP(clock=clock)
@@ -74,7 +76,7 @@ class FakeNetSuite(FakeHTTP):
         self.orders: list[dict[str, Any]] = []
         self.reject_orders: str | None = None
         for method in (responses.GET, responses.POST, responses.PUT):
-            mock.add_callback(method, re.compile(re.escape(URL) + r"/.*"), callback=self.handler(self.route))
+            mock.add_callback(method, re.compile(re.escape(URL) + r"/.*"), callback=self.handler(self.serialised))
 
     def orders_for(self, ref: str) -> list[dict]:
         return [o for o in self.orders if o["externalId"] == ref and o["status"]["id"] != "C"]
@@ -82,6 +84,11 @@ class FakeNetSuite(FakeHTTP):
     def expire_tokens(self) -> None:
         """Server-side expiry/revocation of every token handed out so far."""
         self.tokens.clear()
+
+    def serialised(self, req: SeenRequest):
+        """One request at a time (the SQLite connection and order lists are shared between threads)."""
+        with self.lock:
+            return self.route(req)
 
     def vendor_fault(self, kind: str):
         if kind == "rate_limited":
