@@ -22,6 +22,7 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     from app.logging_setup import configure_logging
     from app.services import build_services
     from app.storage.schema import upgrade
+    from app.web.openapi_doc import spec_options
     from app.web.problems import ProblemApi, register_error_handlers
     from app.web.routes import register_blueprints
     from app.web.security import register_security_headers
@@ -37,18 +38,10 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
         OPENAPI_VERSION="3.1.0",
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
-        API_SPEC_OPTIONS={
-            "info": {"description": "ERP panel for CRM widgets, CRM webhooks and admin operations."},
-            "components": {"securitySchemes": {
-                "widgetToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                                "description": "Short-lived widget token from POST /api/v1/widget/session"},
-                "adminToken": {"type": "http", "scheme": "bearer",
-                               "description": "Admin API token (ADMIN_TOKEN) or an admin session token"},
-            }},
-        },
+        API_SPEC_OPTIONS=spec_options(),
     )
     services = build_services(settings, clock=clock, sandbox_faults=sandbox_faults)
-    upgrade(services.db, services.clock.now())
+    upgrade(services.db)
     app.extensions["erp_panel"] = services
     api = ProblemApi(app)
     app.extensions["erp_panel_api"] = api

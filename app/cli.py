@@ -5,14 +5,18 @@ import os
 import sys
 import tempfile
 import threading
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from app.errors import ConfigError
 from app.orders.cli import jobs as order_jobs
 
+if TYPE_CHECKING:
+    from app.storage.db import Database
 
-def _fail(message: str) -> None:
+
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 
@@ -72,7 +76,7 @@ def worker() -> None:
         services = build_services(load_settings())
     except ConfigError as exc:
         _fail(str(exc))
-    upgrade(services.db, services.clock.now())
+    upgrade(services.db)
     stop = threading.Event()
     import signal
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -85,20 +89,45 @@ def db() -> None:
     """Database schema commands."""
 
 
-@db.command("upgrade")
-def db_upgrade() -> None:
-    """Create or migrate the schema in DATABASE_URL."""
-    from app.clock import Clock
+def _database() -> Database:
     from app.config import load_settings
     from app.storage.db import Database
-    from app.storage.schema import upgrade
     try:
         settings = load_settings()
     except ConfigError as exc:
         _fail(str(exc))
-    database = Database(settings.database_url)
-    version = upgrade(database, Clock().now())
-    click.echo(f"schema at version {version} ({database.dialect})")
+    return Database(settings.database_url)
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create the schema in DATABASE_URL or migrate it to this release's head revision."""
+    from app.storage.db import SchemaError
+    from app.storage.schema import upgrade
+    database = _database()
+    try:
+        revision = upgrade(database)
+    except SchemaError as exc:
+        _fail(str(exc))
+    click.echo(f"schema at revision {revision} ({database.dialect})")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the revision DATABASE_URL is at, and this release's head."""
+    from app.storage.schema import current_version, head_revision
+    database = _database()
+    click.echo(f"database: {current_version(database) or 'none (not created yet)'}; head: {head_revision()}")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the schema change is, in a few words.")
+@click.option("--autogenerate/--empty", default=True, show_default=True,
+              help="Fill the revision from the difference between the models and the current head.")
+def db_revision(message: str, autogenerate: bool) -> None:
+    """Developers: write a new revision file under app/storage/migrations/versions (review it, commit it)."""
+    from app.storage.schema import new_revision
+    click.echo(f"wrote {new_revision(message, autogenerate=autogenerate)}")
 
 
 def build_openapi_yaml() -> str:

@@ -16,7 +16,7 @@ def _services():
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    upgrade(services.db, services.clock.now())
+    upgrade(services.db)
     return services
 
 

@@ -20,6 +20,10 @@ from app.errors import ConfigError
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
+class SchemaError(ConfigError):
+    """The database's schema cannot be brought to this release's head (nothing was changed)."""
+
+
 def normalise_url(url: str) -> str:
     """Map plain postgres URLs to the psycopg 3 driver; validate the scheme."""
     if url.startswith("postgres://"):
@@ -134,6 +138,37 @@ class Database:
             conn = conn.execution_options(sqlite_immediate=True)
             with conn.begin():
                 yield conn
+
+    @contextlib.contextmanager
+    def schema_change(self, lock_id: int) -> Iterator[Connection]:
+        """One write transaction for a schema upgrade, serialised across processes.
+
+        PostgreSQL: a transaction-scoped advisory lock on ``lock_id`` (DDL is transactional there).
+        SQLite: the single writer lock (BEGIN IMMEDIATE), with foreign-key enforcement off for the
+        duration: a batch migration copies a table and drops the original, and with enforcement on
+        that DROP would cascade-delete the rows of every table referencing it
+        (https://www.sqlite.org/lang_altertable.html#otheralter). The PRAGMA only takes effect
+        outside a transaction, so it is set before BEGIN; ``foreign_key_check`` must come back
+        empty before the transaction commits.
+        """
+        if self._sqlite_writer is None:
+            with self.write() as conn:
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({int(lock_id)})")
+                yield conn
+            return
+        with self._sqlite_writer, self.engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            driver.execute("PRAGMA foreign_keys=OFF")
+            try:
+                conn = conn.execution_options(sqlite_immediate=True)
+                with conn.begin():
+                    yield conn
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise SchemaError(f"the schema change left {len(broken)} rows with dangling "
+                                          f"foreign keys (first: {tuple(broken[0])}); rolled back")
+            finally:
+                driver.execute("PRAGMA foreign_keys=ON")
 
     def dispose(self) -> None:
         self.engine.dispose()

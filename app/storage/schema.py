@@ -1,62 +1,111 @@
-"""Imports every table module so MetaData knows the whole schema, and applies it.
+"""The whole schema (every table module) and its upgrades through Alembic.
 
-``erp-panel db upgrade`` calls ``upgrade``: it creates missing tables and
-records the schema version; later versions add ALTER steps to MIGRATIONS.
+``erp-panel db upgrade``, app start-up and the worker call ``upgrade``: it runs the packaged
+revisions (``app/storage/migrations/versions``) to head inside one schema-change transaction.
+Databases created before Alembic (a ``schema_version`` table at version 1 and no
+``alembic_version``) are recognised and stamped at the baseline revision first.
 """
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
 import sqlalchemy as sa
+from alembic import command
+from alembic.runtime.migration import MigrationContext
 
-from app.plugins import import_optional
-from app.storage.db import Database
-from app.storage.metadata import UTCDateTime, metadata
+# Every table module, imported so MetaData knows the whole schema (a missing one is an import error).
+from app.crm.demo import tables as demo_crm_tables
+from app.erp.sandbox import orders as sandbox_order_tables
+from app.orders import tables as order_tables
+from app.storage import migrations
+from app.storage.db import Database, SchemaError
+from app.storage.metadata import metadata
+from app.tenants import tables as tenant_tables
 
-TABLE_MODULES = [
-    "app.tenants.tables",
-    "app.erp.sandbox.orders",
-    "app.crm.demo.tables",
-    "app.orders.tables",
-]
-
-schema_version = sa.Table(
-    "schema_version", metadata,
-    sa.Column("version", sa.Integer, primary_key=True),
-    sa.Column("applied_at", UTCDateTime, nullable=False),
-)
-
-#: version -> list of SQL statements to run after create_all (for columns added later)
-MIGRATIONS: dict[int, list[str]] = {1: []}
-CURRENT_VERSION = max(MIGRATIONS)
+TABLE_MODULES = (tenant_tables, sandbox_order_tables, demo_crm_tables, order_tables)
 SCHEMA_LOCK_ID = 746_173_001   # arbitrary constant: the advisory lock key for schema upgrades
+BASELINE_REVISION = "0001"     # the schema as the pre-Alembic releases created it
+LEGACY_VERSION_TABLE = "schema_version"
+LEGACY_VERSION = 1
 
 
 def load_tables() -> sa.MetaData:
-    for module in TABLE_MODULES:
-        import_optional(module)
+    """The MetaData of every table this release uses."""
     return metadata
 
 
-def upgrade(db: Database, now) -> int:
-    """Create or migrate the schema; returns the resulting version."""
-    load_tables()
-    with db.write() as conn:
-        # Several processes (gunicorn workers, workers) may start at once: serialise schema changes.
-        if db.is_postgres:
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_ID})")
-        metadata.create_all(conn)
-        applied = {r.version for r in conn.execute(sa.select(schema_version.c.version)).all()}
-        for version in sorted(MIGRATIONS):
-            if version in applied:
-                continue
-            for statement in MIGRATIONS[version]:
-                conn.exec_driver_sql(statement)
-            conn.execute(schema_version.insert().values(version=version, applied_at=now))
-    return CURRENT_VERSION
+def head_revision() -> str:
+    """The newest revision shipped with this release."""
+    heads = migrations.script_directory().get_heads()
+    if len(heads) != 1:
+        raise SchemaError(f"the packaged migrations have {len(heads)} heads ({', '.join(heads)}); "
+                          "exactly one is required")
+    return heads[0]
 
 
-def current_version(db: Database) -> int | None:
-    inspector = sa.inspect(db.engine)
-    if not inspector.has_table("schema_version"):
-        return None
+def upgrade(db: Database) -> str:
+    """Bring the schema to head (creating it when the database is empty); returns the head revision.
+
+    Several processes (gunicorn workers, the worker) may start at once: the whole upgrade runs in one
+    transaction under the PostgreSQL advisory lock (SQLite: the single writer lock), so the second
+    process finds the schema already at head.
+    """
+    with db.schema_change(SCHEMA_LOCK_ID) as conn:
+        config = migrations.alembic_config(conn)
+        if _is_pre_alembic(conn):
+            command.stamp(config, BASELINE_REVISION)
+        command.upgrade(config, "head")
+        return MigrationContext.configure(conn).get_current_revision() or ""
+
+
+def current_version(db: Database) -> str | None:
+    """The database's revision (None for a database Alembic has not touched)."""
     with db.read() as conn:
-        return conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def _is_pre_alembic(conn: sa.Connection) -> bool:
+    """A database created before Alembic: ``schema_version`` present, no Alembic revision yet."""
+    if MigrationContext.configure(conn).get_current_revision() is not None:
+        return False
+    if not sa.inspect(conn).has_table(LEGACY_VERSION_TABLE):
+        return False
+    version = conn.exec_driver_sql(f"SELECT max(version) FROM {LEGACY_VERSION_TABLE}").scalar()
+    if version != LEGACY_VERSION:
+        raise SchemaError(f"{LEGACY_VERSION_TABLE} says version {version}; this release can only adopt "
+                          f"version {LEGACY_VERSION} databases")
+    return True
+
+
+def new_revision(message: str, *, autogenerate: bool) -> str:
+    """Write a new revision file (developers); returns its path.
+
+    With ``autogenerate`` the models are compared with a scratch SQLite database upgraded to the
+    current head, so the revision holds exactly what the models added since. Review it, then commit.
+    """
+    script = migrations.script_directory()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite:///{tmp}/revision.sqlite3")
+        try:
+            upgrade(db)
+            with db.schema_change(SCHEMA_LOCK_ID) as conn:
+                written = command.revision(migrations.alembic_config(conn), message=message,
+                                           autogenerate=autogenerate, rev_id=migrations.next_revision_id(script))
+        finally:
+            db.dispose()
+    path = getattr(written, "path", None)
+    if not isinstance(path, str):
+        raise SchemaError("alembic did not write a revision file")
+    _tidy(path)
+    return path
+
+
+def _tidy(path: str) -> None:
+    """Let ruff sort imports and drop unused ones in the generated file, when ruff is installed."""
+    ruff = shutil.which("ruff") or os.path.join(os.path.dirname(sys.executable), "ruff")
+    if os.path.exists(ruff):
+        subprocess.run([ruff, "check", "--fix", "--quiet", path], check=False)

@@ -39,7 +39,10 @@ def register(app, api, services_) -> None:
     api.register_blueprint(blp)
     api.spec.components.security_scheme("hubspotSignatureV3", {
         "type": "apiKey", "in": "header", "name": "X-HubSpot-Signature-v3",
-        "description": "HubSpot v3 signature (with X-HubSpot-Request-Timestamp), HMAC of the app secret"})
+        "description": "HubSpot v3 request signature: base64 HMAC-SHA256, keyed with the app's client secret, "
+                       "over method + public URI + raw body + X-HubSpot-Request-Timestamp; timestamps more "
+                       "than 5 minutes off are rejected (the webhook endpoint also takes v1 when "
+                       "HUBSPOT_ACCEPT_V1_WEBHOOKS=1). Not a key to send: HubSpot signs each request."})
 
 
 def _adapter():

@@ -8,6 +8,7 @@ from app.crm.base import CRMError
 from app.errors import Unauthorized
 from app.panel.present import panel_dict
 from app.web.context import services, widget_caller
+from app.web.openapi_doc import NO_BEARER_TOKEN
 from app.web.panel_schemas import PanelSchema, WidgetSessionRequestSchema, WidgetSessionSchema
 from app.web.problems import alt_problem
 
@@ -23,8 +24,17 @@ def _panel(crm_account_id: str, *, refresh: bool) -> dict:
     return panel_dict(read(caller.tenant, crm_account_id), svc.clock.now().date())
 
 
+_SIGNED_BY_THE_CRM = (
+    "No bearer token: `credential` is the token the CRM signed for this widget view and is verified "
+    "here (constant-time, with expiry): Pipedrive, the App Extensions SDK's signed JWT (HS256 with the "
+    "app's JWT secret); the demo CRM, its HMAC-signed, timestamped context. The tenant comes from the "
+    "verified credential only."
+)
+
+
 @blp.route("/widget/session")
 class WidgetSession(MethodView):
+    @blp.doc(security=NO_BEARER_TOKEN, description=_SIGNED_BY_THE_CRM)
     @blp.arguments(WidgetSessionRequestSchema)
     @blp.response(200, WidgetSessionSchema)
     @alt_problem(blp, 401, "The CRM credential did not verify")

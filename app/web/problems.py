@@ -9,6 +9,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError
+from app.web.openapi_doc import OperationIdPlugin
 
 log = logging.getLogger("erp_panel.web")
 
@@ -66,6 +67,13 @@ class ProblemApi(Api):
     """flask-smorest Api whose errors are problem+json (also in the generated OpenAPI document)."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _init_spec(self, *, extra_plugins=None, **options):
+        # Every operation gets its operationId from one rule (app.web.openapi_doc.operation_id).
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), OperationIdPlugin()], **options)
+
+    def _register_pagination_header(self):
+        """Not registered: no view uses flask-smorest pagination, and its schema would sit unused in the spec."""
 
     def _register_responses(self):
         default_type = self.DEFAULT_RESPONSE_CONTENT_TYPE

@@ -6,6 +6,7 @@ from cryptography.fernet import Fernet
 
 from app.cli import main
 from app.logging_setup import JsonFormatter
+from app.storage.schema import head_revision
 
 
 def test_json_logs_redact_secret_fields():
@@ -22,7 +23,7 @@ def test_cli_db_upgrade_and_new_key(tmp_path, monkeypatch):
     monkeypatch.setenv("ENCRYPTION_KEYS", Fernet.generate_key().decode())
     runner = CliRunner()
     result = runner.invoke(main, ["db", "upgrade"])
-    assert result.exit_code == 0 and "schema at version 1 (sqlite)" in result.output
+    assert result.exit_code == 0 and f"schema at revision {head_revision()} (sqlite)" in result.output
     key = runner.invoke(main, ["new-key"]).output.strip()
     Fernet(key.encode())
 

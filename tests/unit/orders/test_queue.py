@@ -14,7 +14,7 @@ from app.storage.schema import upgrade
 @pytest.fixture
 def queue(tmp_path, clock):
     db = Database(f"sqlite:///{tmp_path}/q.sqlite3")
-    upgrade(db, clock.now())
+    upgrade(db)
     yield JobQueue(db, clock, lease_seconds=60, max_attempts=3, backoff=Backoff(2, 30, random.Random(5)))
     db.dispose()
 

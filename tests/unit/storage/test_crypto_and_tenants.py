@@ -4,7 +4,7 @@ from cryptography.fernet import Fernet
 from app.clock import FrozenClock
 from app.storage.crypto import SecretBox, SecretDecryptError
 from app.storage.db import Database
-from app.storage.schema import current_version, upgrade
+from app.storage.schema import current_version, head_revision, upgrade
 from app.tenants.model import TenantSettings
 from app.tenants.store import TenantStore
 
@@ -12,7 +12,7 @@ from app.tenants.store import TenantStore
 def _store(url, keys):
     db = Database(url)
     clock = FrozenClock()
-    upgrade(db, clock.now())
+    upgrade(db)
     return TenantStore(db, SecretBox(keys), clock), db
 
 
@@ -67,7 +67,7 @@ def test_tokens_and_erp_secrets_never_stored_in_plaintext(tmp_path):
 
 def test_tenant_store_round_trip_and_uninstall(tmp_path):
     store, db = _store(f"sqlite:///{tmp_path}/t.db", [Fernet.generate_key().decode()])
-    assert current_version(db) == 1
+    assert current_version(db) == head_revision()
     tenant = store.upsert_tenant("hubspot", "62515", "Hub")
     again = store.upsert_tenant("hubspot", "62515")
     assert again.id == tenant.id and again.name == "Hub"

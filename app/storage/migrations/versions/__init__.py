@@ -1,0 +1,1 @@
+"""Revision files (one schema change each, numbered 0001, 0002, ...)."""
