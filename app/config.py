@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from app.errors import ConfigError
+from app.net.policy import OutboundPolicy
 
 INSTANCE_DIR = os.path.abspath(os.environ.get("ERP_PANEL_INSTANCE", "instance"))
 DEV_SECRET_FILE = "dev-secret.key"
@@ -49,6 +50,10 @@ class Settings:
     negative_ttl: int = 60
     refresh_min_interval: int = 30               # seconds between refresh-now per account
     erp_timeout: float = 5.0                     # seconds, per outbound ERP call
+    #: outbound URL policy for the ERP address (README "Outbound URL policy"): plain http allowed?
+    erp_allow_http: bool = False
+    #: private networks an on-premises ERP may live in (e.g. 10.0.0.0/8); link-local/metadata never
+    erp_allowed_networks: list[str] = field(default_factory=list)
     coalesce_wait: float = 10.0                  # max seconds a reader waits on another's fetch
     widget_token_ttl: int = 300
     fanout_workers: int = 16
@@ -61,7 +66,7 @@ class Settings:
     worker_poll_interval: float = 1.0
     worker_lease_seconds: int = 120
     job_max_attempts: int = 8
-    # orders (issue 3): retry delay = uniform(0, min(cap, base * 2**(attempt-1))) seconds
+    # orders: retry delay = uniform(0, min(cap, base * 2**(attempt-1))) seconds
     job_backoff_base: float = 2.0
     job_backoff_cap: float = 300.0
     worker_threads: int = 4                      # jobs mostly wait on the ERP: several per worker process
@@ -69,14 +74,14 @@ class Settings:
     pipedrive_client_id: str = ""
     pipedrive_client_secret: str = ""
     pipedrive_jwt_secret: str = ""
-    # -- Pipedrive app (issue 4) --
+    # -- Pipedrive app --
     #: exact OAuth redirect URI registered in Developer Hub; empty = PUBLIC_BASE_URL + /pipedrive/oauth/callback
     pipedrive_redirect_uri: str = ""
     pipedrive_timeout: float = 10.0              # seconds, per outbound Pipedrive call
     hubspot_client_id: str = ""
     hubspot_client_secret: str = ""
     hubspot_app_id: str = ""
-    # -- HubSpot app (issue 6) -------------------------------------------------------
+    # -- HubSpot app ------------------------------------------------------------------
     hubspot_timeout: float = 5.0                 # seconds per HubSpot API / OAuth call
     hubspot_pkce: bool = True                    # send a PKCE S256 challenge on install
     #: accept v1-only webhook signatures (no timestamp, replayable) when no v3 headers are sent
@@ -110,19 +115,20 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "STALE_LIMIT_INVOICES": ("stale_limit_invoices", int), "STALE_LIMIT_PRICING": ("stale_limit_pricing", int),
     "NEGATIVE_CACHE_TTL": ("negative_ttl", int), "REFRESH_MIN_INTERVAL": ("refresh_min_interval", int),
     "ERP_TIMEOUT": ("erp_timeout", float), "WIDGET_TOKEN_TTL": ("widget_token_ttl", int),
+    "ERP_ALLOW_HTTP": ("erp_allow_http", bool), "ERP_ALLOWED_NETWORKS": ("erp_allowed_networks", list),
     "SANDBOX_LATENCY_MS": ("sandbox_latency_ms", float), "SANDBOX_FAIL_RATE": ("sandbox_fail_rate", float),
     "DEMO_ENABLED": ("demo_enabled", bool), "WORKER_POLL_INTERVAL": ("worker_poll_interval", float),
     "WORKER_LEASE_SECONDS": ("worker_lease_seconds", int), "JOB_MAX_ATTEMPTS": ("job_max_attempts", int),
-    # orders (issue 3)
+    # orders
     "JOB_BACKOFF_BASE": ("job_backoff_base", float), "JOB_BACKOFF_CAP": ("job_backoff_cap", float),
     "WORKER_THREADS": ("worker_threads", int),
     "PIPEDRIVE_CLIENT_ID": ("pipedrive_client_id", str), "PIPEDRIVE_CLIENT_SECRET": ("pipedrive_client_secret", str),
     "PIPEDRIVE_JWT_SECRET": ("pipedrive_jwt_secret", str),
-    # Pipedrive app (issue 4)
+    # Pipedrive app
     "PIPEDRIVE_REDIRECT_URI": ("pipedrive_redirect_uri", str), "PIPEDRIVE_TIMEOUT": ("pipedrive_timeout", float),
     "HUBSPOT_CLIENT_ID": ("hubspot_client_id", str), "HUBSPOT_CLIENT_SECRET": ("hubspot_client_secret", str),
     "HUBSPOT_APP_ID": ("hubspot_app_id", str), "ADMIN_TOKEN": ("admin_token", str),
-    # HubSpot app (issue 6)
+    # HubSpot app
     "HUBSPOT_TIMEOUT": ("hubspot_timeout", float), "HUBSPOT_PKCE": ("hubspot_pkce", bool),
     "HUBSPOT_ACCEPT_V1_WEBHOOKS": ("hubspot_accept_v1_webhooks", bool),
     "HUBSPOT_COMPANY_ERP_PROPERTY": ("hubspot_company_erp_property", str),
@@ -156,6 +162,10 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
 def _finalise(s: Settings) -> Settings:
     if s.env not in ("development", "test", "production"):
         raise ConfigError(f"ERP_PANEL_ENV must be development, test or production, not {s.env!r}")
+    try:
+        outbound_policy(s)
+    except ValueError as exc:
+        raise ConfigError(f"ERP_ALLOWED_NETWORKS: {exc}") from None
     from app.storage.crypto import load_or_create_key_file
     from app.storage.db import normalise_url
     if s.is_production:
@@ -182,6 +192,11 @@ def _finalise(s: Settings) -> Settings:
     if not s.encryption_keys:
         updates["encryption_keys"] = [load_or_create_key_file(os.path.join(INSTANCE_DIR, "encryption.key"))]
     return replace(s, **updates) if updates else s
+
+
+def outbound_policy(s: Settings) -> OutboundPolicy:
+    """The outbound URL policy for ERP calls from ERP_ALLOW_HTTP / ERP_ALLOWED_NETWORKS."""
+    return OutboundPolicy.from_lists(allow_http=s.erp_allow_http, allowed_networks=s.erp_allowed_networks)
 
 
 def _dev_secret() -> str:

@@ -10,7 +10,7 @@ from app.auth.widget_token import WidgetTokens
 from app.cache.backend import CacheBackend, MemoryCache
 from app.cache.coalesce import Coalescer
 from app.clock import Clock
-from app.config import Settings
+from app.config import Settings, outbound_policy
 from app.crm.demo.adapter import DemoCRMAdapter
 from app.crm.demo.connector import DemoCRM
 from app.crm.registry import CRMRegistry
@@ -85,7 +85,8 @@ def build_services(settings: Settings, clock: Clock | None = None,
                                              fail_rate=settings.sandbox_fail_rate)
     executor = ThreadPoolExecutor(max_workers=settings.fanout_workers, thread_name_prefix="erp-fanout")
     erp = ERPRegistry(tenants, ConnectorContext(clock=clock, db=db, sandbox_faults=faults,
-                                                timeout=settings.erp_timeout, extra=dict(settings.extra)))
+                                                timeout=settings.erp_timeout, extra=dict(settings.extra),
+                                                outbound=outbound_policy(settings)))
     panel = PanelService(tenants=tenants, erp_registry=erp, cache=cache, coalescer=coalescer,
                          policy=CachePolicy.from_settings(settings), clock=clock, executor=executor,
                          refresh_min_interval=settings.refresh_min_interval)

@@ -6,18 +6,27 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 ZERO = Decimal("0")
 
 
-def to_decimal(value: object, default: Decimal | None = ZERO) -> Decimal | None:
-    """Coerce ERP numbers (float, int, str, None) to Decimal without float noise."""
+def to_decimal(value: object) -> Decimal | None:
+    """Coerce ERP numbers (float, int, str) to Decimal without float noise.
+
+    None or "" is None - never a silent zero: whether an empty value means zero is the
+    caller's decision. Text that is not a number raises ValueError.
+    """
     if value is None or value == "":
-        return default
+        return None
     if isinstance(value, Decimal):
         return value
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
     if isinstance(value, float):
         value = repr(value)
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        return default
+        raise ValueError(f"{value!r} is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a number")
+    return number
 
 
 def quantize(amount: Decimal, places: int = 2) -> Decimal:

@@ -59,6 +59,20 @@ class ERPNotFoundError(ERPError):
     reason = "erp_not_found"
 
 
+class MissingVendorField(ERPFatalError):
+    """An ERP answer lacks a field the mapping needs (renamed by an upgrade, hidden by permissions)
+    or carries a value that cannot be read. Never read as zero: the figure would be a lie."""
+
+    reason = "erp_missing_field"
+
+    def __init__(self, vendor: str, record: str, field: str, *, unreadable: bool = False,
+                 status: int | None = None):
+        problem = "sent an unreadable value for" if unreadable else "did not send"
+        super().__init__(f"{vendor} {problem} the field '{field}' of {record}; an upgrade may have renamed it "
+                         "or the API user's permissions may hide it", status=status)
+        self.vendor, self.record, self.field = vendor, record, field
+
+
 @dataclass(frozen=True)
 class ConnectionCheck:
     """Outcome of a connection test shown to the admin."""

@@ -1,14 +1,12 @@
-"""The one HTTP layer every real ERP connector uses (built on requests).
+"""ERP side of the outbound HTTP layer: a base URL, vendor error bodies, redaction.
 
-What it guarantees, so vendor clients do not have to:
+Transport (policy-guarded session, timeouts, uniform "could not connect" errors, retries of
+reads with back-off and short Retry-After waits) is :class:`app.net.client.OutboundHTTP`;
+this module adds what is ERP-specific:
 
-* one ``requests.Session`` per connector (connection pooling), closed with it;
-* a timeout on every call (``ConnectorContext.timeout``, 5 s by default);
-* retries with exponential backoff only for calls the caller marks ``safe``
-  (GET reads and read-only RPC calls); writes are never retried here;
 * typed errors from the HTTP status: 429 -> ERPRateLimited (with Retry-After),
-  5xx / connection errors / timeouts -> ERPRetriableError, 401/403 -> ERPAuthError,
-  404 -> ERPNotFoundError, other 4xx -> ERPValidationError;
+  5xx / 408 -> ERPRetriableError, 401/403 -> ERPAuthError, 404 -> ERPNotFoundError,
+  other 4xx -> ERPValidationError;
 * messages with secrets stripped: no Authorization header, API key or request/response
   body ever reaches an exception message or a log line - only the vendor's own short
   error sentence, redacted and truncated.
@@ -19,10 +17,9 @@ message, a vendor code and optionally a more precise error class.
 """
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,20 +28,21 @@ import requests
 from app.erp.base import (
     ERPAuthError,
     ERPError,
+    ERPFatalError,
     ERPNotFoundError,
     ERPRateLimited,
     ERPRetriableError,
     ERPValidationError,
+    MissingVendorField,
 )
-
-log = logging.getLogger(__name__)
+from app.net.client import ErrorKinds, OutboundHTTP, RetryPolicy, host_of, retry_after_seconds
+from app.net.policy import OutboundPolicy, URLRefused
 
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_RETRIES = 2
-#: first backoff pause in seconds; doubles per attempt
-BACKOFF_BASE = 0.25
-#: a read waits out a 429 only when the ERP asks for at most this many seconds
-MAX_RETRY_AFTER_WAIT = 2.0
+#: reads: pauses 0.25 s, 0.5 s, ...; a 429 is waited out in-request only up to 2 s
+ERP_RETRY = RetryPolicy(retries=DEFAULT_RETRIES, first_pause=0.25, factor=2.0, max_retry_after_wait=2.0)
+ERP_ERRORS = ErrorKinds(retriable=ERPRetriableError, fatal=ERPFatalError, prefix="erp")
 MAX_MESSAGE = 300
 
 
@@ -57,6 +55,8 @@ class VendorError:
     #: force a class (e.g. Odoo's AccessDenied on HTTP 500 -> ERPAuthError); None = from the status
     error_class: type[ERPError] | None = None
     reason: str | None = None
+    #: (record type, field) when the vendor said a field the request named does not exist
+    missing_field: tuple[str, str] | None = None
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -66,16 +66,6 @@ def redact(text: str, secrets: Iterable[str]) -> str:
             text = text.replace(secret, "***")
     text = " ".join(text.split())
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds form; HTTP dates are treated as unknown)."""
-    if not value:
-        return None
-    try:
-        return max(float(value.strip()), 0.0)
-    except ValueError:
-        return None
 
 
 def error_for_status(status: int, message: str, *, code: str | None = None,
@@ -116,68 +106,45 @@ def json_object(response: requests.Response) -> dict[str, Any] | None:
 
 
 def http_options(ctx: Any) -> dict[str, Any]:
-    """ERPHttp keyword arguments from a ConnectorContext: timeout, plus retry count and sleep
-    (overridable through settings extras ``erp_http_retries`` / ``erp_http_sleep``, e.g. in tests)."""
+    """ERPHttp keyword arguments from a ConnectorContext: timeout and outbound policy, plus retry count
+    and sleep (overridable through settings extras ``erp_http_retries`` / ``erp_http_sleep``, e.g. in tests)."""
     extra = getattr(ctx, "extra", None) or {}
     return {"timeout": ctx.timeout or DEFAULT_TIMEOUT, "retries": int(extra.get("erp_http_retries", DEFAULT_RETRIES)),
-            "sleep": extra.get("erp_http_sleep", time.sleep)}
+            "sleep": extra.get("erp_http_sleep", time.sleep),
+            "policy": getattr(ctx, "outbound", None) or OutboundPolicy()}
 
 
 class ERPHttp:
-    """A pooled, time-limited, retrying HTTP client for one ERP connection."""
+    """A pooled, time-limited, retrying HTTP client for one ERP connection (a base URL under the policy)."""
 
     def __init__(self, base_url: str, *, vendor: str, headers: dict[str, str] | None = None,
                  timeout: float = DEFAULT_TIMEOUT, retries: int = DEFAULT_RETRIES,
                  secrets: Iterable[str] = (), describe_error: Callable[[requests.Response], VendorError] = plain_error,
-                 sleep: Callable[[float], None] = time.sleep, session: requests.Session | None = None):
-        self.base_url = base_url.rstrip("/")
+                 sleep: Callable[[float], None] = time.sleep, policy: OutboundPolicy | None = None):
+        policy = policy or OutboundPolicy()
+        self.base_url = base_url.strip().rstrip("/")
+        check_base_url(self.base_url, vendor, policy)
         self.vendor = vendor
-        self.timeout = timeout or DEFAULT_TIMEOUT
-        self.retries = max(int(retries), 0)
         self.secrets = tuple(s for s in secrets if s)
         self.describe_error = describe_error
-        self.sleep = sleep
-        self.session = session or requests.Session()
-        self.session.headers.update({"Accept": "application/json", "User-Agent": "erp-panel/1.0"})
-        self.session.headers.update(headers or {})
+        self.net = OutboundHTTP(vendor=vendor, errors=ERP_ERRORS, policy=policy, timeout=timeout, sleep=sleep,
+                                retry=replace(ERP_RETRY, retries=max(int(retries), 0)),
+                                headers={"Accept": "application/json", **(headers or {})})
+
+    @property
+    def timeout(self) -> float:
+        return self.net.timeout
 
     def close(self) -> None:
-        self.session.close()
+        self.net.close()
 
-    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                json: Any = None, data: Any = None, safe: bool | None = None,
-                check: Callable[[requests.Response], None] | None = None,
-                headers: dict[str, str] | None = None) -> requests.Response:
-        """Send one request; ``safe`` (default: GET only) allows retries. Returns a 2xx response or raises.
-
-        ``path`` is relative to the base URL, or an absolute URL on the same origin (vendors' own
-        next-page links); any other origin is refused so credentials never travel elsewhere.
-        ``check`` inspects a 2xx response and may raise a typed error (protocols such as Odoo's
-        JSON-RPC report errors inside HTTP 200 bodies); retriable ones take part in the retries.
-        """
-        safe = method.upper() == "GET" if safe is None else safe
-        attempts = 1 + (self.retries if safe else 0)
-        for attempt in range(attempts):
-            try:
-                response = self._send(method, path, params=params, json=json, data=data, headers=headers)
-                if check is not None:
-                    check(response)
-                return response
-            except ERPRetriableError as exc:
-                if attempt + 1 >= attempts:
-                    raise
-                pause = BACKOFF_BASE * (2 ** attempt)
-                if isinstance(exc, ERPRateLimited) and exc.retry_after is not None:
-                    if exc.retry_after > MAX_RETRY_AFTER_WAIT:
-                        raise      # the caller (cache, job queue) waits longer than a request should
-                    pause = max(pause, exc.retry_after)
-                log.info("%s %s %s failed (%s); retry %d in %.2fs", self.vendor, method, path, exc.reason,
-                         attempt + 1, pause)
-                self.sleep(pause)
-        raise AssertionError("unreachable")  # pragma: no cover
+    def set_auth(self, auth: requests.auth.AuthBase) -> None:
+        """Sign every request of this connection (bearer tokens, OAuth 1.0a)."""
+        self.net.session.auth = auth
 
     def url_for(self, path: str) -> str:
-        """Absolute URL of ``path``; absolute URLs must share the base URL's scheme and host."""
+        """Absolute URL of ``path``; an absolute URL (a vendor's next-page link) must share the base
+        URL's scheme and host, so credentials never travel to another host."""
         if "://" not in path:
             return f"{self.base_url}/{path.lstrip('/')}"
         wanted, base = urlsplit(path), urlsplit(self.base_url)
@@ -187,31 +154,31 @@ class ERPHttp:
         return path
 
     def send_raw(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """One request, never retried, that returns 4xx/5xx answers instead of raising (for
-        libraries such as msal that read OAuth error bodies themselves). Timeouts and network
-        failures still raise the typed retriable errors."""
-        return self._send(method, path, raise_for_status=False, **kwargs)
+        """One request, never retried, that returns 4xx/5xx answers instead of raising (for libraries
+        such as msal that read OAuth error bodies themselves); transport failures still raise."""
+        return self.net.send(method, self.url_for(path), **kwargs)
 
-    def _send(self, method: str, path: str, *, raise_for_status: bool = True, **kwargs: Any) -> requests.Response:
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                json: Any = None, data: Any = None, safe: bool | None = None,
+                check: Callable[[requests.Response], None] | None = None,
+                headers: dict[str, str] | None = None) -> requests.Response:
+        """Send one request; ``safe`` (default: GET only) allows retries. Returns a 2xx response or raises.
+
+        ``check`` inspects a 2xx response and may raise a typed error (protocols such as Odoo's
+        JSON-RPC report errors inside HTTP 200 bodies); retriable ones take part in the retries.
+        """
         url = self.url_for(path)
-        started = time.monotonic()
-        try:
-            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-        except requests.Timeout:
-            raise ERPRetriableError(f"{self.vendor} did not answer within {self.timeout:g} s",
-                                    reason="erp_timeout") from None
-        except requests.ConnectionError as exc:
-            # the exception text can carry the full URL and proxy details: only its type is kept
-            raise ERPRetriableError(f"Cannot reach {self.vendor} at {self._host()} ({type(exc).__name__})",
-                                    reason="erp_unreachable") from None
-        except requests.RequestException as exc:
-            raise ERPRetriableError(f"{self.vendor} request failed: {type(exc).__name__}",
-                                    reason="erp_unavailable") from None
-        elapsed_ms = (time.monotonic() - started) * 1000
-        log.debug("%s %s %s -> %s in %.0f ms", self.vendor, method, path, response.status_code, elapsed_ms)
-        if response.status_code < 400 or not raise_for_status:
+
+        def attempt() -> requests.Response:
+            response = self.net.send(method, url, params=params, json=json, data=data, headers=headers)
+            if response.status_code >= 400:
+                raise self.error_from(response)
+            if check is not None:
+                check(response)
             return response
-        raise self.error_from(response)
+
+        return self.net.with_retries(attempt, safe=method.upper() == "GET" if safe is None else safe,
+                                     what=f"{method} {path}")
 
     def error_from(self, response: requests.Response) -> ERPError:
         """Typed error for a failed response, with the vendor's message redacted."""
@@ -219,19 +186,26 @@ class ERPHttp:
             vendor = self.describe_error(response)
         except ValueError:
             vendor = plain_error(response)
+        if vendor.missing_field is not None:
+            return MissingVendorField(self.vendor, *vendor.missing_field, status=response.status_code)
         message = redact(f"{self.vendor}: {vendor.message}", self.secrets)
         return error_for_status(response.status_code, message, code=vendor.code,
-                                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
                                 error_class=vendor.error_class, reason=vendor.reason)
-
-    def _host(self) -> str:
-        return self.base_url.split("://", 1)[-1].split("/", 1)[0]
 
     def json(self, response: requests.Response) -> Any:
         """Decoded JSON body; a non-JSON 2xx answer (wrong URL, proxy page) is a clear fatal error."""
         try:
             return response.json()
         except ValueError:
-            raise ERPValidationError(f"{self.vendor} at {self._host()} did not answer with JSON; "
+            raise ERPValidationError(f"{self.vendor} at {host_of(self.base_url)} did not answer with JSON; "
                                      "check the URL", reason="erp_bad_response",
                                      status=response.status_code) from None
+
+
+def check_base_url(url: str, vendor: str, policy: OutboundPolicy) -> None:
+    """ERPFatalError (reason ``erp_url_refused``) naming the problem when the policy refuses the ERP address."""
+    try:
+        policy.check_url(url)
+    except URLRefused as exc:
+        raise ERPFatalError(f"{vendor} address refused: {exc.message}", reason="erp_url_refused") from None

@@ -11,10 +11,11 @@ import json
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.erp.base import ERPConnector, ERPFatalError
+from app.net.policy import OutboundPolicy
 from app.plugins import import_optional
 from app.tenants.model import ERPConnectionSettings, Tenant
 
@@ -28,6 +29,8 @@ class ConnectorContext:
     sandbox_faults: Any
     timeout: float
     extra: dict[str, Any]
+    #: what the ERP URL may reach (ERP_ALLOW_HTTP, ERP_ALLOWED_NETWORKS); https to public addresses by default
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
 
 
 Factory = Callable[[ERPConnectionSettings, ConnectorContext], ERPConnector]
@@ -46,6 +49,7 @@ class SettingField:
     help: str = ""
     default: str = ""
     multiline: bool = False      # e.g. a PEM private key: a text area, longer values allowed
+    url: bool = False            # an address outbound calls go to: checked against the outbound URL policy
 
 
 @dataclass(frozen=True)

@@ -70,8 +70,13 @@ def rejected(reason: str, plain: str) -> StepError:
     return StepError(reason, plain, retriable=False, plain=plain)
 
 
+#: ERP errors that only an admin can fix in the connection settings
+SETTINGS_REASONS = frozenset({"erp_not_configured", "erp_unknown_database", "erp_url_refused",
+                              "erp_redirect_refused", "erp_missing_field"})
+
+
 def _plain(exc: UpstreamError) -> str:
-    if isinstance(exc, ERPAuthError) or exc.reason == "erp_not_configured":
+    if isinstance(exc, ERPAuthError) or exc.reason in SETTINGS_REASONS:
         return f"erp-panel cannot use the ERP connection ({exc.message}); an admin can fix it on the settings page."
     if isinstance(exc, ERPNotFoundError):
         return f"The ERP could not find what this order needs: {exc.message}"

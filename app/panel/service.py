@@ -9,19 +9,24 @@ a cold panel costs about one ERP round trip. Cache keys always start with the te
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from app.cache.backend import CacheBackend, CacheEntry
 from app.cache.coalesce import Coalescer
 from app.clock import Clock
-from app.erp.base import ERPConnector, ERPError, ERPFatalError, ERPNotFoundError
+from app.erp.base import ERPConnector, ERPError, ERPFatalError, ERPNotFoundError, MissingVendorField
 from app.errors import RateLimited
 from app.panel.model import DataKind, PanelView, Section, SectionState
 from app.panel.policy import CachePolicy
 from app.tenants.model import Tenant
 
+log = logging.getLogger(__name__)
+
 NOT_FOUND_MESSAGE = "This customer no longer exists in the ERP. Ask an admin to check the account link."
+MISSING_FIELD_MESSAGE = ("the ERP's answer lacks a field this section needs; an admin can see which one with "
+                         "Test connection on the erp-panel settings page")
 NOT_LINKED_MESSAGE = ("This account is not linked to an ERP customer yet. An admin can link it in the "
                       "erp-panel settings.")
 
@@ -110,6 +115,10 @@ class PanelService:
         try:
             entry = self.coalescer.run(key, lambda: self._fetch(connector, kind, key, customer_id, tenant),
                                        reread=(lambda: None) if force else (lambda: self._fresh_entry(key, kind)))
+        except MissingVendorField as exc:
+            # the rep sees "unavailable", never a zero; the admin finds the field with Test connection
+            log.warning("tenant %s: %s section unavailable: %s", tenant.id, kind.value, exc.message)
+            return self._degraded(kind, cached, now, exc.reason, MISSING_FIELD_MESSAGE)
         except ERPError as exc:
             if exc.retriable:
                 self.cache.add(key + ":err", exc.reason, keep_seconds=self.policy.error_backoff)

@@ -13,6 +13,7 @@ from typing import Any
 from app.erp import registry as erp_registry
 from app.erp.base import ConnectionCheck, ERPError
 from app.errors import NotFound
+from app.net.policy import URLRefused
 from app.tenants.model import ERPConnectionSettings, TenantSettings
 from app.tenants.settings_rules import (
     MAX_CRM_ACCOUNT_ID,
@@ -76,12 +77,21 @@ class TenantSettingsService:
             else:
                 value = value or field.default
                 target = config
+            if value and field.url:
+                self._check_url(field.name, field.label, value, issues)
             if value:
                 target[field.name] = value
             elif field.required:
                 issues.append(Issue(field.name, "missing_required_field", f"{field.label} is required."))
         raise_if(issues)
         return ERPConnectionSettings(connector=connector, config=config, secrets=secrets)
+
+    def _check_url(self, name: str, label: str, value: str, issues: list[Issue]) -> None:
+        """The outbound URL policy, without any network: scheme, credentials, host spelling, address literal."""
+        try:
+            self.erp.context.outbound.check_url(value)
+        except URLRefused as exc:
+            issues.append(Issue(name, exc.reason, f"{label}: {exc.message}"))
 
     def save_connection(self, tenant_id: str, connector: str, values: dict[str, Any]) -> ERPConnectionSettings:
         """Validate, check the connector can be built from it, store (secrets encrypted), forget caches."""

@@ -29,6 +29,7 @@ CHECK_HEADLINES = {
     "wrong_account": "The ERP account id is wrong or the account cannot be reached.",
     "wrong_tenant": "The Microsoft Entra tenant was not found.",
     "wrong_environment": "The Business Central environment was not found.",
+    "missing_field": "The ERP did not send a field erp-panel needs.",
     # generic connector error reasons (app/erp/base.py)
     "erp_auth_failed": "The ERP rejected the credentials.",
     "erp_unavailable": "The ERP could not be reached.",
@@ -36,6 +37,11 @@ CHECK_HEADLINES = {
     "erp_permission_denied": "The ERP user is missing a permission.",
     "erp_not_found": "The ERP address does not look like the expected ERP.",
     "erp_not_configured": "The connection is not fully configured.",
+    "erp_unreachable": "The ERP could not be reached.",
+    "erp_url_refused": "The ERP address is not allowed.",
+    "erp_redirect_refused": "The ERP address redirects elsewhere.",
+    "erp_missing_field": "The ERP did not send a field erp-panel needs.",
+    "erp_concurrent_update": "The ERP was busy with a conflicting change; try again.",
 }
 
 

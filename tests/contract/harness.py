@@ -59,6 +59,14 @@ class ERPUnderTest:
     expected_credit: Callable[..., object] = staticmethod(lambda credit: credit)  # type: ignore[assignment]
     #: server-side expiry of every access token (connectors with bearer tokens only)
     expire_tokens: Callable[[], None] | None = None
+    #: the vendor's transient-conflict faults, the route of the confirm/submit step they hit, and a
+    #: way to leave an unconfirmed order behind (as an earlier attempt or a person would)
+    conflict_kinds: tuple[str, ...] = ()
+    confirm_route: str | None = None
+    leave_draft: Callable[[str], None] | None = None
+    #: read -> (record type, field) the read needs, and a way to make the vendor leave that field out
+    field_cases: dict[str, tuple[str, str]] = field(default_factory=dict)
+    remove_field: Callable[[str, str], None] | None = None
 
     def requests(self, fragment: str) -> list:
         return self.fake.requests_to(fragment) if self.fake is not None else []
@@ -98,6 +106,13 @@ def erpnext_harness(clock, mock: responses.RequestsMock, **fake_options) -> ERPU
                                                "validation"}),
                         create_route="POST /api/resource/Sales", fake=fake,
                         secrets=(erpnext_fake.API_KEY, erpnext_fake.API_SECRET), sleeps=sleeps,
+                        conflict_kinds=("timestamp_mismatch",), confirm_route="PUT /api/resource/Sales",
+                        leave_draft=fake.leave_draft,
+                        field_cases={"credit": ("Sales Invoice", "outstanding_amount"),
+                                     "credit_limit": ("Customer", "credit_limits"), "stock": ("Bin", "actual_qty"),
+                                     "invoices": ("Sales Invoice", "due_date"),
+                                     "prices": ("get_item_details", "price_list_rate")},
+                        remove_field=lambda record, name: fake.hidden.add((record, name)),
                         invoice_fragment="Sales%20Invoice")
 
 
@@ -112,6 +127,13 @@ def odoo_harness(clock, mock: responses.RequestsMock, flavour: str = "json2", ve
                         fault_kinds=frozenset({"unavailable", "timeout", "connection", "rate_limited", "auth",
                                                "validation"}),
                         create_route="sale.order/create", fake=fake, secrets=(odoo_fake.API_KEY,), sleeps=sleeps,
+                        conflict_kinds=odoo_fake.FakeOdoo.CONFLICTS, confirm_route="sale.order/action_confirm",
+                        leave_draft=fake.leave_draft,
+                        field_cases={"credit": ("res.partner", "credit"), "credit_limit": ("res.partner", "credit_limit"),
+                                     "stock": ("product.product", "qty_available"),
+                                     "invoices": ("account.move", "amount_residual"),
+                                     "prices": ("product.product", "lst_price")},
+                        remove_field=lambda record, name: fake.removed.add((record, name)),
                         invoice_fragment="account.move")
 
 
@@ -134,7 +156,10 @@ def netsuite_harness(clock, mock: responses.RequestsMock, auth: str = "m2m") -> 
                         secrets=tuple(s for s in secrets.values() if "PRIVATE KEY" not in s) + (
                             netsuite_fake.PRIVATE_KEY_PEM.splitlines()[1],),
                         sleeps=sleeps, invoice_fragment="CustInvc",
-                        expire_tokens=fake.expire_tokens if auth == "m2m" else None)
+                        expire_tokens=fake.expire_tokens if auth == "m2m" else None,
+                        field_cases={"credit": ("customer", "balance"), "stock": ("inventory location", "onhand"),
+                                     "invoices": ("invoice", "unpaid")},
+                        remove_field=lambda _record, name: fake.removed.add(name))
 
 
 def _in_local_currency(credit: CustomerCredit) -> CustomerCredit:
@@ -159,7 +184,11 @@ def businesscentral_harness(clock, mock: responses.RequestsMock) -> ERPUnderTest
                                                "validation"}),
                         create_route="POST /v2.0/", fake=fake, secrets=(bc_fake.CLIENT_SECRET,), sleeps=sleeps,
                         invoice_fragment="salesInvoices", stock_totals_only=True, list_prices_only=True,
-                        expected_credit=_in_local_currency, expire_tokens=fake.expire_tokens)
+                        expected_credit=_in_local_currency, expire_tokens=fake.expire_tokens,
+                        field_cases={"credit": ("customer", "balanceDue"), "credit_limit": ("customer", "creditLimit"),
+                                     "stock": ("item", "inventory"), "invoices": ("sales invoice", "remainingAmount"),
+                                     "prices": ("item", "unitPrice")},
+                        remove_field=lambda _record, name: fake.removed.add(name))
 
 
 #: registered connector name -> its harness variants (the contract suite runs every variant of

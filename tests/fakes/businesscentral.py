@@ -50,6 +50,7 @@ class FakeBusinessCentral(FakeHTTP):
         self.data["companies"] = [{"id": COMPANY_ID, "name": "CRONUS", "displayName": "CRONUS International"}]
         self.tokens: set[str] = set()
         self.denied: set[str] = set()
+        self.removed: set[str] = set()      # properties left out of entities (renamed by an update, hidden)
         self._etag = 0
         for method in (responses.GET, responses.POST, responses.PATCH):
             mock.add_callback(method, re.compile(re.escape(LOGIN) + r"/.*"), callback=self.handler(self.serialised_identity))
@@ -148,6 +149,7 @@ class FakeBusinessCentral(FakeHTTP):
             rows = bc_odata.order_by([r for r in rows if bc_odata.matches(r, params.get("$filter"))],
                                      params.get("$orderby"))
             shown = [bc_odata.select(self._expanded(r, expand), params.get("$select"), expand) for r in rows]
+            shown = [{k: v for k, v in row.items() if k not in self.removed} for row in shown]
         except bc_odata.ODataError as exc:
             return bc_error(400, "BadRequest", str(exc))
         size = int(re.search(r"odata\.maxpagesize=(\d+)", req.headers.get("Prefer", "") + " odata.maxpagesize=20000")

@@ -36,9 +36,10 @@ ORDER_FIELDS = {"erpnext": ("name", "items"), "odoo": ("name", "order_line"), "n
                 "businesscentral": ("number", "_lines")}
 
 
-def app_on(vendor: str, base_config: dict, clock, faults, monkeypatch):
-    """Generator for a fixture: yields (app, fake, vendor) with the demo tenant on the vendor fake."""
-    for key, value in ENVIRONMENTS[vendor].items():
+def app_on(vendor: str, base_config: dict, clock, faults, monkeypatch, **env: str):
+    """Generator for a fixture: yields (app, fake, vendor) with the demo tenant on the vendor fake
+    (``env`` overrides single ERP_CONFIG_* / ERP_SECRET_* variables)."""
+    for key, value in {**ENVIRONMENTS[vendor], **env}.items():
         monkeypatch.setenv(key, value)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = FAKES[vendor](mock, clock)

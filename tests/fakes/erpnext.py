@@ -3,7 +3,10 @@
 Payload shapes follow /work/shared/reference/erp-contracts.md section 1: ``{"data": ...}`` for
 /api/resource, ``{"message": ...}`` for /api/method, error bodies with ``exc_type`` and the
 double-encoded ``_server_messages``, plain-text 429 from the global limiter, default page
-size 20, ``po_no`` NOT unique. Data is seeded from the sandbox catalogue so every connector
+size 20, ``po_no`` NOT unique. A field the API user may not read (field-level permissions,
+``permlevel``) is silently left out of documents and list rows, as Frappe's
+``apply_fieldlevel_read_permissions`` does; a save of a document that changed since it was
+read fails with TimestampMismatchError (417) from ``check_if_latest``. Data is seeded from the sandbox catalogue so every connector
 in the contract suite can be compared with the same expected values.
 """
 from __future__ import annotations
@@ -42,6 +45,7 @@ class FakeERPNext(FakeHTTP):
         self.seed = SandboxERP(clock=clock)
         self.clock = clock
         self.denied: set[str] = set()          # doctypes the API user may not read (403)
+        self.hidden: set[tuple[str, str]] = set()   # (doctype, field) hidden from the API user (permlevel)
         self.reject_orders: str | None = None  # e.g. a credit-limit message for every new order
         #: Stock Settings / Item Defaults warehouse ERPNext fills into rows that name none (None: no default)
         self.default_warehouse: str | None = "Main – Berlin"
@@ -83,7 +87,24 @@ class FakeERPNext(FakeHTTP):
         return [o for o in self.docs["Sales Order"] if o.get("po_no") == ref and o["docstatus"] < 2]
 
     # -- routing ------------------------------------------------------------------
+    def leave_draft(self, ref: str) -> None:
+        """An earlier attempt (or a person) saved the order as a draft without submitting it."""
+        customer = self.docs["Customer"][0]
+        self.docs["Sales Order"].append({
+            "name": f"SAL-ORD-2026-{len(self.docs['Sales Order']) + 1:05d}", "customer": customer["name"],
+            "po_no": ref, "docstatus": 0, "status": "Draft", "grand_total": 10.0,
+            "currency": customer["default_currency"], "items": [{"item_code": self.docs["Item"][0]["name"],
+                                                                 "qty": 1.0, "rate": 10.0}],
+            "creation": self.clock.now().isoformat()})
+
+    def _visible(self, doctype: str, doc: dict) -> dict:
+        return {k: v for k, v in doc.items() if (doctype, k) not in self.hidden}
+
     def vendor_fault(self, kind: str):
+        if kind == "timestamp_mismatch":
+            now = self.clock.now().isoformat(sep=" ")
+            return frappe_error(417, "TimestampMismatchError", "Error: Document has been modified after you have "
+                                f"opened it ({now}, {now}). Please refresh to get the latest document.")
         if kind == "rate_limited":
             return text_reply(429, "Too Many Requests", {"Retry-After": "2", "X-RateLimit-Remaining": "0"})
         if kind == "unavailable":
@@ -108,12 +129,13 @@ class FakeERPNext(FakeHTTP):
             return frappe_error(403, "PermissionError", f"User api@example.com does not have doctype access "
                                                         f"via role permission for document {doctype}")
         if req.method == "GET" and name is None:
-            return json_reply(200, {"data": apply_list_query(self.docs.get(doctype, []), req.params)})
+            rows = apply_list_query(self.docs.get(doctype, []), req.params)
+            return json_reply(200, {"data": [self._visible(doctype, row) for row in rows]})
         if req.method == "GET":
             doc = next((d for d in self.docs.get(doctype, []) if d["name"] == name), None)
             if doc is None:
                 return frappe_error(404, "DoesNotExistError", f"{doctype} {name} not found")
-            return json_reply(200, {"data": doc})
+            return json_reply(200, {"data": self._visible(doctype, doc)})
         if req.method == "POST" and doctype == "Sales Order":
             return self._insert_order(req.body or {})
         if req.method == "PUT" and doctype == "Sales Order":
@@ -141,10 +163,10 @@ class FakeERPNext(FakeHTTP):
         if item is None:
             return frappe_error(404, "DoesNotExistError", f"Item {ctx.get('item_code')} not found")
         unit, list_price = self.seed._price_for(customer, item)
-        return json_reply(200, {"message": {
+        return json_reply(200, {"message": self._visible("get_item_details", {
             "item_code": item.code, "item_name": item.name, "price_list_rate": float(list_price),
             "rate": float(unit), "discount_percentage": float(customer.discount), "currency": customer.currency,
-            "actual_qty": 0.0, "projected_qty": 0.0, "pricing_rules": ""}})
+            "actual_qty": 0.0, "projected_qty": 0.0, "pricing_rules": ""})})
 
     # -- Sales Order --------------------------------------------------------------
     def _insert_order(self, doc: dict):

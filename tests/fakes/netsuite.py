@@ -72,6 +72,7 @@ class FakeNetSuite(FakeHTTP):
         self.db = netsuite_db.connect()
         self.ids = netsuite_db.seed(self.db, self.seed)
         self.denied: set[str] = set()                  # tables the integration role cannot see
+        self.removed: set[str] = set()                 # columns left out of SuiteQL rows (renamed, hidden)
         self.tokens: dict[str, float] = {}             # access token -> expiry (clock timestamp)
         self.orders: list[dict[str, Any]] = []
         self.reject_orders: str | None = None
@@ -193,7 +194,8 @@ class FakeNetSuite(FakeHTTP):
         names = [d[0].lower() for d in cursor.description]
         rows = cursor.fetchall()
         page = rows[offset:offset + limit]
-        items = [{"links": [], **{n: str(v) for n, v in zip(names, row, strict=True) if v is not None}} for row in page]
+        items = [{"links": [], **{n: str(v) for n, v in zip(names, row, strict=True)
+                                  if v is not None and n not in self.removed}} for row in page]
         has_more = offset + limit < len(rows)
         links = [{"rel": "self", "href": f"{REST}/query/v1/suiteql?limit={limit}&offset={offset}"}]
         if has_more:

@@ -5,6 +5,12 @@ and answers bare JSON, errors as 4xx/5xx ``{"name", "message", ...}``; JSON-RPC 
 ``{"result": ...}`` and reports errors with **HTTP 200** and ``error.data.name``; servers
 before 19 have no /json/2 route (an HTML 404); ``client_order_ref`` is not unique;
 ``create`` returns a list of ids and ``action_confirm`` is a separate transaction.
+
+Transient conflicts are the exceptions Odoo's ``retrying`` (odoo/service/model.py) gives up on
+after its own 5 tries - psycopg2's SerializationFailure / DeadlockDetected / LockNotAvailable
+and odoo.exceptions.ConcurrencyError - plus odoo.exceptions.LockError (a UserError with
+``http_status = 409``); their names are module + class as ``serialize_exception`` writes them.
+A field removed by an upgrade answers like ``BaseModel._read``: ValueError "Invalid field ...".
 """
 from __future__ import annotations
 
@@ -34,6 +40,7 @@ class FakeOdoo(FakeHTTP):
         self.seed = SandboxERP(clock=clock)
         self.db, self.stock = seed_records(self.seed)
         self.denied: set[str] = set()         # models the API user may not read (AccessError)
+        self.removed: set[tuple[str, str]] = set()   # (model, field) an upgrade renamed or removed
         mock.add_callback(responses.POST, re.compile(re.escape(url) + r"/json/2/.*"), callback=self.handler(self.json2))
         mock.add_callback(responses.POST, url + "/jsonrpc", callback=self.handler(self.jsonrpc))
 
@@ -46,10 +53,27 @@ class FakeOdoo(FakeHTTP):
             return f"POST /jsonrpc {args[3]}/{args[4]}" if len(args) > 4 else "POST /jsonrpc common"
         return f"{seen.method} {seen.path}"
 
+    def leave_draft(self, ref: str) -> None:
+        """An earlier attempt (or a person) created the order but did not confirm it."""
+        partner = self.db["res.partner"][0]
+        product = self.db["product.product"][0]
+        self.create_order({"partner_id": partner["id"], "client_order_ref": ref, "order_line": [
+            [0, 0, {"product_id": product["id"], "product_uom_qty": 1.0, "price_unit": 10.0}]]})
+
     # -- faults ---------------------------------------------------------------------
     _FAULTS = {"auth": ("odoo.exceptions.AccessDenied", "Access Denied", 401),
                "forbidden": ("odoo.exceptions.AccessError", "You are not allowed to access this document", 403),
-               "validation": ("odoo.exceptions.UserError", "The order has no lines to confirm", 422)}
+               "validation": ("odoo.exceptions.UserError", "The order has no lines to confirm", 422),
+               # transient conflicts (see the module docstring); the PostgreSQL texts are the server's own
+               "lock_error": ("odoo.exceptions.LockError", "Some records could not be locked; they are being "
+                              "changed by another transaction.", 409),
+               "concurrency": ("odoo.exceptions.ConcurrencyError", "Concurrent update of sale.order", 500),
+               "serialization": ("psycopg2.errors.SerializationFailure",
+                                 "could not serialize access due to concurrent update", 500),
+               "deadlock": ("psycopg2.errors.DeadlockDetected", "deadlock detected", 500),
+               "lock_not_available": ("psycopg2.errors.LockNotAvailable",
+                                      'could not obtain lock on row in relation "sale_order"', 500)}
+    CONFLICTS = ("lock_error", "concurrency", "serialization", "deadlock", "lock_not_available")
 
     def vendor_fault(self, kind: str):
         if kind == "rate_limited":       # a proxy in front of Odoo (Odoo itself documents no limiter)
@@ -152,6 +176,8 @@ class FakeOdoo(FakeHTTP):
         return [{"id": r["id"], **{f: self._field(model, r, f, context) for f in fields or []}} for r in rows]
 
     def _field(self, model: str, row: dict, field: str, context: dict) -> Any:
+        if (model, field) in self.removed:
+            raise OdooFault("builtins.ValueError", f"Invalid field {field!r} on model {model!r}", 422)
         if model == "product.product" and field in ("qty_available", "free_qty", "virtual_available"):
             warehouse = context.get("warehouse_id") if self.version >= 17 else context.get("warehouse")
             keys = [k for k in self.stock if k[0] == row["id"] and warehouse in (None, k[1])]
@@ -159,7 +185,7 @@ class FakeOdoo(FakeHTTP):
             reserved = sum(self.stock[k][1] for k in keys)
             return float(on_hand - reserved if field == "free_qty" else on_hand)
         if field not in row and field != "id":
-            raise OdooFault("ValueError", f"Invalid field '{field}' on model '{model}'", 422)
+            raise OdooFault("builtins.ValueError", f"Invalid field {field!r} on model {model!r}", 422)
         return row.get(field)
 
     def create_order(self, vals: dict) -> int:

@@ -137,6 +137,22 @@ def test_erp_connection_validation_gives_reasons(client, demo_tenant, admin):
             422, "validation_failed")
 
 
+@pytest.mark.parametrize("url, reason, words", [
+    ("file:///etc/passwd", "url_bad_scheme", "must start with https://"),
+    ("http://erp.example.com", "url_not_https", "ERP_ALLOW_HTTP"),
+    ("https://169.254.169.254/latest/meta-data", "url_forbidden_address", "never allowed"),
+    ("https://10.0.0.8", "url_private_address", "ERP_ALLOWED_NETWORKS"),
+    ("https://0x7f000001", "url_ip_spelling", "unusual spelling"),
+])
+def test_an_erp_address_outside_the_outbound_policy_is_refused_on_save_and_test(client, demo_tenant, admin, url,
+                                                                                  reason, words):
+    values = {"url": url, "api_key": "key-1", "api_secret": "secret-1", "company": "Acme"}
+    for method, path in (("put", "/api/v1/admin/erp-connection"), ("post", "/api/v1/admin/erp-connection/test")):
+        body = problem(getattr(client, method)(path, headers=admin, json={"connector": "erpnext", "values": values}),
+                       422, reason)
+        assert body["errors"]["url"][0].startswith("Site URL: ") and words in body["errors"]["url"][0]
+
+
 def test_test_connection_with_the_sandbox_ok_and_in_an_outage(client, faults, demo_tenant, admin):
     ok = client.post("/api/v1/admin/erp-connection/test", headers=admin, json={"connector": "sandbox"})
     assert ok.status_code == 200 and ok.get_json()["ok"] is True

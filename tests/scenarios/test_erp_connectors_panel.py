@@ -69,3 +69,30 @@ def test_bad_credentials_show_an_error_not_a_crash(erp_app):
     body = _panel(app, "ACC-1001").get_json()
     assert {s["state"] for s in body["sections"].values()} == {"error"}
     assert all("auth" in s["reason"] or "credential" in s["reason"] for s in body["sections"].values())
+
+
+def test_a_field_the_erp_stopped_sending_is_unavailable_never_zero_and_test_connection_names_it(erp_app):
+    from tests.scenarios.admin_support import bearer
+    app, fake, vendor = erp_app
+    if vendor == "erpnext":
+        record, field = "Sales Invoice", "outstanding_amount"
+        fake.hidden.add((record, field))             # field-level permissions hide it from the API user
+    elif vendor == "odoo":
+        record, field = "account.move", "amount_residual"
+        fake.removed.add((record, field))            # an upgrade renamed it
+    else:      # credit and invoices read different fields there: both go missing
+        (record, field), other = {"netsuite": (("customer", "balance"), "unpaid"),
+                                  "businesscentral": (("customer", "balanceDue"), "remainingAmount")}[vendor]
+        fake.removed.update({field, other})
+    sections = _panel(app, "ACC-1004").get_json()["sections"]
+    for kind in ("credit", "invoices"):
+        assert sections[kind]["state"] == "unavailable" and sections[kind]["reason"] == "erp_missing_field", kind
+        assert sections[kind]["data"] is None and "Test connection" in sections[kind]["message"]
+    assert sections["stock"]["state"] == "ok"
+    services = app.extensions["erp_panel"]
+    tenant = services.tenants.find("demo", "demo-company")
+    admin = bearer(services.admin_sessions.mint(tenant.id, "admin-1"))
+    check = app.test_client().post("/api/v1/admin/erp-connection/test", headers=admin, json={}).get_json()
+    assert check["ok"] is False and check["reason"] == "missing_field"
+    assert f"'{field}'" in check["sentence"] and record in check["sentence"]
+    assert check["sentence"].startswith("The ERP did not send a field erp-panel needs.")

@@ -54,3 +54,19 @@ def test_erp_outage_during_order_is_retried_until_the_order_exists_once(erp_app,
     assert len(fake.orders_for(ref)) == 1
     number_field = ORDER_FIELDS[vendor][0]
     assert services.demo_crm.deal_row(DEMO_COMPANY, "D-2001")["erp_order_number"] == fake.orders_for(ref)[0][number_field]
+
+
+def test_a_wrong_odoo_database_dead_letters_at_once_with_the_reason_for_the_admin(base_config, clock, faults,
+                                                                                   monkeypatch):
+    for app, fake, _vendor in app_on("odoo", base_config, clock, faults, monkeypatch,
+                                     ERP_CONFIG_API_FLAVOUR="jsonrpc", ERP_CONFIG_DATABASE="acme-typo"):
+        services = app.extensions["erp_panel"]
+        tenant = services.tenants.find("demo", DEMO_COMPANY)
+        app.test_client().post("/demo/deals/D-2001/won", data={"back": "/demo/accounts/ACC-1001"})
+        drain(services, clock)
+        dead = services.orders.queue.list(status="dead")
+        assert [(j.kind, j.last_error_reason, j.attempts) for j in dead] == [("create_order", "erp_unknown_database", 1)]
+        assert "no database named 'acme-typo'" in dead[0].last_error
+        assert fake.orders_for(idempotency_key(tenant.id, "D-2001")) == []
+        row = services.demo_crm.deal_row(DEMO_COMPANY, "D-2001")
+        assert "acme-typo" in row["erp_failure_reason"] and "settings page" in row["erp_failure_reason"]

@@ -1,7 +1,8 @@
-"""Small HTTP client for HubSpot's CRM v3 APIs (one installation).
+"""Small HTTP client for HubSpot's CRM v3 APIs (one installation), on the shared outbound layer.
 
-Every call has a timeout; only idempotent methods are retried (GET, and PATCH/PUT/DELETE which
-set the same state again), with an injected ``sleep`` so tests never wait. Status mapping follows
+Every call has a timeout and goes through the outbound URL policy (:mod:`app.net`); only
+idempotent methods are retried (GET, and PATCH/PUT/DELETE which set the same state again),
+with an injected ``sleep`` so tests never wait. Status mapping follows
 https://developers.hubspot.com/docs/api/error-handling: 429 -> CRMRateLimited (``Retry-After``
 when present - HubSpot's own pages do not promise it - else the rolling 10 s window),
 401 -> CRMAuthError, 403 -> missing scope, 404 -> CRMNotFoundError, 5xx/521-523 -> retriable.
@@ -23,10 +24,18 @@ from app.crm.base import (
     CRMRetriableError,
 )
 from app.crm.hubspot.ratelimit import WINDOW_SECONDS, PortalRateLimiter
+from app.net.client import ErrorKinds, OutboundHTTP, RetryPolicy, retry_after_seconds
+from app.net.policy import PUBLIC_ONLY, OutboundPolicy
 
 API_BASE = "https://api.hubapi.com"
 IDEMPOTENT = frozenset({"GET", "PATCH", "PUT", "DELETE"})
-BACKOFF_SECONDS = (0.5, 2.0)
+HUBSPOT_ERRORS = ErrorKinds(retriable=CRMRetriableError, fatal=CRMFatalError, prefix="hubspot")
+
+
+def retry_policy(max_attempts: int) -> RetryPolicy:
+    """Pauses of 0.5 s then 2 s; a 429 is never waited out here (the window is seconds long,
+    the caller reschedules)."""
+    return RetryPolicy(retries=max_attempts - 1, first_pause=0.5, factor=4.0, max_retry_after_wait=0.0)
 
 
 def _vendor_fields(resp: requests.Response) -> tuple[str, str | None]:
@@ -45,13 +54,9 @@ def error_for(resp: requests.Response) -> CRMError:
     status = resp.status_code
     detail, code = _vendor_fields(resp)
     if status == 429:
-        retry_after = resp.headers.get("Retry-After")
-        try:
-            wait = float(retry_after) if retry_after else WINDOW_SECONDS
-        except ValueError:
-            wait = WINDOW_SECONDS
+        wait = retry_after_seconds(resp.headers.get("Retry-After"))
         return CRMRateLimited(f"HubSpot rate limit reached {detail}".strip(), reason="hubspot_rate_limited",
-                              status=429, retry_after=wait, vendor_code=code)
+                              status=429, retry_after=WINDOW_SECONDS if wait is None else wait, vendor_code=code)
     if status == 401:
         return CRMAuthError("HubSpot did not accept the access token", reason="hubspot_unauthorized", status=401)
     if status == 403:
@@ -70,14 +75,12 @@ class HubSpotClient:
 
     def __init__(self, portal_id: str, token: Callable[[], str], limiter: PortalRateLimiter, *,
                  timeout: float = 5.0, sleep: Callable[[float], None] | None = None, max_attempts: int = 3,
-                 session: requests.Session | None = None):
+                 policy: OutboundPolicy = PUBLIC_ONLY):
         self.portal_id = str(portal_id)
         self.token = token
         self.limiter = limiter
-        self.timeout = timeout
-        self.sleep = sleep or time.sleep
-        self.max_attempts = max_attempts
-        self.session = session or requests.Session()
+        self.net = OutboundHTTP(vendor="HubSpot", errors=HUBSPOT_ERRORS, policy=policy, timeout=timeout,
+                                retry=retry_policy(max_attempts), sleep=sleep or time.sleep)
 
     def request(self, method: str, path: str, *, params: dict | None = None, json: Any = None,
                 idempotent: bool | None = None) -> dict:
@@ -86,27 +89,18 @@ class HubSpotClient:
         ``idempotent=True`` marks a POST that only reads (batch read) as safe to retry.
         """
         method = method.upper()
-        safe = method in IDEMPOTENT if idempotent is None else idempotent
-        attempts = self.max_attempts if safe else 1
-        for attempt in range(1, attempts + 1):
+        # taken once, outside the retries: a token refresh failure is reported, not retried here
+        headers = {"Authorization": f"Bearer {self.token()}", "Accept": "application/json"}
+
+        def attempt() -> dict:
             self.limiter.acquire(self.portal_id)
-            headers = {"Authorization": f"Bearer {self.token()}", "Accept": "application/json"}
-            try:
-                resp = self.session.request(method, API_BASE + path, params=params, json=json,
-                                            headers=headers, timeout=self.timeout)
-            except requests.Timeout:
-                error: CRMError = CRMRetriableError("HubSpot did not answer in time", reason="hubspot_timeout")
-            except requests.ConnectionError:
-                error = CRMRetriableError("HubSpot could not be reached", reason="hubspot_unreachable")
-            else:
-                if resp.status_code < 300:
-                    return resp.json() if resp.content else {}
-                error = error_for(resp)
-            # 429s are not retried here: the window is seconds long; the caller reschedules
-            if not error.retriable or isinstance(error, CRMRateLimited) or attempt == attempts:
-                raise error
-            self.sleep(BACKOFF_SECONDS[min(attempt - 1, len(BACKOFF_SECONDS) - 1)])
-        raise AssertionError("unreachable")  # pragma: no cover
+            resp = self.net.send(method, API_BASE + path, params=params, json=json, headers=headers)
+            if resp.status_code < 300:
+                return resp.json() if resp.content else {}
+            raise error_for(resp)
+
+        return self.net.with_retries(attempt, safe=method in IDEMPOTENT if idempotent is None else idempotent,
+                                     what=f"{method} {path}")
 
     def get(self, path: str, **params: Any) -> dict:
         return self.request("GET", path, params=params or None)

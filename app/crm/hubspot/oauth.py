@@ -16,6 +16,8 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 
 from app.crm.hubspot.errors import HubSpotProblem
+from app.net.policy import PUBLIC_ONLY
+from app.net.session import guard_session, policy_session
 
 AUTHORIZE_URL = "https://app.hubspot.com/oauth/authorize"
 TOKEN_URL = "https://api.hubapi.com/oauth/v3/token"
@@ -94,11 +96,13 @@ class HubSpotOAuth:
         self.timeout = timeout
         self.use_pkce = use_pkce
         self.scopes = scopes
+        self.http = policy_session(PUBLIC_ONLY)
 
     def _session(self) -> OAuth2Session:
         session = OAuth2Session(self.client_id, self.client_secret, scope=" ".join(self.scopes),
                                 redirect_uri=self.redirect_uri, token_endpoint_auth_method="client_secret_post",
                                 code_challenge_method="S256" if self.use_pkce else None)
+        guard_session(session, PUBLIC_ONLY)
         session.register_compliance_hook("access_token_response", _raise_for_token_status)
         session.register_compliance_hook("refresh_token_response", _raise_for_token_status)
         return session
@@ -142,7 +146,7 @@ class HubSpotOAuth:
     def token_metadata(self, access_token: str) -> dict:
         """``{hub_id, user_id, user, hub_domain, scopes, app_id, ...}`` for an access token."""
         try:
-            resp = requests.get(TOKEN_METADATA_URL.format(token=access_token), timeout=self.timeout)
+            resp = self.http.get(TOKEN_METADATA_URL.format(token=access_token), timeout=self.timeout)
         except requests.RequestException:
             raise OAuthFailure("HubSpot's token metadata could not be read", "hubspot_token_unavailable",
                                retriable=True) from None
@@ -151,7 +155,7 @@ class HubSpotOAuth:
 
     def delete_refresh_token(self, refresh_token: str) -> None:
         """Revoke our refresh token on uninstall (HubSpot: deletes the token, does not uninstall the app)."""
-        resp = requests.delete(REFRESH_TOKEN_URL.format(token=refresh_token), timeout=self.timeout)
+        resp = self.http.delete(REFRESH_TOKEN_URL.format(token=refresh_token), timeout=self.timeout)
         if resp.status_code >= 300 and resp.status_code != 404:
             raise OAuthFailure(f"HubSpot did not delete the refresh token ({resp.status_code})",
                                "hubspot_revoke_failed", retriable=resp.status_code >= 500)

@@ -1,9 +1,10 @@
-"""The one small HTTP client every Pipedrive API call goes through.
+"""The one small HTTP client every Pipedrive API call goes through (on the shared outbound layer).
 
-- Every call has a timeout; the host is the tenant's ``api_domain``.
+- Every call has a timeout and obeys the outbound URL policy (:mod:`app.net`); the host is
+  the tenant's ``api_domain``.
 - Access tokens are refreshed shortly before ``expires_at`` (and once more if the
   API still answers 401), and the new tokens are stored encrypted.
-- Rate limits (crm-contracts.md §2.6, https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting):
+- Rate limits (https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting):
   429 -> CRMRateLimited with ``Retry-After`` when present (the current docs do not
   promise it), else ``x-ratelimit-reset`` (seconds), else the 2-second burst
   window. When ``x-ratelimit-remaining`` reaches 0 the gate refuses further calls
@@ -22,7 +23,9 @@ import requests
 
 from app.clock import Clock
 from app.crm.base import CRMAuthError, CRMFatalError, CRMNotFoundError, CRMRateLimited, CRMRetriableError
-from app.crm.pipedrive.oauth import PipedriveOAuth
+from app.crm.pipedrive.oauth import PIPEDRIVE_ERRORS, PipedriveOAuth
+from app.net.client import OutboundHTTP, retry_after_seconds
+from app.net.policy import PUBLIC_ONLY, OutboundPolicy
 from app.tenants.store import TenantStore
 
 REFRESH_MARGIN = timedelta(seconds=120)
@@ -97,11 +100,10 @@ class PipedriveClient:
     """JSON calls against one company's Pipedrive API."""
 
     def __init__(self, tokens: TenantTokens, gate: RateGate, *, timeout: float = 10.0,
-                 session: requests.Session | None = None):
+                 policy: OutboundPolicy = PUBLIC_ONLY):
         self.tokens = tokens
         self.gate = gate
-        self.timeout = timeout
-        self.session = session or requests.Session()
+        self.net = OutboundHTTP(vendor="Pipedrive", errors=PIPEDRIVE_ERRORS, policy=policy, timeout=timeout)
 
     def get(self, path: str, params: dict | None = None) -> dict[str, Any]:
         return self.request("GET", path, params=params)
@@ -129,28 +131,21 @@ class PipedriveClient:
         return self._result(method, path, response)
 
     def _send(self, method, url, token, params, body) -> requests.Response:
-        try:
-            return self.session.request(method, url, params=params, json=body, timeout=self.timeout,
-                                        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-                                        allow_redirects=False)
-        except requests.Timeout:
-            raise CRMRetriableError(f"Pipedrive did not answer within {self.timeout:g} s",
-                                    reason="crm_timeout") from None
-        except requests.RequestException as exc:
-            raise CRMRetriableError(f"Pipedrive could not be reached ({type(exc).__name__})") from None
+        return self.net.send(method, url, params=params, json=body,
+                             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
 
     def _note_budget(self, key: str, response: requests.Response) -> None:
         remaining = _number(response.headers.get("x-ratelimit-remaining"))
         if remaining is not None and remaining <= 0:
-            reset = _number(response.headers.get("x-ratelimit-reset"))
+            reset = retry_after_seconds(response.headers.get("x-ratelimit-reset"))
             self.gate.block(key, reset if reset is not None else BURST_WINDOW_SECONDS)
 
     def _result(self, method: str, path: str, response: requests.Response) -> dict[str, Any]:
         status = response.status_code
         what = f"Pipedrive {method} {path.split('?')[0]}"
         if status == 429:
-            wait = (_number(response.headers.get("Retry-After"))
-                    or _number(response.headers.get("x-ratelimit-reset")) or BURST_WINDOW_SECONDS)
+            wait = (retry_after_seconds(response.headers.get("Retry-After"))
+                    or retry_after_seconds(response.headers.get("x-ratelimit-reset")) or BURST_WINDOW_SECONDS)
             self.gate.block(self.tokens.tenant_id, wait)
             raise CRMRateLimited(f"{what}: rate limited", status=429, retry_after=wait)
         if status >= 500:

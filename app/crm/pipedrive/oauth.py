@@ -1,6 +1,6 @@
 """Pipedrive OAuth 2.0 authorization-code flow (authlib), token refresh and revocation.
 
-Contract (crm-contracts.md §2.1; https://developers.pipedrive.com/docs/api/v1/Oauth):
+Contract (https://developers.pipedrive.com/docs/api/v1/Oauth):
 authorize at ``https://oauth.pipedrive.com/oauth/authorize?client_id&redirect_uri&state``;
 token at ``https://oauth.pipedrive.com/oauth/token``, form body, HTTP Basic
 ``client_id:client_secret``; the response carries ``api_domain`` (the company's
@@ -25,12 +25,16 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
 from app.clock import Clock
-from app.crm.base import CRMAuthError, CRMRateLimited, CRMRetriableError
+from app.crm.base import CRMAuthError, CRMFatalError, CRMRateLimited, CRMRetriableError
+from app.net.client import ErrorKinds, retry_after_seconds, transport_error
+from app.net.policy import PUBLIC_ONLY
+from app.net.session import guard_session
 
 OAUTH_BASE = "https://oauth.pipedrive.com"
 AUTHORIZE_URL = OAUTH_BASE + "/oauth/authorize"
 TOKEN_URL = OAUTH_BASE + "/oauth/token"
 PKCE_SUPPORTED = False
+PIPEDRIVE_ERRORS = ErrorKinds(retriable=CRMRetriableError, fatal=CRMFatalError, prefix="crm")
 #: when the token response omits expires_in (observed 3599 in 3rd-party examples; not documented)
 DEFAULT_EXPIRES_IN = 3599
 
@@ -64,6 +68,7 @@ class PipedriveOAuth:
     def _session(self) -> OAuth2Session:
         session = OAuth2Session(self.client_id, self.client_secret, redirect_uri=self.redirect_uri,
                                 token_endpoint_auth_method="client_secret_basic")
+        guard_session(session, PUBLIC_ONLY)
         session.register_compliance_hook("access_token_response", _classify_http_failure)
         session.register_compliance_hook("refresh_token_response", _classify_http_failure)
         return session
@@ -96,7 +101,7 @@ class PipedriveOAuth:
         except (CRMRetriableError, CRMAuthError):
             raise
         except requests.RequestException as exc:
-            raise CRMRetriableError(f"Pipedrive {what} failed: {type(exc).__name__}") from None
+            raise transport_error(exc, vendor="Pipedrive", url=TOKEN_URL, errors=PIPEDRIVE_ERRORS) from None
         except ValueError:
             raise CRMRetriableError(f"Pipedrive {what} returned an unreadable answer") from None
         finally:
@@ -132,7 +137,7 @@ def _classify_http_failure(response: requests.Response) -> requests.Response:
     """Turn 429/5xx/non-JSON token answers into our errors before authlib parses them."""
     if response.status_code == 429:
         raise CRMRateLimited("Pipedrive OAuth server is rate limiting", status=429,
-                             retry_after=_seconds(response.headers.get("Retry-After")))
+                             retry_after=retry_after_seconds(response.headers.get("Retry-After")))
     if response.status_code >= 500:
         raise CRMRetriableError(f"Pipedrive OAuth server answered HTTP {response.status_code}",
                                 status=response.status_code)
@@ -140,10 +145,3 @@ def _classify_http_failure(response: requests.Response) -> requests.Response:
         raise CRMAuthError(f"Pipedrive OAuth server refused the request (HTTP {response.status_code})",
                            reason="crm_oauth_refused", status=response.status_code)
     return response
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(float(value), 0.0) if value is not None else None
-    except ValueError:
-        return None

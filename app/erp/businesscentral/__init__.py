@@ -39,7 +39,7 @@ def build_businesscentral(conn: ERPConnectionSettings, ctx: registry.ConnectorCo
     tokens = EntraTokens(login, tenant_id=tenant, client_id=client_id, client_secret=secret)
     http = ERPHttp(f"{API_HOST}/v2.0/{tenant}/{environment}/api/v2.0", vendor="Business Central", secrets=(secret,),
                    describe_error=describe_bc_error, **options)
-    http.session.auth = BearerAuth(tokens)
+    http.set_auth(BearerAuth(tokens))
     gate = ConcurrencyGate(f"businesscentral:{tenant}/{environment}",
                            int(config.get("max_concurrency") or DEFAULT_CONCURRENCY),
                            vendor="Business Central", wait=options["timeout"])

@@ -16,7 +16,8 @@ from app.domain.money import currency_code, quantize
 from app.domain.order import OrderResult, OrderStatus
 from app.domain.pricing import PriceQuote
 from app.domain.stock import StockLine
-from app.erp.fields import ERPMissingField, amount, require
+from app.erp.base import MissingVendorField
+from app.erp.fields import amount, require
 
 VENDOR = "Business Central"
 #: stock lines cover every location: the standard API has no per-location quantities
@@ -77,7 +78,7 @@ def invoice_from(row: dict[str, Any], customer_id: str) -> Invoice:
             InvoiceStatus.PARTIAL if remaining < total else InvoiceStatus.OPEN)
     issued = parse_date(require(row, "invoiceDate", vendor=VENDOR, record=record))
     if issued is None:
-        raise ERPMissingField(VENDOR, record, "invoiceDate")
+        raise MissingVendorField(VENDOR, record, "invoiceDate")
     return Invoice(number=str(require(row, "number", vendor=VENDOR, record=record)), customer_id=customer_id,
                    issue_date=issued, due_date=parse_date(row.get("dueDate")),
                    currency=currency_code(require(row, "currencyCode", vendor=VENDOR, record=record)),
@@ -107,7 +108,7 @@ def order_from(row: dict[str, Any], external_ref: str, *, created_now: bool) -> 
     raw = str(require(row, "status", vendor=VENDOR, record=record))
     status = ORDER_STATUS.get(raw)
     if status is None:
-        raise ERPMissingField(VENDOR, record, "status", problem=f"has a value erp-panel does not know ('{raw}')")
+        raise MissingVendorField(VENDOR, record, "status", unreadable=True)
     if row.get("fullyShipped") is True:
         status = OrderStatus.FULFILLED
     return OrderResult(external_ref=external_ref, erp_id=str(require(row, "id", vendor=VENDOR, record=record)),

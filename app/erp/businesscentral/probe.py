@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.erp.base import ConnectionCheck, ERPAuthError, ERPError, ERPNotFoundError, ERPRetriableError
+from app.erp.fields import missing_field_check
 
 REQUIRED_READS = ("customers", "items", "salesInvoices", "salesOrders", "generalLedgerSetup",
                   "currencyExchangeRates")
@@ -48,5 +49,9 @@ def probe_connection(connector: Any) -> ConnectionCheck:
                                        f"{exc.message}. Assign it the permission sets listed on this page.",
                                        details | {"entity": entity_set})
             return ConnectionCheck(False, exc.reason, f"Reading {entity_set} failed: {exc.message}", details)
+    sample = client.collection(client.path("customers"), select="number", orderby="number", limit=1)
+    missing = missing_field_check(connector, str(sample[0].get("number") or "") if sample else None)
+    if missing is not None:
+        return missing
     return ConnectionCheck(True, "ok", f"Connected to Business Central environment {connector.environment}",
                            details | {"company": client.company_id})

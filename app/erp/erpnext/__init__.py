@@ -35,7 +35,7 @@ def build_erpnext(conn: ERPConnectionSettings, ctx: registry.ConnectorContext) -
 registry.register(
     "erpnext", build_erpnext, label="ERPNext / Frappe",
     fields=(
-        registry.SettingField("url", "Site URL", help="e.g. https://erp.example.com (no /api suffix)"),
+        registry.SettingField("url", "Site URL", help="e.g. https://erp.example.com (no /api suffix)", url=True),
         registry.SettingField("api_key", "API key", secret=True,
                               help="User > Settings > API Access > Generate Keys, on a dedicated API user"),
         registry.SettingField("api_secret", "API secret", secret=True),

@@ -1,6 +1,6 @@
 """Frappe/ERPNext REST client: envelopes, pagination and error bodies.
 
-Reference: /work/shared/reference/erp-contracts.md section 1 (docs.frappe.io/framework/user/en/api/rest,
+Reference: https://docs.frappe.io/framework/user/en/api/rest (and
 ``frappe/api/v1.py``, ``frappe/utils/response.py``). Resource endpoints answer ``{"data": ...}``,
 ``/api/method`` answers ``{"message": ...}``; errors carry ``exc_type`` and a double-encoded
 ``_server_messages`` string (a JSON string holding a JSON array of JSON strings).
@@ -15,7 +15,14 @@ from urllib.parse import quote
 
 import requests
 
-from app.erp.base import ERPAuthError, ERPError, ERPNotFoundError, ERPRateLimited, ERPValidationError
+from app.erp.base import (
+    ERPAuthError,
+    ERPError,
+    ERPNotFoundError,
+    ERPRateLimited,
+    ERPRetriableError,
+    ERPValidationError,
+)
 from app.erp.http import ERPHttp, VendorError, json_object, plain_error
 
 #: Frappe's default page size is 20 (frappe/api/v1.py); we ask for bigger pages and keep paging
@@ -35,7 +42,11 @@ _EXC_TYPES: dict[str, tuple[type[ERPError] | None, str]] = {
     "LinkValidationError": (ERPValidationError, "unknown_reference"),
     "UniqueValidationError": (ERPValidationError, "duplicate_reference"),
     "DuplicateEntryError": (ERPValidationError, "duplicate_reference"),
-    "TimestampMismatchError": (ERPValidationError, "concurrent_update"),
+    # check_if_latest (frappe/model/document.py) refuses a save when the document changed since it
+    # was read: "Error: Document has been modified after you have opened it (...). Please refresh to
+    # get the latest document." (HTTP 417) - re-reading and trying again succeeds, so it is transient.
+    # https://github.com/frappe/frappe/blob/develop/frappe/model/document.py
+    "TimestampMismatchError": (ERPRetriableError, "erp_concurrent_update"),
     # per-endpoint @rate_limit raises a ValidationError subclass -> HTTP 417, yet it is a throttle
     "RateLimitExceededError": (ERPRateLimited, "erp_rate_limited"),
 }

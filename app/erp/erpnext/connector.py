@@ -1,6 +1,6 @@
 """ERPNext connector: reads via /api/resource lists, orders as submitted Sales Orders.
 
-Reference: erp-contracts.md section 1. Idempotency follows recipe 1 there: the
+Reference: https://docs.frappe.io/framework/user/en/api/rest. Idempotency: the
 external reference goes into ``po_no`` (not unique in ERPNext), and every create
 first looks the reference up among live orders (docstatus < 2). The order flow
 serialises creates per deal, which closes the lookup/insert race window. Sites that
@@ -52,7 +52,7 @@ class ERPNextConnector(ERPConnector):
 
     # -- reads --------------------------------------------------------------------
     def check_connection(self) -> ConnectionCheck:
-        return probe_connection(self.client, self.company)
+        return probe_connection(self)
 
     def _customer(self, customer_id: str) -> dict:
         try:
@@ -83,7 +83,7 @@ class ERPNextConnector(ERPConnector):
                                     filters=[["is_stock_item", "=", 1], ["disabled", "=", 0]])
 
     def list_stock(self, item_codes: Sequence[str] | None = None) -> list[StockLine]:
-        items = {row["item_code"]: row for row in self._items(item_codes)}
+        items = {mapping.record(row, "Item").text("item_code"): row for row in self._items(item_codes)}
         if not items:
             return []
         filters: list = [["item_code", "in", sorted(items)]]
@@ -92,7 +92,7 @@ class ERPNextConnector(ERPConnector):
         bins = self.client.get_list("Bin", filters=filters, order_by="item_code asc",
                                     fields=["item_code", "warehouse", "actual_qty", "reserved_qty",
                                             "projected_qty", "stock_uom"])
-        return [mapping.stock_from(row, items.get(row["item_code"])) for row in bins]
+        return [mapping.stock_from(row, items.get(mapping.record(row, "Bin").text("item_code"))) for row in bins]
 
     def list_invoices(self, customer_id: str, *, open_only: bool = True) -> list[Invoice]:
         self._customer(customer_id)
@@ -105,8 +105,8 @@ class ERPNextConnector(ERPConnector):
     def get_prices(self, customer_id: str, item_codes: Sequence[str] | None = None) -> list[PriceQuote]:
         """Customer prices from get_item_details, which applies Item Price rows and Pricing Rules.
 
-        The method's first parameter is ``args`` up to v15 and ``ctx`` from v16 (erp-contracts.md
-        1.8). We send both keys with the same value: ``frappe.call`` drops keyword arguments the
+        The method's first parameter is ``args`` up to v15 and ``ctx`` from v16
+        (https://github.com/frappe/erpnext/blob/develop/erpnext/stock/get_item_details.py). We send both keys with the same value: ``frappe.call`` drops keyword arguments the
         function does not declare (``frappe.get_newargs``), so each version picks its own and the
         connector needs no version switch. The call is read-only (no rate is sent, so no Item Price
         is auto-inserted) and therefore marked safe to retry.
@@ -117,7 +117,7 @@ class ERPNextConnector(ERPConnector):
         today = self.clock.now().date().isoformat()
         quotes = []
         for item in self._items(item_codes):
-            ctx = {"item_code": item["item_code"], "company": self.company, "customer": customer_id,
+            ctx = {"item_code": mapping.record(item, "Item").text("item_code"), "company": self.company, "customer": customer_id,
                    "doctype": "Sales Order", "currency": currency, "conversion_rate": 1,
                    "selling_price_list": price_list, "price_list_currency": currency,
                    "plc_conversion_rate": 1, "qty": 1, "transaction_date": today}
@@ -131,7 +131,7 @@ class ERPNextConnector(ERPConnector):
 
     def item_exists(self, item_codes: Sequence[str]) -> dict[str, bool]:
         rows = self.client.get_list("Item", fields=["name"], filters=[["name", "in", list(item_codes)]])
-        found = {row["name"] for row in rows}
+        found = {mapping.record(row, "Item").text("name") for row in rows}
         return {code: code in found for code in item_codes}
 
     # -- orders -------------------------------------------------------------------
@@ -152,9 +152,10 @@ class ERPNextConnector(ERPConnector):
         orders = self._live_orders(request.external_ref)
         if orders:
             found = orders[0]
-            if found.get("docstatus") == 0:
+            order = mapping.record(found, "Sales Order")
+            if order.value("docstatus") == 0:
                 # an earlier attempt left a draft (or a person did): submit it instead of adding one
-                return mapping.order_from(self._submit(found["name"]), request.external_ref, created_now=False)
+                return mapping.order_from(self._submit(order.text("name")), request.external_ref, created_now=False)
             return mapping.order_from(found, request.external_ref, created_now=False)
         if not request.lines:
             raise ERPValidationError("An order needs at least one line", reason="empty_order")
@@ -166,8 +167,9 @@ class ERPNextConnector(ERPConnector):
                 if existing is not None:
                     return existing
             raise
-        if doc.get("docstatus") == 0:
-            doc = self._submit(doc["name"])
+        inserted = mapping.record(doc, "Sales Order")
+        if inserted.value("docstatus") == 0:
+            doc = self._submit(inserted.text("name"))
         return mapping.order_from(doc, request.external_ref, created_now=True)
 
     def _submit(self, name: str) -> dict:

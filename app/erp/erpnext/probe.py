@@ -1,20 +1,28 @@
 """ERPNext "test connection": credentials, URL, company and read permissions.
 
 Frappe returns 401 for a bad token and 403 when the key's user lacks a role
-(erp-contracts.md 1.3); a wrong URL shows up as a connection error, a 404 or a
-non-JSON page. Each outcome becomes a ConnectionCheck with a plain reason.
+(https://docs.frappe.io/framework/user/en/api/rest); a wrong URL shows up as a connection
+error, a 404 or a non-JSON page; a field hidden by permissions or renamed by an upgrade shows
+when sample records are mapped. Each outcome becomes a ConnectionCheck with a plain reason.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 from app.erp.base import ConnectionCheck, ERPAuthError, ERPError, ERPNotFoundError, ERPRetriableError
-from app.erp.erpnext.client import FrappeClient
+from app.erp.fields import missing_field_check
+
+if TYPE_CHECKING:
+    from app.erp.erpnext.connector import ERPNextConnector
 
 #: doctypes the connector reads; the API user needs read permission on each (README "ERP connectors")
 REQUIRED_READS = ("Customer", "Item", "Bin", "Sales Invoice", "Sales Order")
 
 
-def probe_connection(client: FrappeClient, company: str) -> ConnectionCheck:
+def probe_connection(connector: ERPNextConnector) -> ConnectionCheck:
     """Never raises for expected failures; returns the first problem found."""
+    client, company = connector.client, connector.company
     try:
         user = client.get_method("frappe.auth.get_logged_user")
     except ERPAuthError as exc:
@@ -24,8 +32,8 @@ def probe_connection(client: FrappeClient, company: str) -> ConnectionCheck:
     except ERPNotFoundError:
         return ConnectionCheck(False, "wrong_url", "That URL answers, but it is not a Frappe/ERPNext site")
     except ERPRetriableError as exc:
-        reason = "wrong_url" if exc.reason in ("erp_unreachable",) else exc.reason
-        return ConnectionCheck(False, reason, f"Could not reach ERPNext: {exc.message}")
+        reason = "wrong_url" if exc.reason == "erp_unreachable" else exc.reason
+        return ConnectionCheck(False, reason, exc.message)
     except ERPError as exc:
         if exc.reason == "erp_bad_response":
             return ConnectionCheck(False, "wrong_url", "That URL does not look like an ERPNext site (no JSON API)")
@@ -43,6 +51,10 @@ def probe_connection(client: FrappeClient, company: str) -> ConnectionCheck:
         except ERPError as exc:
             return _permission_failure(doctype, exc, details)
     details["company"] = company
+    sample = client.get_list("Customer", fields=["name"], limit=1)
+    missing = missing_field_check(connector, str(sample[0].get("name") or "") if sample else None)
+    if missing is not None:
+        return replace(missing, details=details | missing.details)
     return ConnectionCheck(True, "ok", f"Connected to ERPNext as {user}", details)
 
 

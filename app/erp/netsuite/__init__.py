@@ -47,12 +47,12 @@ def build_netsuite(conn: ERPConnectionSettings, ctx: registry.ConnectorContext) 
         tokens = M2MTokens(token_http, client_id=str(config["client_id"]), certificate_id=str(config["certificate_id"]),
                            private_key=str(secrets["private_key"]), algorithm=str(config.get("algorithm") or ""),
                            clock=ctx.clock)
-        http.session.auth = BearerAuth(tokens)
+        http.set_auth(BearerAuth(tokens))
     else:
-        http.session.auth = TBASigner(account=account, consumer_key=str(secrets["consumer_key"]),
-                                      consumer_secret=str(secrets["consumer_secret"]),
-                                      token_id=str(secrets["token_id"]), token_secret=str(secrets["token_secret"]),
-                                      clock=ctx.clock)
+        http.set_auth(TBASigner(account=account, consumer_key=str(secrets["consumer_key"]),
+                                consumer_secret=str(secrets["consumer_secret"]),
+                                token_id=str(secrets["token_id"]), token_secret=str(secrets["token_secret"]),
+                                clock=ctx.clock))
     gate = ConcurrencyGate(f"netsuite:{account}", int(config.get("max_concurrency") or DEFAULT_CONCURRENCY),
                            vendor="NetSuite", wait=options["timeout"])
     client = SuiteTalkClient(http, tokens=tokens, gate=gate, page_size=int(config.get("page_size") or PAGE_SIZE))

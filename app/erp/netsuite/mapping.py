@@ -13,7 +13,8 @@ from app.domain.invoice import Invoice, InvoiceStatus
 from app.domain.money import currency_code, to_decimal
 from app.domain.order import OrderResult, OrderStatus
 from app.domain.stock import StockLine
-from app.erp.fields import ERPMissingField, amount, optional_amount, require
+from app.erp.base import MissingVendorField
+from app.erp.fields import amount, optional_amount, require
 
 VENDOR = "NetSuite"
 
@@ -111,10 +112,9 @@ def order_from(record: dict[str, Any], external_ref: str, *, created_now: bool, 
     code = code.split(":")[-1]
     status = ORDER_STATUS.get(code) or ORDER_STATUS.get(name.lower())
     if status is None:
-        raise ERPMissingField(VENDOR, "sales order", "status",
-                              problem=f"has a value erp-panel does not know ('{name or code}')")
+        raise MissingVendorField(VENDOR, "sales order", "status", unreadable=True)
     _cur_id, cur_name = _ref_text(record.get("currency"))
     return OrderResult(external_ref=external_ref, erp_id=str(require(record, "id", vendor=VENDOR, record="sales order")),
                        order_number=str(require(record, "tranId", vendor=VENDOR, record="sales order")),
                        status=status, status_raw=name or code, created_now=created_now,
-                       total=to_decimal(record.get("total"), None), currency=currency_code(cur_name) or currency)
+                       total=to_decimal(record.get("total")), currency=currency_code(cur_name) or currency)

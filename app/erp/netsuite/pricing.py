@@ -32,7 +32,7 @@ def _level_prices(rows: list[dict[str, Any]]) -> dict[int, Decimal]:
     for row in rows:
         if row.get("pricelevel") in (None, "") or row.get("unitprice") in (None, ""):
             continue
-        start = to_decimal(row.get("minquantity"), Decimal(0)) or Decimal(0)
+        start = to_decimal(row.get("minquantity")) or Decimal(0)
         if start > 1:
             continue
         level = int(str(row["pricelevel"]))
@@ -80,7 +80,7 @@ def _level_price(level: int, prices: dict[int, Decimal], base: Decimal | None,
     name = str(info.get("name") or f"Price level {level}")
     if level in prices:
         return prices[level], name
-    pct = to_decimal(info.get("discountpct"), None)
+    pct = to_decimal(info.get("discountpct"))
     if base is None or pct is None:
         return None, ""
     return quantize(base * (Decimal(100) + pct) / Decimal(100), places), name

@@ -4,7 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from app.erp.base import ConnectionCheck, ERPAuthError, ERPError, ERPRetriableError
+from app.erp.fields import missing_field_check
 from app.erp.netsuite import queries
+from app.net.client import host_of
 
 #: what the connector reads, as the smallest SuiteQL that needs the same role permission
 REQUIRED_READS = (
@@ -33,7 +35,7 @@ def _first_failure(exc: ERPError, what: str, details: dict[str, str]) -> Connect
 def probe_connection(connector: Any) -> ConnectionCheck:
     """Never raises for expected failures; reports the first problem in plain words."""
     client = connector.client
-    details = {"host": client.http._host(), "auth": connector.auth_method}
+    details = {"host": host_of(client.http.base_url), "auth": connector.auth_method}
     if client.tokens is not None:
         try:
             client.tokens.token()
@@ -53,4 +55,9 @@ def probe_connection(connector: Any) -> ConnectionCheck:
                                         ("location", "unknown_location", "location", connector.location_id)):
         if value and not client.suiteql(f"SELECT x.id FROM {table} x WHERE x.id = {queries.integer(value)}", limit=1):
             return ConnectionCheck(False, reason, f"NetSuite has no {label} with internal id {value}", details)
+    sample = client.suiteql("SELECT c.entityid AS entityid FROM customer c WHERE c.isinactive = 'F' "
+                            "ORDER BY c.entityid", limit=1)
+    missing = missing_field_check(connector, str(sample[0].get("entityid") or "") if sample else None)
+    if missing is not None:
+        return missing
     return ConnectionCheck(True, "ok", f"Connected to NetSuite account {connector.account}", details)

@@ -62,7 +62,7 @@ def build_odoo(conn: ERPConnectionSettings, ctx: registry.ConnectorContext) -> O
 registry.register(
     "odoo", build_odoo, label="Odoo (16+; JSON-2 on 19+, JSON-RPC before)",
     fields=(
-        registry.SettingField("url", "Server URL", help="e.g. https://mycompany.odoo.com"),
+        registry.SettingField("url", "Server URL", help="e.g. https://mycompany.odoo.com", url=True),
         registry.SettingField("database", "Database", required=False,
                               help="Required for JSON-RPC; sent as X-Odoo-Database for JSON-2"),
         registry.SettingField("api_key", "API key", secret=True,

@@ -2,7 +2,7 @@
 
 Customer ids: the CRM link holds either the partner's numeric id or its ``ref``
 ("Internal Reference", e.g. CUST-0001). Item codes are ``product.product.default_code``.
-Idempotency (erp-contracts.md 2.8): the external reference goes into
+Idempotency: the external reference goes into
 ``client_order_ref`` (not unique) and is looked up before creating; create and confirm
 are separate transactions, so a retry confirms a found draft/sent order instead of
 creating another.
@@ -121,7 +121,7 @@ class OdooConnector(ERPConnector):
         """One read per warehouse with the warehouse in the context (computed qty fields).
 
         Odoo 17+ reads ``warehouse_id`` from the context; older versions read ``warehouse``
-        (erp-contracts.md 2.4) - both keys are sent so either version scopes correctly.
+        (https://github.com/OCA/stock-logistics-availability/pull/82) - both keys are sent so either version scopes correctly.
         Odoo answers 0 for items never stocked in a warehouse; such empty lines are dropped.
         """
         products = self.products(item_codes)
@@ -135,9 +135,9 @@ class OdooConnector(ERPConnector):
                                        kwargs={"fields": ["qty_available", "free_qty"]}, context=scoped, safe=True)
             by_id = {q["id"]: q for q in quantities or []}
             for product in products:
-                qty = by_id.get(product["id"], {})
-                if qty.get("qty_available") or qty.get("free_qty"):
-                    lines.append(mapping.stock_from(product, warehouse["name"], qty))
+                on_hand, free = mapping.quantities(by_id.get(product["id"]))
+                if on_hand or free:
+                    lines.append(mapping.stock_from(product, warehouse["name"], on_hand, free))
         return sorted(lines, key=lambda s: (s.item_code, s.warehouse))
 
     def get_prices(self, customer_id: str, item_codes: Sequence[str] | None = None) -> list[PriceQuote]:

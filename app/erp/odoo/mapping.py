@@ -1,4 +1,9 @@
-"""Odoo records -> domain objects (pure functions). Field names per erp-contracts.md section 2."""
+"""Odoo records -> domain objects (pure functions).
+
+Models and fields: res.partner (account module credit fields), account.move, product.product
+computed quantities, sale.order (https://www.odoo.com/documentation/19.0/developer/reference/external_api.html).
+Every field is read through ``VendorRecord``: a missing one is an error naming it, never a zero.
+"""
 from __future__ import annotations
 
 from datetime import date
@@ -7,14 +12,16 @@ from typing import Any
 
 from app.domain.credit import CustomerCredit, HoldReason
 from app.domain.invoice import Invoice, InvoiceStatus
-from app.domain.money import ZERO, currency_code, to_decimal
+from app.domain.money import ZERO, currency_code
 from app.domain.order import OrderResult, OrderStatus
 from app.domain.stock import StockLine
+from app.erp.fields import VendorRecord
 
 #: sale.order state (<=16 has "done"; 17+ uses a separate ``locked`` flag instead)
 ORDER_STATUS = {"draft": OrderStatus.DRAFT, "sent": OrderStatus.PENDING, "sale": OrderStatus.OPEN,
                 "done": OrderStatus.CLOSED, "cancel": OrderStatus.CANCELLED}
 OPEN_PAYMENT_STATES = ["not_paid", "partial"]
+VENDOR = "Odoo"
 
 
 def m2o_name(value: Any) -> str:
@@ -26,9 +33,9 @@ def m2o_id(value: Any) -> int | None:
     return int(value[0]) if isinstance(value, list | tuple) and value else None
 
 
-def parse_date(value: Any) -> date | None:
-    """Odoo sends dates as "YYYY-MM-DD" strings and False for empty."""
-    return date.fromisoformat(str(value)[:10]) if value else None
+def record(row: dict[str, Any] | None, model: str) -> VendorRecord:
+    """An Odoo record of ``model`` as read by search_read/read, field by field."""
+    return VendorRecord(row, VENDOR, model)
 
 
 def credit_from(partner: dict[str, Any], invoices: list[Invoice], today: date, currency: str) -> CustomerCredit:
@@ -38,28 +45,29 @@ def credit_from(partner: dict[str, Any], invoices: list[Invoice], today: date, c
     (``use_partner_credit_limit``). Odoo core has no blocking credit hold (only a warning), so
     on_hold comes from an archived partner or a balance over the limit.
     """
-    balance = to_decimal(partner.get("credit"))
+    row = record(partner, "res.partner")
+    balance = row.amount("credit")
     overdue = sum((inv.outstanding for inv in invoices if inv.is_overdue(today)), ZERO)
-    limit = to_decimal(partner.get("credit_limit"))
-    limit = limit if limit and limit > 0 and partner.get("use_partner_credit_limit", True) else None
+    limit: Decimal | None = row.amount("credit_limit")
+    limit = limit if limit and limit > 0 and row.value("use_partner_credit_limit") else None
     reason, note = HoldReason.NONE, ""
-    if partner.get("active") is False:
+    if row.value("active") is False:
         reason, note = HoldReason.DISABLED, "Customer is archived in Odoo"
     elif limit is not None and balance > limit:
         reason, note = HoldReason.OVER_LIMIT, "Total receivable exceeds the credit limit"
-    return CustomerCredit(customer_id=str(partner.get("ref") or partner["id"]), customer_name=partner.get("name") or "",
+    return CustomerCredit(customer_id=row.text("ref") or str(row.value("id")), customer_name=row.text("name"),
                           currency=currency, credit_limit=limit, balance=balance, overdue=overdue,
                           on_hold=reason != HoldReason.NONE, hold_reason=reason, hold_note=note)
 
 
 def invoice_from(move: dict[str, Any], customer_id: str) -> Invoice:
     """account.move (out_invoice) -> Invoice; status from state/payment_state, raw payment_state kept."""
-    total = to_decimal(move.get("amount_total"))
-    residual = to_decimal(move.get("amount_residual"))
-    payment_state = str(move.get("payment_state") or "")
-    if move.get("state") == "draft":
+    row = record(move, "account.move")
+    total, residual = row.amount("amount_total"), row.amount("amount_residual")
+    payment_state, state = row.text("payment_state"), row.value("state")
+    if state == "draft":
         status = InvoiceStatus.DRAFT
-    elif move.get("state") == "cancel":
+    elif state == "cancel":
         status = InvoiceStatus.CANCELLED
     elif payment_state in ("paid", "in_payment", "reversed") or residual <= 0:
         status = InvoiceStatus.PAID
@@ -67,25 +75,33 @@ def invoice_from(move: dict[str, Any], customer_id: str) -> Invoice:
         status = InvoiceStatus.PARTIAL
     else:
         status = InvoiceStatus.OPEN
-    return Invoice(number=str(move.get("name") or move["id"]), customer_id=customer_id,
-                   issue_date=parse_date(move.get("invoice_date")), due_date=parse_date(move.get("invoice_date_due")),
-                   currency=currency_code(m2o_name(move.get("currency_id"))), total=total, outstanding=residual,
-                   status=status, status_raw=payment_state or str(move.get("state") or ""))
+    return Invoice(number=row.text("name") or str(row.value("id")), customer_id=customer_id,
+                   issue_date=row.date("invoice_date"), due_date=row.date("invoice_date_due"),
+                   currency=currency_code(m2o_name(row.value("currency_id"))), total=total, outstanding=residual,
+                   status=status, status_raw=payment_state or str(state or ""))
 
 
-def stock_from(product: dict[str, Any], warehouse: str, quantities: dict[str, Any]) -> StockLine:
+def quantities(row: dict[str, Any] | None) -> tuple[Decimal, Decimal]:
+    """(qty_available, free_qty) of a product.product read in a warehouse context."""
+    product = record(row, "product.product")
+    return product.amount("qty_available"), product.amount("free_qty")
+
+
+def stock_from(product: dict[str, Any], warehouse: str, on_hand: Decimal, free: Decimal) -> StockLine:
     """qty_available = on hand; free_qty = on hand - reserved, so reserved = the difference."""
-    on_hand = to_decimal(quantities.get("qty_available"))
-    free = to_decimal(quantities.get("free_qty"), on_hand)
-    return StockLine(item_code=product.get("default_code") or str(product["id"]),
-                     item_name=product.get("name") or product.get("display_name") or "",
+    row = record(product, "product.product")
+    # name and unit are display text: the code and "Unit" stand in when Odoo sends none
+    return StockLine(item_code=row.text("default_code") or str(row.value("id")),
+                     item_name=str(row.optional("name") or row.optional("display_name") or ""),
                      warehouse=warehouse, on_hand=on_hand, reserved=max(on_hand - free, Decimal(0)),
-                     uom=m2o_name(product.get("uom_id")) or "Unit")
+                     uom=m2o_name(row.optional("uom_id")) or "Unit")
 
 
 def order_from(order: dict[str, Any], external_ref: str, *, created_now: bool) -> OrderResult:
-    state = str(order.get("state") or "")
-    return OrderResult(external_ref=external_ref, erp_id=str(order["id"]), order_number=str(order.get("name") or ""),
+    row = record(order, "sale.order")
+    state = row.text("state")
+    # total and currency are informational on the result
+    return OrderResult(external_ref=external_ref, erp_id=str(row.value("id")), order_number=row.text("name"),
                        status=ORDER_STATUS.get(state, OrderStatus.OPEN), status_raw=state, created_now=created_now,
-                       total=to_decimal(order.get("amount_total"), None),
-                       currency=currency_code(m2o_name(order.get("currency_id"))))
+                       total=row.optional_amount("amount_total"),
+                       currency=currency_code(m2o_name(row.optional("currency_id"))))

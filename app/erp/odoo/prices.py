@@ -9,10 +9,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from app.domain.money import to_decimal
 from app.domain.pricing import PriceQuote
+from app.erp.base import MissingVendorField
 from app.erp.odoo import pricing
-from app.erp.odoo.mapping import m2o_id
+from app.erp.odoo.mapping import m2o_id, record
 
 
 class OdooPricer:
@@ -49,20 +49,34 @@ class OdooPricer:
         company_currency = m2o_id(products[0].get("currency_id"))
         target_currency = m2o_id(pricelist.get("currency_id")) if pricelist else company_currency
         currencies = self._currencies({c for c in (company_currency, target_currency) if c})
-        source, target = currencies.get(company_currency, {}), currencies.get(target_currency, {})
-        places = int(target.get("decimal_places", 2) or 0)
+        source_rate, target_rate = _rate(currencies.get(company_currency)), _rate(currencies.get(target_currency))
+        target = record(currencies.get(target_currency), "res.currency")
+        places = int(target.value("decimal_places") or 0) if target_currency in currencies else 2
         categories = self._categories(products)
         today = self.connector.clock.now().date()
         quotes = []
-        for product in products:
-            base = pricing.convert(to_decimal(product.get("lst_price")), to_decimal(source.get("rate"), Decimal(1)),
-                                   to_decimal(target.get("rate"), Decimal(1)), places)
-            item = pricing.ProductForPricing(product["id"], m2o_id(product.get("product_tmpl_id")),
-                                             categories.get(m2o_id(product.get("categ_id")) or 0, ()), base)
+        for row in products:
+            product = record(row, "product.product")
+            base = pricing.convert(product.amount("lst_price"), source_rate, target_rate, places)
+            item = pricing.ProductForPricing(row["id"], m2o_id(product.value("product_tmpl_id")),
+                                             categories.get(m2o_id(product.value("categ_id")) or 0, ()), base)
             rule = pricing.pick_rule(rules, item, Decimal(1), today)
-            quotes.append(PriceQuote(item_code=product.get("default_code") or str(product["id"]),
-                                     item_name=product.get("name") or "",
+            quotes.append(PriceQuote(item_code=product.text("default_code") or str(row["id"]),
+                                     item_name=str(product.optional("name") or ""),
                                      unit_price=pricing.rule_price(rule, base, places), list_price=base,
-                                     currency=str(target.get("name") or ""),
+                                     currency=target.text("name") if target_currency in currencies else "",
                                      price_list=(pricelist or {}).get("name") or "List price"))
         return quotes
+
+
+def _rate(currency: dict[str, Any] | None) -> Decimal:
+    """A currency's ``rate``; 1 when no currency is involved (no pricelist currency to convert to).
+
+    A currency row that is read must carry its rate: 0 or absent would turn every price into 0.
+    """
+    if currency is None:
+        return Decimal(1)
+    rate = record(currency, "res.currency").amount("rate")
+    if rate <= 0:
+        raise MissingVendorField("Odoo", "res.currency", "rate", unreadable=True)
+    return rate

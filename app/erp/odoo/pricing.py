@@ -3,8 +3,7 @@
 Why: since Odoo 16 the price helpers (``product.pricelist._get_product_price``,
 ``_compute_price_rule``) are private and refused over RPC/JSON-2 ("Private methods ...
 cannot be called remotely", odoo/service/model.py); no public read-only price endpoint
-exists (erp-contracts.md 2.7). Option (a) of the reference is implemented here: read the
-pricelist's ``product.pricelist.item`` rows and evaluate them like
+exists. So the connector reads the pricelist's ``product.pricelist.item`` rows and evaluates them like
 ``product.pricelist.item._compute_price`` does, without installing anything in Odoo.
 Docs: https://www.odoo.com/documentation/19.0/applications/sales/sales/products_prices/prices/pricing.html
 and https://www.odoo.com/documentation/19.0/developer/reference/external_api.html
@@ -23,8 +22,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from app.domain.money import ZERO, quantize, to_decimal
-from app.erp.odoo.mapping import m2o_id
+from app.domain.money import ZERO, quantize
+from app.erp.fields import VendorRecord
+from app.erp.odoo.mapping import m2o_id, record
 
 RULE_FIELDS = ["id", "applied_on", "product_tmpl_id", "product_id", "categ_id", "min_quantity", "date_start",
                "date_end", "compute_price", "base", "fixed_price", "percent_price", "price_discount",
@@ -40,54 +40,61 @@ class ProductForPricing:
     list_price: Decimal                 # in the pricelist currency, already converted and rounded
 
 
-def _in_dates(rule: dict[str, Any], today: date) -> bool:
-    start, end = rule.get("date_start"), rule.get("date_end")
-    if start and date.fromisoformat(str(start)[:10]) > today:
-        return False
-    return not (end and date.fromisoformat(str(end)[:10]) < today)
+def _rule(row: dict[str, Any]) -> VendorRecord:
+    """A product.pricelist.item row read with RULE_FIELDS: every one of them must be there."""
+    return record(row, "product.pricelist.item")
 
 
-def _applies(rule: dict[str, Any], product: ProductForPricing, qty: Decimal, today: date) -> bool:
-    if to_decimal(rule.get("min_quantity")) > qty or not _in_dates(rule, today):
+def _in_dates(rule: VendorRecord, today: date) -> bool:
+    start, end = rule.date("date_start"), rule.date("date_end")
+    if start and start > today:
         return False
-    scope = rule.get("applied_on", "3_global")
+    return not (end and end < today)
+
+
+def _applies(rule: VendorRecord, product: ProductForPricing, qty: Decimal, today: date) -> bool:
+    if rule.amount("min_quantity") > qty or not _in_dates(rule, today):
+        return False
+    scope = rule.value("applied_on")
     if scope == "0_product_variant":
-        return m2o_id(rule.get("product_id")) == product.id
+        return m2o_id(rule.value("product_id")) == product.id
     if scope == "1_product":
-        return m2o_id(rule.get("product_tmpl_id")) == product.template_id
+        return m2o_id(rule.value("product_tmpl_id")) == product.template_id
     if scope == "2_product_category":
-        return m2o_id(rule.get("categ_id")) in product.category_ids
+        return m2o_id(rule.value("categ_id")) in product.category_ids
     return True
 
 
 def pick_rule(rules: list[dict[str, Any]], product: ProductForPricing, qty: Decimal,
               today: date) -> dict[str, Any] | None:
     """The first applicable rule in Odoo's order: most specific scope, then highest min_quantity."""
-    ordered = sorted(rules, key=lambda r: (_SCOPE_ORDER.get(r.get("applied_on", "3_global"), 3),
-                                           -to_decimal(r.get("min_quantity")), -int(r.get("id") or 0)))
-    for rule in ordered:
-        if rule.get("compute_price") != "fixed" and (rule.get("base") or "list_price") != "list_price":
+    ordered = sorted(rules, key=lambda r: (_SCOPE_ORDER.get(_rule(r).value("applied_on"), 3),
+                                           -_rule(r).amount("min_quantity"), -int(_rule(r).value("id"))))
+    for row in ordered:
+        rule = _rule(row)
+        if rule.value("compute_price") != "fixed" and (rule.value("base") or "list_price") != "list_price":
             continue      # cost- or pricelist-based rules are not evaluated (see module docstring)
         if _applies(rule, product, qty, today):
-            return rule
+            return row
     return None
 
 
-def rule_price(rule: dict[str, Any] | None, base: Decimal, places: int) -> Decimal:
+def rule_price(row: dict[str, Any] | None, base: Decimal, places: int) -> Decimal:
     """Unit price for ``base`` (list price in pricelist currency) under one rule."""
-    if rule is None:
+    if row is None:
         return base
-    kind = rule.get("compute_price", "fixed")
+    rule = _rule(row)
+    kind = rule.value("compute_price")
     if kind == "fixed":
-        return quantize(to_decimal(rule.get("fixed_price")), places)
+        return quantize(rule.amount("fixed_price"), places)
     if kind == "percentage":
-        return quantize(base * (100 - to_decimal(rule.get("percent_price"))) / 100, places)
-    price = base * (100 - to_decimal(rule.get("price_discount"))) / 100
-    rounding = to_decimal(rule.get("price_round"))
+        return quantize(base * (100 - rule.amount("percent_price")) / 100, places)
+    price = base * (100 - rule.amount("price_discount")) / 100
+    rounding = rule.amount("price_round")
     if rounding > 0:
         price = (price / rounding).quantize(Decimal(1), rounding=ROUND_HALF_UP) * rounding
-    price += to_decimal(rule.get("price_surcharge"))
-    min_margin, max_margin = to_decimal(rule.get("price_min_margin")), to_decimal(rule.get("price_max_margin"))
+    price += rule.amount("price_surcharge")
+    min_margin, max_margin = rule.amount("price_min_margin"), rule.amount("price_max_margin")
     if min_margin:
         price = max(price, base + min_margin)
     if max_margin:

@@ -1,9 +1,20 @@
 """Odoo "test connection": URL, database, credentials, then read permissions per model."""
 from __future__ import annotations
 
-from app.erp.base import ConnectionCheck, ERPAuthError, ERPError, ERPNotFoundError, ERPRetriableError
+from dataclasses import replace
 
-#: model -> a field the connector needs (credit needs Invoicing read access, erp-contracts.md 2.5)
+from app.erp.base import (
+    ConnectionCheck,
+    ERPAuthError,
+    ERPError,
+    ERPNotFoundError,
+    ERPRetriableError,
+    MissingVendorField,
+)
+from app.erp.fields import missing_field_check
+
+#: model -> a field the connector needs (res.partner credit fields need Invoicing read access:
+#: groups account.group_account_invoice / account.group_account_readonly)
 REQUIRED_READS = (("res.partner", "credit"), ("product.product", "qty_available"), ("stock.warehouse", "name"),
                   ("account.move", "amount_residual"), ("product.pricelist.item", "compute_price"),
                   ("sale.order", "client_order_ref"))
@@ -21,14 +32,12 @@ def probe_connection(connector) -> ConnectionCheck:
         return ConnectionCheck(False, "wrong_url", "That URL does not serve the Odoo API (for Odoo 18 or older "
                                                    "choose JSON-RPC or auto)")
     except ERPRetriableError as exc:
-        if "database" in exc.message.lower():
-            return ConnectionCheck(False, "wrong_database", exc.message)
         reason = "wrong_url" if exc.reason == "erp_unreachable" else exc.reason
-        return ConnectionCheck(False, reason, f"Could not reach Odoo: {exc.message}")
+        return ConnectionCheck(False, reason, exc.message)
     except ERPError as exc:
         if exc.reason == "erp_bad_response":
             return ConnectionCheck(False, "wrong_url", "That URL does not look like an Odoo server (no JSON API)")
-        if exc.reason != "erp_not_configured" and "database" in exc.message.lower():
+        if exc.reason == "erp_unknown_database":
             return ConnectionCheck(False, "wrong_database", exc.message)
         return ConnectionCheck(False, exc.reason, exc.message)
     details = {"api": connector.rpc.flavour, "lang": str((user or {}).get("lang", ""))}
@@ -36,6 +45,8 @@ def probe_connection(connector) -> ConnectionCheck:
         try:
             connector.rpc.call(model, "search_read", kwargs={"domain": [], "fields": [field], "limit": 1},
                                context=connector.context, safe=True)
+        except MissingVendorField as exc:
+            return ConnectionCheck(False, "missing_field", exc.message, details | {"model": model, "field": exc.field})
         except ERPAuthError:
             return ConnectionCheck(False, "missing_permission",
                                    f"The API user may not read {model}.{field}; give it the groups listed on "
@@ -46,4 +57,8 @@ def probe_connection(connector) -> ConnectionCheck:
                                                             ["id"]):
         return ConnectionCheck(False, "unknown_warehouse", f"Odoo has no warehouse with id {connector.warehouse_id}",
                                details)
+    sample = connector.search_read("res.partner", [("ref", "!=", False)], ["id"], limit=1)
+    missing = missing_field_check(connector, str(sample[0]["id"]) if sample else None)
+    if missing is not None:
+        return replace(missing, details=details | missing.details)
     return ConnectionCheck(True, "ok", f"Connected to Odoo over {connector.rpc.flavour}", details)

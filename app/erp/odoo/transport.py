@@ -1,6 +1,7 @@
 """Odoo transports: JSON-2 (Odoo 19+) and JSON-RPC (all versions), behind one ``call``.
 
-Reference: erp-contracts.md section 2 (odoo/documentation external_api.rst, odoo/http.py).
+Reference: https://www.odoo.com/documentation/19.0/developer/reference/external_api.html and
+``JsonRPCDispatcher`` / ``serialize_exception`` in https://github.com/odoo/odoo/blob/18.0/odoo/http.py.
 
 * JSON-2: ``POST /json/2/<model>/<method>``, ``Authorization: bearer <api key>``, body of
   **named** arguments plus ``ids`` and ``context``; success is the bare JSON value; errors
@@ -13,6 +14,7 @@ Reference: erp-contracts.md section 2 (odoo/documentation external_api.rst, odoo
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 import requests
@@ -24,6 +26,7 @@ from app.erp.base import (
     ERPNotFoundError,
     ERPRetriableError,
     ERPValidationError,
+    MissingVendorField,
 )
 from app.erp.http import ERPHttp, VendorError, json_object, plain_error, redact
 
@@ -40,15 +43,59 @@ _ODOO_ERRORS: dict[str, tuple[type[ERPError], str]] = {
     "odoo.exceptions.ValidationError": (ERPValidationError, "erp_validation_failed"),
     "odoo.exceptions.RedirectWarning": (ERPValidationError, "erp_validation_failed"),
     "werkzeug.exceptions.UnprocessableEntity": (ERPValidationError, "erp_bad_arguments"),
-    # concurrent-update rollbacks: the same call succeeds when repeated
+    # Transient conflicts: the same call succeeds when repeated. Odoo retries these itself
+    # (``retrying`` in odoo/service/model.py, up to 5 tries on PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+    # = LockNotAvailable, SerializationFailure, DeadlockDetected, and on ConcurrencyError) and lets
+    # them reach the caller only when its tries ran out; LockError ("records could not be locked",
+    # a UserError with http_status 409) is raised by record locking. Serialised names are
+    # module + class (``serialize_exception`` in odoo/http.py).
+    # https://github.com/odoo/odoo/blob/18.0/odoo/service/model.py
+    # https://github.com/odoo/odoo/blob/18.0/odoo/exceptions.py
+    "odoo.exceptions.LockError": (ERPRetriableError, "erp_concurrent_update"),
+    "odoo.exceptions.ConcurrencyError": (ERPRetriableError, "erp_concurrent_update"),
     "psycopg2.errors.SerializationFailure": (ERPRetriableError, "erp_concurrent_update"),
+    "psycopg2.errors.DeadlockDetected": (ERPRetriableError, "erp_concurrent_update"),
+    "psycopg2.errors.LockNotAvailable": (ERPRetriableError, "erp_concurrent_update"),
+    # psycopg2 < 2.8 reports both rollback kinds under their common base class
+    "psycopg2.extensions.TransactionRollbackError": (ERPRetriableError, "erp_concurrent_update"),
     "psycopg2.OperationalError": (ERPRetriableError, "erp_unavailable"),
 }
+#: PostgreSQL's "database ... does not exist" (a connection failure psycopg2 raises as OperationalError):
+#: the configured database name is wrong - a setting to fix, not an outage to wait out
+_NO_DATABASE = re.compile(r'database "([^"]*)" does not exist')
+#: PostgreSQL conflict messages (lock_not_available, deadlock_detected, serialization_failure) that
+#: older psycopg2 versions raise as a plain OperationalError
+_CONFLICT_MESSAGES = ("could not obtain lock", "deadlock detected", "could not serialize access")
 
 
-def classify(name: str | None) -> tuple[type[ERPError] | None, str | None]:
+#: BaseModel._read / write refuse an unknown field name: ValueError("Invalid field %r on model %r")
+#: (https://github.com/odoo/odoo/blob/18.0/odoo/models.py) - the field was renamed or removed
+_INVALID_FIELD = re.compile(r"Invalid field '([^']+)' on model '([^']+)'")
+
+
+def missing_field(name: str | None, message: str) -> tuple[str, str] | None:
+    """(model, field) when Odoo refused a field name the request asked for."""
+    found = _INVALID_FIELD.search(message) if name in ("builtins.ValueError", "ValueError") else None
+    return (found.group(2), found.group(1)) if found else None
+
+
+def classify(name: str | None, message: str = "") -> tuple[type[ERPError] | None, str | None]:
+    """(error class, reason) for an Odoo exception name and message; (None, None) when unknown."""
     found = _ODOO_ERRORS.get(name or "")
+    if name == "psycopg2.OperationalError":
+        if _NO_DATABASE.search(message):
+            return ERPFatalError, "erp_unknown_database"
+        if any(text in message for text in _CONFLICT_MESSAGES):
+            return ERPRetriableError, "erp_concurrent_update"
     return (found[0], found[1]) if found else (None, None)
+
+
+def odoo_message(name: str | None, message: str) -> str:
+    """The sentence to show: a missing database is named as the setting to fix."""
+    missing = _NO_DATABASE.search(message) if name == "psycopg2.OperationalError" else None
+    if missing:
+        return f"this server has no database named '{missing.group(1)}'; check the Database setting"
+    return message
 
 
 def describe_json2_error(response: requests.Response) -> VendorError:
@@ -57,9 +104,10 @@ def describe_json2_error(response: requests.Response) -> VendorError:
     if body is None:
         return plain_error(response)
     name = body.get("name")
-    error_class, reason = classify(name)
-    return VendorError(str(body.get("message") or name or response.status_code), code=name,
-                       error_class=error_class, reason=reason)
+    message = str(body.get("message") or name or response.status_code)
+    error_class, reason = classify(name, message)
+    return VendorError(odoo_message(name, message), code=name, error_class=error_class, reason=reason,
+                       missing_field=missing_field(name, message))
 
 
 class OdooTransport:
@@ -123,9 +171,12 @@ class JsonRpcTransport(OdooTransport):
     def _error(self, error: dict[str, Any], status: int) -> ERPError:
         data = error.get("data") or {}
         name = data.get("name")
-        message = redact(f"Odoo: {data.get('message') or error.get('message') or 'server error'}",
-                         (self.api_key,))
-        error_class, reason = classify(name)
+        raw = str(data.get("message") or error.get("message") or "server error")
+        message = redact(f"Odoo: {odoo_message(name, raw)}", (self.api_key,))
+        missing = missing_field(name, raw)
+        if missing is not None:
+            return MissingVendorField("Odoo", *missing, status=status)
+        error_class, reason = classify(name, raw)
         if error_class is None:
             error_class, reason = ERPValidationError, "erp_server_error"
         kwargs: dict[str, Any] = {"reason": reason, "status": status, "vendor_code": name}

@@ -1,6 +1,8 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
+
 from app.domain import codec
 from app.domain.credit import CustomerCredit, HoldReason
 from app.domain.ids import idempotency_key
@@ -78,7 +80,9 @@ def test_codec_refuses_unknown_types():
 
 def test_money_helpers():
     assert to_decimal(0.1) == Decimal("0.1")
-    assert to_decimal(None) == Decimal("0")
-    assert to_decimal("abc", None) is None
+    assert to_decimal(None) is None and to_decimal("") is None     # empty is never a silent zero
+    for garbage in ("abc", "NaN", True):
+        with pytest.raises(ValueError):
+            to_decimal(garbage)
     assert currency_code(" eur ") == "EUR"
     assert currency_code("euro") == ""

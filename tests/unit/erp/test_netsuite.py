@@ -8,8 +8,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from app.domain.order import OrderLine, OrderRequest
-from app.erp.base import ERPFatalError, ERPNotFoundError, ERPRateLimited, ERPValidationError
-from app.erp.fields import ERPMissingField
+from app.erp.base import (
+    ERPFatalError,
+    ERPNotFoundError,
+    ERPRateLimited,
+    ERPValidationError,
+    MissingVendorField,
+)
 from app.erp.netsuite import build_netsuite, mapping
 from app.erp.netsuite.auth import normalise_account, rest_base_url
 from app.erp.registry import ConnectorContext
@@ -89,7 +94,7 @@ def test_quotes_in_ids_cannot_change_the_query(mock, clock):
 
 
 def test_missing_field_is_an_error_naming_it_not_a_zero():
-    with pytest.raises(ERPMissingField) as info:
+    with pytest.raises(MissingVendorField) as info:
         mapping.credit_from({"entityid": "CUST-1", "currency": "EUR", "overdue": "0"})
     assert info.value.field == "balance" and "balance" in info.value.message
 

@@ -8,7 +8,13 @@ import pytest
 import responses
 
 from app.domain.order import OrderStatus
-from app.erp.base import ERPAuthError, ERPRetriableError, ERPValidationError
+from app.erp.base import (
+    ERPAuthError,
+    ERPFatalError,
+    ERPRetriableError,
+    ERPValidationError,
+    MissingVendorField,
+)
 from app.erp.odoo import pricing
 from tests.contract.harness import odoo_harness
 from tests.contract.test_orders_contract import order_request
@@ -18,9 +24,12 @@ PRODUCT = pricing.ProductForPricing(id=10, template_id=5, category_ids=(1, 2), l
 
 
 def rule(**fields):
+    """A product.pricelist.item row as search_read returns it for RULE_FIELDS (numbers 0.0 when unset)."""
     base = {"id": 1, "applied_on": "3_global", "min_quantity": 0, "date_start": False, "date_end": False,
             "compute_price": "fixed", "base": "list_price", "product_id": False, "product_tmpl_id": False,
-            "categ_id": False}
+            "categ_id": False, "fixed_price": 0.0, "percent_price": 0.0, "price_discount": 0.0,
+            "price_surcharge": 0.0, "price_round": 0.0, "price_min_margin": 0.0, "price_max_margin": 0.0}
+    assert set(base) == set(pricing.RULE_FIELDS)
     return base | fields
 
 
@@ -38,6 +47,15 @@ def mock():
 ])
 def test_rule_price(the_rule, price):
     assert pricing.rule_price(the_rule, PRODUCT.list_price, 2) == price
+
+
+def test_a_rule_field_missing_from_the_answer_is_named_not_read_as_zero():
+    row = rule(compute_price="formula", price_discount=10)
+    del row["price_surcharge"]
+    with pytest.raises(MissingVendorField) as info:
+        pricing.rule_price(row, PRODUCT.list_price, 2)
+    assert (info.value.record, info.value.field) == ("product.pricelist.item", "price_surcharge")
+    assert "price_surcharge" in info.value.message and not info.value.retriable
 
 
 def test_most_specific_applicable_rule_wins():
@@ -151,7 +169,7 @@ def test_check_connection_reasons(mock, clock, flavour, version):
 
 def test_check_connection_bad_key(mock, clock):
     erp = odoo_harness(clock, mock, "json2", 19)
-    erp.connector.rpc.http.session.headers["Authorization"] = "bearer nope"
+    erp.connector.rpc.http.net.session.headers["Authorization"] = "bearer nope"
     assert erp.connector.check_connection().reason == "bad_credentials"
 
 
@@ -180,3 +198,42 @@ def test_jsonrpc_wrong_database_is_named(mock, clock):
     erp.connector.rpc.database = "acme-typo"
     check = erp.connector.check_connection()
     assert (check.ok, check.reason) == (False, "wrong_database") and "acme-typo" in check.message
+
+
+def test_a_wrong_database_is_a_configuration_error_not_an_outage(mock, clock):
+    erp = odoo_harness(clock, mock, "jsonrpc", 16)
+    erp.connector.rpc.database = "acme-typo"
+    with pytest.raises(ERPFatalError) as info:
+        erp.connector.get_credit("CUST-0001")
+    assert not info.value.retriable and info.value.reason == "erp_unknown_database"
+    assert info.value.message == "Odoo: this server has no database named 'acme-typo'; check the Database setting"
+    assert len(erp.fake.requests_to("/jsonrpc")) == 1, "a configuration error is not retried"
+
+
+@pytest.mark.parametrize("name, message, reason", [
+    ("odoo.exceptions.LockError", "records are locked", "erp_concurrent_update"),
+    ("odoo.exceptions.ConcurrencyError", "", "erp_concurrent_update"),
+    ("psycopg2.errors.SerializationFailure", "could not serialize access due to concurrent update",
+     "erp_concurrent_update"),
+    ("psycopg2.errors.DeadlockDetected", "deadlock detected", "erp_concurrent_update"),
+    ("psycopg2.errors.LockNotAvailable", 'could not obtain lock on row in relation "sale_order"',
+     "erp_concurrent_update"),
+    ("psycopg2.extensions.TransactionRollbackError", "deadlock detected", "erp_concurrent_update"),
+    ("psycopg2.OperationalError", 'could not obtain lock on row in relation "sale_order"', "erp_concurrent_update"),
+    ("psycopg2.OperationalError", "server closed the connection unexpectedly", "erp_unavailable"),
+    ("psycopg2.OperationalError", 'connection to server failed: FATAL:  database "x" does not exist',
+     "erp_unknown_database"),
+])
+def test_odoo_error_names_are_sorted_into_transient_and_configuration(name, message, reason):
+    from app.erp.odoo.transport import classify
+    error_class, got = classify(name, message)
+    assert got == reason
+    assert error_class is not None and error_class.retriable == (reason != "erp_unknown_database")
+
+
+@pytest.mark.parametrize("flavour, version", [("json2", 19), ("jsonrpc", 16)])
+def test_a_lock_error_on_a_read_is_retried_like_any_transient_failure(mock, clock, flavour, version):
+    erp = odoo_harness(clock, mock, flavour, version)
+    erp.fail_next("lock_error", count=2, path_contains="res.partner")
+    assert erp.connector.get_credit("CUST-0001").customer_id == "CUST-0001"
+    assert erp.sleeps == [0.25, 0.5]
