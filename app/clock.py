@@ -25,6 +25,10 @@ class Clock:
         """Seconds from an arbitrary origin; only differences are meaningful."""
         return time.monotonic()
 
+    def sleep(self, seconds: float) -> None:
+        """Pause the calling thread (short in-request pauses, e.g. between read retries)."""
+        time.sleep(seconds)
+
 
 class FrozenClock(Clock):
     """A clock that only moves when told to (tests)."""
@@ -33,6 +37,7 @@ class FrozenClock(Clock):
         self._now = start or datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
         self._mono = 1000.0
         self._lock = threading.Lock()
+        self.slept: list[float] = []     # pauses asked for; time does not move by itself
 
     def now(self) -> datetime:
         with self._lock:
@@ -41,6 +46,11 @@ class FrozenClock(Clock):
     def monotonic(self) -> float:
         with self._lock:
             return self._mono
+
+    def sleep(self, seconds: float) -> None:
+        """Record the pause and return at once (tests never wait; they advance the clock explicitly)."""
+        with self._lock:
+            self.slept.append(seconds)
 
     def advance(self, seconds: float = 0.0, **kwargs: float) -> datetime:
         """Move time forward by seconds (and/or timedelta kwargs); returns the new now."""

@@ -32,6 +32,8 @@ class Settings:
     database_url: str = ""
     redis_url: str = ""                          # empty: in-process cache and locks
     redis_namespace: str = "erp-panel:"
+    #: while Redis is down, seconds between attempts to use it again (the in-process cache serves meanwhile)
+    redis_retry_seconds: float = 5.0
     encryption_keys: list[str] = field(default_factory=list)
     public_base_url: str = "http://127.0.0.1:5000"
     #: CRM origins allowed to frame widgets (CSP frame-ancestors)
@@ -50,6 +52,8 @@ class Settings:
     negative_ttl: int = 60
     refresh_min_interval: int = 30               # seconds between refresh-now per account
     erp_timeout: float = 5.0                     # seconds, per outbound ERP call
+    #: extra tries of a failed panel read for connectors that do not retry reads themselves (the sandbox)
+    panel_read_retries: int = 2
     #: outbound URL policy for the ERP address (README "Outbound URL policy"): plain http allowed?
     erp_allow_http: bool = False
     #: private networks an on-premises ERP may live in (e.g. 10.0.0.0/8); link-local/metadata never
@@ -65,10 +69,12 @@ class Settings:
     # worker
     worker_poll_interval: float = 1.0
     worker_lease_seconds: int = 120
-    job_max_attempts: int = 8
-    # orders: retry delay = uniform(0, min(cap, base * 2**(attempt-1))) seconds
-    job_backoff_base: float = 2.0
-    job_backoff_cap: float = 300.0
+    #: with the backoff below, 15 attempts span 7-14 h: a won deal outlives a 6 h ERP outage
+    job_max_attempts: int = 15
+    # orders: retry delay = uniform(floor * c, c) seconds with c = min(cap, base * 2**(attempt-1))
+    job_backoff_base: float = 30.0
+    job_backoff_cap: float = 7200.0
+    job_backoff_floor: float = 0.5
     worker_threads: int = 4                      # jobs mostly wait on the ERP: several per worker process
     # CRM apps (filled from env; empty means the integration is not configured)
     pipedrive_client_id: str = ""
@@ -106,7 +112,8 @@ class Settings:
 
 _ENV_MAP: dict[str, tuple[str, type]] = {
     "ERP_PANEL_ENV": ("env", str), "SECRET_KEY": ("secret_key", str), "DATABASE_URL": ("database_url", str),
-    "REDIS_URL": ("redis_url", str), "REDIS_NAMESPACE": ("redis_namespace", str), "ENCRYPTION_KEYS": ("encryption_keys", list),
+    "REDIS_URL": ("redis_url", str), "REDIS_NAMESPACE": ("redis_namespace", str),
+    "REDIS_RETRY_SECONDS": ("redis_retry_seconds", float), "ENCRYPTION_KEYS": ("encryption_keys", list),
     "PUBLIC_BASE_URL": ("public_base_url", str), "CRM_FRAME_ORIGINS": ("frame_origins", list),
     "ERP_CONNECTOR": ("erp_connector", str),
     "CACHE_TTL_STOCK": ("ttl_stock", int), "CACHE_TTL_CREDIT": ("ttl_credit", int),
@@ -114,13 +121,15 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "STALE_LIMIT_STOCK": ("stale_limit_stock", int), "STALE_LIMIT_CREDIT": ("stale_limit_credit", int),
     "STALE_LIMIT_INVOICES": ("stale_limit_invoices", int), "STALE_LIMIT_PRICING": ("stale_limit_pricing", int),
     "NEGATIVE_CACHE_TTL": ("negative_ttl", int), "REFRESH_MIN_INTERVAL": ("refresh_min_interval", int),
-    "ERP_TIMEOUT": ("erp_timeout", float), "WIDGET_TOKEN_TTL": ("widget_token_ttl", int),
+    "ERP_TIMEOUT": ("erp_timeout", float), "PANEL_READ_RETRIES": ("panel_read_retries", int),
+    "WIDGET_TOKEN_TTL": ("widget_token_ttl", int),
     "ERP_ALLOW_HTTP": ("erp_allow_http", bool), "ERP_ALLOWED_NETWORKS": ("erp_allowed_networks", list),
     "SANDBOX_LATENCY_MS": ("sandbox_latency_ms", float), "SANDBOX_FAIL_RATE": ("sandbox_fail_rate", float),
     "DEMO_ENABLED": ("demo_enabled", bool), "WORKER_POLL_INTERVAL": ("worker_poll_interval", float),
     "WORKER_LEASE_SECONDS": ("worker_lease_seconds", int), "JOB_MAX_ATTEMPTS": ("job_max_attempts", int),
     # orders
     "JOB_BACKOFF_BASE": ("job_backoff_base", float), "JOB_BACKOFF_CAP": ("job_backoff_cap", float),
+    "JOB_BACKOFF_FLOOR": ("job_backoff_floor", float),
     "WORKER_THREADS": ("worker_threads", int),
     "PIPEDRIVE_CLIENT_ID": ("pipedrive_client_id", str), "PIPEDRIVE_CLIENT_SECRET": ("pipedrive_client_secret", str),
     "PIPEDRIVE_JWT_SECRET": ("pipedrive_jwt_secret", str),
@@ -168,6 +177,7 @@ def _finalise(s: Settings) -> Settings:
         raise ConfigError(f"ERP_ALLOWED_NETWORKS: {exc}") from None
     from app.storage.crypto import load_or_create_key_file
     from app.storage.db import normalise_url
+    _check_retry_settings(s)
     if s.is_production:
         problems = []
         if len(s.secret_key) < 32:
@@ -192,6 +202,22 @@ def _finalise(s: Settings) -> Settings:
     if not s.encryption_keys:
         updates["encryption_keys"] = [load_or_create_key_file(os.path.join(INSTANCE_DIR, "encryption.key"))]
     return replace(s, **updates) if updates else s
+
+
+def _check_retry_settings(s: Settings) -> None:
+    problems = []
+    if s.job_max_attempts < 1:
+        problems.append("JOB_MAX_ATTEMPTS must be at least 1")
+    if not 0 < s.job_backoff_base <= s.job_backoff_cap:
+        problems.append("JOB_BACKOFF_BASE must be above 0 and at most JOB_BACKOFF_CAP")
+    if not 0 <= s.job_backoff_floor <= 1:
+        problems.append("JOB_BACKOFF_FLOOR must be a fraction between 0 and 1")
+    if s.redis_retry_seconds <= 0:
+        problems.append("REDIS_RETRY_SECONDS must be above 0")
+    if s.panel_read_retries < 0:
+        problems.append("PANEL_READ_RETRIES must be 0 or more")
+    if problems:
+        raise ConfigError("Invalid retry settings: " + "; ".join(problems))
 
 
 def outbound_policy(s: Settings) -> OutboundPolicy:

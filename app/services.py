@@ -16,6 +16,7 @@ from app.crm.demo.connector import DemoCRM
 from app.crm.registry import CRMRegistry
 from app.erp.registry import ConnectorContext, ERPRegistry
 from app.erp.sandbox.faults import SandboxFaults
+from app.erp.sandbox.switches import SharedSwitches
 from app.panel.policy import CachePolicy
 from app.panel.service import PanelService
 from app.plugins import import_optional
@@ -63,12 +64,22 @@ def _install_integrations(services: Services) -> None:
             module.install(services)
 
 
-def build_cache(settings: Settings, clock: Clock) -> tuple[CacheBackend, Any]:
-    """(cache, lock backend): Redis for both when REDIS_URL is set, else in-process and no cross-process lock."""
+def build_cache(settings: Settings, clock: Clock, db: Database) -> tuple[CacheBackend, Any]:
+    """(cache, lock backend).
+
+    With REDIS_URL: Redis for both, behind a circuit breaker that falls back to the in-process
+    cache (and so to per-process coalescing and rate limits) while Redis is unreachable.
+    Without: the in-process cache and no cross-process lock.
+    """
     if settings.redis_url:
+        from app.cache.breaker import CircuitBreaker
+        from app.cache.flush_backlog import FlushBacklog
         from app.cache.redis_backend import RedisCache
-        redis_cache = RedisCache.from_url(settings.redis_url, settings.redis_namespace)
-        return redis_cache, redis_cache
+        from app.cache.resilient import ResilientCache
+        cache = ResilientCache(RedisCache.from_url(settings.redis_url, settings.redis_namespace), MemoryCache(clock),
+                               CircuitBreaker(clock, reset_seconds=settings.redis_retry_seconds),
+                               FlushBacklog(db, clock))
+        return cache, cache
     return MemoryCache(clock), None
 
 
@@ -79,17 +90,18 @@ def build_services(settings: Settings, clock: Clock | None = None,
     db = Database(settings.database_url)
     secrets = SecretBox(settings.encryption_keys)
     tenants = TenantStore(db, secrets, clock)
-    cache, locks = build_cache(settings, clock)
+    cache, locks = build_cache(settings, clock, db)
     coalescer = Coalescer(lock_backend=locks, wait_seconds=settings.coalesce_wait)
     faults = sandbox_faults or SandboxFaults(latency_ms=settings.sandbox_latency_ms,
                                              fail_rate=settings.sandbox_fail_rate)
+    faults.attach(SharedSwitches(db, clock))       # the demo's outage switch reaches every process
     executor = ThreadPoolExecutor(max_workers=settings.fanout_workers, thread_name_prefix="erp-fanout")
     erp = ERPRegistry(tenants, ConnectorContext(clock=clock, db=db, sandbox_faults=faults,
                                                 timeout=settings.erp_timeout, extra=dict(settings.extra),
                                                 outbound=outbound_policy(settings)))
     panel = PanelService(tenants=tenants, erp_registry=erp, cache=cache, coalescer=coalescer,
                          policy=CachePolicy.from_settings(settings), clock=clock, executor=executor,
-                         refresh_min_interval=settings.refresh_min_interval)
+                         refresh_min_interval=settings.refresh_min_interval, read_retries=settings.panel_read_retries)
     crm = CRMRegistry()
     demo_crm = None
     if settings.demo_enabled:

@@ -17,6 +17,10 @@ from cachetools import TLRUCache
 from app.clock import Clock
 
 
+class CacheUnavailable(Exception):
+    """The shared cache server could not be used (down, unreachable, timed out)."""
+
+
 @dataclass(frozen=True)
 class CacheEntry:
     """A cached read. ``kind`` is "data" or "not_found" (negative cache)."""
@@ -52,6 +56,13 @@ class CacheBackend(abc.ABC):
     @abc.abstractmethod
     def delete_prefix(self, prefix: str) -> int:
         """Drop every key starting with prefix (tenant clean-up); returns how many."""
+
+    def retry_deferred_flushes(self) -> int:
+        """Run prefix deletions that had to wait for a shared cache to come back; returns how many.
+
+        Only a backend that can lose its server has any; the rest have nothing to do.
+        """
+        return 0
 
 
 class _Slot:

@@ -93,6 +93,9 @@ class ERPConnector(abc.ABC):
 
     #: short vendor name, used as the ``source`` of every read
     name: str = "erp"
+    #: True when the connector retries its own idempotent reads (the HTTP connectors do, in ERPHttp);
+    #: the panel retries reads of connectors that do not
+    retries_reads: bool = False
 
     @abc.abstractmethod
     def check_connection(self) -> ConnectionCheck:

@@ -131,18 +131,28 @@ class OutboundHTTP:
 
     def with_retries(self, attempt: Callable[[], T], *, safe: bool, what: str = "") -> T:
         """Run ``attempt``; when ``safe``, repeat it after retriable errors (see :class:`RetryPolicy`)."""
-        attempts = 1 + (max(self.retry.retries, 0) if safe else 0)
-        for number in range(attempts):
-            try:
-                return attempt()
-            except UpstreamError as exc:
-                if not exc.retriable or number + 1 >= attempts:
-                    raise
-                pause = self.retry.pause(number)
-                if exc.retry_after is not None:
-                    if exc.retry_after > self.retry.max_retry_after_wait:
-                        raise      # the caller (cache, job queue) waits longer than a request should
-                    pause = max(pause, exc.retry_after)
-                log.info("%s %s failed (%s); retry %d in %.2fs", self.vendor, what, exc.reason, number + 1, pause)
-                self.sleep(pause)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return retry_call(attempt, retry=self.retry if safe else RetryPolicy(), sleep=self.sleep,
+                          what=f"{self.vendor} {what}")
+
+
+def retry_call(attempt: Callable[[], T], *, retry: RetryPolicy, sleep: Callable[[float], None], what: str = "") -> T:
+    """Run ``attempt``, repeating it up to ``retry.retries`` times after retriable upstream errors.
+
+    Only for idempotent calls (reads). The HTTP layer uses it for safe requests; the panel read
+    uses it for connectors that do not retry their own reads (the sandbox, non-HTTP paths).
+    """
+    attempts = 1 + max(retry.retries, 0)
+    for number in range(attempts):
+        try:
+            return attempt()
+        except UpstreamError as exc:
+            if not exc.retriable or number + 1 >= attempts:
+                raise
+            pause = retry.pause(number)
+            if exc.retry_after is not None:
+                if exc.retry_after > retry.max_retry_after_wait:
+                    raise      # the caller (cache, job queue) waits longer than a request should
+                pause = max(pause, exc.retry_after)
+            log.info("%s failed (%s); retry %d in %.2fs", what, exc.reason, number + 1, pause)
+            sleep(pause)
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -84,3 +84,37 @@ def audit(tenant_id: str, deal_id: str | None, event_id: str | None) -> None:
     for e in entries:
         click.echo(f"{e.at.isoformat()}  {e.correlation_id[:12]}  job={e.job_id}  {e.step:<11} {e.outcome:<16} "
                    f"{e.detail}")
+
+
+def _duration(seconds: float) -> str:
+    """A short human duration: 45 s, 16 min, 2 h 5 min."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+@jobs.command("schedule")
+def schedule() -> None:
+    """Print the retry schedule the current settings give (JOB_MAX_ATTEMPTS, JOB_BACKOFF_*)."""
+    from app.config import load_settings
+    from app.errors import ConfigError
+    from app.orders.retry import Backoff
+    try:
+        s = load_settings()
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    backoff = Backoff(base=s.job_backoff_base, cap=s.job_backoff_cap, floor=s.job_backoff_floor)
+    rows = backoff.schedule(s.job_max_attempts)
+    click.echo("attempt 1: at once")
+    for attempt, low, high in rows:
+        click.echo(f"attempt {attempt}: {_duration(low)} to {_duration(high)} after the previous one")
+    longest = sum(high for _, _, high in rows)
+    click.echo(f"last attempt {_duration(backoff.survives(s.job_max_attempts))} to {_duration(longest)} after "
+               f"the first: a won deal outlives an ERP outage of {_duration(backoff.survives(s.job_max_attempts))}")
+

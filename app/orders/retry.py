@@ -9,12 +9,20 @@ the deal. Unknown exceptions are retried (bounded by max attempts) because they
 are usually transient (a dropped DB connection, a socket error a connector did
 not wrap), and dead-lettered with their type if they persist.
 
-Retry delays: capped exponential backoff with full jitter.
+Retry delays: capped exponential backoff with a jitter floor.
 
-delay(n) = uniform(0, min(cap, base * 2**(n-1))) - the "full jitter" variant from
-the AWS Architecture Blog "Exponential Backoff And Jitter" (2015): it spreads
-retries of jobs that failed together, and its expectation min(cap, base*2**(n-1))/2
-never decreases with n. A vendor's Retry-After is a floor, never shortened.
+delay(n) = uniform(floor * c, c) with c = min(cap, base * 2**(n-1)): the jitter
+spreads retries of jobs that failed together (AWS Architecture Blog, "Exponential
+Backoff And Jitter", 2015), and the floor guarantees the retries cover a minimum
+time, so a burst of bad luck cannot spend every attempt inside a short outage
+(with full jitter from 0 s, 8 attempts could all fall inside one minute). The
+defaults (30 s base, 2 h cap, floor 0.5, 15 attempts) spread retries over 7-14 h
+with gaps growing to 1-2 h, like the CRMs' own webhook redelivery: Salesforce
+outbound messages back off exponentially "up to a maximum of two hours between
+retries" (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_om_outboundmessaging_notifications.htm),
+HubSpot retries webhooks up to 10 times over 24 h
+(https://developers.hubspot.com/docs/api/webhooks). A vendor's Retry-After is a
+floor, never shortened.
 """
 from __future__ import annotations
 
@@ -30,11 +38,15 @@ from app.errors import UpstreamError
 class Backoff:
     """Delay before retry number ``attempt`` (1 = first retry); the RNG is injectable for tests."""
 
-    def __init__(self, base: float = 2.0, cap: float = 300.0, rng: random.Random | None = None):
+    def __init__(self, base: float = 30.0, cap: float = 7200.0, rng: random.Random | None = None, *,
+                 floor: float = 0.5):
         if base <= 0 or cap < base:
             raise ValueError("backoff needs 0 < base <= cap")
+        if not 0.0 <= floor <= 1.0:
+            raise ValueError("backoff floor is a fraction of the delay, between 0 and 1")
         self.base = base
         self.cap = cap
+        self.floor = floor
         self.rng = rng or random.Random()
 
     def ceiling(self, attempt: int) -> float:
@@ -44,12 +56,26 @@ class Backoff:
             return self.cap
         return min(self.cap, self.base * (2 ** exponent))
 
+    def bounds(self, attempt: int) -> tuple[float, float]:
+        """(shortest, longest) delay before retry ``attempt``."""
+        ceiling = self.ceiling(attempt)
+        return self.floor * ceiling, ceiling
+
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Random delay in [0, ceiling(attempt)], raised to ``retry_after`` when the vendor asked."""
-        value = self.rng.uniform(0.0, self.ceiling(attempt))
+        """Random delay in bounds(attempt), raised to ``retry_after`` when the vendor asked."""
+        value = self.rng.uniform(*self.bounds(attempt))
         if retry_after is not None and retry_after > value:
             value = float(retry_after)
         return value
+
+    def schedule(self, max_attempts: int) -> list[tuple[int, float, float]]:
+        """(attempt number, shortest, longest wait before it) for attempts 2..max_attempts."""
+        return [(n + 1, *self.bounds(n)) for n in range(1, max(max_attempts, 1))]
+
+    def survives(self, max_attempts: int) -> float:
+        """Seconds from the first attempt to the last one at the least: the longest outage a job
+        is guaranteed to outlive (its last attempt comes after the outage) without a dead letter."""
+        return sum(low for _, low, _ in self.schedule(max_attempts))
 
 
 class StepError(Exception):

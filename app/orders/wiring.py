@@ -26,7 +26,7 @@ def install(services) -> None:
     settings = services.settings
     audit = AuditLog(services.db, services.clock)
     records = OrderRecords(services.db, services.clock)
-    backoff = Backoff(base=settings.job_backoff_base, cap=settings.job_backoff_cap)
+    backoff = Backoff(base=settings.job_backoff_base, cap=settings.job_backoff_cap, floor=settings.job_backoff_floor)
     queue = JobQueue(services.db, services.clock, lease_seconds=settings.worker_lease_seconds,
                      max_attempts=settings.job_max_attempts, backoff=backoff)
     flow = OrderFlow(db=services.db, clock=services.clock, tenants=services.tenants, erp=services.erp,

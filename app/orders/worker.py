@@ -92,5 +92,7 @@ def _loop(services, stop_event: threading.Event, worker_id: str) -> None:
             log.error("order worker could not claim a job", extra={"ctx": {"error_type": type(exc).__name__}})
             busy = False
         if not busy:
+            # Idle: also finish cache flushes that waited for Redis (throttled inside the cache).
+            services.cache.retry_deferred_flushes()
             stop_event.wait(interval)
     log.info("order worker stopped", extra={"ctx": {"worker_id": worker.worker_id}})

@@ -17,6 +17,7 @@ class DataKind(StrEnum):
 class SectionState(StrEnum):
     OK = "ok"                    # fresh data
     STALE = "stale"              # last good data, ERP failing right now
+    RETRYING = "retrying"        # ERP failed just now, nothing to show yet; asked again in retry_after seconds
     UNAVAILABLE = "unavailable"  # ERP failing and nothing recent enough to show
     NOT_FOUND = "not_found"      # the linked ERP customer does not exist
     NOT_LINKED = "not_linked"    # the CRM account has no ERP customer yet
@@ -35,6 +36,8 @@ class Section:
     source: str = ""
     reason: str = ""
     message: str = ""
+    #: seconds until the read service asks the ERP again (retrying sections; readers may re-load then)
+    retry_after: float | None = None
 
     @property
     def stale(self) -> bool:

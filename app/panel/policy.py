@@ -5,8 +5,14 @@ from dataclasses import dataclass
 
 from app.panel.model import DataKind
 
-#: after an ERP error, readers skip the ERP for this long and serve stale/unavailable
+#: after an ERP error readers of that key skip the ERP for a while and serve stale/retrying/unavailable:
+#: 2 s after the first failed fetch, doubling per consecutive failure, at most 15 s
+FIRST_ERROR_BACKOFF_SECONDS = 2
 ERROR_BACKOFF_SECONDS = 15
+#: consecutive failed fetches of a key with nothing to show before "retrying" turns into "unavailable"
+UNAVAILABLE_AFTER_FAILURES = 4
+#: how long a key's streak of failures is remembered after its last failure
+FAILURE_MEMORY_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -15,6 +21,9 @@ class CachePolicy:
     stale_limit: dict[DataKind, int]
     negative_ttl: int
     error_backoff: int = ERROR_BACKOFF_SECONDS
+    first_error_backoff: float = FIRST_ERROR_BACKOFF_SECONDS
+    unavailable_after: int = UNAVAILABLE_AFTER_FAILURES
+    failure_memory: int = FAILURE_MEMORY_SECONDS
 
     @classmethod
     def from_settings(cls, s) -> CachePolicy:
@@ -25,6 +34,11 @@ class CachePolicy:
                          DataKind.INVOICES: s.stale_limit_invoices, DataKind.PRICING: s.stale_limit_pricing},
             negative_ttl=s.negative_ttl,
         )
+
+    def backoff_after(self, failures: int) -> float:
+        """Seconds readers leave the ERP alone after ``failures`` consecutive failed fetches of a key."""
+        exponent = min(max(failures, 1) - 1, 30)
+        return min(float(self.error_backoff), self.first_error_backoff * (2 ** exponent))
 
     def keep_seconds(self, kind: DataKind) -> int:
         """How long a cache backend keeps an entry: fresh life plus the stale-if-error window."""

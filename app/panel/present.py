@@ -49,7 +49,7 @@ def section_dict(section: Section, today: date) -> dict[str, Any]:
     out: dict[str, Any] = {"state": section.state.value, "stale": section.stale, "as_of": section.as_of,
                            "age_seconds": round(section.age_seconds, 1) if section.age_seconds is not None else None,
                            "source": section.source, "reason": section.reason, "message": section.message,
-                           "data": None}
+                           "retry_after_seconds": section.retry_after, "data": None}
     value = section.data
     if value is None:
         return out

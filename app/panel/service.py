@@ -1,10 +1,15 @@
 """Read service behind every panel surface (widget, Pipedrive JSON panel, HubSpot card).
 
 For each of the four data kinds: serve fresh cache; otherwise fetch once per key
-(coalesced across readers), store, and serve; when the ERP fails serve the last
-good value flagged stale up to the kind's stale-if-error limit, then an explicit
-"unavailable" section - never an exception. Cold kinds are fetched in parallel so
-a cold panel costs about one ERP round trip. Cache keys always start with the tenant.
+(coalesced across readers), store, and serve. A failed read is retried at once a
+couple of times (connectors without their own read retries), so one dropped call
+does not blank a section. When the ERP still fails, serve the last good value
+flagged stale up to the kind's stale-if-error limit; with nothing to show the
+section says "retrying" (with when), and "unavailable" only after several failed
+fetches in a row - never an exception. After a failure readers of that key leave
+the ERP alone for a short back-off (2 s, doubling to 15 s). Cold kinds are fetched
+in parallel so a cold panel costs about one ERP round trip. Cache keys always
+start with the tenant.
 """
 from __future__ import annotations
 
@@ -16,8 +21,16 @@ from concurrent.futures import ThreadPoolExecutor
 from app.cache.backend import CacheBackend, CacheEntry
 from app.cache.coalesce import Coalescer
 from app.clock import Clock
-from app.erp.base import ERPConnector, ERPError, ERPFatalError, ERPNotFoundError, MissingVendorField
+from app.erp.base import (
+    ERPConnector,
+    ERPError,
+    ERPFatalError,
+    ERPNotFoundError,
+    ERPRetriableError,
+    MissingVendorField,
+)
 from app.errors import RateLimited
+from app.net.client import RetryPolicy, retry_call
 from app.panel.model import DataKind, PanelView, Section, SectionState
 from app.panel.policy import CachePolicy
 from app.tenants.model import Tenant
@@ -29,13 +42,15 @@ MISSING_FIELD_MESSAGE = ("the ERP's answer lacks a field this section needs; an 
                          "Test connection on the erp-panel settings page")
 NOT_LINKED_MESSAGE = ("This account is not linked to an ERP customer yet. An admin can link it in the "
                       "erp-panel settings.")
+RETRYING_MESSAGE = "The ERP did not answer; trying again in a few seconds."
 
 
 class PanelService:
     """Assembles PanelView objects for a tenant's CRM account."""
 
     def __init__(self, *, tenants, erp_registry, cache: CacheBackend, coalescer: Coalescer,
-                 policy: CachePolicy, clock: Clock, executor: ThreadPoolExecutor, refresh_min_interval: int = 30):
+                 policy: CachePolicy, clock: Clock, executor: ThreadPoolExecutor, refresh_min_interval: int = 30,
+                 read_retries: int = 2):
         self.tenants = tenants
         self.erp = erp_registry
         self.cache = cache
@@ -44,6 +59,7 @@ class PanelService:
         self.clock = clock
         self.executor = executor
         self.refresh_min_interval = refresh_min_interval
+        self.read_retries = read_retries
 
     # -- public API ---------------------------------------------------------------
     def read(self, tenant: Tenant, crm_account_id: str, *, kinds: tuple[DataKind, ...] = tuple(DataKind),
@@ -109,23 +125,49 @@ class PanelService:
         cached = self.cache.get(key)
         if not force and cached is not None and self._is_fresh(cached, kind):
             return self._from_entry(kind, cached, cached.age(now))
-        if not force and self.cache.exists(key + ":err"):
-            return self._degraded(kind, cached, now, "erp_backoff",
-                                  "The ERP failed moments ago; retrying shortly")
+        if not force:
+            failures, reason, message, wait = self._backoff(key)
+            if wait > 0:
+                return self._degraded(kind, cached, now, reason, message, self._state_after(failures),
+                                      retry_after=wait)
         try:
             entry = self.coalescer.run(key, lambda: self._fetch(connector, kind, key, customer_id, tenant),
                                        reread=(lambda: None) if force else (lambda: self._fresh_entry(key, kind)))
         except MissingVendorField as exc:
             # the rep sees "unavailable", never a zero; the admin finds the field with Test connection
             log.warning("tenant %s: %s section unavailable: %s", tenant.id, kind.value, exc.message)
-            return self._degraded(kind, cached, now, exc.reason, MISSING_FIELD_MESSAGE)
+            return self._degraded(kind, cached, now, exc.reason, MISSING_FIELD_MESSAGE, SectionState.UNAVAILABLE)
         except ERPError as exc:
-            if exc.retriable:
-                self.cache.add(key + ":err", exc.reason, keep_seconds=self.policy.error_backoff)
-            return self._degraded(kind, cached, now, exc.reason, exc.message, fatal=not exc.retriable)
+            if not exc.retriable:
+                return self._degraded(kind, cached, now, exc.reason, exc.message, SectionState.ERROR)
+            failures, _, _, wait = self._backoff(key)
+            return self._degraded(kind, cached, now, exc.reason, exc.message, self._state_after(max(failures, 1)),
+                                  retry_after=wait or self.policy.backoff_after(1))
         except TimeoutError:
-            return self._degraded(kind, cached, now, "erp_timeout", "The ERP is taking too long to answer")
+            return self._degraded(kind, cached, now, "erp_timeout", "The ERP is taking too long to answer",
+                                  SectionState.RETRYING, retry_after=self.policy.backoff_after(1))
         return self._from_entry(kind, entry, entry.age(self.clock.now()))
+
+    # -- error back-off: consecutive failed fetches of a key ------------------------------
+    def _state_after(self, failures: int) -> SectionState:
+        """What a section with nothing to show says after ``failures`` failed fetches in a row."""
+        return SectionState.RETRYING if failures < self.policy.unavailable_after else SectionState.UNAVAILABLE
+
+    def _backoff(self, key: str) -> tuple[int, str, str, float]:
+        """(failures in a row, last reason, last message, seconds readers still leave the ERP alone)."""
+        streak = self.cache.get(key + ":err")
+        if streak is None or streak.kind != "error" or not isinstance(streak.value, dict):
+            return 0, "", "", 0.0
+        failures = int(streak.value.get("failures", 1))
+        wait = self.policy.backoff_after(failures) - streak.age(self.clock.now())
+        return failures, streak.source, str(streak.value.get("message", "")), max(wait, 0.0)
+
+    def _record_failure(self, key: str, exc: ERPError) -> None:
+        """Count one more failed fetch (called by the fetching reader only, not by coalesced followers)."""
+        failures = self._backoff(key)[0] + 1
+        self.cache.set(key + ":err", CacheEntry(value={"failures": failures, "message": exc.message},
+                                                fetched_at=self.clock.now(), source=exc.reason, kind="error"),
+                       keep_seconds=self.policy.failure_memory)
 
     def _fresh_entry(self, key: str, kind: DataKind) -> CacheEntry | None:
         """A still-fresh entry someone else published (coalescing across processes)."""
@@ -145,8 +187,14 @@ class PanelService:
             DataKind.INVOICES: lambda: connector.list_invoices(customer_id, open_only=True),
             DataKind.PRICING: lambda: connector.get_prices(customer_id, items),
         }
+        # Connectors that do not retry their own reads (the sandbox, non-HTTP ones) get the same quick retries here.
+        retry = RetryPolicy(retries=0 if connector.retries_reads else self.read_retries)
         try:
-            value = readers[kind]()
+            value = retry_call(readers[kind], retry=retry, sleep=self.clock.sleep,
+                               what=f"{connector.name} {kind.value} read")
+        except ERPRetriableError as exc:
+            self._record_failure(key, exc)
+            raise
         except ERPNotFoundError as exc:
             entry = CacheEntry(value=exc.message, fetched_at=self.clock.now(), source=connector.name,
                                kind="not_found")
@@ -164,12 +212,17 @@ class PanelService:
         return Section(kind, SectionState.OK, entry.value, entry.fetched_at, age, entry.source)
 
     def _degraded(self, kind: DataKind, cached: CacheEntry | None, now, reason: str, message: str,
-                  fatal: bool = False) -> Section:
+                  state: SectionState, *, retry_after: float | None = None) -> Section:
+        """The last good data (stale) if recent enough, else a section in ``state`` explaining itself."""
         if cached is not None and cached.kind == "data":
             age = cached.age(now)
             if age <= self.policy.ttl[kind] + self.policy.stale_limit[kind]:
                 return Section(kind, SectionState.STALE, cached.value, cached.fetched_at, age, cached.source,
                                reason, f"Showing the last good data: {message}")
-        state = SectionState.ERROR if fatal else SectionState.UNAVAILABLE
-        text = message if fatal else f"ERP data is unavailable right now: {message}"
-        return Section(kind, state, None, None, None, "", reason, text)
+        if state == SectionState.ERROR:
+            return Section(kind, SectionState.ERROR, None, None, None, "", reason, message)
+        if state == SectionState.RETRYING:
+            return Section(kind, SectionState.RETRYING, None, None, None, "", reason, RETRYING_MESSAGE,
+                           retry_after=round(retry_after, 1) if retry_after is not None else None)
+        text = f"ERP data is unavailable right now: {message}" if message else "ERP data is unavailable right now."
+        return Section(kind, SectionState.UNAVAILABLE, None, None, None, "", reason, text)

@@ -62,18 +62,17 @@ def widget_context(account_id: str):
 
 @bp.post("/sandbox")
 def sandbox_controls():
-    """Simulate an ERP outage or latency so the panel's stale/unavailable states can be seen."""
+    """Simulate an ERP outage or latency (for every process) so the panel's stale/unavailable states show."""
     same_origin_only()
     faults = services().sandbox_faults
     action = request.form.get("action", "")
-    if action == "outage_on":
-        faults.down = True
-    elif action == "outage_off":
-        faults.down = False
+    if action in ("outage_on", "outage_off"):
+        faults.switch(down=action == "outage_on")
     elif action == "latency":
         try:
-            faults.latency_ms = max(0.0, min(float(request.form.get("latency_ms", "0")), 5000.0))
+            latency = max(0.0, min(float(request.form.get("latency_ms", "0")), 5000.0))
         except ValueError:
-            faults.latency_ms = 0.0
+            latency = 0.0
+        faults.switch(latency_ms=latency)
     back = request.form.get("back", "")
     return redirect(back if back.startswith("/demo/") else url_for("demo.index"), code=303)

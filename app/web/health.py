@@ -1,10 +1,10 @@
 """Liveness, readiness and Prometheus metrics."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from app.readiness import readiness
 from app.web.context import services
 
 bp = Blueprint("health", __name__)
@@ -17,13 +17,9 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    svc = services()
-    try:
-        with svc.db.read() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except Exception:
-        return jsonify(status="unavailable", reason="database_unreachable"), 503
-    return jsonify(status="ok", database=svc.db.dialect)
+    """200 while the database answers (Redis down is "degraded", still ready); 503 otherwise."""
+    ready, body = readiness(services())
+    return jsonify(body), 200 if ready else 503
 
 
 @bp.get("/metrics")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-STATES = ["ok", "stale", "unavailable", "not_found", "not_linked", "error"]
+STATES = ["ok", "stale", "retrying", "unavailable", "not_found", "not_linked", "error"]
 
 
 class WidgetSessionRequestSchema(ma.Schema):
@@ -29,6 +29,9 @@ class SectionMetaSchema(ma.Schema):
     source = ma.fields.String()
     reason = ma.fields.String(metadata={"description": "Reason code when not ok"})
     message = ma.fields.String(metadata={"description": "Plain sentence for the user when not ok"})
+    retry_after_seconds = ma.fields.Float(
+        allow_none=True, metadata={"description": "State 'retrying': the ERP is asked again after this many "
+                                                  "seconds; load the panel again then"})
 
 
 def _money(**kw):

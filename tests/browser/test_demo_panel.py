@@ -80,3 +80,19 @@ def test_mark_won_shows_the_erp_order_number_on_the_deal(live_server, browser_pa
     expect(page.locator('.deal[data-deal="D-2001"] .deal-order')).to_have_text("SO-00001")
     expect(page.locator('.deal[data-deal="D-2001"] .deal-order-status')).to_have_text("Open")
     expect(page.locator('.deal[data-deal="D-2001"] button.mark-won')).to_have_count(0)
+
+
+def test_a_section_the_erp_did_not_answer_says_so_and_loads_again_by_itself(live_server, browser_page, faults,
+                                                                           clock):
+    page = browser_page
+    faults.down = True                            # the first load of this (cold) account finds the ERP failing
+    page.goto(f"{live_server}/demo/accounts/ACC-1002")
+    frame = page.frame_locator("#erp-panel")
+    expect(frame.locator("#panel-credit .state")).to_have_text("The ERP did not answer; trying again in a few seconds.")
+    expect(frame.locator("#panel-credit .state")).to_have_class("state retrying")
+    faults.down = False
+    clock.advance(2)                              # the server's back-off for that key is over
+    # no reload, no click: the widget asked again on its own
+    expect(frame.locator("#panel-credit .content")).to_contain_text("Credit limit", timeout=15000)
+    expect(frame.locator("#panel-credit .state")).to_be_hidden()
+    assert page.js_errors == []

@@ -12,6 +12,7 @@ from app.domain.events import DealWon
 from app.domain.ids import idempotency_key
 from app.erp.sandbox.connector import SandboxERP
 from app.erp.sandbox.orders import SqlOrderBook
+from app.orders.tables import order_jobs
 from app.orders.worker import Worker
 
 
@@ -48,15 +49,27 @@ def job_statuses(services) -> list[tuple[str, str, str]]:
     return sorted((j.kind, j.crm_deal_id, j.status) for j in services.orders.queue.list(limit=1000))
 
 
-def drain(services, clock, *, worker_id: str = "test-worker", rounds: int = 50, step_seconds: float = 400) -> None:
-    """Run jobs until the queue is idle, jumping the clock past backoff delays between rounds."""
+def drain(services, clock, *, worker_id: str = "test-worker", rounds: int = 200, step_seconds: float = 400) -> None:
+    """Run jobs until the queue is idle, jumping the clock to the next due job (at least ``step_seconds``
+    when nothing is scheduled, e.g. a lease to expire) between rounds."""
     worker = Worker(services, worker_id)
     for _ in range(rounds):
         worker.drain()
         if services.orders.queue.pending_count() == 0:
             return
-        clock.advance(step_seconds)
+        due = next_due(services)
+        if due is not None and due > clock.now():
+            clock.set(due)
+        else:
+            clock.advance(step_seconds)
     raise AssertionError(f"queue did not go idle: {job_statuses(services)}")
+
+
+def next_due(services):
+    """When the earliest queued job may run (None when nothing is queued)."""
+    with services.db.read() as conn:
+        return conn.execute(sa.select(sa.func.min(order_jobs.c.run_after))
+                            .where(order_jobs.c.status == "queued")).scalar()
 
 
 class FlakyCRM:

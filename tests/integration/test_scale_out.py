@@ -72,7 +72,7 @@ def test_panel_and_tenants_on_postgresql(base_config, pg_url, clock, faults):
     assert body["sections"]["credit"]["data"]["currency"] == "JPY"
     svc.tenants.save_crm_credentials(tenant.id, access_token="pg-secret-token", refresh_token=None, expires_at=None)
     assert svc.tenants.get_crm_credentials(tenant.id).access_token == "pg-secret-token"
-    assert app.test_client().get("/readyz").get_json()["database"] == "postgresql"
+    assert app.test_client().get("/readyz").get_json()["database"] == {"state": "ok", "dialect": "postgresql"}
     svc.close()
 
 

@@ -124,5 +124,8 @@ def test_security_headers(client):
 
 def test_health_and_metrics(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
-    assert client.get("/readyz").get_json()["database"] == "sqlite"
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.get_json() == {"status": "ok", "ready": True, "database": {"state": "ok", "dialect": "sqlite"},
+                                "redis": {"state": "not_configured"}}
     assert client.get("/metrics").status_code == 200

@@ -8,8 +8,10 @@
   var crm = params.get("crm") || "demo";
   var credential = params.get("ctx") || params.get("token") || "";
   var accountId = params.get("account") || params.get("selectedIds") || "";
-  var state = { token: null, tokenExpiresAt: 0, data: null, receivedAt: 0, busy: false };
+  var state = { token: null, tokenExpiresAt: 0, data: null, receivedAt: 0, busy: false, retryTimer: null, retries: 0 };
   var SECTIONS = ["credit", "stock", "invoices", "pricing"];
+  // A "retrying" section is loaded again by itself: after the server's hint, growing 2 s, 4 s, 8 s ... up to 60 s.
+  var RETRY_FIRST_S = 2, RETRY_MAX_S = 60;
 
   // ---------- small DOM helpers ----------
   function $(sel, root) { return (root || document).querySelector(sel); }
@@ -235,6 +237,25 @@
     else { notice.hidden = true; notice.textContent = ""; }
     SECTIONS.forEach(function (k) { setSectionState(k, body.sections[k]); RENDER[k](body.sections[k]); });
     $("#refresh").disabled = !body.linked;
+    scheduleRetry(body);
+  }
+
+  function panelPath() { return "/api/v1/panel/accounts/" + encodeURIComponent(accountId); }
+
+  // Sections the ERP did not answer for yet: load the panel again while it stays open (no reload needed).
+  function scheduleRetry(body) {
+    if (state.retryTimer) { clearTimeout(state.retryTimer); state.retryTimer = null; }
+    var hints = SECTIONS.filter(function (k) { return body && body.sections[k].state === "retrying"; })
+      .map(function (k) { return Number(body.sections[k].retry_after_seconds) || RETRY_FIRST_S; });
+    if (!hints.length) { state.retries = 0; return; }
+    var backoff = RETRY_FIRST_S * Math.pow(2, state.retries);
+    var delay = Math.min(RETRY_MAX_S, Math.max(Math.min.apply(null, hints), backoff));
+    state.retries += 1;
+    state.retryTimer = setTimeout(function () {
+      state.retryTimer = null;
+      if (state.busy) { scheduleRetry(state.data); return; }
+      load(panelPath(), "GET", true);
+    }, delay * 1000);
   }
 
   function showFatal(message) {
@@ -243,14 +264,16 @@
     box.hidden = false; box.className = "state error"; box.textContent = message;
   }
 
-  function load(path, method) {
+  // ``quiet``: an automatic re-load of retrying sections; the sections say what is going on.
+  function load(path, method, quiet) {
     $("#app").setAttribute("aria-busy", "true");
-    $("#loading").textContent = method === "POST" ? "Refreshing from the ERP…" : "Loading ERP data…";
+    if (!quiet) { $("#loading").textContent = method === "POST" ? "Refreshing from the ERP…" : "Loading ERP data…"; }
     return api(method || "GET", path).then(function (body) {
       render(body);
-      $("#loading").textContent = method === "POST" ? "Updated." : "";
+      if (!quiet) { $("#loading").textContent = method === "POST" ? "Updated." : ""; }
     }).catch(function (err) {
       if (err.status === 429 && state.data) { $("#loading").textContent = err.message; return; }
+      if (quiet && state.data) { scheduleRetry(state.data); return; }   // keep what is shown; try again later
       showFatal(err.message || "Something went wrong loading ERP data.");
     }).then(function () { $("#app").setAttribute("aria-busy", "false"); });
   }
@@ -286,7 +309,7 @@
     $("#refresh").addEventListener("click", function () {
       if (!accountId || state.busy) { return; }
       state.busy = true; $("#refresh").disabled = true;
-      load("/api/v1/panel/accounts/" + encodeURIComponent(accountId) + "/refresh", "POST")
+      load(panelPath() + "/refresh", "POST")
         .then(function () { state.busy = false; $("#refresh").disabled = !(state.data && state.data.linked); });
     });
     // keep the "as of" labels honest while the panel stays open
@@ -299,7 +322,7 @@
       return host().account(api).then(function (id) { accountId = id; });
     }).then(function () {
       if (!accountId) { throw new Error("The CRM did not say which account is open."); }
-      return load("/api/v1/panel/accounts/" + encodeURIComponent(accountId));
+      return load(panelPath());
     }).catch(function (err) { showFatal(err.message); $("#app").setAttribute("aria-busy", "false"); });
   }
 

@@ -65,6 +65,9 @@ def _state_note(section: dict) -> str | None:
         return None
     if section["state"] == "stale":
         return "ERP not answering; figures may be out of date."
+    if section["state"] == "retrying":
+        # a JSON panel does not re-load by itself: say what to do
+        return "The ERP did not answer; reload the panel in a few seconds."
     return _text(section.get("message") or "No data from the ERP.")
 
 

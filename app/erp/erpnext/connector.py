@@ -36,6 +36,7 @@ class ERPNextConnector(ERPConnector):
     """ERPConnector over the Frappe REST API of one ERPNext site and company."""
 
     name = "erpnext"
+    retries_reads = True          # every read goes through ERPHttp with retries
 
     def __init__(self, client: FrappeClient, *, clock: Clock, company: str, warehouses: Sequence[str] = (),
                  price_list: str = "", delivery_days: int = 7, idempotency_field: str = "po_no"):

@@ -34,6 +34,7 @@ class OdooConnector(ERPConnector):
     """ERPConnector for one Odoo database/company."""
 
     name = "odoo"
+    retries_reads = True          # every read goes through ERPHttp with retries
 
     def __init__(self, transport: OdooTransport, *, clock: Clock, company_id: int | None = None,
                  warehouse_id: int | None = None, pricelist_id: int | None = None, page_size: int = DEFAULT_PAGE_SIZE):

@@ -93,20 +93,35 @@ def test_stale_if_error_then_unavailable(services, demo_tenant, faults, clock):
     assert faults.total_calls() == calls
     clock.advance(900)                      # credit beyond ttl (300) + stale limit (900)
     view = read(services, demo_tenant)
-    assert view.sections[DataKind.CREDIT].state == SectionState.UNAVAILABLE
-    assert view.sections[DataKind.CREDIT].data is None
-    assert "unavailable" in view.sections[DataKind.CREDIT].message
+    # nothing left to show: first the section says it is trying again (and when) ...
+    credit = view.sections[DataKind.CREDIT]
+    assert credit.state == SectionState.RETRYING and credit.data is None and credit.retry_after == 2
     assert view.sections[DataKind.STOCK].state == SectionState.STALE       # stock keeps 1 h stale
+    for wait in (2, 4, 8):                  # ... and after several failed fetches in a row: unavailable
+        clock.advance(wait)
+        credit = read(services, demo_tenant).sections[DataKind.CREDIT]
+    assert credit.state == SectionState.UNAVAILABLE and credit.data is None
+    assert "unavailable" in credit.message
     faults.down = False
     clock.advance(16)                       # back-off over, ERP back: fresh again
     view = read(services, demo_tenant)
     assert view.sections[DataKind.CREDIT].state == SectionState.OK
 
 
-def test_cold_and_failing_is_unavailable_not_an_exception(services, demo_tenant, faults):
+def test_cold_and_failing_is_retrying_then_unavailable_not_an_exception(services, demo_tenant, faults, clock):
     faults.down = True
     view = read(services, demo_tenant)
+    assert all(s.state == SectionState.RETRYING and s.retry_after == 2 for s in view.sections.values())
+    assert all(s.message == "The ERP did not answer; trying again in a few seconds." for s in view.sections.values())
+    calls = faults.total_calls()
+    assert calls == 4 * 3                   # every read tried three times before giving up
+    assert read(services, demo_tenant).sections[DataKind.CREDIT].retry_after == 2   # back-off: no ERP call
+    assert faults.total_calls() == calls
+    for wait in (2, 4, 8):                  # the back-off doubles per failed fetch
+        clock.advance(wait)
+        view = read(services, demo_tenant)
     assert all(s.state == SectionState.UNAVAILABLE for s in view.sections.values())
+    assert faults.total_calls() == calls * 4
 
 
 def test_unknown_customer_is_negatively_cached(services, demo_tenant, faults, clock):

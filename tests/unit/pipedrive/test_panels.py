@@ -177,3 +177,10 @@ def test_pipedrive_outage_while_resolving_is_a_panel_error(linked, browser, fake
     fake.fail_next("GET", r"/api/v2/deals/42$", 503)
     response = get_panel(browser, fake.sign_jwt(), resource="deal", selected="42")
     assert response.status_code == 502 and response.get_json()["error"]["title"] == "Pipedrive unavailable"
+
+
+def test_a_retrying_section_tells_the_rep_to_reload_the_json_panel():
+    # a JSON panel cannot load again by itself, unlike the widget and the HubSpot card
+    section = {"state": "retrying", "message": "The ERP did not answer; trying again in a few seconds."}
+    assert panels._state_note(section) == "The ERP did not answer; reload the panel in a few seconds."
+    assert panels._state_note({"state": "stale"}) == "ERP not answering; figures may be out of date."

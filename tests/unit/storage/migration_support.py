@@ -54,6 +54,12 @@ def table_rows(db: Database) -> dict[str, list[dict]]:
                 for name in names}
 
 
+def rows_kept(before: dict[str, list[dict]], after: dict[str, list[dict]]) -> bool:
+    """Every table that existed keeps exactly its rows; tables added by later revisions start empty."""
+    kept = {name: after.get(name) for name in before} == before
+    return kept and not any(after[name] for name in after.keys() - before.keys())
+
+
 def schema_differences(db: Database) -> list:
     """Alembic autogenerate's differences between the database and the models ([] when equal)."""
     metadata = load_tables()

@@ -3,7 +3,7 @@ import {
   Alert, Button, DescriptionList, DescriptionListItem, Divider, Flex, Heading, LoadingSpinner, StatusTag, Text,
 } from "@hubspot/ui-extensions";
 import { loadCard } from "./backend.js";
-import { cardView, errorView } from "./cardView.js";
+import { cardView, errorView, retryDelaySeconds } from "./cardView.js";
 
 // The card UI; ``fetcher`` is hubspot.fetch in HubSpot and a fake in tests.
 function Section({ section }) {
@@ -29,10 +29,12 @@ function Section({ section }) {
   );
 }
 
-export function ErpPanel({ context, fetcher }) {
+// ``retryBase``: first automatic re-load delay in seconds for "retrying" sections (tests shorten it).
+export function ErpPanel({ context, fetcher, retryBase = 2 }) {
   const [model, setModel] = useState(null);
   const [error, setError] = useState(null);
   const [loading, setLoading] = useState(true);
+  const [tries, setTries] = useState(0);
 
   const load = useCallback(async (refresh) => {
     setLoading(true);
@@ -47,6 +49,15 @@ export function ErpPanel({ context, fetcher }) {
   }, [fetcher, context]);
 
   useEffect(() => { load(false); }, [load]);
+
+  // Sections the ERP did not answer for yet: load the card again while it is open, with a growing pause.
+  const hint = model ? cardView(model).retryIn : null;
+  useEffect(() => {
+    if (hint === null) { setTries(0); return undefined; }
+    const timer = setTimeout(() => { setTries((n) => n + 1); load(false); },
+      retryDelaySeconds(hint, tries, retryBase) * 1000);
+    return () => clearTimeout(timer);
+  }, [model]);
 
   if (loading && !model) return <LoadingSpinner label="Loading ERP data" />;
   const view = model ? cardView(model) : null;

@@ -5,12 +5,12 @@
 export const SECTION_ORDER = ["credit", "stock", "invoices", "pricing"];
 const TITLES = { credit: "Credit", stock: "Stock", invoices: "Open invoices", pricing: "Customer prices" };
 const LABELS = {
-  ok: "Live", stale: "Stale", unavailable: "Unavailable", not_found: "Not in ERP",
+  ok: "Live", stale: "Stale", retrying: "Retrying", unavailable: "Unavailable", not_found: "Not in ERP",
   not_linked: "Not linked", error: "Error",
 };
 // StatusTag variants: danger | warning | info | success | default
 const TONES = {
-  ok: "success", stale: "warning", unavailable: "danger", not_found: "warning",
+  ok: "success", stale: "warning", retrying: "info", unavailable: "danger", not_found: "warning",
   not_linked: "default", error: "danger",
 };
 
@@ -91,11 +91,24 @@ export function sectionView(key, section, truncated = {}) {
   };
 }
 
+// Seconds after which the backend asks the ERP again for a "retrying" section (null: nothing to retry).
+export function retryIn(panel) {
+  const hints = SECTION_ORDER.map((key) => panel.sections[key])
+    .filter((section) => section && section.state === "retrying")
+    .map((section) => Number(section.retry_after_seconds) || 2);
+  return hints.length ? Math.min(...hints) : null;
+}
+
+// When to load the card again by itself: the backend's hint, growing 2 s, 4 s, 8 s ... per try, at most 60 s.
+export function retryDelaySeconds(hint, tries, base = 2) {
+  return Math.min(60, Math.max(hint, base * 2 ** tries));
+}
+
 export function cardView(model) {
   const panel = model.panel;
   if (!panel) {
     return { heading: "ERP", subtitle: "", notice: { tone: "info", text: model.message || "No ERP data for this record." },
-      sections: [], canRefresh: false };
+      sections: [], canRefresh: false, retryIn: null };
   }
   return {
     heading: panel.customer_name || "ERP",
@@ -103,6 +116,7 @@ export function cardView(model) {
     notice: panel.linked ? null : { tone: "info", text: panel.sections.credit.message },
     sections: panel.linked ? SECTION_ORDER.map((key) => sectionView(key, panel.sections[key], model.truncated)) : [],
     canRefresh: panel.linked,
+    retryIn: panel.linked ? retryIn(panel) : null,
   };
 }
 

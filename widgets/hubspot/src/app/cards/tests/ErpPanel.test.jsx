@@ -34,6 +34,19 @@ describe("ErpPanel (rendered with @hubspot/ui-extensions/testing)", () => {
     expect(findAll(StatusTag)).toHaveLength(4);            // the cached card stays visible
   });
 
+  test("a retrying section loads the card again by itself", async () => {
+    const retrying = cardModel();
+    Object.assign(retrying.panel.sections.pricing, { state: "retrying", retry_after_seconds: 0.01,
+      message: "The ERP did not answer; trying again in a few seconds." });
+    const fetcher = fakeFetch({ status: 200, body: retrying }, { status: 200, body: cardModel() });
+    const { render, findAll, waitFor } = createRenderer("crm.record.tab");
+    render(<ErpPanel context={context} fetcher={fetcher} retryBase={0.01} />);
+    await waitFor(() => expect(findAll(StatusTag).map((t) => t.text)).toContain("Retrying"));
+    await waitFor(() => expect(findAll(StatusTag).map((t) => t.text)).toContain("Unavailable"));
+    expect(fetcher.calls).toHaveLength(2);
+    expect(fetcher.calls[1].url).toBe(`${BACKEND_URL}/api/v1/hubspot/card`);     // a plain load, not a refresh
+  });
+
   test("not installed and network failures become a plain sentence", async () => {
     const fetcher = fakeFetch({ status: 403, body: { reason: "not_installed", detail: "not installed" } });
     const { render, find, waitFor, findAll } = createRenderer("crm.record.tab");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { cardView, errorView, formatAge, sectionView } from "../cardView.js";
+import { cardView, errorView, formatAge, retryDelaySeconds, sectionView } from "../cardView.js";
 import { cardModel } from "./fixtures.js";
 
 describe("formatAge", () => {
@@ -40,6 +40,18 @@ describe("cardView", () => {
     expect(invoices.rows).toContainEqual({ label: "INV-1", value: "100.00 USD, 23 d overdue" });
     expect(pricing.rows).toEqual([]);
     expect(pricing.message).toBe("ERP data is unavailable right now");
+  });
+
+  test("a retrying section says so and tells the card when to load again", () => {
+    const model = cardModel();
+    Object.assign(model.panel.sections.pricing, { state: "retrying", retry_after_seconds: 4,
+      message: "The ERP did not answer; trying again in a few seconds." });
+    const view = cardView(model);
+    expect(view.sections[3]).toMatchObject({ label: "Retrying", tone: "info",
+      message: "The ERP did not answer; trying again in a few seconds." });
+    expect(view.retryIn).toBe(4);
+    expect(cardView(cardModel()).retryIn).toBe(null);
+    expect([0, 1, 2, 3, 10].map((tries) => retryDelaySeconds(4, tries))).toEqual([4, 4, 8, 16, 60]);
   });
 
   test("truncated sections say how many rows exist", () => {
