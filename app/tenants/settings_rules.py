@@ -40,6 +40,8 @@ MAPPING_SOURCE_HELP = ("Use field:<CRM deal field key> for a deal field, literal
 
 MAX_TEXT = 200
 MAX_SETTING_VALUE = 2000
+#: multi-line settings hold PEM keys (an RSA 4096 private key is about 3,300 characters)
+MAX_MULTILINE_SETTING_VALUE = 10000
 MAX_STOCK_ITEMS = 50
 MAX_ITEM_CODE = 140
 #: the account-link columns' own lengths, so the form says so before the insert would refuse it
