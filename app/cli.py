@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from app.orders.cli import jobs as order_jobs
+from app.orders.worker import run_worker
 from app.startup import exit_on_startup_error
 
 if TYPE_CHECKING:
@@ -39,26 +40,16 @@ def demo(host: str, port: int, no_worker: bool) -> None:
     with exit_on_startup_error():
         app = create_app({"demo_enabled": True, "public_base_url": f"http://{host}:{port}"})
     services = app.extensions["erp_panel"]
-    worker_note = "no worker (orders package not installed)"
+    worker_note = "no worker (--no-worker)"
     if not no_worker:
-        start = _worker_starter()
-        if start is not None:
-            stop = threading.Event()
-            threading.Thread(target=start, args=(services, stop), name="demo-worker", daemon=True).start()
-            worker_note = "order worker running in-process"
+        stop = threading.Event()
+        threading.Thread(target=run_worker, args=(services, stop), name="demo-worker", daemon=True).start()
+        worker_note = "order worker running in-process"
     url = f"http://{host}:{port}/demo/"
     click.echo(f"erp-panel demo: open {url}")
     click.echo(f"  database: {services.settings.database_url}")
     click.echo(f"  ERP connector: {services.settings.erp_connector}; {worker_note}")
     run_simple(host, port, app, threaded=True, use_reloader=False)
-
-
-def _worker_starter():
-    try:
-        from app.orders.worker import run_worker
-    except ModuleNotFoundError:
-        return None
-    return run_worker
 
 
 @main.command()
@@ -67,9 +58,6 @@ def worker() -> None:
     from app.config import load_settings
     from app.services import build_services
     from app.storage.schema import upgrade
-    start = _worker_starter()
-    if start is None:
-        _fail("the orders package is not available in this build")
     with exit_on_startup_error():
         services = build_services(load_settings())
         upgrade(services.db)
@@ -77,7 +65,7 @@ def worker() -> None:
     import signal
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    start(services, stop)
+    run_worker(services, stop)
 
 
 @main.group()
@@ -169,7 +157,7 @@ def rotate_keys() -> None:
     click.echo(f"re-encrypted {count} secrets")
 
 
-main.add_command(order_jobs)  # erp-panel jobs list|dead|replay|audit (issue 3)
+main.add_command(order_jobs)  # erp-panel jobs list|dead|replay|audit|schedule
 
 if __name__ == "__main__":
     main()

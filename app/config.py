@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from app.config_checks import SANDBOX_CONNECTOR, check_retry_settings, production_problems
 from app.errors import ConfigError
 from app.net.policy import OutboundPolicy
 
@@ -39,7 +40,9 @@ class Settings:
     #: CRM origins allowed to frame widgets (CSP frame-ancestors)
     frame_origins: list[str] = field(default_factory=lambda: [
         "https://*.pipedrive.com", "https://app.hubspot.com", "https://app-eu1.hubspot.com"])
-    erp_connector: str = "sandbox"               # default connector for new tenants / the demo
+    #: connector the settings page offers first and the demo tenant uses; empty: the sandbox in
+    #: development, none in production (where the sandbox, a demo surface, is refused)
+    erp_connector: str = ""
     # cache TTLs (seconds) and stale-if-error windows
     ttl_stock: int = 60
     ttl_credit: int = 300
@@ -54,6 +57,8 @@ class Settings:
     erp_timeout: float = 5.0                     # seconds, per outbound ERP call
     #: extra tries of a failed panel read for connectors that do not retry reads themselves (the sandbox)
     panel_read_retries: int = 2
+    #: extra tries of a failed ERP read over HTTP (writes are never repeated)
+    erp_http_retries: int = 2
     #: outbound URL policy for the ERP address (README "Outbound URL policy"): plain http allowed?
     erp_allow_http: bool = False
     #: private networks an on-premises ERP may live in (e.g. 10.0.0.0/8); link-local/metadata never
@@ -97,19 +102,17 @@ class Settings:
     admin_token: str = ""                        # operator token for the admin API (all tenants)
     #: bearer token Prometheus sends for /metrics; required in production (without it /metrics is off)
     metrics_token: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_production(self) -> bool:
         return self.env == "production"
 
     def with_overrides(self, **overrides: Any) -> Settings:
-        known = {f.name for f in fields(self)}
-        extra = dict(self.extra)
-        direct = {}
-        for key, value in overrides.items():
-            (direct if key in known else extra)[key] = value
-        return replace(self, extra=extra, **direct)
+        """These settings with some values replaced; an unknown name is an error, never ignored."""
+        unknown = sorted(set(overrides) - {f.name for f in fields(self)})
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
+        return replace(self, **overrides)
 
 
 _ENV_MAP: dict[str, tuple[str, type]] = {
@@ -124,6 +127,7 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "STALE_LIMIT_INVOICES": ("stale_limit_invoices", int), "STALE_LIMIT_PRICING": ("stale_limit_pricing", int),
     "NEGATIVE_CACHE_TTL": ("negative_ttl", int), "REFRESH_MIN_INTERVAL": ("refresh_min_interval", int),
     "ERP_TIMEOUT": ("erp_timeout", float), "PANEL_READ_RETRIES": ("panel_read_retries", int),
+    "ERP_HTTP_RETRIES": ("erp_http_retries", int),
     "WIDGET_TOKEN_TTL": ("widget_token_ttl", int),
     "ERP_ALLOW_HTTP": ("erp_allow_http", bool), "ERP_ALLOWED_NETWORKS": ("erp_allowed_networks", list),
     "SANDBOX_LATENCY_MS": ("sandbox_latency_ms", float), "SANDBOX_FAIL_RATE": ("sandbox_fail_rate", float),
@@ -180,14 +184,16 @@ def _finalise(s: Settings) -> Settings:
         raise ConfigError(f"ERP_ALLOWED_NETWORKS: {exc}") from None
     from app.storage.crypto import load_or_create_key_file
     from app.storage.db import normalise_url
-    _check_retry_settings(s)
+    check_retry_settings(s)
     if s.is_production:
-        problems = _production_problems(s)
+        problems = production_problems(s)
         if problems:
             raise ConfigError("Invalid production configuration: " + "; ".join(problems))
         normalise_url(s.database_url)
         return replace(s, demo_enabled=False)
     updates: dict[str, Any] = {}
+    if not s.erp_connector:
+        updates["erp_connector"] = SANDBOX_CONNECTOR
     if s.demo_enabled is None:
         updates["demo_enabled"] = True
     if not s.database_url:
@@ -199,43 +205,6 @@ def _finalise(s: Settings) -> Settings:
     if not s.encryption_keys:
         updates["encryption_keys"] = [load_or_create_key_file(os.path.join(INSTANCE_DIR, "encryption.key"))]
     return replace(s, **updates) if updates else s
-
-
-def _production_problems(s: Settings) -> list[str]:
-    """Every reason this configuration may not run as production (empty: it may)."""
-    problems = []
-    if len(s.secret_key) < 32:
-        problems.append("SECRET_KEY must be set to at least 32 random characters")
-    if not s.encryption_keys:
-        problems.append("ENCRYPTION_KEYS must list at least one Fernet key")
-    if not s.database_url:
-        problems.append("DATABASE_URL must be set")
-    if not s.public_base_url.startswith("https://"):
-        problems.append("PUBLIC_BASE_URL must be the public https:// address of this service")
-    if s.demo_enabled:
-        problems.append("DEMO_ENABLED=1 is not allowed: the demo CRM signs anyone in as an admin and hands out "
-                        "signed widget credentials; unset DEMO_ENABLED")
-    if "'self'" in s.frame_origins:
-        problems.append("CRM_FRAME_ORIGINS must not contain 'self': only the CRM origins may frame the widget")
-    if s.metrics_token and len(s.metrics_token) < 32:
-        problems.append("METRICS_TOKEN must be at least 32 random characters")
-    return problems
-
-
-def _check_retry_settings(s: Settings) -> None:
-    problems = []
-    if s.job_max_attempts < 1:
-        problems.append("JOB_MAX_ATTEMPTS must be at least 1")
-    if not 0 < s.job_backoff_base <= s.job_backoff_cap:
-        problems.append("JOB_BACKOFF_BASE must be above 0 and at most JOB_BACKOFF_CAP")
-    if not 0 <= s.job_backoff_floor <= 1:
-        problems.append("JOB_BACKOFF_FLOOR must be a fraction between 0 and 1")
-    if s.redis_retry_seconds <= 0:
-        problems.append("REDIS_RETRY_SECONDS must be above 0")
-    if s.panel_read_retries < 0:
-        problems.append("PANEL_READ_RETRIES must be 0 or more")
-    if problems:
-        raise ConfigError("Invalid retry settings: " + "; ".join(problems))
 
 
 def outbound_policy(s: Settings) -> OutboundPolicy:

@@ -1,28 +1,55 @@
-"""Wires settings into the service graph (no Flask here: the worker uses it too)."""
+"""The one composition root: every service and integration of a process, typed, built in one place.
+
+The web app, the worker and the CLI all call :func:`build_services`; nothing is looked up by name
+and nothing is optional by accident: a missing module is an import error. What *is* optional is
+configuration: a CRM integration whose app credentials are not set is simply not in ``crm``.
+No Flask here (the worker uses it too).
+"""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from app.auth.admin import AdminSessions
 from app.auth.widget_token import WidgetTokens
 from app.cache.backend import CacheBackend, MemoryCache
+from app.cache.breaker import CircuitBreaker
 from app.cache.coalesce import Coalescer
+from app.cache.flush_backlog import FlushBacklog
+from app.cache.redis_backend import RedisCache
+from app.cache.resilient import ResilientCache
 from app.clock import Clock
 from app.config import Settings, outbound_policy
-from app.crm.demo.adapter import DemoCRMAdapter
-from app.crm.demo.connector import DemoCRM
+from app.crm.base import CRMDeps
 from app.crm.registry import CRMRegistry
-from app.erp.registry import ConnectorContext, ERPRegistry
+from app.erp.base import ConnectorContext
+from app.erp.registry import ERPRegistry
 from app.erp.sandbox.faults import SandboxFaults
 from app.erp.sandbox.switches import SharedSwitches
+from app.orders.audit import AuditLog
+from app.orders.dead_letters import DeadLetters
+from app.orders.flow import OrderFlow
+from app.orders.intake import OrderIntake
+from app.orders.queue import JobQueue
+from app.orders.records import OrderRecords
+from app.orders.retry import Backoff
 from app.panel.policy import CachePolicy
 from app.panel.service import PanelService
-from app.plugins import import_optional
 from app.storage.crypto import SecretBox
 from app.storage.db import Database
 from app.tenants.store import TenantStore
+
+
+@dataclass
+class OrderServices:
+    """The closed-won order pipeline: what webhooks, the worker, the admin API and the CLI use."""
+
+    intake: OrderIntake
+    queue: JobQueue
+    flow: OrderFlow
+    audit: AuditLog
+    records: OrderRecords
+    dead_letters: DeadLetters
 
 
 @dataclass
@@ -36,35 +63,21 @@ class Services:
     tenants: TenantStore
     cache: CacheBackend
     coalescer: Coalescer
-    erp: ERPRegistry
-    crm: CRMRegistry
-    panel: PanelService
-    widget_tokens: WidgetTokens
-    sandbox_faults: SandboxFaults
     executor: ThreadPoolExecutor
-    demo_crm: DemoCRM | None = None
-    admin_sessions: Any = None       # app.auth.admin.AdminSessions
-    intake: Any = None               # app.orders.intake.OrderIntake, set by app.orders.wiring
-    orders: Any = None               # order-flow services (queue, flow, audit), set by app.orders.wiring
-    extra: dict[str, Any] = field(default_factory=dict)
+    sandbox_faults: SandboxFaults
+    erp: ERPRegistry
+    panel: PanelService
+    crm: CRMRegistry
+    orders: OrderServices
+    widget_tokens: WidgetTokens
+    admin_sessions: AdminSessions
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.db.dispose()
 
 
-#: integration modules with an ``install(services)`` function, wired in this order when present
-INTEGRATIONS = ["app.orders.wiring", "app.crm.pipedrive.wiring", "app.crm.hubspot.wiring"]
-
-
-def _install_integrations(services: Services) -> None:
-    for module_name in INTEGRATIONS:
-        module = import_optional(module_name)
-        if module is not None:
-            module.install(services)
-
-
-def build_cache(settings: Settings, clock: Clock, db: Database) -> tuple[CacheBackend, Any]:
+def build_cache(settings: Settings, clock: Clock, db: Database) -> tuple[CacheBackend, CacheBackend | None]:
     """(cache, lock backend).
 
     With REDIS_URL: Redis for both, behind a circuit breaker that falls back to the in-process
@@ -72,15 +85,25 @@ def build_cache(settings: Settings, clock: Clock, db: Database) -> tuple[CacheBa
     Without: the in-process cache and no cross-process lock.
     """
     if settings.redis_url:
-        from app.cache.breaker import CircuitBreaker
-        from app.cache.flush_backlog import FlushBacklog
-        from app.cache.redis_backend import RedisCache
-        from app.cache.resilient import ResilientCache
         cache = ResilientCache(RedisCache.from_url(settings.redis_url, settings.redis_namespace), MemoryCache(clock),
                                CircuitBreaker(clock, reset_seconds=settings.redis_retry_seconds),
                                FlushBacklog(db, clock))
         return cache, cache
     return MemoryCache(clock), None
+
+
+def build_orders(settings: Settings, db: Database, clock: Clock, tenants: TenantStore, erp: ERPRegistry,
+                 crm: CRMRegistry) -> OrderServices:
+    """The order pipeline: inbox intake, durable queue with back-off, flow, audit, records, dead letters."""
+    audit = AuditLog(db, clock)
+    records = OrderRecords(db, clock)
+    backoff = Backoff(base=settings.job_backoff_base, cap=settings.job_backoff_cap, floor=settings.job_backoff_floor)
+    queue = JobQueue(db, clock, lease_seconds=settings.worker_lease_seconds, max_attempts=settings.job_max_attempts,
+                     backoff=backoff)
+    flow = OrderFlow(db=db, clock=clock, tenants=tenants, erp=erp, crm=crm, queue=queue, records=records,
+                     audit=audit, lock_seconds=settings.worker_lease_seconds)
+    return OrderServices(intake=OrderIntake(db, clock, queue, records, audit), queue=queue, flow=flow, audit=audit,
+                         records=records, dead_letters=DeadLetters(queue))
 
 
 def build_services(settings: Settings, clock: Clock | None = None,
@@ -96,21 +119,18 @@ def build_services(settings: Settings, clock: Clock | None = None,
                                              fail_rate=settings.sandbox_fail_rate)
     faults.attach(SharedSwitches(db, clock))       # the demo's outage switch reaches every process
     executor = ThreadPoolExecutor(max_workers=settings.fanout_workers, thread_name_prefix="erp-fanout")
-    erp = ERPRegistry(tenants, ConnectorContext(clock=clock, db=db, sandbox_faults=faults,
-                                                timeout=settings.erp_timeout, extra=dict(settings.extra),
-                                                outbound=outbound_policy(settings)))
+    erp = ERPRegistry(tenants, ConnectorContext(clock=clock, timeout=settings.erp_timeout,
+                                                outbound=outbound_policy(settings),
+                                                http_retries=settings.erp_http_retries, db=db,
+                                                sandbox_faults=faults),
+                      production=settings.is_production)
     panel = PanelService(tenants=tenants, erp_registry=erp, cache=cache, coalescer=coalescer,
                          policy=CachePolicy.from_settings(settings), clock=clock, executor=executor,
                          refresh_min_interval=settings.refresh_min_interval, read_retries=settings.panel_read_retries)
-    crm = CRMRegistry()
-    demo_crm = None
-    if settings.demo_enabled:
-        demo_crm = DemoCRM(db, clock, settings.secret_key)
-        crm.add(DemoCRMAdapter(demo_crm))
-    services = Services(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants, cache=cache,
-                        coalescer=coalescer, erp=erp, crm=crm, panel=panel,
-                        widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
-                        sandbox_faults=faults, executor=executor, demo_crm=demo_crm,
-                        admin_sessions=AdminSessions([settings.secret_key], clock))
-    _install_integrations(services)
-    return services
+    crm = CRMRegistry.build(CRMDeps(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants,
+                                    cache=cache, panel=panel))
+    return Services(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants, cache=cache,
+                    coalescer=coalescer, executor=executor, sandbox_faults=faults, erp=erp, panel=panel, crm=crm,
+                    orders=build_orders(settings, db, clock, tenants, erp, crm),
+                    widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
+                    admin_sessions=AdminSessions([settings.secret_key], clock))

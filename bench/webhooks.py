@@ -44,6 +44,7 @@ from app.orders.mapping import build_request  # noqa: E402
 from app.orders.worker import run_worker  # noqa: E402
 from app.storage.db import normalise_url  # noqa: E402
 from bench._http import serve, summary  # noqa: E402
+from tests.fakes.demo import demo
 
 
 @contextmanager
@@ -100,16 +101,16 @@ def add_naive_route(app, services) -> None:
     from flask import jsonify, request
 
     def naive():
-        event = verify_won_webhook(services.demo_crm, services.tenants, request.get_data(),
+        event = verify_won_webhook(demo(services).store, services.tenants, request.get_data(),
                                    request.headers.get(SIGNATURE_HEADER, ""))
         tenant = services.tenants.get(event.tenant_id)
         erp, _ = services.erp.connector_for(tenant)
-        deal = services.demo_crm.get_deal(DEMO_COMPANY, event.crm_deal_id)
+        deal = demo(services).store.get_deal(DEMO_COMPANY, event.crm_deal_id)
         customer = services.tenants.erp_customer_for(tenant.id, deal.account.crm_account_id)
         order = erp.create_order(build_request(deal, customer_id=customer, currency=deal.currency,
-                                               external_ref=idempotency_key(tenant.id, deal.crm_deal_id),
+                                               idempotency_key=idempotency_key(tenant.id, deal.crm_deal_id),
                                                correlation_id=event.event_id, field_mapping={}))
-        services.demo_crm.write_back(DEMO_COMPANY, deal.crm_deal_id, WriteBack(order.order_number, "Open"))
+        demo(services).store.write_back(DEMO_COMPANY, deal.crm_deal_id, WriteBack(order.order_number, "Open"))
         return jsonify(order=order.order_number)
 
     app.add_url_rule("/webhooks/naive", "naive_webhook", naive, methods=["POST"])
@@ -117,7 +118,7 @@ def add_naive_route(app, services) -> None:
 
 def send(base: str, path: str, services, events, rate: float) -> tuple[list[float], dict[str, float], int]:
     """Open loop: delivery i starts at t0 + i/rate. Returns (ack latencies, first send per deal, errors)."""
-    payloads = [build_won_webhook(services.demo_crm, DEMO_COMPANY, deal, event_id=evt) for deal, evt in events]
+    payloads = [build_won_webhook(demo(services).store, DEMO_COMPANY, deal, event_id=evt) for deal, evt in events]
     local = threading.local()
     first_sent: dict[str, float] = {}
     latencies: list[float] = []

@@ -64,6 +64,10 @@ class CacheBackend(abc.ABC):
         """
         return 0
 
+    def check(self) -> dict[str, Any]:
+        """Readiness view of the shared cache server; an in-process cache has none."""
+        return {"state": "not_configured"}
+
 
 class _Slot:
     __slots__ = ("value", "keep")

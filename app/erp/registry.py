@@ -1,8 +1,9 @@
-"""Builds the ERP connector for a tenant from its stored connection settings.
+"""The ERP connectors this release ships, and the per-tenant connector cache.
 
-Connector factories register by name; the vendor packages (erpnext, odoo, netsuite,
-businesscentral) add theirs through ``register``. Connectors are cached per tenant and rebuilt
-when the tenant's connection settings change.
+Adding an ERP: one package under ``app/erp/`` whose ``CONNECTOR`` (a :class:`ConnectorSpec`) says
+its name, factory and settings form, and one line in ``CONNECTORS``; the ERP contract suite
+(``tests/contract/erp``) then runs on it (and fails until it has a harness). Connectors are
+cached per tenant and rebuilt when the tenant's connection settings change.
 """
 from __future__ import annotations
 
@@ -10,81 +11,38 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
-from app.erp.base import ERPConnector, ERPFatalError
-from app.net.policy import OutboundPolicy
-from app.plugins import import_optional
+from app.erp import businesscentral, erpnext, netsuite, odoo, sandbox
+from app.erp.base import ConnectorContext, ConnectorSpec, ERPConnector
+from app.errors import ERP, UpstreamMisconfigured
 from app.tenants.model import ERPConnectionSettings, Tenant
+from app.tenants.store import TenantStore
+
+#: every ERP connector; one registration line each
+CONNECTORS: tuple[ConnectorSpec, ...] = (
+    sandbox.CONNECTOR,
+    erpnext.CONNECTOR,
+    odoo.CONNECTOR,
+    netsuite.CONNECTOR,
+    businesscentral.CONNECTOR,
+)
+_BY_NAME: dict[str, ConnectorSpec] = {spec.name: spec for spec in CONNECTORS}
 
 
-@dataclass
-class ConnectorContext:
-    """What a factory may use besides the tenant's settings."""
-
-    clock: Any
-    db: Any
-    sandbox_faults: Any
-    timeout: float
-    extra: dict[str, Any]
-    #: what the ERP URL may reach (ERP_ALLOW_HTTP, ERP_ALLOWED_NETWORKS); https to public addresses by default
-    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
+def describe(name: str) -> ConnectorSpec | None:
+    """The registered connector of that name (its settings form), or None."""
+    return _BY_NAME.get(name)
 
 
-Factory = Callable[[ERPConnectionSettings, ConnectorContext], ERPConnector]
-_FACTORIES: dict[str, Factory] = {}
-_DESCRIPTIONS: dict[str, ConnectorDescription] = {}
+def available(*, production: bool = False) -> list[str]:
+    """Names of the connectors an admin may choose (no demo surfaces in production)."""
+    return sorted(spec.name for spec in _BY_NAME.values() if not (production and spec.demo_only))
 
 
-@dataclass(frozen=True)
-class SettingField:
-    """One input on the admin's ERP connection form."""
-
-    name: str
-    label: str
-    secret: bool = False         # stored encrypted, never shown back
-    required: bool = True
-    help: str = ""
-    default: str = ""
-    multiline: bool = False      # e.g. a PEM private key: a text area, longer values allowed
-    url: bool = False            # an address outbound calls go to: checked against the outbound URL policy
-
-
-@dataclass(frozen=True)
-class ConnectorDescription:
-    """How the settings page presents a connector."""
-
-    name: str
-    label: str
-    fields: tuple[SettingField, ...] = ()
-    permissions_help: str = ""
-
-
-def register(name: str, factory: Factory, *, label: str = "", fields: tuple[SettingField, ...] = (),
-             permissions_help: str = "") -> None:
-    """Make a connector available under a name (e.g. "erpnext") with its settings form."""
-    _FACTORIES[name] = factory
-    _DESCRIPTIONS[name] = ConnectorDescription(name, label or name, tuple(fields), permissions_help)
-
-
-def describe(name: str) -> ConnectorDescription | None:
-    """Settings-form description of a registered connector."""
-    _load_builtin()
-    return _DESCRIPTIONS.get(name)
-
-
-def available() -> list[str]:
-    _load_builtin()
-    return sorted(_FACTORIES)
-
-
-def _load_builtin() -> None:
-    # Importing the vendor packages registers their factories.
-    import app.erp.sandbox.factory  # noqa: F401
-    for module in ("app.erp.erpnext", "app.erp.odoo", "app.erp.netsuite", "app.erp.businesscentral"):
-        import_optional(module)
+def demo_only_sentence(spec: ConnectorSpec) -> str:
+    """Why a demo connector is refused in production, as one sentence for the admin or the operator."""
+    return (f"The {spec.label} is a demo surface and is switched off in production; choose a real ERP "
+            "connector on the settings page.")
 
 
 def env_connection(environ: dict[str, str] | None, connector: str) -> ERPConnectionSettings:
@@ -102,24 +60,28 @@ def fingerprint(conn: ERPConnectionSettings) -> str:
 
 
 class ERPRegistry:
-    """Per-tenant connector cache."""
+    """Builds each tenant's connector from its stored settings, and caches it per tenant."""
 
-    def __init__(self, tenant_store, context: ConnectorContext):
-        self.tenants = tenant_store
+    def __init__(self, tenants: TenantStore, context: ConnectorContext, *, production: bool = False):
+        self.tenants = tenants
         self.context = context
+        self.production = production
         self._cache: dict[str, tuple[str, ERPConnector]] = {}
         self._lock = threading.Lock()
-        _load_builtin()
+
+    def available(self) -> list[str]:
+        """The connectors an admin of this server may choose."""
+        return available(production=self.production)
 
     def settings_for(self, tenant: Tenant) -> ERPConnectionSettings:
         conn = self.tenants.get_erp_connection(tenant.id)
         if conn is None:
-            raise ERPFatalError("No ERP connection is configured for this account yet; an admin can set it up "
-                                "on the settings page", reason="erp_not_configured")
+            raise UpstreamMisconfigured("No ERP connection is configured for this account yet; an admin can set "
+                                        "it up on the settings page", side=ERP)
         return conn
 
     def connector_for(self, tenant: Tenant) -> tuple[ERPConnector, str]:
-        """(connector, settings fingerprint) for the tenant; raises ERPFatalError when unconfigured."""
+        """(connector, settings fingerprint) for the tenant; raises UpstreamMisconfigured when unconfigured."""
         conn = self.settings_for(tenant)
         return self.build_cached(tenant.id, conn)
 
@@ -139,11 +101,13 @@ class ERPRegistry:
 
     def build(self, conn: ERPConnectionSettings) -> ERPConnector:
         """A fresh connector for these settings (used by 'test connection' before saving)."""
-        factory = _FACTORIES.get(conn.connector)
-        if factory is None:
-            raise ERPFatalError(f"Unknown ERP connector '{conn.connector}'; available: {', '.join(available())}",
-                                reason="erp_not_configured")
-        return factory(conn, self.context)
+        spec = _BY_NAME.get(conn.connector)
+        if spec is None:
+            raise UpstreamMisconfigured(f"Unknown ERP connector '{conn.connector}'; available: "
+                                        f"{', '.join(self.available())}", side=ERP)
+        if spec.demo_only and self.production:
+            raise UpstreamMisconfigured(demo_only_sentence(spec), side=ERP)
+        return spec.build(conn, self.context)
 
     def forget(self, tenant_id: str) -> None:
         with self._lock:

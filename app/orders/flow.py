@@ -127,7 +127,7 @@ class OrderFlow:
             self._step(job, "validate", "failed", "; ".join(p.reason for p in problems))
             raise rejected(problems[0].reason, " ".join(_sentence(p.message) for p in problems))
         try:
-            request = build_request(deal, customer_id=customer_id, currency=deal.currency.upper(), external_ref=key,
+            request = build_request(deal, customer_id=customer_id, currency=deal.currency.upper(), idempotency_key=key,
                                     correlation_id=job.correlation_id, field_mapping=tenant.settings.field_mapping,
                                     extra={"credit_hold": "flagged"} if flagged else None)
         except MappingError as exc:

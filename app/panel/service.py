@@ -21,15 +21,15 @@ from concurrent.futures import ThreadPoolExecutor
 from app.cache.backend import CacheBackend, CacheEntry
 from app.cache.coalesce import Coalescer
 from app.clock import Clock
-from app.erp.base import (
-    ERPConnector,
-    ERPError,
-    ERPFatalError,
-    ERPNotFoundError,
-    ERPRetriableError,
+from app.erp.base import ERPConnector
+from app.errors import (
     MissingVendorField,
+    RateLimited,
+    UpstreamError,
+    UpstreamMisconfigured,
+    UpstreamNotFound,
+    UpstreamUnavailable,
 )
-from app.errors import RateLimited
 from app.net.client import RetryPolicy, retry_call
 from app.panel.model import DataKind, PanelView, Section, SectionState
 from app.panel.policy import CachePolicy
@@ -73,7 +73,7 @@ class PanelService:
             return PanelView(tenant.id, crm_account_id, None, now, sections)
         try:
             connector, fp = self.erp.connector_for(tenant)
-        except ERPFatalError as exc:
+        except UpstreamMisconfigured as exc:
             sections = {k: Section(k, SectionState.ERROR, reason=exc.reason, message=exc.message) for k in kinds}
             return PanelView(tenant.id, crm_account_id, customer_id, now, sections)
 
@@ -137,7 +137,7 @@ class PanelService:
             # the rep sees "unavailable", never a zero; the admin finds the field with Test connection
             log.warning("tenant %s: %s section unavailable: %s", tenant.id, kind.value, exc.message)
             return self._degraded(kind, cached, now, exc.reason, MISSING_FIELD_MESSAGE, SectionState.UNAVAILABLE)
-        except ERPError as exc:
+        except UpstreamError as exc:
             if not exc.retriable:
                 return self._degraded(kind, cached, now, exc.reason, exc.message, SectionState.ERROR)
             failures, _, _, wait = self._backoff(key)
@@ -162,7 +162,7 @@ class PanelService:
         wait = self.policy.backoff_after(failures) - streak.age(self.clock.now())
         return failures, streak.source, str(streak.value.get("message", "")), max(wait, 0.0)
 
-    def _record_failure(self, key: str, exc: ERPError) -> None:
+    def _record_failure(self, key: str, exc: UpstreamError) -> None:
         """Count one more failed fetch (called by the fetching reader only, not by coalesced followers)."""
         failures = self._backoff(key)[0] + 1
         self.cache.set(key + ":err", CacheEntry(value={"failures": failures, "message": exc.message},
@@ -192,10 +192,10 @@ class PanelService:
         try:
             value = retry_call(readers[kind], retry=retry, sleep=self.clock.sleep,
                                what=f"{connector.name} {kind.value} read")
-        except ERPRetriableError as exc:
+        except UpstreamUnavailable as exc:
             self._record_failure(key, exc)
             raise
-        except ERPNotFoundError as exc:
+        except UpstreamNotFound as exc:
             entry = CacheEntry(value=exc.message, fetched_at=self.clock.now(), source=connector.name,
                                kind="not_found")
             self.cache.set(key, entry, keep_seconds=self.policy.negative_ttl)

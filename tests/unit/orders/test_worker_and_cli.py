@@ -38,7 +38,7 @@ class StopWhenQueueEmpty(threading.Event):
 
 
 def test_run_worker_processes_until_idle_then_honours_stop(services, demo_tenant):
-    services.intake.accept(won_event(services, demo_tenant, "D-2001"))
+    services.orders.intake.accept(won_event(services, demo_tenant, "D-2001"))
     stop = StopWhenIdle()
     run_worker(services, stop, worker_id="loop", threads=1)
     assert stop.idle_waits == 1
@@ -56,7 +56,7 @@ def test_run_worker_runs_worker_threads_from_settings(services, demo_tenant, mon
 
     monkeypatch.setattr(worker_module, "_loop", loop)
     for deal_id in ("D-2001", "D-2002", "D-2004", "D-2005"):
-        services.intake.accept(won_event(services, demo_tenant, deal_id))
+        services.orders.intake.accept(won_event(services, demo_tenant, deal_id))
     stop = StopWhenQueueEmpty(services)
     run_worker(services, stop, worker_id="pool")
     assert stop.is_set() and sorted(started) == [f"pool/{n}" for n in range(4)]
@@ -86,7 +86,7 @@ def _env(monkeypatch, base_config):
 def test_jobs_cli_lists_dead_letters_replays_and_shows_the_audit(services, demo_tenant, base_config, clock,
                                                                  monkeypatch):
     _env(monkeypatch, base_config)
-    services.intake.accept(won_event(services, demo_tenant, "D-2007", "evt-cli"))
+    services.orders.intake.accept(won_event(services, demo_tenant, "D-2007", "evt-cli"))
     drain(services, clock)
     runner = CliRunner()
     dead = runner.invoke(main, ["jobs", "dead"])
