@@ -1,4 +1,4 @@
-"""Stock levels per item and warehouse."""
+"""Items the ERP knows, and their stock levels per warehouse."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,3 +20,12 @@ class StockLine:
     def available(self) -> Decimal:
         """On hand minus reserved (can be negative when over-reserved)."""
         return self.on_hand - self.reserved
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    """One item the ERP knows by this code; ``sellable`` is False when it is disabled or not sold."""
+
+    code: str
+    name: str
+    sellable: bool = True

@@ -90,7 +90,7 @@ class OrderFlow:
                 # Persist the flag before the ERP call, so a retry that adopts the order keeps it.
                 with self.db.write() as conn:
                     self.records.update(conn, tenant.id, job.crm_deal_id, credit_flagged=True)
-            result = erp.create_order(request)
+            result = erp.create_order_after_lookup(request)   # find_order above found nothing
             self._step(job, "erp_create", "created" if result.created_now else "found",
                        f"order {result.order_number} ({result.status_raw})")
             self._record_created(job, token, result, flagged=flagged, outcome="created")
@@ -116,7 +116,7 @@ class OrderFlow:
                                              "the erp-panel settings page and replay the order."))
         skus = sorted({line.sku for line in deal.lines if line.sku})
         if skus:
-            problems += validate.check_items(erp.item_exists(skus))
+            problems += validate.check_items(skus, erp.find_items(skus))
         flagged = False
         if customer_id:
             credit = erp.get_credit(customer_id)

@@ -38,6 +38,7 @@ class ERPUnderTest:
     attempts_per_read: int = 1
     fault_kinds: frozenset[str] = frozenset({"unavailable", "timeout", "rate_limited", "validation"})
     create_route: str | None = None         # fault filter hitting only the order insert
+    lookup_route: str | None = None         # the order lookup by external reference
     fake: object = None
     secrets: tuple[str, ...] = ()
     sleeps: list[float] = field(default_factory=list)
@@ -49,9 +50,18 @@ class ERPUnderTest:
     #: read -> (record type, field) the read needs, and a way to make the vendor leave that field out
     field_cases: dict[str, tuple[str, str]] = field(default_factory=dict)
     remove_field: Callable[[str, str], None] | None = None
+    #: make the ERP stop selling an item it still knows (disabled / archived / not a sales item)
+    discontinue: Callable[[str], None] | None = None
 
     def requests(self, fragment: str) -> list:
         return self.fake.requests_to(fragment) if self.fake is not None else []
+
+
+def _set(rows: list[dict], key: str, value: str, **changes) -> None:
+    """Change the fake ERP's record whose ``key`` is ``value``."""
+    for row in rows:
+        if row[key] == value:
+            row.update(changes)
 
 
 def _context(clock, sleeps: list[float]) -> ConnectorContext:
@@ -73,7 +83,8 @@ def sandbox_harness(clock, mock: responses.RequestsMock) -> ERPUnderTest:
         faults.fail_next(count, kind)
 
     return ERPUnderTest("sandbox", erp, SandboxERP(clock=clock), fail_next,
-                        lambda ref: len([o for o in erp.orders_for(ref) if o.status != "Cancelled"]))
+                        lambda ref: len([o for o in erp.orders_for(ref) if o.status != "Cancelled"]),
+                        discontinue=erp.discontinued.add)
 
 
 def erpnext_harness(clock, mock: responses.RequestsMock, **fake_options) -> ERPUnderTest:
@@ -86,7 +97,7 @@ def erpnext_harness(clock, mock: responses.RequestsMock, **fake_options) -> ERPU
                         fake.fail_next, lambda ref: len(fake.orders_for(ref)), attempts_per_read=1 + RETRIES,
                         fault_kinds=frozenset({"unavailable", "timeout", "connection", "rate_limited", "auth",
                                                "validation"}),
-                        create_route="POST /api/resource/Sales", fake=fake,
+                        create_route="POST /api/resource/Sales", lookup_route="GET /api/resource/Sales", fake=fake,
                         secrets=(erpnext_fake.API_KEY, erpnext_fake.API_SECRET), sleeps=sleeps,
                         conflict_kinds=("timestamp_mismatch",), confirm_route="PUT /api/resource/Sales",
                         leave_draft=fake.leave_draft,
@@ -94,7 +105,8 @@ def erpnext_harness(clock, mock: responses.RequestsMock, **fake_options) -> ERPU
                                      "credit_limit": ("Customer", "credit_limits"), "stock": ("Bin", "actual_qty"),
                                      "invoices": ("Sales Invoice", "due_date"),
                                      "prices": ("get_item_details", "price_list_rate")},
-                        remove_field=lambda record, name: fake.hidden.add((record, name)))
+                        remove_field=lambda record, name: fake.hidden.add((record, name)),
+                        discontinue=lambda code: _set(fake.docs["Item"], "name", code, disabled=1))
 
 
 def odoo_harness(clock, mock: responses.RequestsMock, flavour: str = "json2", version: int = 19) -> ERPUnderTest:
@@ -107,14 +119,15 @@ def odoo_harness(clock, mock: responses.RequestsMock, flavour: str = "json2", ve
                         fake.fail_next, lambda ref: len(fake.orders_for(ref)), attempts_per_read=1 + RETRIES,
                         fault_kinds=frozenset({"unavailable", "timeout", "connection", "rate_limited", "auth",
                                                "validation"}),
-                        create_route="sale.order/create", fake=fake, secrets=(odoo_fake.API_KEY,), sleeps=sleeps,
+                        create_route="sale.order/create", lookup_route="sale.order/search_read", fake=fake, secrets=(odoo_fake.API_KEY,), sleeps=sleeps,
                         conflict_kinds=odoo_fake.FakeOdoo.CONFLICTS, confirm_route="sale.order/action_confirm",
                         leave_draft=fake.leave_draft,
                         field_cases={"credit": ("res.partner", "credit"), "credit_limit": ("res.partner", "credit_limit"),
                                      "stock": ("product.product", "qty_available"),
                                      "invoices": ("account.move", "amount_residual"),
                                      "prices": ("product.product", "lst_price")},
-                        remove_field=lambda record, name: fake.removed.add((record, name)))
+                        remove_field=lambda record, name: fake.removed.add((record, name)),
+                        discontinue=lambda code: _set(fake.db["product.product"], "default_code", code, active=False))
 
 
 HARNESSES: dict[str, Callable[..., ERPUnderTest]] = {
