@@ -1,4 +1,10 @@
-"""WSGI entry point for gunicorn: ``gunicorn app.wsgi:app``."""
-from app import create_app
+"""WSGI entry point for gunicorn: ``gunicorn app.wsgi:app``.
 
-app = create_app()
+A start-up failure (bad setting, database unreachable) is one line on stderr and gunicorn's
+"App failed to load" exit (status 4); ERP_PANEL_DEBUG=1 shows the traceback instead.
+"""
+from app import create_app
+from app.startup import EXIT_GUNICORN, exit_on_startup_error
+
+with exit_on_startup_error(EXIT_GUNICORN):
+    app = create_app()

@@ -1,7 +1,7 @@
 """Builds the ERP connector for a tenant from its stored connection settings.
 
-Connector factories register by name; issue-specific packages (erpnext, odoo)
-add theirs through ``register``. Connectors are cached per tenant and rebuilt
+Connector factories register by name; the vendor packages (erpnext, odoo, netsuite,
+businesscentral) add theirs through ``register``. Connectors are cached per tenant and rebuilt
 when the tenant's connection settings change.
 """
 from __future__ import annotations
@@ -48,6 +48,7 @@ class SettingField:
     required: bool = True
     help: str = ""
     default: str = ""
+    multiline: bool = False      # e.g. a PEM private key: a text area, longer values allowed
     url: bool = False            # an address outbound calls go to: checked against the outbound URL policy
 
 
@@ -120,7 +121,7 @@ def available() -> list[str]:
 def _load_builtin() -> None:
     # Importing the vendor packages registers their factories.
     import app.erp.sandbox.factory  # noqa: F401
-    for module in ("app.erp.erpnext", "app.erp.odoo"):
+    for module in ("app.erp.erpnext", "app.erp.odoo", "app.erp.netsuite", "app.erp.businesscentral"):
         import_optional(module)
 
 

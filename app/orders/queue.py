@@ -23,8 +23,9 @@ from app.orders.tables import order_jobs
 from app.orders.wakeup import Wakeup
 from app.storage.db import Database
 
-#: ids are 64-bit integers on both backends; anything larger cannot name a job
-MAX_JOB_ID = 2**63 - 1
+#: job ids are sa.Integer: INTEGER (32-bit) on PostgreSQL, whose driver refuses a larger value with an
+#: error; nothing larger can name a job on either backend
+MAX_JOB_ID = 2**31 - 1
 #: PostgreSQL advisory lock serialising claims (any constant other locks of this app do not use)
 CLAIM_LOCK_ID = 0x0E1B_0C1A
 #: PostgreSQL NOTIFY channel: a job is ready now (idle workers claim at once instead of at their next poll)
