@@ -1,6 +1,7 @@
 """Items the ERP knows, and their stock levels per warehouse."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -29,3 +30,12 @@ class ItemInfo:
     code: str
     name: str
     sellable: bool = True
+
+
+def items_by_code(items: Iterable[ItemInfo]) -> dict[str, ItemInfo]:
+    """One item per code; where an ERP holds two records with one code (an archived or inactive twin),
+    the sellable one wins."""
+    found: dict[str, ItemInfo] = {}
+    for item in sorted(items, key=lambda i: i.sellable):
+        found[item.code] = item
+    return found

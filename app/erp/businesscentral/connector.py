@@ -20,7 +20,7 @@ from app.domain.credit import CustomerCredit
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
-from app.domain.stock import ItemInfo, StockLine
+from app.domain.stock import ItemInfo, StockLine, items_by_code
 from app.erp.base import ConnectionCheck, ERPConnector, ERPNotFoundError, ERPValidationError
 from app.erp.businesscentral import mapping
 from app.erp.businesscentral.client import BCClient, any_of, literal
@@ -146,8 +146,7 @@ class BusinessCentralConnector(ERPConnector):
             return {}
         rows = self.client.collection(self.client.path("items"), filter=any_of("number", list(item_codes)),
                                       select="number,displayName,blocked")
-        items = [mapping.item_from(row) for row in rows]
-        return {item.code: item for item in items}
+        return items_by_code(mapping.item_from(row) for row in rows)
 
     def find_order(self, external_ref: str) -> OrderResult | None:
         return self.orders.find(external_ref)

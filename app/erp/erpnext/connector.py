@@ -19,7 +19,7 @@ from app.domain.credit import CustomerCredit
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
-from app.domain.stock import ItemInfo, StockLine
+from app.domain.stock import ItemInfo, StockLine, items_by_code
 from app.erp.base import ConnectionCheck, ERPConnector, ERPNotFoundError, ERPValidationError
 from app.erp.erpnext import mapping
 from app.erp.erpnext.client import FrappeClient
@@ -141,8 +141,7 @@ class ERPNextConnector(ERPConnector):
             return {}
         rows = self.client.get_list("Item", fields=["name", "item_name", "disabled", "is_sales_item"],
                                     filters=[["name", "in", list(item_codes)]])
-        items = [mapping.item_from(row) for row in rows]
-        return {item.code: item for item in items}
+        return items_by_code(mapping.item_from(row) for row in rows)
 
     # -- orders -------------------------------------------------------------------
     def _live_orders(self, external_ref: str) -> list[dict]:

@@ -14,7 +14,7 @@ from app.domain.credit import CustomerCredit
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
-from app.domain.stock import ItemInfo, StockLine
+from app.domain.stock import ItemInfo, StockLine, items_by_code
 from app.erp.base import ConnectionCheck, ERPConnector, ERPNotFoundError
 from app.erp.netsuite import mapping, pricing, queries
 from app.erp.netsuite.client import SuiteTalkClient
@@ -96,11 +96,8 @@ class NetSuiteConnector(ERPConnector):
         """One SuiteQL query for all codes."""
         if not item_codes:
             return {}
-        items = [mapping.item_from(row) for row in self.client.suiteql(queries.known_items(list(item_codes)))]
-        found: dict[str, ItemInfo] = {}
-        for item in sorted(items, key=lambda i: i.sellable):      # an active item wins over an inactive twin
-            found[item.code] = item
-        return found
+        return items_by_code(mapping.item_from(row)
+                             for row in self.client.suiteql(queries.known_items(list(item_codes))))
 
     def find_order(self, external_ref: str) -> OrderResult | None:
         return self.orders.find(external_ref)

@@ -17,7 +17,7 @@ from app.domain.credit import CustomerCredit
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
-from app.domain.stock import ItemInfo, StockLine
+from app.domain.stock import ItemInfo, StockLine, items_by_code
 from app.erp.base import ConnectionCheck, ERPConnector, ERPNotFoundError, ERPValidationError
 from app.erp.odoo import mapping
 from app.erp.odoo.prices import OdooPricer
@@ -156,10 +156,7 @@ class OdooConnector(ERPConnector):
             return {}
         rows = self.search_read("product.product", [("default_code", "in", list(item_codes))],
                                 ["default_code", "name", "sale_ok", "active"], context={"active_test": False})
-        found: dict[str, ItemInfo] = {}
-        for item in sorted((mapping.item_from(row) for row in rows), key=lambda i: i.sellable):
-            found[item.code] = item
-        return found
+        return items_by_code(mapping.item_from(row) for row in rows)
 
     # -- orders -------------------------------------------------------------------
     def _orders(self, external_ref: str) -> list[dict[str, Any]]:
