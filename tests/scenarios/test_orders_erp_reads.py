@@ -8,6 +8,7 @@ from concurrent.futures import Executor
 import pytest
 
 from app.crm.demo.seed import DEMO_COMPANY
+from app.crm.demo.tables import demo_deals
 from app.orders.reads import OrderReads
 from app.orders.worker import Worker
 from tests.fakes.orders import (
@@ -113,3 +114,26 @@ def test_a_failed_write_back_is_retried_ahead_of_new_orders(services, tenant, cl
     assert flaky.attempts == 2 and deal_row(services, "D-2001")["write_back_count"] == 1
     drain(services, clock)
     assert faults.calls["create_order"] == 4
+
+
+class SimulatedCrash(BaseException):
+    """Stands for SIGKILL: not an Exception, so the worker cannot record anything."""
+
+
+def test_an_order_created_before_the_deal_vanished_from_the_crm_is_still_recorded(services, tenant, clock, faults):
+    def crash(_number):
+        raise SimulatedCrash()
+
+    faults.after_create = crash
+    services.intake.accept(won_event(services, tenant, "D-2001"))
+    with pytest.raises(SimulatedCrash):
+        Worker(services, "doomed").run_once()               # the ERP has the order; we recorded nothing
+    faults.after_create = None
+    with services.db.write() as conn:                        # then someone deletes the deal in the CRM
+        conn.execute(demo_deals.delete().where(demo_deals.c.id == "D-2001"))
+    clock.advance(services.settings.worker_lease_seconds + 1)
+    drain(services, clock)
+    [order] = erp_orders(services, tenant, "D-2001")
+    record = services.orders.records.get(tenant.id, "D-2001")
+    assert (record.state, record.erp_order_number) == ("created", order.order_number)    # adopted, not "failed"
+    assert [j.kind for j in services.orders.queue.list(status="dead")] == ["write_back"]  # nowhere to write it
