@@ -53,3 +53,7 @@ def check_retry_settings(s: Settings) -> None:
         problems.append("ERP_HTTP_RETRIES must be 0 or more")
     if problems:
         raise ConfigError("Invalid retry settings: " + "; ".join(problems))
+    if s.worker_threads < 1:
+        raise ConfigError("WORKER_THREADS must be at least 1")
+    if s.order_credit_max_age < 0:
+        raise ConfigError("ORDER_CREDIT_MAX_AGE must be 0 (always read the credit) or more seconds")

@@ -27,10 +27,12 @@ from app.erp.registry import ERPRegistry
 from app.erp.sandbox.faults import SandboxFaults
 from app.erp.sandbox.switches import SharedSwitches
 from app.orders.audit import AuditLog
+from app.orders.claim import READS_AT_ONCE
 from app.orders.dead_letters import DeadLetters
 from app.orders.flow import OrderFlow
 from app.orders.intake import OrderIntake
 from app.orders.queue import JobQueue
+from app.orders.reads import OrderReads
 from app.orders.records import OrderRecords
 from app.orders.retry import Backoff
 from app.panel.policy import CachePolicy
@@ -50,6 +52,11 @@ class OrderServices:
     audit: AuditLog
     records: OrderRecords
     dead_letters: DeadLetters
+    #: runs an order job's parallel ERP reads (besides the one in the job's own thread)
+    read_executor: ThreadPoolExecutor
+
+    def close(self) -> None:
+        self.read_executor.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass
@@ -74,6 +81,8 @@ class Services:
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.orders is not None:
+            self.orders.close()
         self.db.dispose()
 
 
@@ -93,17 +102,21 @@ def build_cache(settings: Settings, clock: Clock, db: Database) -> tuple[CacheBa
 
 
 def build_orders(settings: Settings, db: Database, clock: Clock, tenants: TenantStore, erp: ERPRegistry,
-                 crm: CRMRegistry) -> OrderServices:
+                 crm: CRMRegistry, panel: PanelService) -> OrderServices:
     """The order pipeline: inbox intake, durable queue with back-off, flow, audit, records, dead letters."""
     audit = AuditLog(db, clock)
     records = OrderRecords(db, clock)
     backoff = Backoff(base=settings.job_backoff_base, cap=settings.job_backoff_cap, floor=settings.job_backoff_floor)
     queue = JobQueue(db, clock, lease_seconds=settings.worker_lease_seconds, max_attempts=settings.job_max_attempts,
                      backoff=backoff)
+    # Threads start on demand: a web process that never runs jobs never starts one.
+    read_executor = ThreadPoolExecutor(max_workers=max(1, settings.worker_threads) * (READS_AT_ONCE - 1),
+                                       thread_name_prefix="order-reads")
+    reads = OrderReads(read_executor, panel, settings.order_credit_max_age)
     flow = OrderFlow(db=db, clock=clock, tenants=tenants, erp=erp, crm=crm, queue=queue, records=records,
-                     audit=audit, lock_seconds=settings.worker_lease_seconds)
+                     audit=audit, reads=reads, lock_seconds=settings.worker_lease_seconds)
     return OrderServices(intake=OrderIntake(db, clock, queue, records, audit), queue=queue, flow=flow, audit=audit,
-                         records=records, dead_letters=DeadLetters(queue))
+                         records=records, dead_letters=DeadLetters(queue), read_executor=read_executor)
 
 
 def build_services(settings: Settings, clock: Clock | None = None,
@@ -131,6 +144,6 @@ def build_services(settings: Settings, clock: Clock | None = None,
                                     cache=cache, panel=panel))
     return Services(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants, cache=cache,
                     coalescer=coalescer, executor=executor, sandbox_faults=faults, erp=erp, panel=panel, crm=crm,
-                    orders=build_orders(settings, db, clock, tenants, erp, crm),
+                    orders=build_orders(settings, db, clock, tenants, erp, crm, panel),
                     widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
                     admin_sessions=AdminSessions([settings.secret_key], clock))

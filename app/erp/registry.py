@@ -2,8 +2,9 @@
 
 Adding an ERP: one package under ``app/erp/`` whose ``CONNECTOR`` (a :class:`ConnectorSpec`) says
 its name, factory and settings form, and one line in ``CONNECTORS``; the ERP contract suite
-(``tests/contract/erp``) then runs on it (and fails until it has a harness). Connectors are
-cached per tenant and rebuilt when the tenant's connection settings change.
+(``tests/contract/erp``) then runs on it (and fails until it has a harness). Every connector's form
+also gets the "concurrent ERP requests" field. Connectors are cached per tenant and rebuilt when the
+tenant's connection settings change.
 """
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import hashlib
 import json
 import os
 import threading
+from dataclasses import replace
 
 from app.erp import businesscentral, erpnext, netsuite, odoo, sandbox
-from app.erp.base import ConnectorContext, ConnectorSpec, ERPConnector
+from app.erp.base import ConnectorContext, ConnectorSpec, ERPConnector, SettingField
 from app.errors import ERP, UpstreamMisconfigured
 from app.tenants.model import ERPConnectionSettings, Tenant
 from app.tenants.store import TenantStore
@@ -26,7 +28,42 @@ CONNECTORS: tuple[ConnectorSpec, ...] = (
     netsuite.CONNECTOR,
     businesscentral.CONNECTOR,
 )
-_BY_NAME: dict[str, ConnectorSpec] = {spec.name: spec for spec in CONNECTORS}
+#: the tenant's cap on ERP requests at once (every connector's form offers it; empty = the vendor default)
+CONCURRENCY_FIELD = "max_concurrent_requests"
+#: largest value the form accepts (the biggest NetSuite accounts allow a few hundred)
+MAX_CONCURRENCY = 999
+
+
+def with_concurrency_field(spec: ConnectorSpec) -> ConnectorSpec:
+    """The connector's form plus the "concurrent ERP requests" field, defaulting to its vendor's limit."""
+    concurrency = SettingField(CONCURRENCY_FIELD, "Concurrent ERP requests", required=False,
+                               help=f"At most this many requests at once from order processing; empty = "
+                                    f"{spec.max_concurrent_requests}, this ERP's usual limit. Raise it when your "
+                                    "ERP account allows more (e.g. NetSuite SuiteCloud Plus licences).")
+    return replace(spec, fields=(*spec.fields, concurrency))
+
+
+_BY_NAME: dict[str, ConnectorSpec] = {spec.name: with_concurrency_field(spec) for spec in CONNECTORS}
+
+
+def concurrency_limit(conn: ERPConnectionSettings) -> int:
+    """The tenant's cap on ERP requests at once: its setting, else the connector's default.
+
+    Raises ValueError for a value that is not a whole number from 1 to MAX_CONCURRENCY (the
+    settings page reports it like any unusable setting).
+    """
+    raw = str(conn.config.get(CONCURRENCY_FIELD) or "").strip()
+    if not raw:
+        spec = _BY_NAME.get(conn.connector)
+        return spec.max_concurrent_requests if spec else ERPConnector.max_concurrent_requests
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_CONCURRENCY:
+        raise ValueError(f"{CONCURRENCY_FIELD} must be a whole number from 1 to {MAX_CONCURRENCY}")
+    return int(raw)
+
+
+def default_concurrency() -> dict[str, int]:
+    """Connector name -> its default cap on ERP requests at once (for the job queue's admission)."""
+    return {name: spec.max_concurrent_requests for name, spec in _BY_NAME.items()}
 
 
 def describe(name: str) -> ConnectorSpec | None:
@@ -107,7 +144,10 @@ class ERPRegistry:
                                         f"{', '.join(self.available())}", side=ERP)
         if spec.demo_only and self.production:
             raise UpstreamMisconfigured(demo_only_sentence(spec), side=ERP)
-        return spec.build(conn, self.context)
+        limit = concurrency_limit(conn)
+        connector = spec.build(conn, self.context)
+        connector.max_concurrent_requests = limit
+        return connector
 
     def forget(self, tenant_id: str) -> None:
         with self._lock:

@@ -45,7 +45,8 @@ class CredentialCheckingERP(SandboxERP):
 @contextmanager
 def registered() -> Iterator[str]:
     """Register the connector for the duration of a test, then remove it again."""
-    spec = ConnectorSpec(NAME, CredentialCheckingERP, label="Credential test ERP", fields=FIELDS,
-                         permissions_help="Read access to customers and items.")
+    spec = registry.with_concurrency_field(ConnectorSpec(
+        NAME, CredentialCheckingERP, label="Credential test ERP", fields=FIELDS,
+        permissions_help="Read access to customers and items."))
     with mock.patch.dict(registry._BY_NAME, {NAME: spec}):
         yield NAME

@@ -25,4 +25,5 @@ CONNECTOR = ConnectorSpec(
     "sandbox", build_sandbox, label="Built-in sandbox ERP (demo data)",
     fields=(SettingField("seed", "Data seed", required=False, default="42",
                          help="Different seeds give different deterministic catalogues"),),
-    permissions_help="No credentials needed; data is generated locally.", demo_only=True)
+    permissions_help="No credentials needed; data is generated locally.",
+    max_concurrent_requests=SandboxERP.max_concurrent_requests, demo_only=True)

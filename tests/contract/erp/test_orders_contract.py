@@ -1,6 +1,7 @@
 """Order contract: create once per external reference, find it again, never duplicate on retries."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,7 @@ def order_request(ref: str, *, customer: str = "CUST-0001", items=(("SKU-1001", 
                         lines=tuple(OrderLine(code, Decimal(qty), Decimal(price)) for code, qty, price in items))
 
 
-def test_same_external_ref_twice_creates_one_order(erp):
+def test_same_idempotency_key_twice_creates_one_order(erp):
     ref = idempotency_key("tenant-1", "D-1")
     first = erp.connector.create_order(order_request(ref))
     second = erp.connector.create_order(order_request(ref))
@@ -27,13 +28,26 @@ def test_same_external_ref_twice_creates_one_order(erp):
     assert erp.orders_for(ref) == 1
 
 
-def test_find_order_by_external_ref(erp):
+def test_find_order_by_idempotency_key(erp):
     ref = idempotency_key("tenant-1", "D-2")
     assert erp.connector.find_order(ref) is None
     created = erp.connector.create_order(order_request(ref))
     found = erp.connector.find_order(ref)
     assert found is not None and not found.created_now
     assert (found.order_number, found.erp_id, found.idempotency_key) == (created.order_number, created.erp_id, ref)
+
+
+def test_create_after_a_lookup_creates_once_without_looking_up_again(erp):
+    ref = idempotency_key("tenant-1", "D-3")
+    assert erp.connector.find_order(ref) is None
+    if erp.fake is not None:
+        erp.fake.seen.clear()
+    created = erp.connector.create_order_after_lookup(order_request(ref))
+    assert created.created_now and created.order_number and erp.orders_for(ref) == 1
+    assert erp.connector.find_order(ref).order_number == created.order_number
+    if erp.fake is not None:
+        lookups = [r for r in erp.fake.seen if re.search(erp.lookup_route, erp.fake.route_key(r))]
+        assert len(lookups) == 1, "only the find_order after the create looks the reference up"
 
 
 def test_different_refs_create_different_orders(erp):

@@ -51,7 +51,7 @@ def _order(customer="CUST-0001", currency="EUR", lines=None, deal="D1"):
     return OrderRequest(customer, currency, tuple(lines), idempotency_key("t", deal), deal)
 
 
-def test_create_order_is_idempotent_by_external_ref(erp):
+def test_create_order_is_idempotent_by_idempotency_key(erp):
     first = erp.create_order(_order())
     again = erp.create_order(_order())
     assert first.created_now and not again.created_now
