@@ -17,6 +17,7 @@ from app.crm.registry import CRMRegistry
 from app.erp.registry import ConnectorContext, ERPRegistry
 from app.erp.sandbox.faults import SandboxFaults
 from app.erp.sandbox.switches import SharedSwitches
+from app.ops.wiring import OpsServices, build_ops
 from app.panel.policy import CachePolicy
 from app.panel.service import PanelService
 from app.plugins import import_optional
@@ -42,6 +43,7 @@ class Services:
     widget_tokens: WidgetTokens
     sandbox_faults: SandboxFaults
     executor: ThreadPoolExecutor
+    ops: OpsServices
     demo_crm: DemoCRM | None = None
     admin_sessions: Any = None       # app.auth.admin.AdminSessions
     intake: Any = None               # app.orders.intake.OrderIntake, set by app.orders.wiring
@@ -49,6 +51,7 @@ class Services:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
+        self.ops.signals.stop_background()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.db.dispose()
 
@@ -96,11 +99,13 @@ def build_services(settings: Settings, clock: Clock | None = None,
                                              fail_rate=settings.sandbox_fail_rate)
     faults.attach(SharedSwitches(db, clock))       # the demo's outage switch reaches every process
     executor = ThreadPoolExecutor(max_workers=settings.fanout_workers, thread_name_prefix="erp-fanout")
+    ops = build_ops(settings, clock, db, secrets, tenants)
     erp = ERPRegistry(tenants, ConnectorContext(clock=clock, db=db, sandbox_faults=faults,
                                                 timeout=settings.erp_timeout, extra=dict(settings.extra),
                                                 outbound=outbound_policy(settings)))
     panel = PanelService(tenants=tenants, erp_registry=erp, cache=cache, coalescer=coalescer,
                          policy=CachePolicy.from_settings(settings), clock=clock, executor=executor,
+                         observer=ops.observer,
                          refresh_min_interval=settings.refresh_min_interval, read_retries=settings.panel_read_retries)
     crm = CRMRegistry()
     demo_crm = None
@@ -110,7 +115,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
     services = Services(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants, cache=cache,
                         coalescer=coalescer, erp=erp, crm=crm, panel=panel,
                         widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
-                        sandbox_faults=faults, executor=executor, demo_crm=demo_crm,
+                        sandbox_faults=faults, executor=executor, ops=ops, demo_crm=demo_crm,
                         admin_sessions=AdminSessions([settings.secret_key], clock))
     _install_integrations(services)
     return services

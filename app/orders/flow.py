@@ -106,6 +106,7 @@ class OrderFlow:
     def _prepare(self, job: Job, tenant, erp: ERPConnector, key: str):
         """Re-read and validate the deal; returns (OrderRequest, credit_flagged). Raises on problems."""
         deal = self.crm.connector_for(tenant).get_deal(job.crm_deal_id)
+        self.records.note_deal_value(tenant.id, job.crm_deal_id, deal.value, deal.currency)
         self._step(job, "crm_read", "ok", f"{len(deal.lines)} lines, status {deal.status}")
         problems = validate.check_deal(deal)
         customer_id = (deal.account.erp_customer_id if deal.account else None) or (

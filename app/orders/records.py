@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -36,6 +37,8 @@ class OrderRecord:
     credit_flagged: bool
     failure_reason: str | None
     failure_text: str | None
+    deal_value: str | None
+    deal_currency: str | None
     shadow_order: dict | None
     shadow_write_back: dict | None
     written_back_at: datetime | None
@@ -74,6 +77,18 @@ class OrderRecords:
         values["updated_at"] = self.clock.now()
         conn.execute(order_records.update().where(order_records.c.tenant_id == tenant_id,
                                                   order_records.c.crm_deal_id == crm_deal_id).values(**values))
+
+    def note_deal_value(self, tenant_id: str, crm_deal_id: str, value: Decimal, currency: str) -> None:
+        """Remember what the deal is worth (alerts name it); writes only when it changed."""
+        text, code = str(value)[:40], (currency or "")[:3].upper() or None
+        r = order_records.c
+        where = (r.tenant_id == tenant_id, r.crm_deal_id == crm_deal_id)
+        with self.db.read() as conn:
+            known = conn.execute(sa.select(r.deal_value, r.deal_currency).where(*where)).first()
+        if known is None or (known.deal_value, known.deal_currency) == (text, code):
+            return
+        with self.db.write() as conn:
+            conn.execute(order_records.update().where(*where).values(deal_value=text, deal_currency=code))
 
     def list(self, tenant_id: str, *, state: str | None = None, limit: int = 200) -> list[OrderRecord]:
         query = sa.select(order_records).where(order_records.c.tenant_id == tenant_id)
