@@ -94,6 +94,9 @@ VENDOR_LATENCY = Histogram("erp_panel_vendor_call_duration_seconds", "Duration o
 BUDGET_USED = Gauge("erp_panel_vendor_api_budget_used_ratio", "Share of the vendor's API budget used, as last "
                     "reported by the vendor's rate-limit headers (1 after a 429)", ["tenant", "vendor"],
                     multiprocess_mode="mostrecent")
+BUDGET_OBSERVED = Gauge("erp_panel_vendor_api_budget_observed_timestamp_seconds", "When the vendor last reported "
+                        "its API budget (Unix time; a reading older than 10 minutes no longer counts)",
+                        ["tenant", "vendor"], multiprocess_mode="mostrecent")
 BUDGET_REMAINING = Gauge("erp_panel_vendor_api_budget_remaining", "Calls (or tokens) the vendor says are left in "
                          "its current rate-limit window", ["tenant", "vendor"], multiprocess_mode="mostrecent")
 RATE_LIMITED = Counter("erp_panel_vendor_rate_limited_total", "Outbound calls the vendor answered with 429 "

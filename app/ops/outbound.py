@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from app.ops.budget import Budget, read_budget
 from app.ops.metrics import (
+    BUDGET_OBSERVED,
     BUDGET_REMAINING,
     BUDGET_USED,
     RATE_LIMITED,
@@ -62,6 +63,7 @@ def observe_call(vendor: str, answer: Answer | None, seconds: float, *, refused:
     if answer.status_code == 429:
         RATE_LIMITED.labels(tenant, name).inc()
     BUDGET_USED.labels(tenant, name).set(budget.used_ratio)
+    BUDGET_OBSERVED.labels(tenant, name).set_to_current_time()
     BUDGET_REMAINING.labels(tenant, name).set(budget.remaining)
     if scope is not None:
         scope.signals.note_budget(scope.tenant_id, name, budget)
