@@ -46,15 +46,20 @@ UNAUTHORIZED_HELP = ("You are not signed in as an admin of this installation. Op
                      "from your CRM's app settings (or the demo's 'Settings (admin)' button).")
 
 
-@bp.before_request
-def _admin_page_guards():
-    g.csp = ADMIN_CSP
+def admin_page_headers(blueprint: Blueprint) -> Blueprint:
+    """Every page of ``blueprint``: the admin CSP (no scripts, never framed) and ``Cache-Control: no-store``."""
+    def admin_csp() -> None:
+        g.csp = ADMIN_CSP
+
+    def no_store(response):
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    blueprint.before_request(admin_csp)
+    blueprint.after_request(no_store)
+    return blueprint
 
 
-@bp.after_request
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
+admin_page_headers(bp)
 
 
 @bp.errorhandler(AppError)

@@ -8,19 +8,19 @@ admin cookie also needs its CSRF token.
 """
 from __future__ import annotations
 
-from flask import Blueprint, g, make_response, redirect, render_template, request
+from flask import Blueprint, make_response, redirect, render_template, request
 
 from app.auth.operator import COOKIE_NAME, SESSION_TTL, OperatorSessionInvalid, OperatorSessions
 from app.errors import AppError, Unauthorized
 from app.web.admin_auth import admin_caller
-from app.web.admin_pages import ADMIN_CSP
+from app.web.admin_pages import admin_page_headers
 from app.web.context import services
 from app.web.csrf import CSRF_FIELD, csrf_token, protect_admin_blueprint, require_same_origin
 from app.web.ops_view import operations_model
 
 OPERATIONS_PATH = "/admin/operations"
 
-bp = protect_admin_blueprint(Blueprint("ops_pages", __name__, url_prefix="/admin"))
+bp = admin_page_headers(protect_admin_blueprint(Blueprint("ops_pages", __name__, url_prefix="/admin")))
 
 
 def operator_sessions() -> OperatorSessions:
@@ -34,17 +34,6 @@ def _is_operator_session() -> bool:
     except OperatorSessionInvalid:
         return False
     return True
-
-
-@bp.before_request
-def _page_guards():
-    g.csp = ADMIN_CSP
-
-
-@bp.after_request
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.errorhandler(AppError)

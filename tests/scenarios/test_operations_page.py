@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from app import create_app
 from app.auth.operator import COOKIE_NAME as OPERATOR_COOKIE
 from app.ops.budget import Budget
 from app.ops.signals import AUTH_FAILURE
 from app.panel.model import DataKind
-from tests.fakes.browser_client import browser_like
 from tests.scenarios.admin_support import bearer, page_text, sign_in
 
 OPERATOR_TOKEN = "operator-" + "o" * 40
 
 
 @pytest.fixture
-def op_app(base_config, clock, faults):
-    application = browser_like(create_app({**base_config, "admin_token": OPERATOR_TOKEN}, clock=clock,
-                                          sandbox_faults=faults))
-    yield application
-    application.extensions["erp_panel"].close()
+def op_app(app_factory):
+    return app_factory(admin_token=OPERATOR_TOKEN)
 
 
 @pytest.fixture
@@ -62,8 +57,7 @@ def test_without_a_session_the_page_offers_the_operator_sign_in(client, tenants)
     assert page.status_code == 401 and 'action="/admin/operations/sign-in"' in page.get_data(as_text=True)
 
 
-def test_the_operator_signs_in_with_the_token_and_sees_every_installation(client, svc, tenants, op_app, base_config,
-                                                                          clock, faults):
+def test_the_operator_signs_in_with_the_token_and_sees_every_installation(client, svc, tenants, clock):
     refused = client.post("/admin/operations/sign-in", data={"token": "guess"})
     assert refused.status_code == 401 and "That is not the operator token" in page_text(refused)
     assert client.post("/admin/operations/sign-in", data={"token": OPERATOR_TOKEN},
@@ -79,16 +73,11 @@ def test_the_operator_signs_in_with_the_token_and_sees_every_installation(client
     assert client.get("/admin/operations").status_code == 401          # an hour later: sign in again
 
 
-def test_a_new_admin_token_ends_operator_sessions(client, svc, tenants, base_config, clock, faults):
+def test_a_new_admin_token_ends_operator_sessions(client, svc, tenants, app_factory):
     client.post("/admin/operations/sign-in", data={"token": OPERATOR_TOKEN})
-    rotated = browser_like(create_app({**base_config, "admin_token": "rotated-" + "r" * 40}, clock=clock,
-                                      sandbox_faults=faults))
-    try:
-        other = rotated.test_client()
-        other.set_cookie(OPERATOR_COOKIE, client.get_cookie(OPERATOR_COOKIE).value, secure=True)
-        assert other.get("/admin/operations").status_code == 401
-    finally:
-        rotated.extensions["erp_panel"].close()
+    other = app_factory(admin_token="rotated-" + "r" * 40).test_client()
+    other.set_cookie(OPERATOR_COOKIE, client.get_cookie(OPERATOR_COOKIE).value, secure=True)
+    assert other.get("/admin/operations").status_code == 401
 
 
 def test_operator_sign_out(client, tenants):

@@ -4,20 +4,13 @@ from __future__ import annotations
 import pytest
 import responses
 
-from app import create_app
 from tests.unit.ops.support import SLACK, WEBHOOK, FakeSMTP, save_contacts, smtp_settings
 
 
 @pytest.fixture
-def ops_app(base_config, clock, faults):
-    application = create_app({**base_config, **smtp_settings()}, clock=clock, sandbox_faults=faults)
-    yield application
-    application.extensions["erp_panel"].close()
-
-
-@pytest.fixture
-def svc(ops_app):
-    return ops_app.extensions["erp_panel"]
+def svc(app_factory):
+    """Services of an app whose operator configured an SMTP server."""
+    return app_factory(**smtp_settings()).extensions["erp_panel"]
 
 
 @pytest.fixture
@@ -45,17 +38,3 @@ def receivers():
 def owner(svc, tenant):
     return save_contacts(svc, tenant, email_to=("dana@example.com",), webhook_url=WEBHOOK,
                          webhook_secret="s3cret-signing-key", slack_webhook_url=SLACK)
-
-
-@pytest.fixture
-def app_factory(base_config, clock, faults):
-    """Services of an app built with extra settings (closed afterwards)."""
-    built = []
-
-    def make(**settings):
-        application = create_app({**base_config, **settings}, clock=clock, sandbox_faults=faults)
-        built.append(application)
-        return application.extensions["erp_panel"]
-    yield make
-    for application in built:
-        application.extensions["erp_panel"].close()

@@ -60,7 +60,7 @@ def _call(app, path: str = "/metrics", token: str = "") -> tuple[str, bytes]:
 
 
 def test_the_worker_metrics_endpoint_follows_the_same_access_rule(app_factory):
-    services = app_factory(metrics_token="m" * 40)
+    services = app_factory(metrics_token="m" * 40).extensions["erp_panel"]
     app = metrics_app(services.settings, services.ops.collector)
     assert _call(app)[0] == "401 Unauthorized"
     status, body = _call(app, token="m" * 40)
@@ -73,7 +73,7 @@ def test_the_worker_metrics_endpoint_follows_the_same_access_rule(app_factory):
 
 @pytest.mark.loopback
 def test_erp_panel_worker_serves_its_metrics_on_a_port(app_factory):
-    services = app_factory(metrics_token="w" * 40)
+    services = app_factory(metrics_token="w" * 40).extensions["erp_panel"]
     server = serve_worker_metrics(services.settings, services.ops.collector, 0, host="127.0.0.1")
     try:
         url = f"http://127.0.0.1:{server.server_port}/metrics"

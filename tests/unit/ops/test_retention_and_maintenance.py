@@ -58,7 +58,7 @@ def test_deletes_run_in_small_batches_and_stop_after_max_batches(services):
 
 
 def test_retention_days_are_configurable(app_factory):
-    services = app_factory(retention_days_inbox=30, retention_days_audit=365)
+    services = app_factory(retention_days_inbox=30, retention_days_audit=365).extensions["erp_panel"]
     add_rows(services, [29, 31, 364, 366])
     assert services.ops.retention.run_once() == {"order_inbox": 3, "order_audit": 1, "ops_counts": 4}
 
@@ -86,13 +86,13 @@ def test_maintenance_ticks_flush_signals_and_run_what_is_due(services, clock):
 
 
 def test_embedded_alerts_can_be_turned_off(app_factory):
-    services = app_factory(embedded_alerts=False)
+    services = app_factory(embedded_alerts=False).extensions["erp_panel"]
     assert services.ops.maintenance.tick("a") == [RETENTION_TASK]
 
 
 @pytest.mark.postgres
 def test_batched_deletes_on_postgresql(app_factory, pg_url):
-    services = app_factory(database_url=pg_url)
+    services = app_factory(database_url=pg_url).extensions["erp_panel"]
     add_rows(services, [1, 9, 100, 100])
     retention = Retention(services.db, services.clock, default_targets(services.settings), batch_size=1)
     assert retention.run_once() == {"order_inbox": 2, "order_audit": 2, "ops_counts": 3}
