@@ -75,7 +75,11 @@ class Settings:
     job_backoff_base: float = 30.0
     job_backoff_cap: float = 7200.0
     job_backoff_floor: float = 0.5
-    worker_threads: int = 4                      # jobs mostly wait on the ERP: several per worker process
+    #: order jobs at once per worker process: they mostly wait on the ERP and hold no database
+    #: connection meanwhile, so many threads cost little (size the database pool to match)
+    worker_threads: int = 32
+    #: an order's credit check reuses a credit read (panel or earlier order) at most this many seconds old
+    order_credit_max_age: float = 10.0
     # CRM apps (filled from env; empty means the integration is not configured)
     pipedrive_client_id: str = ""
     pipedrive_client_secret: str = ""
@@ -147,7 +151,7 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     # orders
     "JOB_BACKOFF_BASE": ("job_backoff_base", float), "JOB_BACKOFF_CAP": ("job_backoff_cap", float),
     "JOB_BACKOFF_FLOOR": ("job_backoff_floor", float),
-    "WORKER_THREADS": ("worker_threads", int),
+    "WORKER_THREADS": ("worker_threads", int), "ORDER_CREDIT_MAX_AGE": ("order_credit_max_age", float),
     "PIPEDRIVE_CLIENT_ID": ("pipedrive_client_id", str), "PIPEDRIVE_CLIENT_SECRET": ("pipedrive_client_secret", str),
     "PIPEDRIVE_JWT_SECRET": ("pipedrive_jwt_secret", str),
     # Pipedrive app
@@ -260,6 +264,10 @@ def _check_retry_settings(s: Settings) -> None:
         problems.append("PANEL_READ_RETRIES must be 0 or more")
     if problems:
         raise ConfigError("Invalid retry settings: " + "; ".join(problems))
+    if s.worker_threads < 1:
+        raise ConfigError("WORKER_THREADS must be at least 1")
+    if s.order_credit_max_age < 0:
+        raise ConfigError("ORDER_CREDIT_MAX_AGE must be 0 (always read the credit) or more seconds")
 
 
 def _check_operations_settings(s: Settings) -> None:

@@ -53,6 +53,8 @@ class Services:
     def close(self) -> None:
         self.ops.signals.stop_background()
         self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.orders is not None:
+            self.orders.close()
         self.db.dispose()
 
 

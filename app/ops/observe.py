@@ -101,13 +101,12 @@ class Observer:
         self.signals.add(tenant_id, AUTH_FAILURE, system, urgent=True)
 
 
-def observe_number_written(conn: sa.Connection, tenant_id: str, crm_deal_id: str, crm: str,
-                           now: datetime) -> None:
+def observe_number_written(conn: sa.Connection, tenant_id: str, crm_deal_id: str, now: datetime) -> None:
     """The ERP order number reached the deal: observe the time since the CRM's won event.
 
-    Called by the write-back inside its transaction (a read of the inbox row, no write).
+    Called by the order flow inside the transaction that records it (a read of the inbox row, no write).
     """
-    occurred = conn.execute(sa.select(order_inbox.c.occurred_at).where(
-        order_inbox.c.tenant_id == tenant_id, order_inbox.c.crm_deal_id == crm_deal_id)).scalar()
-    if occurred is not None:
-        WON_TO_NUMBER.labels(crm or "unknown").observe(max((now - occurred).total_seconds(), 0.0))
+    row = conn.execute(sa.select(order_inbox.c.occurred_at, order_inbox.c.crm).where(
+        order_inbox.c.tenant_id == tenant_id, order_inbox.c.crm_deal_id == crm_deal_id)).first()
+    if row is not None:
+        WON_TO_NUMBER.labels(row.crm or "unknown").observe(max((now - row.occurred_at).total_seconds(), 0.0))

@@ -78,17 +78,15 @@ class OrderRecords:
         conn.execute(order_records.update().where(order_records.c.tenant_id == tenant_id,
                                                   order_records.c.crm_deal_id == crm_deal_id).values(**values))
 
-    def note_deal_value(self, tenant_id: str, crm_deal_id: str, value: Decimal, currency: str) -> None:
-        """Remember what the deal is worth (alerts name it); writes only when it changed."""
+    def note_deal_value(self, record: OrderRecord, value: Decimal, currency: str) -> None:
+        """Remember what the deal is worth (alerts name it); writes only when it differs from ``record``."""
         text, code = str(value)[:40], (currency or "")[:3].upper() or None
-        r = order_records.c
-        where = (r.tenant_id == tenant_id, r.crm_deal_id == crm_deal_id)
-        with self.db.read() as conn:
-            known = conn.execute(sa.select(r.deal_value, r.deal_currency).where(*where)).first()
-        if known is None or (known.deal_value, known.deal_currency) == (text, code):
+        if (record.deal_value, record.deal_currency) == (text, code):
             return
         with self.db.write() as conn:
-            conn.execute(order_records.update().where(*where).values(deal_value=text, deal_currency=code))
+            conn.execute(order_records.update().where(
+                order_records.c.tenant_id == record.tenant_id, order_records.c.crm_deal_id == record.crm_deal_id)
+                .values(deal_value=text, deal_currency=code))
 
     def list(self, tenant_id: str, *, state: str | None = None, limit: int = 200) -> list[OrderRecord]:
         query = sa.select(order_records).where(order_records.c.tenant_id == tenant_id)
@@ -99,17 +97,30 @@ class OrderRecords:
         return [OrderRecord(**r._mapping) for r in rows]
 
     # -- the per-deal lock ---------------------------------------------------------
-    def try_lock(self, tenant_id: str, crm_deal_id: str, seconds: float) -> str | None:
-        """Take the deal's lock for ``seconds``; returns the token, or None while someone else holds it."""
+    def lock(self, tenant_id: str, crm_deal_id: str, seconds: float) -> tuple[str, OrderRecord] | None:
+        """Take the deal's lock for ``seconds``: (token, the record as locked), or None while someone else
+        holds it. One UPDATE ... RETURNING (the record is created first only if intake did not)."""
         now = self.clock.now()
         token = uuid.uuid4().hex
+        statement = order_records.update().where(
+            order_records.c.tenant_id == tenant_id, order_records.c.crm_deal_id == crm_deal_id,
+            sa.or_(order_records.c.lock_token.is_(None), order_records.c.lock_expires_at <= now),
+        ).values(lock_token=token, lock_expires_at=now + timedelta(seconds=seconds)).returning(*order_records.c)
         with self.db.write() as conn:
-            self.ensure(conn, tenant_id, crm_deal_id, correlation_id="")
-            result = conn.execute(order_records.update().where(
-                order_records.c.tenant_id == tenant_id, order_records.c.crm_deal_id == crm_deal_id,
-                sa.or_(order_records.c.lock_token.is_(None), order_records.c.lock_expires_at <= now))
-                .values(lock_token=token, lock_expires_at=now + timedelta(seconds=seconds)))
-        return token if result.rowcount == 1 else None
+            row = conn.execute(statement).first()
+            if row is None and self.get(tenant_id, crm_deal_id, conn=conn) is None:
+                self.ensure(conn, tenant_id, crm_deal_id, correlation_id="")
+                row = conn.execute(statement).first()
+        return (token, OrderRecord(**row._mapping)) if row is not None else None
+
+    def settle(self, conn, tenant_id: str, crm_deal_id: str, token: str, **values) -> bool:
+        """Record an outcome and release the deal's lock in one UPDATE, only while the lock is ours
+        (a worker whose lock expired meanwhile leaves the record to the one holding it now)."""
+        values.update(lock_token=None, lock_expires_at=None, updated_at=self.clock.now())
+        result = conn.execute(order_records.update().where(
+            order_records.c.tenant_id == tenant_id, order_records.c.crm_deal_id == crm_deal_id,
+            order_records.c.lock_token == token).values(**values))
+        return result.rowcount == 1
 
     def unlock(self, conn, tenant_id: str, crm_deal_id: str, token: str) -> bool:
         """Release the lock if it is still ours (inside the transaction that records the outcome)."""

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from app.cache.backend import CacheBackend, CacheEntry
 from app.cache.coalesce import Coalescer
 from app.clock import Clock
+from app.domain.credit import CustomerCredit
 from app.erp.base import (
     ERPConnector,
     ERPError,
@@ -117,6 +118,22 @@ class PanelService:
     def forget_tenant(self, tenant_id: str) -> int:
         """Drop every cached entry of a tenant (uninstall, settings change)."""
         return self.cache.delete_prefix(f"{tenant_id}:")
+
+    # -- the order flow's credit check shares this cache -----------------------------
+    def recent_credit(self, tenant: Tenant, fingerprint: str, customer_id: str,
+                      max_age: float) -> CustomerCredit | None:
+        """The customer's cached credit if it was read at most ``max_age`` seconds ago, else None."""
+        entry = self.cache.get(self._key(tenant, fingerprint, DataKind.CREDIT, customer_id))
+        if entry is None or entry.kind != "data" or not isinstance(entry.value, CustomerCredit):
+            return None
+        return entry.value if entry.age(self.clock.now()) <= max_age else None
+
+    def remember_credit(self, tenant: Tenant, fingerprint: str, customer_id: str, credit: CustomerCredit,
+                        source: str) -> None:
+        """Store a credit read made elsewhere (an order's check), as if the panel had read it now."""
+        self.cache.set(self._key(tenant, fingerprint, DataKind.CREDIT, customer_id),
+                       CacheEntry(value=credit, fetched_at=self.clock.now(), source=source),
+                       keep_seconds=self.policy.keep_seconds(DataKind.CREDIT))
 
     # -- internals ------------------------------------------------------------------
     def _key(self, tenant: Tenant, fp: str, kind: DataKind, customer_id: str) -> str:

@@ -3,13 +3,19 @@
 SQLite: WAL, a 5 s busy timeout, foreign keys on, and write transactions opened
 with BEGIN IMMEDIATE so a read-then-write never fails with SQLITE_BUSY halfway
 (a deferred transaction that upgrades to a writer can, despite busy_timeout).
-PostgreSQL: psycopg 3, pooled, pre-ping.
+PostgreSQL: psycopg 3, pooled; a connection idle in the pool for more than
+PING_AFTER_IDLE_SECONDS is pinged before it is handed out (a server restart or an idle
+timeout closes idle connections). Busy connections are not pinged - a ping per checkout was
+a round trip per transaction - so one that died anyway fails its statement once, and
+SQLAlchemy then invalidates the pool and reconnects
+(https://docs.sqlalchemy.org/en/20/core/pooling.html#dealing-with-disconnects).
 """
 from __future__ import annotations
 
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Iterator
 
 import sqlalchemy as sa
@@ -19,6 +25,8 @@ from app.errors import ConfigError
 from app.storage.limits import refuse_nul_characters, require_fit
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+#: seconds a pooled PostgreSQL connection may sit idle before it is pinged on checkout
+PING_AFTER_IDLE_SECONDS = 10.0
 #: seconds to wait for a PostgreSQL connection (libpq waits for ever by default) unless the URL says otherwise
 PG_CONNECT_TIMEOUT = 10
 
@@ -82,10 +90,30 @@ def create_engine(url: str, *, pool_size: int = 10) -> Engine:
         _install_sqlite_hooks(engine)
     else:
         connect_args = {} if "connect_timeout" in url else {"connect_timeout": PG_CONNECT_TIMEOUT}
-        engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                                  pool_recycle=1800, connect_args=connect_args)
+        engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+                                  connect_args=connect_args)
+        _install_idle_ping(engine)
     sa.event.listen(engine, "before_cursor_execute", refuse_nul_characters)
     return engine
+
+
+def _install_idle_ping(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):
+        if time.monotonic() - record.info.get("idle_since", 0.0) <= PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error:
+            raise sa.exc.DisconnectionError("pooled connection did not answer a ping") from None
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:

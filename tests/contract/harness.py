@@ -46,6 +46,7 @@ class ERPUnderTest:
     attempts_per_read: int = 1
     fault_kinds: frozenset[str] = frozenset({"unavailable", "timeout", "rate_limited", "validation"})
     create_route: str | None = None         # fault filter hitting only the order insert
+    lookup_route: str | None = None         # regex on route_key: the order lookup by external reference
     fake: object = None
     secrets: tuple[str, ...] = ()
     sleeps: list[float] = field(default_factory=list)
@@ -67,9 +68,18 @@ class ERPUnderTest:
     #: read -> (record type, field) the read needs, and a way to make the vendor leave that field out
     field_cases: dict[str, tuple[str, str]] = field(default_factory=dict)
     remove_field: Callable[[str, str], None] | None = None
+    #: make the ERP stop selling an item it still knows (disabled / archived / not a sales item)
+    discontinue: Callable[[str], None] | None = None
 
     def requests(self, fragment: str) -> list:
         return self.fake.requests_to(fragment) if self.fake is not None else []
+
+
+def _set(rows: list[dict], key: str, value: str, **changes) -> None:
+    """Change the fake ERP's record whose ``key`` is ``value``."""
+    for row in rows:
+        if row[key] == value:
+            row.update(changes)
 
 
 def _context(clock, sleeps: list[float]) -> ConnectorContext:
@@ -91,7 +101,8 @@ def sandbox_harness(clock, mock: responses.RequestsMock) -> ERPUnderTest:
         faults.fail_next(count, kind)
 
     return ERPUnderTest("sandbox", erp, SandboxERP(clock=clock), fail_next,
-                        lambda ref: len([o for o in erp.orders_for(ref) if o.status != "Cancelled"]))
+                        lambda ref: len([o for o in erp.orders_for(ref) if o.status != "Cancelled"]),
+                        discontinue=erp.discontinued.add)
 
 
 def erpnext_harness(clock, mock: responses.RequestsMock, **fake_options) -> ERPUnderTest:
@@ -104,7 +115,7 @@ def erpnext_harness(clock, mock: responses.RequestsMock, **fake_options) -> ERPU
                         fake.fail_next, lambda ref: len(fake.orders_for(ref)), attempts_per_read=1 + RETRIES,
                         fault_kinds=frozenset({"unavailable", "timeout", "connection", "rate_limited", "auth",
                                                "validation"}),
-                        create_route="POST /api/resource/Sales", fake=fake,
+                        create_route="POST /api/resource/Sales", lookup_route="GET /api/resource/Sales", fake=fake,
                         secrets=(erpnext_fake.API_KEY, erpnext_fake.API_SECRET), sleeps=sleeps,
                         conflict_kinds=("timestamp_mismatch",), confirm_route="PUT /api/resource/Sales",
                         leave_draft=fake.leave_draft,
@@ -113,7 +124,8 @@ def erpnext_harness(clock, mock: responses.RequestsMock, **fake_options) -> ERPU
                                      "invoices": ("Sales Invoice", "due_date"),
                                      "prices": ("get_item_details", "price_list_rate")},
                         remove_field=lambda record, name: fake.hidden.add((record, name)),
-                        invoice_fragment="Sales%20Invoice")
+                        invoice_fragment="Sales%20Invoice",
+                        discontinue=lambda code: _set(fake.docs["Item"], "name", code, disabled=1))
 
 
 def odoo_harness(clock, mock: responses.RequestsMock, flavour: str = "json2", version: int = 19) -> ERPUnderTest:
@@ -126,7 +138,8 @@ def odoo_harness(clock, mock: responses.RequestsMock, flavour: str = "json2", ve
                         fake.fail_next, lambda ref: len(fake.orders_for(ref)), attempts_per_read=1 + RETRIES,
                         fault_kinds=frozenset({"unavailable", "timeout", "connection", "rate_limited", "auth",
                                                "validation"}),
-                        create_route="sale.order/create", fake=fake, secrets=(odoo_fake.API_KEY,), sleeps=sleeps,
+                        create_route="sale.order/create", lookup_route="sale.order/search_read", fake=fake,
+                        secrets=(odoo_fake.API_KEY,), sleeps=sleeps,
                         conflict_kinds=odoo_fake.FakeOdoo.CONFLICTS, confirm_route="sale.order/action_confirm",
                         leave_draft=fake.leave_draft,
                         field_cases={"credit": ("res.partner", "credit"), "credit_limit": ("res.partner", "credit_limit"),
@@ -134,7 +147,8 @@ def odoo_harness(clock, mock: responses.RequestsMock, flavour: str = "json2", ve
                                      "invoices": ("account.move", "amount_residual"),
                                      "prices": ("product.product", "lst_price")},
                         remove_field=lambda record, name: fake.removed.add((record, name)),
-                        invoice_fragment="account.move")
+                        invoice_fragment="account.move",
+                        discontinue=lambda code: _set(fake.db["product.product"], "default_code", code, active=False))
 
 
 def netsuite_harness(clock, mock: responses.RequestsMock, auth: str = "m2m") -> ERPUnderTest:
@@ -152,14 +166,17 @@ def netsuite_harness(clock, mock: responses.RequestsMock, auth: str = "m2m") -> 
                         fake.fail_next, lambda ref: len(fake.orders_for(ref)), attempts_per_read=1 + RETRIES,
                         fault_kinds=frozenset({"unavailable", "timeout", "connection", "rate_limited", "auth",
                                                "validation"}),
-                        create_route="POST /services/rest/record/v1/salesOrder", fake=fake,
+                        create_route="POST /services/rest/record/v1/salesOrder",
+                        lookup_route="GET /services/rest/record/v1/salesOrder/eid:", fake=fake,
                         secrets=tuple(s for s in secrets.values() if "PRIVATE KEY" not in s) + (
                             netsuite_fake.PRIVATE_KEY_PEM.splitlines()[1],),
                         sleeps=sleeps, invoice_fragment="CustInvc",
                         expire_tokens=fake.expire_tokens if auth == "m2m" else None,
                         field_cases={"credit": ("customer", "balance"), "stock": ("inventory location", "onhand"),
                                      "invoices": ("invoice", "unpaid")},
-                        remove_field=lambda _record, name: fake.removed.add(name))
+                        remove_field=lambda _record, name: fake.removed.add(name),
+                        discontinue=lambda code: fake.db.execute("UPDATE item SET isinactive = 'T' WHERE itemid = ?",
+                                                                 (code,)))
 
 
 def _in_local_currency(credit: CustomerCredit) -> CustomerCredit:
@@ -182,13 +199,15 @@ def businesscentral_harness(clock, mock: responses.RequestsMock) -> ERPUnderTest
                         attempts_per_read=1 + RETRIES,
                         fault_kinds=frozenset({"unavailable", "timeout", "connection", "rate_limited", "auth",
                                                "validation"}),
-                        create_route="POST /v2.0/", fake=fake, secrets=(bc_fake.CLIENT_SECRET,), sleeps=sleeps,
+                        create_route="POST /v2.0/", lookup_route=r"^GET .*/(salesOrders|salesInvoices)$", fake=fake,
+                        secrets=(bc_fake.CLIENT_SECRET,), sleeps=sleeps,
                         invoice_fragment="salesInvoices", stock_totals_only=True, list_prices_only=True,
                         expected_credit=_in_local_currency, expire_tokens=fake.expire_tokens,
                         field_cases={"credit": ("customer", "balanceDue"), "credit_limit": ("customer", "creditLimit"),
                                      "stock": ("item", "inventory"), "invoices": ("sales invoice", "remainingAmount"),
                                      "prices": ("item", "unitPrice")},
-                        remove_field=lambda _record, name: fake.removed.add(name))
+                        remove_field=lambda _record, name: fake.removed.add(name),
+                        discontinue=lambda code: _set(fake.data["items"], "number", code, blocked=True))
 
 
 #: registered connector name -> its harness variants (the contract suite runs every variant of

@@ -76,8 +76,26 @@ def test_stock_ignores_unknown_items(erp):
     assert erp.connector.list_stock(["SKU-DOES-NOT-EXIST"]) == []
 
 
-def test_item_exists(erp):
-    assert erp.connector.item_exists(["SKU-1001", "SKU-9999"]) == {"SKU-1001": True, "SKU-9999": False}
+def test_find_items_answers_every_code_in_one_request(erp):
+    items = erp.connector.find_items(["SKU-1001", "SKU-1002", "SKU-9999"])
+    assert set(items) == {"SKU-1001", "SKU-1002"}                  # an unknown code is simply absent
+    for code, item in items.items():
+        assert (item.code, item.name, item.sellable) == (code, erp.reference.items[code].name, True)
+    assert erp.connector.find_items([]) == {}
+
+
+def test_find_items_is_one_request_for_all_codes(erp):
+    needs_http(erp)
+    erp.connector.find_items(["SKU-1002"])         # signs in first where the API needs a session (JSON-RPC)
+    erp.fake.seen.clear()
+    erp.connector.find_items(["SKU-1001", "SKU-9998", "SKU-9999"])    # one hit: fits one page of PAGE_SIZE
+    assert len(erp.fake.seen) == 1, "one batched read, not one request per item"
+
+
+def test_find_items_reports_an_item_the_erp_no_longer_sells(erp):
+    erp.discontinue("SKU-1003")
+    items = erp.connector.find_items(["SKU-1003", "SKU-1004"])
+    assert (items["SKU-1003"].sellable, items["SKU-1004"].sellable) == (False, True)
 
 
 def test_open_invoices_with_overdue_computed_from_due_date(erp, today):

@@ -108,7 +108,8 @@ def test_erp_connection_secrets_are_write_only_and_encrypted(client, services, d
         body = response.get_json()
         assert SECRET not in response.get_data(as_text=True)
         assert body["secrets_set"] == ["api_key"] and body["config"]["url"] == "https://erp.example.com"
-        assert {f["name"] for f in body["fields"]} == {"url", "company", "api_key", "api_secret"}
+        assert {f["name"] for f in body["fields"]} == {"url", "company", "api_key", "api_secret",
+                                                       "max_concurrent_requests"}    # offered for every ERP
         with services.db.read() as conn:
             raw = conn.execute(sa.select(erp_connections.c.secrets_enc).where(
                 erp_connections.c.tenant_id == demo_tenant.id)).scalar_one()

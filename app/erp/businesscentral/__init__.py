@@ -67,4 +67,5 @@ registry.register(
                       "sets covering read access to customers, items, sales invoices, currencies, exchange rates and "
                       "G/L setup plus creating sales orders (e.g. D365 BUS FULL ACCESS; SUPER is not allowed), "
                       "then Grant Consent."),
+    max_concurrent_requests=BusinessCentralConnector.max_concurrent_requests,
 )

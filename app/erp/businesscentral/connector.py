@@ -20,7 +20,7 @@ from app.domain.credit import CustomerCredit
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
-from app.domain.stock import StockLine
+from app.domain.stock import ItemInfo, StockLine, items_by_code
 from app.erp.base import ConnectionCheck, ERPConnector, ERPNotFoundError, ERPValidationError
 from app.erp.businesscentral import mapping
 from app.erp.businesscentral.client import BCClient, any_of, literal
@@ -36,6 +36,10 @@ ITEM_FIELDS = "id,number,displayName,type,inventory,unitPrice,baseUnitOfMeasureC
 
 class BusinessCentralConnector(ERPConnector):
     name = "businesscentral"
+    #: BC online processes at most 5 OData requests of an environment at once and queues the rest
+    #: (up to 95; beyond 100 it answers 429)
+    #: (https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/administration/operational-limits-online)
+    max_concurrent_requests = 5
 
     def __init__(self, client: BCClient, *, clock: Clock, tenant_id: str, environment: str):
         self.client, self.clock, self.tenant_id, self.environment = client, clock, tenant_id, environment
@@ -136,12 +140,19 @@ class BusinessCentralConnector(ERPConnector):
         factor, places = self.exchange_factor(currency)
         return [mapping.price_from(i, currency, factor, places) for i in items]
 
-    def item_exists(self, item_codes: Sequence[str]) -> dict[str, bool]:
-        found = {str(i.get("number")) for i in self.items(item_codes)} if item_codes else set()
-        return {code: code in found for code in item_codes}
+    def find_items(self, item_codes: Sequence[str]) -> dict[str, ItemInfo]:
+        """One items query filtered by number for all codes."""
+        if not item_codes:
+            return {}
+        rows = self.client.collection(self.client.path("items"), filter=any_of("number", list(item_codes)),
+                                      select="number,displayName,blocked")
+        return items_by_code(mapping.item_from(row) for row in rows)
 
     def find_order(self, external_ref: str) -> OrderResult | None:
         return self.orders.find(external_ref)
 
     def create_order(self, request: OrderRequest) -> OrderResult:
         return self.orders.create(request)
+
+    def create_order_after_lookup(self, request: OrderRequest) -> OrderResult:
+        return self.orders.create(request, looked_up=True)

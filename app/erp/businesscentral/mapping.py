@@ -15,7 +15,7 @@ from app.domain.invoice import Invoice, InvoiceStatus
 from app.domain.money import currency_code, quantize
 from app.domain.order import OrderResult, OrderStatus
 from app.domain.pricing import PriceQuote
-from app.domain.stock import StockLine
+from app.domain.stock import ItemInfo, StockLine
 from app.erp.base import MissingVendorField
 from app.erp.fields import amount, require
 
@@ -83,6 +83,13 @@ def invoice_from(row: dict[str, Any], customer_id: str) -> Invoice:
                    issue_date=issued, due_date=parse_date(row.get("dueDate")),
                    currency=currency_code(require(row, "currencyCode", vendor=VENDOR, record=record)),
                    total=total, outstanding=remaining, status=status, status_raw=raw)
+
+
+def item_from(item: dict[str, Any]) -> ItemInfo:
+    """An item row; a ``blocked`` item cannot be sold
+    (https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/resources/dynamics_item)."""
+    code = str(require(item, "number", vendor=VENDOR, record="item"))
+    return ItemInfo(code, str(item.get("displayName") or code), not require(item, "blocked", vendor=VENDOR, record="item"))
 
 
 def stock_from(item: dict[str, Any], committed: Decimal) -> StockLine:

@@ -47,8 +47,9 @@ class BCOrders:
                                                                    vendor=mapping.VENDOR, record="sales invoice"),
                            currency=str(invoice.get("currencyCode") or ""))
 
-    def create(self, request: OrderRequest) -> OrderResult:
-        existing = self.find(request.external_ref)
+    def create(self, request: OrderRequest, *, looked_up: bool = False) -> OrderResult:
+        """Create the order unless its reference exists; ``looked_up``: the caller has just searched (nothing)."""
+        existing = None if looked_up else self.find(request.external_ref)
         if existing is not None:
             return existing
         if not request.lines:

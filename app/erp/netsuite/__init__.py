@@ -94,4 +94,5 @@ registry.register(
                       "Tokens (M2M) or Log in using Access Tokens (TBA), SuiteAnalytics Workbook (SuiteQL), "
                       "Lists > Customers, Items, Locations, Currency (View), Transactions > Invoice (View), "
                       "Sales Order (Create), Find Transaction."),
+    max_concurrent_requests=NetSuiteConnector.max_concurrent_requests,
 )

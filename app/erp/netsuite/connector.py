@@ -14,7 +14,7 @@ from app.domain.credit import CustomerCredit
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
-from app.domain.stock import StockLine
+from app.domain.stock import ItemInfo, StockLine, items_by_code
 from app.erp.base import ConnectionCheck, ERPConnector, ERPNotFoundError
 from app.erp.netsuite import mapping, pricing, queries
 from app.erp.netsuite.client import SuiteTalkClient
@@ -28,6 +28,11 @@ class NetSuiteConnector(ERPConnector):
     """ERPConnector for one NetSuite account (and optionally one subsidiary/location)."""
 
     name = "netsuite"
+    #: NetSuite governs concurrency per account, shared by REST, SOAP and RESTlets: 5 on the smallest
+    #: service tier (15 / 20 on bigger ones, +10 per SuiteCloud Plus licence); over it REST answers 429
+    #: (https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_1500275531.html). 4 leaves
+    #: the smallest account one request for the panel; admins of bigger accounts raise it
+    max_concurrent_requests = 4
 
     def __init__(self, client: SuiteTalkClient, *, clock: Clock, account: str, auth_method: str,
                  subsidiary_id: str = "", location_id: str = "", stock_locations: Sequence[str] = ()):
@@ -87,12 +92,18 @@ class NetSuiteConnector(ERPConnector):
             levels.update({int(str(r["id"])): r for r in self.client.suiteql(queries.price_levels(sorted(wanted)))})
         return pricing.quotes(customer, rows, levels, str(customer.get("currency") or ""))
 
-    def item_exists(self, item_codes: Sequence[str]) -> dict[str, bool]:
-        found = {str(r["itemid"]) for r in self.client.suiteql(queries.items(list(item_codes)))} if item_codes else set()
-        return {code: code in found for code in item_codes}
+    def find_items(self, item_codes: Sequence[str]) -> dict[str, ItemInfo]:
+        """One SuiteQL query for all codes."""
+        if not item_codes:
+            return {}
+        return items_by_code(mapping.item_from(row)
+                             for row in self.client.suiteql(queries.known_items(list(item_codes))))
 
     def find_order(self, external_ref: str) -> OrderResult | None:
         return self.orders.find(external_ref)
 
     def create_order(self, request: OrderRequest) -> OrderResult:
         return self.orders.create(request)
+
+    def create_order_after_lookup(self, request: OrderRequest) -> OrderResult:
+        return self.orders.create(request, looked_up=True)

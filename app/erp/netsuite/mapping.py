@@ -12,7 +12,7 @@ from app.domain.credit import CustomerCredit, HoldReason
 from app.domain.invoice import Invoice, InvoiceStatus
 from app.domain.money import currency_code, to_decimal
 from app.domain.order import OrderResult, OrderStatus
-from app.domain.stock import StockLine
+from app.domain.stock import ItemInfo, StockLine
 from app.erp.base import MissingVendorField
 from app.erp.fields import amount, optional_amount, require
 
@@ -83,6 +83,13 @@ def invoice_from(row: dict[str, Any], customer_id: str) -> Invoice:
                    issue_date=issued, due_date=parse_date(row.get("duedate")),
                    currency=currency_code(require(row, "currency", vendor=VENDOR, record=record)),
                    total=total, outstanding=unpaid, status=status, status_raw=str(row.get("status") or ""))
+
+
+def item_from(row: dict[str, Any]) -> ItemInfo:
+    """A ``queries.known_items`` row; an inactive item cannot go on a new sales order."""
+    code = str(require(row, "itemid", vendor=VENDOR, record="item"))
+    return ItemInfo(code, str(row.get("displayname") or code),
+                    not is_true(require(row, "isinactive", vendor=VENDOR, record="item")))
 
 
 def stock_from(row: dict[str, Any]) -> StockLine:

@@ -39,8 +39,9 @@ class NetSuiteOrders:
         result = mapping.order_from(record, external_ref, created_now=False)
         return None if result.status == OrderStatus.CANCELLED else result
 
-    def create(self, request: OrderRequest) -> OrderResult:
-        record = self._by_key(request.external_ref)
+    def create(self, request: OrderRequest, *, looked_up: bool = False) -> OrderResult:
+        """Create the order unless its key exists; ``looked_up``: the caller has just read the key (nothing)."""
+        record = None if looked_up else self._by_key(request.external_ref)
         if record is not None:
             return self._existing(record, request)
         if not request.lines:

@@ -82,6 +82,12 @@ def items(codes: Sequence[str]) -> str:
     return f"SELECT i.id AS id, i.itemid AS itemid FROM item i WHERE i.itemid IN {in_list(codes)} AND i.isinactive = 'F'"
 
 
+def known_items(codes: Sequence[str]) -> str:
+    """Every item with one of these codes, inactive ones too (so they read as not sellable, not unknown)."""
+    return ("SELECT i.itemid AS itemid, NVL(i.displayname, i.itemid) AS displayname, i.isinactive AS isinactive "
+            f"FROM item i WHERE i.itemid IN {in_list(codes)}")
+
+
 def stock(codes: Sequence[str], locations: Sequence[str]) -> str:
     """Quantities per item and location (``inventoryitemlocations``; stock unit from ``unitstypeuom``)."""
     where = f"i.itemid IN {in_list(codes)}"
