@@ -185,7 +185,7 @@ def rotate_keys() -> None:
     from app.config import load_settings
     from app.services import build_services
     services = build_services(load_settings())
-    count = services.tenants.rotate_secrets()
+    count = services.tenants.rotate_secrets() + services.ops.contacts.rotate_secrets()
     click.echo(f"re-encrypted {count} secrets")
 
 

@@ -40,6 +40,7 @@ from app.ops.rules import BUDGET_WINDOW, WINDOWS, Finding, Rule, evaluate
 from app.ops.tables import ops_alert_states
 from app.storage.db import Database, upsert
 from app.tenants.model import Tenant
+from app.tenants.store import TenantStore
 
 log = logging.getLogger("erp_panel.ops")
 
@@ -101,7 +102,7 @@ class Notifier:
 class EmbeddedAlerts:
     """Evaluates every active tenant's rules and notifies owners (see the module docstring)."""
 
-    def __init__(self, db: Database, clock: Clock, tenants, contacts: AlertContactsStore, notifier: Notifier,
+    def __init__(self, db: Database, clock: Clock, tenants: TenantStore, contacts: AlertContactsStore, notifier: Notifier,
                  base_url: str, *, rate_limit: float = RATE_LIMIT_SECONDS):
         self.db = db
         self.clock = clock
@@ -128,7 +129,7 @@ class EmbeddedAlerts:
                     sent.append(notice)
         return sent
 
-    def _apply(self, tenant: Tenant, finding: Finding, state, now: datetime) -> Notice | None:
+    def _apply(self, tenant: Tenant, finding: Finding, state: sa.Row | None, now: datetime) -> Notice | None:
         firing_before = bool(state and state.firing)
         notified = state.notified if state else None
         last_notice = state.last_notice_at if state else None

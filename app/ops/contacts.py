@@ -76,6 +76,17 @@ class AlertContactsStore:
                 "channels_enc": self.secrets.encrypt(json.dumps(secrets)) if secrets else None,
                 "updated_at": self.clock.now()})
 
+    def rotate_secrets(self) -> int:
+        """Re-encrypt every stored channel secret under the newest key (``erp-panel rotate-keys``)."""
+        count = 0
+        with self.db.write() as conn:
+            for row in conn.execute(sa.select(ops_alert_settings.c.tenant_id, ops_alert_settings.c.channels_enc)
+                                    .where(ops_alert_settings.c.channels_enc.is_not(None))).all():
+                conn.execute(ops_alert_settings.update().where(ops_alert_settings.c.tenant_id == row.tenant_id)
+                             .values(channels_enc=self.secrets.rotate(row.channels_enc)))
+                count += 1
+        return count
+
     def prepare(self, tenant_id: str, values: dict[str, Any], remove: set[str] = frozenset()) -> AlertContacts:
         """Submitted values -> contacts (blank secrets keep the stored ones); SettingsInvalid lists every problem."""
         issues: list[Issue] = []

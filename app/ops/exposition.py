@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -81,9 +81,12 @@ class _QuietHandler(WSGIRequestHandler):
         log.debug("worker metrics: " + format, *args)
 
 
-def metrics_app(settings: Any, database: DatabaseCollector):
+WSGIApp = Callable[[dict, Callable[..., Any]], list[bytes]]
+
+
+def metrics_app(settings: Any, database: DatabaseCollector) -> WSGIApp:
     """A WSGI app answering ``GET /metrics`` under the access rule (for ``erp-panel worker``)."""
-    def app(environ: dict, start_response) -> list[bytes]:
+    def app(environ: dict, start_response: Callable[..., Any]) -> list[bytes]:
         if environ.get("PATH_INFO") != "/metrics" or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found\n"]

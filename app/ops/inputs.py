@@ -7,6 +7,7 @@ from ``ops_budgets``.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -77,7 +78,7 @@ def load_inputs(db: Database, now: datetime, windows: tuple[int, ...], *, budget
     def get(tenant_id: str) -> TenantInputs:
         return found.setdefault(tenant_id, TenantInputs(tenant_id, now))
 
-    scope = (lambda column: column.in_(tenant_ids)) if tenant_ids is not None else (lambda column: sa.true())
+    scope: Scope = (lambda column: column.in_(tenant_ids)) if tenant_ids is not None else (lambda column: sa.true())
     current = minute(now)
     starts = {w: current - timedelta(seconds=w) + timedelta(minutes=1) for w in windows}
     sums = [sa.func.sum(sa.case((ops_counts.c.bucket >= start, ops_counts.c.events), else_=0)).label(f"w{w}")
@@ -102,7 +103,11 @@ def load_inputs(db: Database, now: datetime, windows: tuple[int, ...], *, budget
     return found
 
 
-def _load_queue(conn: sa.Connection, now: datetime, scope, get) -> None:
+Scope = Callable[[sa.ColumnElement], sa.ColumnElement]
+Getter = Callable[[str], TenantInputs]
+
+
+def _load_queue(conn: sa.Connection, now: datetime, scope: Scope, get: Getter) -> None:
     jobs = order_jobs.c
     ready = sa.or_(sa.and_(jobs.status == "queued", jobs.run_after <= now),
                    sa.and_(jobs.status == "running", jobs.lease_expires_at <= now))
@@ -119,7 +124,7 @@ def _load_queue(conn: sa.Connection, now: datetime, scope, get) -> None:
             int(row.dead or 0)
 
 
-def _load_failing_deals(conn: sa.Connection, now: datetime, scope, get) -> None:
+def _load_failing_deals(conn: sa.Connection, now: datetime, scope: Scope, get: Getter) -> None:
     jobs, records = order_jobs.c, order_records.c
     query = sa.select(jobs.tenant_id, jobs.crm_deal_id, jobs.status, jobs.last_error_reason,
                       records.deal_value, records.deal_currency) \

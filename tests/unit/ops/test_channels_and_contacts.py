@@ -133,3 +133,21 @@ def test_contacts_are_validated(services, demo_tenant):
     assert reasons == {"email_to": "too_many_recipients", "webhook_url": "url_not_https",
                        "slack_webhook_url": "not_slack_webhook", "owner_name": "owner_required"}
     assert "Not an e-mail address: not-an-address." in invalid.value.by_field()["email_to"]
+
+
+def test_rotate_keys_re_encrypts_the_channel_secrets(services, demo_tenant, monkeypatch, base_config):
+    from click.testing import CliRunner
+    from cryptography.fernet import Fernet
+
+    from app.cli import main
+    services.ops.contacts.save(services.ops.contacts.prepare(demo_tenant.id, {"owner_name": "Dana",
+                                                                              "slack_webhook_url": SLACK}))
+    new_key, old_key = Fernet.generate_key().decode(), base_config["encryption_keys"][0]
+    monkeypatch.setenv("DATABASE_URL", base_config["database_url"])
+    monkeypatch.setenv("SECRET_KEY", base_config["secret_key"])
+    monkeypatch.setenv("ENCRYPTION_KEYS", f"{new_key},{old_key}")
+    result = CliRunner().invoke(main, ["rotate-keys"])
+    assert result.exit_code == 0, result.output
+    with services.db.read() as conn:
+        token = conn.execute(sa.select(ops_alert_settings.c.channels_enc)).scalar()
+    assert json.loads(Fernet(new_key.encode()).decrypt(token.encode()))["slack_webhook_url"] == SLACK
