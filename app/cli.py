@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from app.orders.cli import jobs as order_jobs
-from app.orders.worker import run_worker
+from app.orders.worker import default_worker_id, run_worker
 from app.startup import exit_on_startup_error
 
 if TYPE_CHECKING:
+    from app.services import Services
     from app.storage.db import Database
 
 
@@ -44,6 +45,7 @@ def demo(host: str, port: int, no_worker: bool) -> None:
     if not no_worker:
         stop = threading.Event()
         threading.Thread(target=run_worker, args=(services, stop), name="demo-worker", daemon=True).start()
+        _start_maintenance(services, stop)
         worker_note = "order worker running in-process"
     url = f"http://{host}:{port}/demo/"
     click.echo(f"erp-panel demo: open {url}")
@@ -52,20 +54,38 @@ def demo(host: str, port: int, no_worker: bool) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
+def _start_maintenance(services: Services, stop: threading.Event) -> None:
+    """The worker's operations thread: signals, embedded alerts, retention (``app.ops.maintenance``)."""
+    threading.Thread(target=services.ops.maintenance.run, args=(stop, default_worker_id()), name="ops-maintenance",
+                     daemon=True).start()
+
+
 @main.command()
-def worker() -> None:
-    """Process queued jobs (closed-won orders, write-backs) until stopped."""
+@click.option("--metrics-port", type=int, default=None,
+              help="Serve this worker's /metrics on this port (default: WORKER_METRICS_PORT; 0: off).")
+def worker(metrics_port: int | None) -> None:
+    """Process queued jobs (closed-won orders, write-backs) until stopped; also evaluates alerts."""
     from app.config import load_settings
+    from app.ops.exposition import serve_worker_metrics
+    from app.ops.multiproc import mark_dead
     from app.services import build_services
     from app.storage.schema import upgrade
     with exit_on_startup_error():
         services = build_services(load_settings())
         upgrade(services.db)
+        port = services.settings.worker_metrics_port if metrics_port is None else metrics_port
+        if port:
+            serve_worker_metrics(services.settings, services.ops.collector, port)
     stop = threading.Event()
     import signal
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    run_worker(services, stop)
+    _start_maintenance(services, stop)
+    try:
+        run_worker(services, stop)
+    finally:
+        services.ops.signals.flush()
+        mark_dead(os.getpid())
 
 
 @main.group()
@@ -153,7 +173,7 @@ def rotate_keys() -> None:
     from app.config import load_settings
     from app.services import build_services
     services = build_services(load_settings())
-    count = services.tenants.rotate_secrets()
+    count = services.tenants.rotate_secrets() + services.ops.contacts.rotate_secrets()
     click.echo(f"re-encrypted {count} secrets")
 
 

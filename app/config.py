@@ -12,7 +12,12 @@ import secrets
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from app.config_checks import SANDBOX_CONNECTOR, check_retry_settings, production_problems
+from app.config_checks import (
+    SANDBOX_CONNECTOR,
+    check_operations_settings,
+    check_retry_settings,
+    production_problems,
+)
 from app.errors import ConfigError
 from app.net.policy import OutboundPolicy
 
@@ -106,6 +111,21 @@ class Settings:
     admin_token: str = ""                        # operator token for the admin API (all tenants)
     #: bearer token Prometheus sends for /metrics; required in production (without it /metrics is off)
     metrics_token: str = ""
+    # -- operations (README "Operations") --
+    metrics_tenant_limit: int = 200              # distinct tenant label values per process, then "other"
+    worker_metrics_port: int = 0                 # erp-panel worker serves /metrics here (0: off)
+    embedded_alerts: bool = True                 # the worker evaluates the alert rules and notifies owners
+    alert_interval: int = 60                     # seconds between evaluations (one worker evaluates)
+    smtp_host: str = ""                          # e-mail alerts: SMTP server (empty: no e-mail channel)
+    smtp_port: int = 587
+    smtp_security: str = "starttls"              # starttls | ssl | none
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_timeout: float = 10.0
+    retention_days_inbox: int = 90               # won events kept in the inbox
+    retention_days_audit: int = 90               # audit rows kept
+    retention_batch_size: int = 500              # rows per delete transaction
 
     @property
     def is_production(self) -> bool:
@@ -148,6 +168,14 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "HUBSPOT_CLIENT_ID": ("hubspot_client_id", str), "HUBSPOT_CLIENT_SECRET": ("hubspot_client_secret", str),
     "HUBSPOT_APP_ID": ("hubspot_app_id", str), "ADMIN_TOKEN": ("admin_token", str),
     "METRICS_TOKEN": ("metrics_token", str),
+    # operations
+    "METRICS_TENANT_LIMIT": ("metrics_tenant_limit", int), "WORKER_METRICS_PORT": ("worker_metrics_port", int),
+    "EMBEDDED_ALERTS": ("embedded_alerts", bool), "ALERT_EVALUATION_INTERVAL": ("alert_interval", int),
+    "SMTP_HOST": ("smtp_host", str), "SMTP_PORT": ("smtp_port", int), "SMTP_SECURITY": ("smtp_security", str),
+    "SMTP_USERNAME": ("smtp_username", str), "SMTP_PASSWORD": ("smtp_password", str),
+    "SMTP_FROM": ("smtp_from", str), "SMTP_TIMEOUT": ("smtp_timeout", float),
+    "RETENTION_DAYS_INBOX": ("retention_days_inbox", int), "RETENTION_DAYS_AUDIT": ("retention_days_audit", int),
+    "RETENTION_BATCH_SIZE": ("retention_batch_size", int),
     # HubSpot app
     "HUBSPOT_TIMEOUT": ("hubspot_timeout", float), "HUBSPOT_PKCE": ("hubspot_pkce", bool),
     "HUBSPOT_ACCEPT_V1_WEBHOOKS": ("hubspot_accept_v1_webhooks", bool),
@@ -189,6 +217,7 @@ def _finalise(s: Settings) -> Settings:
     from app.storage.crypto import load_or_create_key_file
     from app.storage.db import normalise_url
     check_retry_settings(s)
+    check_operations_settings(s)
     if s.is_production:
         problems = production_problems(s)
         if problems:

@@ -57,3 +57,22 @@ def check_retry_settings(s: Settings) -> None:
         raise ConfigError("WORKER_THREADS must be at least 1")
     if s.order_credit_max_age < 0:
         raise ConfigError("ORDER_CREDIT_MAX_AGE must be 0 (always read the credit) or more seconds")
+
+
+def check_operations_settings(s: Settings) -> None:
+    """ConfigError listing every operations setting out of range."""
+    problems = []
+    if s.retention_days_inbox < 1 or s.retention_days_audit < 1:
+        problems.append("RETENTION_DAYS_INBOX and RETENTION_DAYS_AUDIT must be at least 1 (days)")
+    if not 1 <= s.retention_batch_size <= 10_000:
+        problems.append("RETENTION_BATCH_SIZE must be between 1 and 10000")
+    if s.alert_interval < 10:
+        problems.append("ALERT_EVALUATION_INTERVAL must be at least 10 (seconds)")
+    if s.smtp_security not in ("starttls", "ssl", "none"):
+        problems.append("SMTP_SECURITY must be starttls, ssl or none")
+    if s.smtp_host and not s.smtp_from:
+        problems.append("SMTP_FROM must be set when SMTP_HOST is (the sender of alert e-mails)")
+    if s.metrics_tenant_limit < 0 or not 0 <= s.worker_metrics_port <= 65535:
+        problems.append("METRICS_TENANT_LIMIT must be 0 or more and WORKER_METRICS_PORT a port number (0: off)")
+    if problems:
+        raise ConfigError("Invalid operations settings: " + "; ".join(problems))

@@ -82,10 +82,12 @@ class ServiceUnavailable(AppError):
     title = "Service unavailable"
 
 
-#: which side of the integration a vendor error comes from; the first word of its reason codes
-Side = Literal["erp", "crm"]
+#: which side of the integration a vendor error comes from (the ERP, the CRM, or an alert channel such
+#: as a webhook or Slack); the first word of its reason codes
+Side = Literal["erp", "crm", "alert"]
 ERP: Final[Side] = "erp"
 CRM: Final[Side] = "crm"
+ALERT: Final[Side] = "alert"
 
 
 class UpstreamError(Exception):

@@ -26,6 +26,15 @@ from app.erp.base import ConnectorContext
 from app.erp.registry import ERPRegistry
 from app.erp.sandbox.faults import SandboxFaults
 from app.erp.sandbox.switches import SharedSwitches
+from app.ops.alerting import EmbeddedAlerts, Notifier
+from app.ops.channels import SmtpConfig
+from app.ops.collector import DatabaseCollector
+from app.ops.contacts import AlertContactsStore
+from app.ops.maintenance import Maintenance, TaskClaims
+from app.ops.metrics import TENANTS
+from app.ops.observe import Observer
+from app.ops.retention import Retention, default_targets
+from app.ops.signals import Signals
 from app.orders.audit import AuditLog
 from app.orders.claim import READS_AT_ONCE
 from app.orders.dead_letters import DeadLetters
@@ -60,6 +69,19 @@ class OrderServices:
 
 
 @dataclass
+class OpsServices:
+    """``services.ops``: observation seams, embedded alerting, retention and the scrape-time collector."""
+
+    signals: Signals
+    observer: Observer
+    contacts: AlertContactsStore
+    alerts: EmbeddedAlerts
+    retention: Retention
+    maintenance: Maintenance
+    collector: DatabaseCollector
+
+
+@dataclass
 class Services:
     """Everything the web layer and the worker need, built once per process."""
 
@@ -78,8 +100,10 @@ class Services:
     orders: OrderServices
     widget_tokens: WidgetTokens
     admin_sessions: AdminSessions
+    ops: OpsServices
 
     def close(self) -> None:
+        self.ops.signals.stop_background()
         self.executor.shutdown(wait=False, cancel_futures=True)
         if self.orders is not None:
             self.orders.close()
@@ -119,6 +143,22 @@ def build_orders(settings: Settings, db: Database, clock: Clock, tenants: Tenant
                          records=records, dead_letters=DeadLetters(queue), read_executor=read_executor)
 
 
+def build_ops(settings: Settings, clock: Clock, db: Database, secrets: SecretBox, tenants: TenantStore) -> OpsServices:
+    """The operations services for one process."""
+    TENANTS.limit = settings.metrics_tenant_limit
+    signals = Signals(db, clock)
+    policy = outbound_policy(settings)
+    contacts = AlertContactsStore(db, secrets, clock, policy)
+    notifier = Notifier(SmtpConfig.from_settings(settings), policy, clock, timeout=settings.smtp_timeout)
+    alerts = EmbeddedAlerts(db, clock, tenants, contacts, notifier, settings.public_base_url)
+    retention = Retention(db, clock, default_targets(settings), batch_size=settings.retention_batch_size)
+    maintenance = Maintenance(TaskClaims(db, clock), signals,
+                              alerts=alerts.evaluate_all if settings.embedded_alerts else None,
+                              retention=retention.run_once, alert_interval=settings.alert_interval)
+    return OpsServices(signals=signals, observer=Observer(signals), contacts=contacts, alerts=alerts,
+                       retention=retention, maintenance=maintenance, collector=DatabaseCollector(db, clock))
+
+
 def build_services(settings: Settings, clock: Clock | None = None,
                    sandbox_faults: SandboxFaults | None = None) -> Services:
     """Build the service graph for one process."""
@@ -132,6 +172,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
                                              fail_rate=settings.sandbox_fail_rate)
     faults.attach(SharedSwitches(db, clock))       # the demo's outage switch reaches every process
     executor = ThreadPoolExecutor(max_workers=settings.fanout_workers, thread_name_prefix="erp-fanout")
+    ops = build_ops(settings, clock, db, secrets, tenants)
     erp = ERPRegistry(tenants, ConnectorContext(clock=clock, timeout=settings.erp_timeout,
                                                 outbound=outbound_policy(settings),
                                                 http_retries=settings.erp_http_retries, db=db,
@@ -139,6 +180,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
                       production=settings.is_production)
     panel = PanelService(tenants=tenants, erp_registry=erp, cache=cache, coalescer=coalescer,
                          policy=CachePolicy.from_settings(settings), clock=clock, executor=executor,
+                         observer=ops.observer,
                          refresh_min_interval=settings.refresh_min_interval, read_retries=settings.panel_read_retries)
     crm = CRMRegistry.build(CRMDeps(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants,
                                     cache=cache, panel=panel))
@@ -146,4 +188,4 @@ def build_services(settings: Settings, clock: Clock | None = None,
                     coalescer=coalescer, executor=executor, sandbox_faults=faults, erp=erp, panel=panel, crm=crm,
                     orders=build_orders(settings, db, clock, tenants, erp, crm, panel),
                     widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
-                    admin_sessions=AdminSessions([settings.secret_key], clock))
+                    admin_sessions=AdminSessions([settings.secret_key], clock), ops=ops)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from app.clock import Clock
@@ -21,10 +21,7 @@ from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
 from app.domain.stock import ItemInfo, StockLine
-from app.net.client import RetryPolicy
 from app.net.policy import OutboundPolicy
-from app.net.vendor import VendorTable
-from app.net.vendor_http import VendorHTTP
 from app.storage.db import Database
 from app.tenants.model import ERPConnectionSettings
 
@@ -154,17 +151,3 @@ class ConnectorSpec:
     max_concurrent_requests: int = ERPConnector.max_concurrent_requests
     #: a demo surface (generated data): refused in production
     demo_only: bool = False
-
-
-#: reads: pauses 0.25 s, 0.5 s, ...; a 429 is waited out in-request only up to 2 s
-ERP_RETRY = RetryPolicy(retries=2, first_pause=0.25, factor=2.0, max_retry_after_wait=2.0)
-
-
-def erp_http(base_url: str, ctx: ConnectorContext, table: VendorTable, *, headers: dict[str, str] | None = None,
-             secrets: tuple[str, ...] = ()) -> VendorHTTP:
-    """The HTTP client of one ERP connection (transport, retries and the status -> error rule are
-    ``app.net``'s, the error bodies the vendor's ``table``): ERP_TIMEOUT, ERP_HTTP_RETRIES read retries
-    (pauses through the context's clock) and the ERP outbound URL policy."""
-    return VendorHTTP(base_url, table=table, headers=headers, secrets=secrets, timeout=ctx.timeout,
-                      retry=replace(ERP_RETRY, retries=max(ctx.http_retries, 0)), sleep=ctx.clock.sleep,
-                      policy=ctx.outbound)

@@ -17,6 +17,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from app.cache.backend import CacheBackend, CacheEntry
 from app.cache.coalesce import Coalescer
@@ -29,12 +30,14 @@ from app.errors import (
     UpstreamError,
     UpstreamMisconfigured,
     UpstreamNotFound,
-    UpstreamUnavailable,
 )
 from app.net.client import RetryPolicy, retry_call
 from app.panel.model import DataKind, PanelView, Section, SectionState
 from app.panel.policy import CachePolicy
 from app.tenants.model import Tenant
+
+if TYPE_CHECKING:
+    from app.ops.observe import Observer
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +53,8 @@ class PanelService:
     """Assembles PanelView objects for a tenant's CRM account."""
 
     def __init__(self, *, tenants, erp_registry, cache: CacheBackend, coalescer: Coalescer,
-                 policy: CachePolicy, clock: Clock, executor: ThreadPoolExecutor, refresh_min_interval: int = 30,
-                 read_retries: int = 2):
+                 policy: CachePolicy, clock: Clock, executor: ThreadPoolExecutor, observer: Observer,
+                 refresh_min_interval: int = 30, read_retries: int = 2):
         self.tenants = tenants
         self.erp = erp_registry
         self.cache = cache
@@ -61,11 +64,18 @@ class PanelService:
         self.executor = executor
         self.refresh_min_interval = refresh_min_interval
         self.read_retries = read_retries
+        self.observer = observer
 
     # -- public API ---------------------------------------------------------------
     def read(self, tenant: Tenant, crm_account_id: str, *, kinds: tuple[DataKind, ...] = tuple(DataKind),
              force_refresh: bool = False) -> PanelView:
         """The panel for one CRM account of this tenant."""
+        view = self._assemble(tenant, crm_account_id, kinds, force_refresh)
+        self.observer.panel_served(view)
+        return view
+
+    def _assemble(self, tenant: Tenant, crm_account_id: str, kinds: tuple[DataKind, ...],
+                  force_refresh: bool) -> PanelView:
         now = self.clock.now()
         customer_id = self.tenants.erp_customer_for(tenant.id, crm_account_id)
         if customer_id is None:
@@ -83,6 +93,7 @@ class PanelService:
         for kind in kinds:
             hit = None if force_refresh else self._fresh_hit(tenant, fp, kind, customer_id)
             if hit is not None:
+                self.observer.cache_lookup(kind.value, hit=True)
                 sections[kind] = hit
             else:
                 pending.append(kind)
@@ -140,7 +151,9 @@ class PanelService:
         key = self._key(tenant, fp, kind, customer_id)
         now = self.clock.now()
         cached = self.cache.get(key)
-        if not force and cached is not None and self._is_fresh(cached, kind):
+        fresh = not force and cached is not None and self._is_fresh(cached, kind)
+        self.observer.cache_lookup(kind.value, hit=fresh)
+        if fresh:
             return self._from_entry(kind, cached, cached.age(now))
         if not force:
             failures, reason, message, wait = self._backoff(key)
@@ -207,16 +220,21 @@ class PanelService:
         # Connectors that do not retry their own reads (the sandbox, non-HTTP ones) get the same quick retries here.
         retry = RetryPolicy(retries=0 if connector.retries_reads else self.read_retries)
         try:
-            value = retry_call(readers[kind], retry=retry, sleep=self.clock.sleep,
-                               what=f"{connector.name} {kind.value} read")
-        except UpstreamUnavailable as exc:
-            self._record_failure(key, exc)
-            raise
+            with self.observer.scope(tenant.id):      # outbound calls count towards this tenant's budget
+                value = retry_call(readers[kind], retry=retry, sleep=self.clock.sleep,
+                                   what=f"{connector.name} {kind.value} read")
         except UpstreamNotFound as exc:
+            self.observer.erp_read(tenant.id, kind.value, None)     # the ERP answered: no such customer
             entry = CacheEntry(value=exc.message, fetched_at=self.clock.now(), source=connector.name,
                                kind="not_found")
             self.cache.set(key, entry, keep_seconds=self.policy.negative_ttl)
             return entry
+        except UpstreamError as exc:
+            self.observer.erp_read(tenant.id, kind.value, exc)
+            if exc.retriable:
+                self._record_failure(key, exc)
+            raise
+        self.observer.erp_read(tenant.id, kind.value, None)
         entry = CacheEntry(value=value, fetched_at=self.clock.now(), source=connector.name)
         self.cache.set(key, entry, keep_seconds=self.policy.keep_seconds(kind))
         self.cache.delete(key + ":err")

@@ -5,8 +5,10 @@ from flask import Flask
 
 from app.services import Services
 from app.web import health, widgets
+from app.web.admin import operations as operations_pages
 from app.web.admin import pages as admin_pages
 from app.web.api import admin as admin_api
+from app.web.api import ops as ops_api
 from app.web.api import orders as orders_api
 from app.web.crm import demo, hubspot, install, pipedrive, webhooks
 from app.web.panel import api as panel_api
@@ -25,6 +27,8 @@ def register_blueprints(app: Flask, api: ProblemApi, services: Services) -> None
     webhooks.register(app)
     pipedrive.register(app, api)
     hubspot.register(app, api)
+    app.register_blueprint(operations_pages.bp)
+    api.register_blueprint(ops_api.blp)
     running_demo = services.crm.of_kind(demo.DemoIntegration)
     if running_demo is not None:
         demo.register(app, running_demo)

@@ -67,7 +67,7 @@ class OAuthClient:
         self.timeout = timeout
         self.pkce = pkce
         self.table = token_table(endpoints.vendor)
-        self.http = policy_session(PUBLIC_ONLY)
+        self.http = policy_session(PUBLIC_ONLY, endpoints.vendor)
 
     @property
     def configured(self) -> bool:
@@ -78,7 +78,7 @@ class OAuthClient:
                                 scope=" ".join(self.endpoints.scopes) or None,
                                 token_endpoint_auth_method=self.endpoints.auth_method,
                                 code_challenge_method="S256" if self.pkce else None)
-        guard_session(session, PUBLIC_ONLY)
+        guard_session(session, PUBLIC_ONLY, self.endpoints.vendor)
         session.register_compliance_hook("access_token_response", self._refuse_failures)
         session.register_compliance_hook("refresh_token_response", self._refuse_failures)
         return session

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 
-from app.erp.base import ConnectorContext, ConnectorSpec, SettingField, erp_http
+from app.erp.base import ConnectorContext, ConnectorSpec, SettingField
 from app.erp.businesscentral.auth import AUTHORITY_HOST, ENTRA, EntraTokens
 from app.erp.businesscentral.client import API_HOST, BUSINESS_CENTRAL, PAGE_SIZE, BCClient
 from app.erp.businesscentral.connector import BusinessCentralConnector
+from app.erp.http import erp_http
 from app.erp.limits import ConcurrencyGate
 from app.erp.tokens import BearerAuth
 from app.errors import ERP, UpstreamMisconfigured

@@ -4,9 +4,10 @@ Its ``CONNECTOR`` (name "erpnext", factory, settings form), listed in app.erp.re
 """
 from __future__ import annotations
 
-from app.erp.base import ConnectorContext, ConnectorSpec, SettingField, erp_http
+from app.erp.base import ConnectorContext, ConnectorSpec, SettingField
 from app.erp.erpnext.client import DEFAULT_PAGE_SIZE, ERPNEXT, FrappeClient
 from app.erp.erpnext.connector import ERPNextConnector
+from app.erp.http import erp_http
 from app.errors import ERP, UpstreamMisconfigured
 from app.tenants.model import ERPConnectionSettings
 

@@ -4,7 +4,8 @@ Its ``CONNECTOR`` (name "netsuite", factory, settings form), listed in app.erp.r
 """
 from __future__ import annotations
 
-from app.erp.base import ConnectorContext, ConnectorSpec, SettingField, erp_http
+from app.erp.base import ConnectorContext, ConnectorSpec, SettingField
+from app.erp.http import erp_http
 from app.erp.limits import ConcurrencyGate
 from app.erp.netsuite.auth import NETSUITE_TOKENS, M2MTokens, TBASigner, normalise_account, rest_base_url
 from app.erp.netsuite.client import NETSUITE, PAGE_SIZE, SuiteTalkClient

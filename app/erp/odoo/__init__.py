@@ -4,7 +4,8 @@ Its ``CONNECTOR`` (name "odoo", factory, settings form), listed in app.erp.regis
 """
 from __future__ import annotations
 
-from app.erp.base import ConnectorContext, ConnectorSpec, SettingField, erp_http
+from app.erp.base import ConnectorContext, ConnectorSpec, SettingField
+from app.erp.http import erp_http
 from app.erp.odoo.connector import DEFAULT_PAGE_SIZE, OdooConnector
 from app.erp.odoo.transport import (
     ODOO_JSON2,

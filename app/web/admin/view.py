@@ -8,6 +8,7 @@ from app.erp.base import ConnectionCheck
 from app.tenants.model import DEFAULT_STATUS_TRANSLATIONS, Tenant, TenantSettings
 from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, MAPPING_SOURCE_HELP, ORDER_MAPPING_FIELDS
 from app.tenants.settings_service import TenantSettingsService
+from app.web.admin.operations_view import alert_section
 from app.web.context import services
 from app.web.csrf import CSRF_FIELD, csrf_token
 
@@ -132,9 +133,11 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
                         selected: str | None = None, check: ConnectionCheck | None = None,
                         erp_errors: FieldErrors | None = None, erp_submitted: dict[str, str] | None = None,
                         order_errors: FieldErrors | None = None, order_submitted: dict[str, Any] | None = None,
-                        link_errors: FieldErrors | None = None,
-                        link_submitted: dict[str, str] | None = None) -> dict[str, Any]:
-    """Everything settings.html renders; ``*_errors`` map field names to plain sentences."""
+                        link_errors: FieldErrors | None = None, link_submitted: dict[str, str] | None = None,
+                        alerts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything settings.html renders; ``*_errors`` map field names to plain sentences; ``alerts`` is the
+    Alerts section's model (``app.web.admin.operations_view.alert_section``; built from the stored contacts
+    when None)."""
     svc = services()
     return {
         "tenant": tenant, "notice": notice, "csrf_field": CSRF_FIELD, "csrf_token": csrf_token(),
@@ -145,4 +148,5 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
         "link_errors": link_errors or {}, "link_submitted": link_submitted or {},
         "crm_links": _crm_links(tenant),
         "dead_letters": svc.orders.dead_letters.list(tenant.id),
+        "alerts": alerts or alert_section(tenant),
     }

@@ -63,10 +63,17 @@ def renamed(table: str, rows: list[dict]) -> list[dict]:
 
 
 def rows_kept(before: dict[str, list[dict]], after: dict[str, list[dict]]) -> bool:
-    """Every table that existed keeps exactly its rows (renamed columns under their new names); tables
-    added by later revisions start empty."""
-    kept = {name: after.get(name) for name in before} == {name: renamed(name, rows) for name, rows in before.items()}
-    return kept and not any(after[name] for name in after.keys() - before.keys())
+    """Every table that existed keeps exactly its rows (every column they had keeps its value, a renamed one
+    under its new name; a column added by a later revision may hold its default); tables added by later
+    revisions start empty."""
+    for name, rows in before.items():
+        rows = renamed(name, rows)
+        columns = set(rows[0]) if rows else set()
+        projected = sorted(({k: v for k, v in row.items() if k in columns} for row in after.get(name) or []),
+                           key=repr)
+        if projected != rows:
+            return False
+    return not any(after[name] for name in after.keys() - before.keys())
 
 
 def schema_differences(db: Database) -> list:
