@@ -87,6 +87,9 @@ class Settings:
     worker_threads: int = 32
     #: an order's credit check reuses a credit read (panel or earlier order) at most this many seconds old
     order_credit_max_age: float = 10.0
+    #: order readiness: seconds a deal's result is reused, and the most a panel waits for a fresh one
+    readiness_ttl: int = 60
+    readiness_timeout: float = 4.0
     # CRM apps (filled from env; empty means the integration is not configured)
     pipedrive_client_id: str = ""
     pipedrive_client_secret: str = ""

@@ -57,6 +57,8 @@ def check_retry_settings(s: Settings) -> None:
         raise ConfigError("WORKER_THREADS must be at least 1")
     if s.order_credit_max_age < 0:
         raise ConfigError("ORDER_CREDIT_MAX_AGE must be 0 (always read the credit) or more seconds")
+    if s.readiness_ttl < 0 or s.readiness_timeout <= 0:
+        raise ConfigError("READINESS_TTL must be 0 or more seconds and READINESS_TIMEOUT above 0")
 
 
 def check_operations_settings(s: Settings) -> None:

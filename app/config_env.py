@@ -28,6 +28,7 @@ ENV_MAP: dict[str, tuple[str, type]] = {
     "JOB_BACKOFF_BASE": ("job_backoff_base", float), "JOB_BACKOFF_CAP": ("job_backoff_cap", float),
     "JOB_BACKOFF_FLOOR": ("job_backoff_floor", float),
     "WORKER_THREADS": ("worker_threads", int), "ORDER_CREDIT_MAX_AGE": ("order_credit_max_age", float),
+    "READINESS_TTL": ("readiness_ttl", int), "READINESS_TIMEOUT": ("readiness_timeout", float),
     "PIPEDRIVE_CLIENT_ID": ("pipedrive_client_id", str), "PIPEDRIVE_CLIENT_SECRET": ("pipedrive_client_secret", str),
     "PIPEDRIVE_JWT_SECRET": ("pipedrive_jwt_secret", str),
     # Pipedrive app

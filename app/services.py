@@ -41,6 +41,7 @@ from app.orders.dead_letters import DeadLetters
 from app.orders.flow import OrderFlow
 from app.orders.intake import OrderIntake
 from app.orders.queue import JobQueue
+from app.orders.readiness import OrderReadiness
 from app.orders.reads import OrderReads
 from app.orders.records import OrderRecords
 from app.orders.retry import Backoff
@@ -61,6 +62,8 @@ class OrderServices:
     audit: AuditLog
     records: OrderRecords
     dead_letters: DeadLetters
+    #: order readiness of open deals (the order flow's rules before close)
+    readiness: OrderReadiness
     #: runs an order job's parallel ERP reads (besides the one in the job's own thread)
     read_executor: ThreadPoolExecutor
 
@@ -126,7 +129,8 @@ def build_cache(settings: Settings, clock: Clock, db: Database) -> tuple[CacheBa
 
 
 def build_orders(settings: Settings, db: Database, clock: Clock, tenants: TenantStore, erp: ERPRegistry,
-                 crm: CRMRegistry, panel: PanelService) -> OrderServices:
+                 crm: CRMRegistry, panel: PanelService, *, cache: CacheBackend, executor: ThreadPoolExecutor,
+                 observer: Observer) -> OrderServices:
     """The order pipeline: inbox intake, durable queue with back-off, flow, audit, records, dead letters."""
     audit = AuditLog(db, clock)
     records = OrderRecords(db, clock)
@@ -139,8 +143,12 @@ def build_orders(settings: Settings, db: Database, clock: Clock, tenants: Tenant
     reads = OrderReads(read_executor, panel, settings.order_credit_max_age)
     flow = OrderFlow(db=db, clock=clock, tenants=tenants, erp=erp, crm=crm, queue=queue, records=records,
                      audit=audit, reads=reads, lock_seconds=settings.worker_lease_seconds)
+    readiness = OrderReadiness(tenants=tenants, erp=erp, crm=crm, panel=panel, reads=reads, cache=cache, clock=clock,
+                               executor=executor, observer=observer, ttl=settings.readiness_ttl,
+                               deadline=settings.readiness_timeout, credit_max_age=settings.ttl_credit)
     return OrderServices(intake=OrderIntake(db, clock, queue, records, audit), queue=queue, flow=flow, audit=audit,
-                         records=records, dead_letters=DeadLetters(queue), read_executor=read_executor)
+                         records=records, dead_letters=DeadLetters(queue), read_executor=read_executor,
+                         readiness=readiness)
 
 
 def build_ops(settings: Settings, clock: Clock, db: Database, secrets: SecretBox, tenants: TenantStore) -> OpsServices:
@@ -186,6 +194,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
                                     cache=cache, panel=panel))
     return Services(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants, cache=cache,
                     coalescer=coalescer, executor=executor, sandbox_faults=faults, erp=erp, panel=panel, crm=crm,
-                    orders=build_orders(settings, db, clock, tenants, erp, crm, panel),
+                    orders=build_orders(settings, db, clock, tenants, erp, crm, panel, cache=cache, executor=executor,
+                                        observer=ops.observer),
                     widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
                     admin_sessions=AdminSessions([settings.secret_key], clock), ops=ops)

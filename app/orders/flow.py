@@ -19,7 +19,7 @@ from app.orders import validate
 from app.orders.claim import reads_at_once
 from app.orders.mapping import MappingError, build_request, request_summary
 from app.orders.queue import CREATE_ORDER, WRITE_BACK, Job
-from app.orders.reads import OrderFacts, OrderReads
+from app.orders.reads import OrderFacts, OrderReads, linked_customer
 from app.orders.records import CREATED, SHADOW, WRITTEN_BACK
 from app.orders.retry import StepError, rejected
 from app.orders.writeback import WriteBackStep, order_write_back, shadow_write_back
@@ -92,10 +92,9 @@ class OrderFlow:
                 return
             self._step(job, "crm_read", "ok", f"{len(deal.lines)} lines, status {deal.status}")
             self.records.note_deal_value(record, deal.value, deal.currency)
-            customer_id = (deal.account.erp_customer_id if deal.account else None) or (
-                self.tenants.erp_customer_for(tenant.id, deal.account.crm_account_id) if deal.account else None)
+            customer_id = linked_customer(self.tenants, tenant.id, deal)
             facts = self.reads.gather(erp, tenant=tenant, fingerprint=fingerprint, key=key,
-                                      item_codes=sorted({line.sku for line in deal.lines if line.sku}),
+                                      item_codes=validate.deal_skus(deal),
                                       customer_id=customer_id, at_once=reads_at_once(erp.max_concurrent_requests))
             if facts.existing is not None and not tenant.settings.shadow_mode:
                 self._step(job, "erp_lookup", "found", f"order {facts.existing.order_number} exists for {key}")
@@ -126,19 +125,8 @@ class OrderFlow:
 
     def _prepare(self, job: Job, tenant, deal, customer_id: str | None, facts: OrderFacts, key: str):
         """Validate the deal against what the ERP said; returns (OrderRequest, credit_flagged). Raises on problems."""
-        problems = validate.check_deal(deal)
-        if not customer_id:
-            problems.append(validate.Problem("missing_erp_customer_link",
-                                             "The deal's company is not linked to an ERP customer; link it on "
-                                             "the erp-panel settings page and replay the order."))
-        skus = sorted({line.sku for line in deal.lines if line.sku})
-        if skus:
-            problems += validate.check_items(skus, facts.items)
-        flagged = False
-        if facts.credit is not None:
-            problems += validate.check_currency(deal, facts.credit)
-            credit_problems, flagged = validate.credit_decision(facts.credit, tenant.settings.credit_hold_policy)
-            problems += credit_problems
+        problems, flagged = validate.order_problems(deal, customer_id=customer_id, items=facts.items,
+                                                    credit=facts.credit, policy=tenant.settings.credit_hold_policy)
         if problems:
             self._step(job, "validate", "failed", "; ".join(p.reason for p in problems))
             raise rejected(problems[0].reason, " ".join(_sentence(p.message) for p in problems))

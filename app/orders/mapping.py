@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from app.domain.deal import Deal
 from app.domain.order import OrderLine, OrderRequest
+from app.domain.readiness import Owner
 from app.orders.validate import Problem
 
 DATE_FIELDS = ("order_date", "delivery_date")
@@ -42,7 +43,9 @@ def source_value(deal: Deal, source: str) -> str:
     if source.startswith("literal:"):
         return source[len("literal:"):]
     raise MappingError(Problem("invalid_field_mapping", f"The field mapping uses an unknown source '{source}'; "
-                                                        "fix it on the settings page."))
+                                                        "fix it on the settings page.", owner=Owner.ADMIN,
+                               fix=f"Fix the order field mapping: '{source}' is not a source erp-panel knows (an "
+                                   "admin, on the erp-panel settings page)."))
 
 
 def _date(field_name: str, value: str) -> date | None:
@@ -51,8 +54,10 @@ def _date(field_name: str, value: str) -> date | None:
     try:
         return date.fromisoformat(value[:10])
     except ValueError:
-        raise MappingError(Problem("invalid_field_value", f"The deal's {field_name.replace('_', ' ')} "
-                                                          f"'{value}' is not a date (YYYY-MM-DD).")) from None
+        label = field_name.replace("_", " ")
+        raise MappingError(Problem("invalid_field_value", f"The deal's {label} '{value}' is not a date (YYYY-MM-DD).",
+                                   fix=f"Enter the deal's {label} as a date (YYYY-MM-DD) instead of '{value}' "
+                                       "(the sales rep).")) from None
 
 
 def build_request(deal: Deal, *, customer_id: str, currency: str, idempotency_key: str, correlation_id: str,

@@ -14,9 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.credit import CustomerCredit
+from app.domain.deal import Deal
 from app.domain.order import OrderResult
 from app.domain.stock import ItemInfo
 from app.erp.base import ERPConnector
+
+
+def linked_customer(tenants: Any, tenant_id: str, deal: Deal) -> str | None:
+    """The ERP customer of the deal's company: the CRM's own field when it names one, else the account link."""
+    if deal.account is None:
+        return None
+    return deal.account.erp_customer_id or tenants.erp_customer_for(tenant_id, deal.account.crm_account_id)
 
 
 @dataclass(frozen=True)
@@ -48,19 +56,20 @@ class OrderReads:
             reads["items"] = lambda: erp.find_items(item_codes)
         if customer_id and credit is None:
             reads["credit"] = lambda: erp.get_credit(customer_id)
-        results = self._run(reads, at_once)
-        existing = _value(results["order"])
+        results = self.run(reads, at_once)
+        existing = unwrap(results["order"])
         if existing is not None:
             return OrderFacts(existing, {}, credit, credit_reused=credit is not None)
-        items = _value(results["items"]) if "items" in results else {}
+        items = unwrap(results["items"]) if "items" in results else {}
         if "credit" in results:
-            fresh = _value(results["credit"])
+            fresh = unwrap(results["credit"])
             self.credit_cache.remember_credit(tenant, fingerprint, customer_id, fresh, erp.name)
             return OrderFacts(None, items, fresh)
         return OrderFacts(None, items, credit, credit_reused=credit is not None)
 
-    def _run(self, reads: dict[str, Callable[[], Any]], at_once: int) -> dict[str, Any]:
-        """Each read's value or exception; ``at_once`` at a time, one of them in the calling thread."""
+    def run(self, reads: dict[str, Callable[[], Any]], at_once: int) -> dict[str, Any]:
+        """Each read's value, or a ``Failed`` holding its exception; ``at_once`` at a time, one of them in the
+        calling thread (order readiness runs its reads through here too)."""
         results: dict[str, Any] = {}
         names = list(reads)
         for start in range(0, len(names), max(1, at_once)):
@@ -75,16 +84,19 @@ class OrderReads:
 def _outcome(read: Callable[[], Any]) -> Any:
     try:
         return read()
-    except Exception as exc:  # noqa: BLE001 - handed back and re-raised by _value in the job's thread
-        return _Failed(exc)
+    except Exception as exc:  # noqa: BLE001 - handed back and re-raised by unwrap in the job's thread
+        return Failed(exc)
 
 
-class _Failed:
+class Failed:
+    """A read that raised (``exc``)."""
+
     def __init__(self, exc: Exception):
         self.exc = exc
 
 
-def _value(outcome: Any) -> Any:
-    if isinstance(outcome, _Failed):
+def unwrap(outcome: Any) -> Any:
+    """The value of a read, or its exception raised again."""
+    if isinstance(outcome, Failed):
         raise outcome.exc
     return outcome

@@ -36,6 +36,8 @@ class TenantSettings:
     #: CRM origins allowed to frame the widget for this tenant (added to the global list)
     frame_origins: list[str] = field(default_factory=list)
     default_warehouse: str = ""
+    #: order readiness: how far (percent, either way) a deal line's price may be from the customer's ERP price
+    price_tolerance_percent: str = "2"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> TenantSettings:

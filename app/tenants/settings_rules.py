@@ -8,6 +8,7 @@ either accepted as given (after trimming whitespace) or reported.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app.errors import ValidationFailed
@@ -152,6 +153,20 @@ def _is_mapping_source(source: str) -> bool:
         return True
     prefix = next((p for p in MAPPING_SOURCE_PREFIXES if source.startswith(p)), None)
     return prefix is not None and bool(source[len(prefix):].strip())
+
+
+def check_percent(value: Any, field: str, label: str, issues: list[Issue]) -> str:
+    """A percentage from 0 to 100 (text or number), kept as its decimal text."""
+    text = str(value).strip().replace(",", ".") if isinstance(value, str | int | float) and \
+        not isinstance(value, bool) else ""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = Decimal(-1)
+    if not number.is_finite() or not Decimal(0) <= number <= Decimal(100) or len(text) > 12:
+        issues.append(Issue(field, "not_a_percentage", f"{label} must be a number from 0 to 100 (percent)."))
+        return ""
+    return format(number.normalize(), "f")
 
 
 def check_stock_items(value: Any, issues: list[Issue]) -> list[str]:

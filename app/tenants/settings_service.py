@@ -26,6 +26,7 @@ from app.tenants.settings_rules import (
     SettingsInvalid,
     check_credit_policy,
     check_field_mapping,
+    check_percent,
     check_status_translations,
     check_stock_items,
     clean_text,
@@ -37,7 +38,7 @@ log = logging.getLogger("erp_panel.admin")
 
 #: TenantSettings fields an admin may change through ``update_settings``
 EDITABLE_SETTINGS = ("credit_hold_policy", "shadow_mode", "status_translations", "field_mapping",
-                     "stock_items", "default_warehouse")
+                     "stock_items", "default_warehouse", "price_tolerance_percent")
 
 
 class TenantSettingsService:
@@ -168,6 +169,9 @@ class TenantSettingsService:
         if "default_warehouse" in changes:
             values["default_warehouse"] = clean_text(changes["default_warehouse"], "default_warehouse",
                                                      "Default warehouse", issues, required=False)
+        if "price_tolerance_percent" in changes:
+            values["price_tolerance_percent"] = check_percent(changes["price_tolerance_percent"],
+                                                              "price_tolerance_percent", "Price tolerance", issues)
         raise_if(issues)
         settings = replace(tenant.settings, **values)
         self.tenants.save_settings(tenant_id, settings)

@@ -12,12 +12,14 @@ from app.web.api import ops as ops_api
 from app.web.api import orders as orders_api
 from app.web.crm import demo, hubspot, install, pipedrive, webhooks
 from app.web.panel import api as panel_api
+from app.web.panel import deals as deals_api
 from app.web.problems import ProblemApi
 
 
 def register_blueprints(app: Flask, api: ProblemApi, services: Services) -> None:
     """Every route of the app; the demo surfaces only where the demo runs."""
     api.register_blueprint(panel_api.blp)
+    api.register_blueprint(deals_api.blp)
     app.register_blueprint(widgets.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(admin_pages.bp)

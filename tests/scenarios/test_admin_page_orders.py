@@ -68,3 +68,15 @@ def test_stock_items_chosen_on_the_page_are_what_the_panel_shows(client, demo_te
                                                         "stock_items": "\n".join(chosen)}).status_code == 303
     after = client.get("/api/v1/panel/accounts/ACC-1001", headers=widget_headers).get_json()
     assert {line["item_code"] for line in after["sections"]["stock"]["data"]} == set(chosen)
+
+
+def test_price_tolerance_is_set_on_the_page_and_a_wrong_one_is_explained(client, services, demo_tenant):
+    sign_in_demo_admin(client)
+    form = {"credit_hold_policy": "block", "price_tolerance_percent": "5"}
+    assert post_form(client, "/admin/settings/orders", form).status_code == 303
+    assert services.tenants.get(demo_tenant.id).settings.price_tolerance_percent == "5"
+    assert 'id="price_tolerance_percent" name="price_tolerance_percent" type="text" inputmode="decimal" value="5"' in \
+        page_text(client.get("/admin/settings"))
+    response = post_form(client, "/admin/settings/orders", {**form, "price_tolerance_percent": "150"})
+    assert response.status_code == 422 and "Price tolerance must be a number from 0 to 100" in page_text(response)
+    assert services.tenants.get(demo_tenant.id).settings.price_tolerance_percent == "5"

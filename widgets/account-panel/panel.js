@@ -318,6 +318,7 @@
       SECTIONS.forEach(function (k) { setSectionState(k, state.data.sections[k]); });
     }, 30000);
     ensureToken().then(function () {
+      if (window.ErpPanelDeal) { window.ErpPanelDeal.start(api); }     // the deal block (deal.js), when on a deal
       if (accountId || !host().account) { return accountId; }
       return host().account(api).then(function (id) { accountId = id; });
     }).then(function () {

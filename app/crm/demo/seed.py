@@ -29,7 +29,7 @@ DEALS = [
     ("D-2005", "ACC-1005", "Motors 🚀", "JPY", [("SKU-1018", "Motor 🚀 turbo 1.1 kW", "3", "54000")]),
     ("D-2006", "ACC-1007", "Unknown part (fails)", "CHF", [("SKU-9999", "Discontinued gadget", "1", "99.00")]),
     ("D-2007", "ACC-1008", "Prospect deal (no ERP link)", "EUR", [("SKU-1001", "Widget ⚙️ Standard", "1", "15")]),
-    ("D-2008", "ACC-1001", "Paint restock", "EUR", [("SKU-1025", "Paint RAL 9010 10 l", "12", "64.00")]),
+    ("D-2008", "ACC-1001", "Paint restock", "EUR", [("SKU-1025", "Paint RAL 9010 10 l", "12", "700.74")]),
 ]
 
 

@@ -138,17 +138,42 @@ def stock_objects(panel: dict) -> list[dict]:
     return out
 
 
-def panel_json(panel: dict) -> dict:
-    """Pipedrive JSON panel body for a panel_dict(); ``{"data": []}`` shows "Nothing to show"."""
-    if not panel["linked"]:
-        return {"data": [{"id": 1, "header": "Not linked to the ERP",
-                          "note": "Fill in the organization's ERP customer ID field to see ERP data here."}]}
-    objects = [credit_object(panel)] + invoice_objects(panel) + stock_objects(panel)
+#: readiness state -> (label, colour) of the JSON panel's status label
+READINESS_LABELS = {"ready": ("Ready", "green"), "warnings": ("Check first", "yellow"), "blocked": ("Blocked", "red"),
+                    "could_not_check": ("Not checked", "grey")}
+FINDING_HEADERS = {"blocker": "Must fix", "warning": "Check", "unchecked": "Not checked"}
+MAX_FINDINGS = 4
+
+
+def readiness_objects(readiness: dict | None) -> list[dict]:
+    """The deal's order readiness (``app.orders.present.readiness_dict``) as panel objects: the verdict, then
+    up to MAX_FINDINGS findings (blockers first), each a sentence saying what to fix and who fixes it."""
+    if readiness is None:
+        return []
+    label, colour = READINESS_LABELS.get(readiness["state"], (readiness["state"], "grey"))
+    head = {"header": "Order readiness", "status": _label(label, colour), "note": _text(readiness["summary"]),
+            "as_of": _iso(readiness["checked_at"])}
+    findings = [{"header": FINDING_HEADERS.get(item["severity"], "Check"), "note": _text(item["message"])}
+                for item in readiness["items"][:MAX_FINDINGS]]
+    return [_clean(head)] + findings
+
+
+def numbered(objects: list[dict]) -> dict:
+    """``{"data": objects}`` cut to MAX_OBJECTS, each with its id."""
     objects = objects[:MAX_OBJECTS]
     for index, obj in enumerate(objects, start=1):
         obj["id"] = index
-
     return {"data": objects}
+
+
+def panel_json(panel: dict, lead: list[dict] | None = None) -> dict:
+    """Pipedrive JSON panel body for a panel_dict(), after ``lead`` objects (a deal view's readiness);
+    ``{"data": []}`` shows "Nothing to show"."""
+    if not panel["linked"]:
+        return numbered([*(lead or []), {
+            "header": "Not linked to the ERP",
+            "note": "Fill in the organization's ERP customer ID field to see ERP data here."}])
+    return numbered([*(lead or []), credit_object(panel), *invoice_objects(panel), *stock_objects(panel)])
 
 
 def error_json(title: str, subtitle: str) -> dict:

@@ -49,6 +49,8 @@ def order_changes(form: MultiDict[str, str]) -> tuple[dict[str, Any], list[Issue
         else:
             mapping[key] = source
     changes["field_mapping"] = mapping
+    if "price_tolerance_percent" in form:         # a form from before the field existed keeps the setting
+        changes["price_tolerance_percent"] = form["price_tolerance_percent"]
     return changes, issues
 
 
@@ -60,6 +62,7 @@ def submitted_order_form(form: MultiDict[str, str]) -> dict[str, Any]:
         "credit_hold_policy": form.get("credit_hold_policy", ""),
         "shadow_mode": form.get("shadow_mode") == "on",
         "default_warehouse": form.get("default_warehouse", ""),
+        "price_tolerance_percent": form.get("price_tolerance_percent", ""),
         "status_translations": {s: form.get(STATUS_PREFIX + s, "") for s in DEFAULT_STATUS_TRANSLATIONS},
         "mapping_rows": rows,
         "stock_items": form.get("stock_items", ""),

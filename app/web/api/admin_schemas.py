@@ -23,6 +23,9 @@ class TenantSettingsSchema(ma.Schema):
         "description": "Canonical order field -> CRM deal field key (PUT replaces the whole mapping)"})
     stock_items = ma.fields.List(_TEXT(), metadata={"description": "Item codes shown in the stock section"})
     default_warehouse = _TEXT()
+    price_tolerance_percent = _TEXT(metadata={
+        "description": "Order readiness: percent a deal line's price may differ from the customer's ERP price "
+                       "(0-100, default 2)"})
 
 
 class SettingsResponseSchema(TenantSettingsSchema):

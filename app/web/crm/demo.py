@@ -63,11 +63,16 @@ def account(account_id: str) -> str:
     if current is None:
         abort(404)
     ctx = crm.sign_widget_context(DEMO_COMPANY, DEMO_USER, account_id)
-    widget_src = "/widgets/account-panel/?" + urlencode({"crm": "demo", "ctx": ctx, "account": account_id})
     deals = [d for d in crm.list_deals(DEMO_COMPANY) if d["account_id"] == account_id]
+    # a deal opened in the panel: the widget shows its order readiness (or its order) above the account's data
+    opened = request.args.get("deal", "")
+    widget_args = {"crm": "demo", "ctx": ctx, "account": account_id}
+    if any(d["id"] == opened for d in deals):
+        widget_args["deal"] = opened
+    widget_src = "/widgets/account-panel/?" + urlencode(widget_args)
     faults = svc.sandbox_faults
     return render_template("demo/host.html", accounts=accounts, current=current, widget_src=widget_src,
-                           deals=deals, can_mark_won=True,
+                           deals=deals, can_mark_won=True, opened_deal=widget_args.get("deal", ""),
                            can_admin="admin_demo.demo_admin_login" in current_app.view_functions,
                            erp_down=faults.down, latency_ms=int(faults.latency_ms),
                            connector=svc.settings.erp_connector)

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from app.crm.hubspot.cards import UnsupportedObject
 from app.crm.hubspot.integration import HubSpotIntegration
 from app.errors import AppError, BadRequest, Forbidden, NotFound
+from app.orders.present import deal_view
 from app.web.admin.auth import admin_tenant
 from app.web.admin.session import clear_admin_session_cookie
 from app.web.context import services
@@ -77,9 +78,13 @@ def _card(body: dict[str, Any], refresh: bool) -> dict[str, Any]:
                         reason="portal_mismatch")
     tenant = integration.tenant_of(caller)
     try:
-        return integration.cards.build(tenant, body["objectTypeId"], body["objectId"], refresh=refresh)
+        model = integration.cards.build(tenant, body["objectTypeId"], body["objectId"], refresh=refresh)
     except UnsupportedObject as exc:
         raise BadRequest(str(exc), reason="unsupported_object") from None
+    svc = services()
+    model["deal"] = (deal_view(svc.orders.readiness, tenant, model["object_id"], svc.clock.now())
+                     if model["object_type"] == "deal" else None)
+    return model
 
 
 def _card_op(view: ViewT) -> ViewT:

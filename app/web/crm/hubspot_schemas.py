@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 
 from app.panel.schema import PanelSchema
+from app.web.panel.deal_schemas import DealViewSchema
 
 
 class _HubSpotId(ma.fields.String):
@@ -61,6 +62,8 @@ class CardSchema(ma.Schema):
     reason = ma.fields.String(metadata={"description": "Reason code when there is no panel"})
     truncated = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
                                metadata={"description": "Sections cut to 25 rows: section -> full row count"})
+    deal = ma.fields.Nested(DealViewSchema, allow_none=True, metadata={
+        "description": "On a deal record: the deal's order readiness (null on company records)"})
 
 
 class WebhookEventSchema(ma.Schema):

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from app.crm.pipedrive import panels
 from app.crm.pipedrive.integration import PipedriveIntegration
 from app.errors import NotFound, ServiceUnavailable, Unauthorized, UpstreamError, UpstreamNotFound
+from app.orders.present import deal_view
 from app.panel.present import panel_dict
 from app.web.context import services, widget_caller
 from app.web.crm.common import inbound
@@ -55,19 +56,21 @@ def json_panel() -> PanelAnswer:
     tenant = integration.active_tenant(caller.installation_id)
     if tenant is None:
         return _panel_error(403, "Not installed", "erp-panel is not installed for this Pipedrive company.")
+    resource, record = request.args.get("resource", "organization"), _first_id(request.args.get("selectedIds", ""))
     try:
-        org_id = integration.accounts.organization_for(tenant, request.args.get("resource", "organization"),
-                                                       _first_id(request.args.get("selectedIds", "")))
+        org_id = integration.accounts.organization_for(tenant, resource, record)
     except UpstreamNotFound as exc:
         return _panel_error(404, "Record not found", exc.message)
     except UpstreamError:
         return _panel_error(502, "Pipedrive unavailable", "Could not look up this record's organization. "
                             "Reload in a minute.")
-    if org_id is None:
-        return {"data": []}, 200, _NO_STORE
     svc = services()
+    lead = (panels.readiness_objects(deal_view(svc.orders.readiness, tenant, record, svc.clock.now())["readiness"])
+            if resource == "deal" else [])
+    if org_id is None:
+        return panels.numbered(lead), 200, _NO_STORE
     view = svc.panel.read(tenant, org_id)
-    return panels.panel_json(panel_dict(view, svc.clock.now().date())), 200, _NO_STORE
+    return panels.panel_json(panel_dict(view, svc.clock.now().date()), lead), 200, _NO_STORE
 
 
 @bp.get("/panel-schema.json")

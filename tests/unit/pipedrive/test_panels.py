@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import jwt as pyjwt
+import pytest
 
 from app.crm.pipedrive import panels
 from tests.fakes.pipedrive import CLIENT_SECRET
@@ -48,12 +49,18 @@ def test_organization_panel_shows_the_erp_summary(linked, browser, fake):
     assert any(o["header"].startswith("Stock") for o in body["data"])
 
 
-def test_deal_panel_shows_the_deals_organization(linked, browser, fake):
+def test_deal_panel_shows_the_deals_readiness_and_organization(linked, browser, fake):
     response = get_panel(browser, fake.sign_jwt(), resource="deal", selected="42")
     assert response.status_code == 200
-    assert response.get_json()["data"][0]["customer"] == linked[1]
+    body = response.get_json()
+    check_against_schema(body)
+    readiness, finding, credit = body["data"][:3]
+    assert (readiness["header"], readiness["status"]) == ("Order readiness", {"color": "red", "label": "Blocked"})
+    assert finding["header"] == "Must fix" and "Add the products" in finding["note"]    # deal 42 has none
+    assert credit["customer"] == linked[1]
     get_panel(browser, fake.sign_jwt(), resource="deal", selected="42")
-    assert fake.calls.count(("GET", "/api/v2/deals/42")) == 1  # deal -> organization is remembered
+    # deal -> organization and the readiness are both remembered: the second load reads the deal no more
+    assert fake.calls.count(("GET", "/api/v2/deals/42")) == 2
 
 
 def test_unlinked_organization_says_how_to_link(installed, browser, fake):
@@ -167,10 +174,13 @@ def test_person_panel_shows_the_persons_organization(linked, browser, fake):
     assert response.status_code == 200 and response.get_json()["data"][0]["customer"] == linked[1]
 
 
-def test_deal_without_organization_shows_nothing(linked, browser, fake):
+def test_deal_without_organization_shows_only_its_readiness(linked, browser, fake):
     fake.add_deal(43, None)
     response = get_panel(browser, fake.sign_jwt(), resource="deal", selected="43")
-    assert response.status_code == 200 and response.get_json() == {"data": []}
+    assert response.status_code == 200
+    headers = [o["header"] for o in response.get_json()["data"]]
+    assert headers[0] == "Order readiness" and "Stock" not in " ".join(headers)
+    assert any("Link the deal's company" in o.get("note", "") for o in response.get_json()["data"])
 
 
 def test_pipedrive_outage_while_resolving_is_a_panel_error(linked, browser, fake):
@@ -184,3 +194,20 @@ def test_a_retrying_section_tells_the_rep_to_reload_the_json_panel():
     section = {"state": "retrying", "message": "The ERP did not answer; trying again in a few seconds."}
     assert panels._state_note(section) == "The ERP did not answer; reload the panel in a few seconds."
     assert panels._state_note({"state": "stale"}) == "ERP not answering; figures may be out of date."
+
+
+@pytest.mark.parametrize(("code", "price", "label", "first"), [
+    # the demo's first linked customer, CUST-0001 (EUR, 5 % off), pays 700.74 for SKU-1025 (668 in stock)
+    ("SKU-1025", 700.74, "Ready", None),
+    ("SKU-1025", 600.00, "Check first", "Check"),
+    ("SKU-9999", 10.00, "Blocked", "Must fix"),
+])
+def test_deal_panel_readiness_ready_warnings_blocked(linked, browser, fake, code, price, label, first):
+    fake.company.products[601] = {"id": 601, "name": "Thing", "code": code}
+    fake.add_deal(44, 7, products=[{"id": 9, "product_id": 601, "name": "Thing", "item_price": price, "quantity": 12,
+                                    "enabled_flag": True}])
+    body = get_panel(browser, fake.sign_jwt(), resource="deal", selected="44").get_json()
+    check_against_schema(body)
+    head = body["data"][0]
+    assert (head["header"], head["status"]["label"]) == ("Order readiness", label)
+    assert (body["data"][1]["header"] if first else "Credit" in body["data"][1]["header"]) == (first or True)

@@ -149,3 +149,16 @@ def test_links_are_validated_and_scoped_to_the_tenant(service, services, tenant)
         service.unlink_account(other.id, "ACC-1")
     service.unlink_account(tenant.id, "ACC-1")
     assert services.tenants.list_links(tenant.id) == {}
+
+
+@pytest.mark.parametrize(("given", "stored"), [("5", "5"), (" 2,5 ", "2.5"), (0, "0"), ("100", "100"), ("7.50", "7.5")])
+def test_price_tolerance_is_a_percentage(service, services, tenant, given, stored):
+    service.update_settings(tenant.id, {"price_tolerance_percent": given})
+    assert services.tenants.get(tenant.id).settings.price_tolerance_percent == stored
+
+
+@pytest.mark.parametrize("given", ["-1", "101", "two", "", None, True, "NaN", "1e400"])
+def test_a_price_tolerance_outside_0_to_100_is_refused(service, tenant, given):
+    with pytest.raises(SettingsInvalid) as info:
+        service.update_settings(tenant.id, {"price_tolerance_percent": given})
+    assert info.value.reason == "not_a_percentage" and "0 to 100" in info.value.detail

@@ -101,3 +101,23 @@ def test_refresh_rereads_the_erp_and_is_rate_limited(client, linked, clock):
 def test_long_sections_are_capped_for_the_1mb_limit():
     panel = {"sections": {"stock": {"data": list(range(60))}, "credit": {"data": {"x": 1}}}}
     assert cap_rows(panel) == {"stock": 60} and len(panel["sections"]["stock"]["data"]) == 25
+
+
+@pytest.mark.parametrize(("lines", "state", "reason"), [
+    # CUST-0002 (USD, 10 % off the list price) pays 112.70 for SKU-1014, of which 668 are in stock
+    ([{"name": "Pump", "hs_sku": "SKU-1014", "quantity": 2, "price": "112.70"}], "ready", None),
+    ([{"name": "Pump", "hs_sku": "SKU-1014", "quantity": 2, "price": "90.00"}], "warnings", "price_deviation"),
+    ([{"name": "Gadget", "hs_sku": "SKU-9999", "quantity": 1, "price": "5"}], "blocked", "unknown_sku"),
+])
+def test_a_deal_card_shows_the_deals_order_readiness(client, linked, fake_hubspot, clock, lines, state, reason):
+    fake_hubspot.add_deal("503", company_id="201", lines=lines)
+    fake_hubspot.deals["503"]["properties"]["deal_currency_code"] = "USD"
+    card = post_card(client, clock, CARD, body("0-3", 503)).json
+    readiness = card["deal"]["readiness"]
+    assert (readiness["crm_deal_id"], readiness["state"]) == ("503", state)
+    assert [i["reason"] for i in readiness["items"]][:1] == ([reason] if reason else [])
+    assert card["panel"]["erp_customer_id"] == "CUST-0002"
+
+
+def test_a_company_card_has_no_deal_block(client, linked, clock):
+    assert post_card(client, clock, CARD, body()).json["deal"] is None

@@ -3,7 +3,7 @@ import {
   Alert, Button, DescriptionList, DescriptionListItem, Divider, Flex, Heading, LoadingSpinner, StatusTag, Text,
 } from "@hubspot/ui-extensions";
 import { loadCard } from "./backend.js";
-import { cardView, errorView, retryDelaySeconds } from "./cardView.js";
+import { cardView, dealView, errorView, retryDelaySeconds } from "./cardView.js";
 
 // The card UI; ``fetcher`` is hubspot.fetch in HubSpot and a fake in tests.
 function Section({ section }) {
@@ -25,6 +25,22 @@ function Section({ section }) {
         </DescriptionList>
       ) : null}
       {section.more ? <Text variant="microcopy">{section.more}</Text> : null}
+    </Flex>
+  );
+}
+
+// The deal's order readiness, above the company's ERP data on deal records.
+function DealReadiness({ deal }) {
+  return (
+    <Flex direction="column" gap="xs">
+      <Flex direction="row" gap="sm" align="center">
+        <Heading>{deal.title}</Heading>
+        {deal.label ? <StatusTag variant={deal.tone}>{deal.label}</StatusTag> : null}
+      </Flex>
+      {deal.summary ? <Text>{deal.summary}</Text> : null}
+      {deal.items.map((item) => (
+        <Text key={item.key}><StatusTag variant={item.tone}>{item.label}</StatusTag> {item.text}</Text>
+      ))}
     </Flex>
   );
 }
@@ -61,9 +77,12 @@ export function ErpPanel({ context, fetcher, retryBase = 2 }) {
 
   if (loading && !model) return <LoadingSpinner label="Loading ERP data" />;
   const view = model ? cardView(model) : null;
+  const deal = model ? dealView(model) : null;
   return (
     <Flex direction="column" gap="sm">
       {error ? <Alert title="ERP data" variant={error.tone}>{error.text}</Alert> : null}
+      {deal ? <DealReadiness deal={deal} /> : null}
+      {deal && view ? <Divider /> : null}
       {view ? (
         <>
           <Heading>{view.heading}</Heading>

@@ -133,3 +133,25 @@ export function errorView(error) {
   }
   return { tone: "danger", text: "erp-panel is not reachable right now. Try again shortly." };
 }
+
+// The deal's order readiness (model.deal on deal records): tone and label of the verdict, one row per finding.
+const READINESS = {
+  ready: ["success", "Ready"], warnings: ["warning", "Check first"], blocked: ["danger", "Blocked"],
+  could_not_check: ["default", "Not checked"],
+};
+const FINDINGS = { blocker: ["danger", "Must fix"], warning: ["warning", "Check"], unchecked: ["default", "Not checked"] };
+
+export function dealView(model) {
+  const deal = model.deal;
+  if (!deal) return null;
+  const readiness = deal.readiness;
+  if (!readiness) return { title: "Order readiness", tone: "default", label: "", summary: deal.message || "", items: [] };
+  const [tone, label] = READINESS[readiness.state] || ["default", readiness.state];
+  return {
+    title: "Order readiness", tone, label, summary: readiness.summary,
+    items: readiness.items.map((item, index) => {
+      const [itemTone, itemLabel] = FINDINGS[item.severity] || ["default", item.severity];
+      return { key: `${item.reason}-${index}`, tone: itemTone, label: itemLabel, text: item.message };
+    }),
+  };
+}

@@ -62,3 +62,18 @@ describe("ErpPanel (rendered with @hubspot/ui-extensions/testing)", () => {
     expect(offline.find(Alert).text).toMatch(/not reachable/);
   });
 });
+
+describe("ErpPanel on a deal record", () => {
+  test("shows the deal's order readiness above the company's ERP data", async () => {
+    const model = cardModel({ object_type: "deal", object_id: "501", deal: { message: "", readiness: {
+      crm_deal_id: "501", state: "warnings", summary: "The order would be created, but 1 point deserves a look first.",
+      age_seconds: 1, items: [{ severity: "warning", reason: "price_deviation", owner: "rep",
+        message: "The price of SKU-1001 is 12.0 % below the customer's ERP price." }] } } });
+    const fetcher = fakeFetch({ status: 200, body: model });
+    const { render, findAll, waitFor } = createRenderer("crm.record.tab");
+    render(<ErpPanel context={{ ...context, crm: { objectId: 501, objectTypeId: "0-3" } }} fetcher={fetcher} />);
+    await waitFor(() => expect(findAll(StatusTag)).toHaveLength(6));
+    expect(findAll(StatusTag).slice(0, 2).map((t) => t.text)).toEqual(["Check first", "Check"]);
+    expect(findAll(Text).map((t) => t.text)).toContain("The order would be created, but 1 point deserves a look first.");
+  });
+});

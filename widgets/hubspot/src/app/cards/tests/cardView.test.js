@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { cardView, errorView, formatAge, retryDelaySeconds, sectionView } from "../cardView.js";
+import { cardView, dealView, errorView, formatAge, retryDelaySeconds, sectionView } from "../cardView.js";
 import { cardModel } from "./fixtures.js";
 
 describe("formatAge", () => {
@@ -89,3 +89,34 @@ describe("errorView", () => {
     expect(view.text).toMatch(text);
   });
 });
+
+describe("dealView", () => {
+  test("company records have no deal block", () => {
+    expect(dealView(cardModel())).toBeNull();
+  });
+
+  test("a blocked deal lists its findings with tone and label", () => {
+    const view = dealView(cardModel({ object_type: "deal", deal: { message: "", readiness: readiness() } }));
+    expect([view.tone, view.label, view.summary]).toEqual(["danger", "Blocked", "Blocked: 1 problem must be fixed."]);
+    expect(view.items.map((i) => [i.tone, i.label, i.text])).toEqual([
+      ["danger", "Must fix", "Replace SKU-9999 with products the ERP knows (the sales rep)."],
+      ["warning", "Check", "Only 2 of the 5 × SKU-1001 are available."],
+    ]);
+  });
+
+  test("a deal the CRM does not know says so", () => {
+    const view = dealView(cardModel({ object_type: "deal", deal: { readiness: null, message: "No such deal" } }));
+    expect([view.label, view.summary, view.items]).toEqual(["", "No such deal", []]);
+  });
+});
+
+function readiness() {
+  return {
+    crm_deal_id: "501", state: "blocked", summary: "Blocked: 1 problem must be fixed.", age_seconds: 3,
+    items: [
+      { severity: "blocker", reason: "unknown_sku", owner: "rep",
+        message: "Replace SKU-9999 with products the ERP knows (the sales rep)." },
+      { severity: "warning", reason: "insufficient_stock", owner: "rep", message: "Only 2 of the 5 × SKU-1001 are available." },
+    ],
+  };
+}

@@ -1,0 +1,40 @@
+"""Schemas of the deal views of the widget API: order readiness (and the order on the deal)."""
+from __future__ import annotations
+
+import marshmallow as ma
+
+READINESS_STATES = ("ready", "warnings", "blocked", "could_not_check")
+
+
+class ReadinessItemSchema(ma.Schema):
+    severity = ma.fields.String(required=True, metadata={"description": "blocker | warning | unchecked"})
+    reason = ma.fields.String(required=True, metadata={"description": "Stable reason code, e.g. unknown_sku"})
+    message = ma.fields.String(required=True, metadata={
+        "description": "One plain sentence: what to fix and who fixes it"})
+    owner = ma.fields.String(allow_none=True, metadata={
+        "description": "Who fixes it: rep | admin | finance (null for checks that could not run)"})
+
+
+class ReadinessSchema(ma.Schema):
+    """Will this deal become an ERP order when it is won?"""
+
+    crm_deal_id = ma.fields.String(required=True)
+    state = ma.fields.String(required=True, validate=ma.validate.OneOf(READINESS_STATES), metadata={
+        "description": "ready | warnings | blocked | could_not_check (the CRM or the ERP did not answer in time)"})
+    summary = ma.fields.String(required=True, metadata={"description": "One sentence for the top of the block"})
+    checked_at = ma.fields.DateTime(required=True)
+    age_seconds = ma.fields.Float(required=True)
+    deal_title = ma.fields.String()
+    deal_status = ma.fields.String()
+    deal_won = ma.fields.Boolean()
+    crm_account_id = ma.fields.String()
+    erp_customer_id = ma.fields.String()
+    items = ma.fields.List(ma.fields.Nested(ReadinessItemSchema), required=True, metadata={
+        "description": "Blockers first, then warnings, then checks that could not run"})
+
+
+class DealViewSchema(ma.Schema):
+    """What a CRM surface shows about the deal it is opened on (the HubSpot card on a deal record)."""
+
+    readiness = ma.fields.Nested(ReadinessSchema, allow_none=True)
+    message = ma.fields.String(metadata={"description": "Plain sentence when there is nothing to show"})
