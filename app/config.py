@@ -59,6 +59,11 @@ class Settings:
     #: private networks an on-premises ERP may live in (e.g. 10.0.0.0/8); link-local/metadata never
     erp_allowed_networks: list[str] = field(default_factory=list)
     coalesce_wait: float = 10.0                  # max seconds a reader waits on another's fetch
+    #: bytes one in-process cache may hold (panel entries; the tenant cache gets a quarter of it)
+    cache_max_bytes: int = 64 * 1024 * 1024
+    #: seconds a process trusts its copy of a tenant (record, links, ERP connection) while no change channel
+    #: from other processes is connected (no Redis, or Redis down); with Redis, changes arrive by pub/sub
+    tenant_cache_seconds: float = 10.0
     widget_token_ttl: int = 300
     fanout_workers: int = 16
     # sandbox ERP
@@ -123,6 +128,7 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "NEGATIVE_CACHE_TTL": ("negative_ttl", int), "REFRESH_MIN_INTERVAL": ("refresh_min_interval", int),
     "ERP_TIMEOUT": ("erp_timeout", float), "PANEL_READ_RETRIES": ("panel_read_retries", int),
     "WIDGET_TOKEN_TTL": ("widget_token_ttl", int),
+    "CACHE_MAX_BYTES": ("cache_max_bytes", int), "TENANT_CACHE_SECONDS": ("tenant_cache_seconds", float),
     "ERP_ALLOW_HTTP": ("erp_allow_http", bool), "ERP_ALLOWED_NETWORKS": ("erp_allowed_networks", list),
     "SANDBOX_LATENCY_MS": ("sandbox_latency_ms", float), "SANDBOX_FAIL_RATE": ("sandbox_fail_rate", float),
     "DEMO_ENABLED": ("demo_enabled", bool), "WORKER_POLL_INTERVAL": ("worker_poll_interval", float),
@@ -205,6 +211,7 @@ def _finalise(s: Settings) -> Settings:
 
 
 def _check_retry_settings(s: Settings) -> None:
+    """Retry, back-off and cache bounds: refuse values that would break them."""
     problems = []
     if s.job_max_attempts < 1:
         problems.append("JOB_MAX_ATTEMPTS must be at least 1")
@@ -216,8 +223,12 @@ def _check_retry_settings(s: Settings) -> None:
         problems.append("REDIS_RETRY_SECONDS must be above 0")
     if s.panel_read_retries < 0:
         problems.append("PANEL_READ_RETRIES must be 0 or more")
+    if s.cache_max_bytes < 1024 * 1024:
+        problems.append("CACHE_MAX_BYTES must be at least 1048576 (1 MiB)")
+    if s.tenant_cache_seconds <= 0:
+        problems.append("TENANT_CACHE_SECONDS must be above 0")
     if problems:
-        raise ConfigError("Invalid retry settings: " + "; ".join(problems))
+        raise ConfigError("Invalid retry or cache settings: " + "; ".join(problems))
 
 
 def outbound_policy(s: Settings) -> OutboundPolicy:

@@ -33,6 +33,9 @@ class ConnectorContext:
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
 
 
+NOT_CONFIGURED_MESSAGE = ("No ERP connection is configured for this account yet; an admin can set it up "
+                          "on the settings page")
+
 Factory = Callable[[ERPConnectionSettings, ConnectorContext], ERPConnector]
 _FACTORIES: dict[str, Factory] = {}
 _DESCRIPTIONS: dict[str, ConnectorDescription] = {}
@@ -110,17 +113,15 @@ class ERPRegistry:
         self._lock = threading.Lock()
         _load_builtin()
 
-    def settings_for(self, tenant: Tenant) -> ERPConnectionSettings:
-        conn = self.tenants.get_erp_connection(tenant.id)
-        if conn is None:
-            raise ERPFatalError("No ERP connection is configured for this account yet; an admin can set it up "
-                                "on the settings page", reason="erp_not_configured")
-        return conn
-
     def connector_for(self, tenant: Tenant) -> tuple[ERPConnector, str]:
         """(connector, settings fingerprint) for the tenant; raises ERPFatalError when unconfigured."""
-        conn = self.settings_for(tenant)
-        return self.build_cached(tenant.id, conn)
+        return self.connector_from(tenant.id, self.tenants.get_erp_connection(tenant.id))
+
+    def connector_from(self, tenant_id: str, conn: ERPConnectionSettings | None) -> tuple[ERPConnector, str]:
+        """(connector, fingerprint) for connection settings already read; ERPFatalError when there are none."""
+        if conn is None:
+            raise ERPFatalError(NOT_CONFIGURED_MESSAGE, reason="erp_not_configured")
+        return self.build_cached(tenant_id, conn)
 
     def build_cached(self, tenant_id: str, conn: ERPConnectionSettings) -> tuple[ERPConnector, str]:
         fp = fingerprint(conn)

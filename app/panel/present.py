@@ -65,8 +65,13 @@ def section_dict(section: Section, today: date) -> dict[str, Any]:
     return out
 
 
+def panel_header(view: PanelView) -> dict[str, Any]:
+    """The panel's own fields, without its sections."""
+    return {"crm_account_id": view.crm_account_id, "erp_customer_id": view.erp_customer_id,
+            "customer_name": view.customer_name, "linked": view.linked, "generated_at": view.generated_at}
+
+
 def panel_dict(view: PanelView, today: date) -> dict[str, Any]:
     """The full panel as plain data (Decimals and dates left for the schema to format)."""
-    return {"crm_account_id": view.crm_account_id, "erp_customer_id": view.erp_customer_id,
-            "customer_name": view.customer_name, "linked": view.linked, "generated_at": view.generated_at,
-            "sections": {kind.value: section_dict(section, today) for kind, section in view.sections.items()}}
+    return panel_header(view) | {
+        "sections": {kind.value: section_dict(section, today) for kind, section in view.sections.items()}}

@@ -1,14 +1,15 @@
 """Panel API for the widget: session exchange, panel read, refresh-now."""
 from __future__ import annotations
 
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.crm.base import CRMError
 from app.errors import Unauthorized
-from app.panel.present import panel_dict
 from app.web.context import services, widget_caller
 from app.web.openapi_doc import NO_BEARER_TOKEN
+from app.web.panel_render import PanelRenderer
 from app.web.panel_schemas import PanelSchema, WidgetSessionRequestSchema, WidgetSessionSchema
 from app.web.problems import alt_problem
 
@@ -17,11 +18,15 @@ blp = Blueprint("panel", __name__, url_prefix="/api/v1", description="ERP panel 
 _AUTH = [{"widgetToken": []}]
 
 
-def _panel(crm_account_id: str, *, refresh: bool) -> dict:
+_RENDERER = PanelRenderer()
+
+
+def _panel(crm_account_id: str, *, refresh: bool) -> Response | dict:
     caller = widget_caller(crm_account_id)
     svc = services()
     read = svc.panel.refresh if refresh else svc.panel.read
-    return panel_dict(read(caller.tenant, crm_account_id), svc.clock.now().date())
+    # the same JSON PanelSchema documents, with each cached section dumped once (see panel_render)
+    return _RENDERER.response(current_app, read(caller.tenant, crm_account_id), svc.clock.now().date())
 
 
 _SIGNED_BY_THE_CRM = (

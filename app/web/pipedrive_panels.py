@@ -57,7 +57,7 @@ def json_panel():
     except PipedriveJWTInvalid:
         return _panel_error(401, "Not authorized", "Pipedrive's signed token did not verify. Reload the page.")
     svc = services()
-    tenant = svc.tenants.find("pipedrive", user.company_id)
+    tenant = svc.tenant_cache.find("pipedrive", user.company_id)
     if tenant is None or not tenant.active:
         return _panel_error(403, "Not installed", "erp-panel is not installed for this Pipedrive company.")
     try:
