@@ -46,7 +46,8 @@ def request_bytes(path: str, headers: dict[str, str] | None = None) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> tuple[int, bytes]:
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                    request: bytes) -> tuple[int, bytes]:
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
@@ -109,7 +110,8 @@ async def _open(port: int, request: bytes, rate: float, seconds: float, keep_bod
     return result
 
 
-def closed_loop(port: int, request: bytes, *, connections: int, seconds: float, keep_bodies: bool = False) -> Result:
+def closed_loop(port: int, request: bytes, *, connections: int, seconds: float,
+                keep_bodies: bool = False) -> Result:
     """Throughput: ``connections`` keep-alive connections, back to back, for ``seconds``."""
     return asyncio.run(_closed(port, request, connections, seconds, keep_bodies))
 

@@ -26,7 +26,6 @@ import sys
 import tempfile
 import time
 import uuid
-from contextlib import contextmanager
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
@@ -39,25 +38,11 @@ from app.storage.db import normalise_url  # noqa: E402
 from bench import loadgen  # noqa: E402
 from bench._gunicorn import gunicorn, transaction_counts  # noqa: E402
 from bench._http import percentile  # noqa: E402
+from bench._postgres import postgres_schema  # noqa: E402
 
 ACCOUNT = "ACC-1001"
 PATH = f"/api/v1/panel/accounts/{ACCOUNT}"
 TTL_VARIABLES = ("CACHE_TTL_STOCK", "CACHE_TTL_CREDIT", "CACHE_TTL_INVOICES", "CACHE_TTL_PRICING")
-
-
-@contextmanager
-def postgres_schema(url: str):
-    """A private schema in the PostgreSQL database at ``url`` (dropped afterwards); yields its URL."""
-    schema = f"bench_panel_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(normalise_url(url))
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 def app_env(args, database_url: str, namespace: str, count_dir: str, ttl: int | None = None) -> dict[str, str]:
@@ -117,7 +102,7 @@ def main() -> None:
     for directory in dirs.values():
         os.makedirs(directory)
     run = f"bench-{uuid.uuid4().hex[:8]}"
-    with postgres_schema(args.postgres) as db_url:
+    with postgres_schema(args.postgres, "bench_panel") as db_url:
         warm_env = app_env(args, db_url, f"{run}-warm:", dirs["warm"])
         expiring_env = app_env(args, db_url, f"{run}-expiring:", dirs["expiring"], ttl=args.ttl)
         with gunicorn("app.wsgi:app", warm_env, log_path=f"{tmp}/warm.log") as warm, \

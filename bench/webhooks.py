@@ -22,7 +22,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -42,8 +41,8 @@ from app.domain.ids import idempotency_key  # noqa: E402
 from app.erp.sandbox.faults import SandboxFaults  # noqa: E402
 from app.orders.mapping import build_request  # noqa: E402
 from app.orders.worker import run_worker  # noqa: E402
-from app.storage.db import normalise_url  # noqa: E402
 from bench._http import serve, summary  # noqa: E402
+from bench._postgres import postgres_schema  # noqa: E402
 
 
 @contextmanager
@@ -52,16 +51,8 @@ def database(tmp: str, name: str, postgres: str):
     if not postgres:
         yield f"sqlite:///{tmp}/{name}.sqlite3"
         return
-    schema = f"bench_{name}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(normalise_url(postgres))
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{postgres}{'&' if '?' in postgres else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+    with postgres_schema(postgres, f"bench_{name}") as url:
+        yield url
 
 
 def build(database_url: str, latency_ms: float):

@@ -42,17 +42,11 @@ from app.panel.entries import SectionEntries
 from app.panel.model import DataKind, PanelView, Section, SectionState
 from app.panel.policy import CachePolicy
 from app.panel.revalidate import Revalidator
+from app.panel.sections import MISSING_FIELD_MESSAGE, NOT_LINKED_MESSAGE, degraded, from_entry
 from app.tenants.cache import TenantCache
 from app.tenants.model import Tenant
 
 log = logging.getLogger(__name__)
-
-NOT_FOUND_MESSAGE = "This customer no longer exists in the ERP. Ask an admin to check the account link."
-MISSING_FIELD_MESSAGE = ("the ERP's answer lacks a field this section needs; an admin can see which one with "
-                         "Test connection on the erp-panel settings page")
-NOT_LINKED_MESSAGE = ("This account is not linked to an ERP customer yet. An admin can link it in the "
-                      "erp-panel settings.")
-RETRYING_MESSAGE = "The ERP did not answer; trying again in a few seconds."
 
 
 @dataclass(frozen=True)
@@ -159,7 +153,7 @@ class PanelService:
                     return None               # failed just now: ``_load`` serves it flagged stale
                 self.revalidator.refresh(key, partial(self._fetch, work, kind, key),
                                          partial(self.entries.fresh, key, kind))
-        return self._from_entry(kind, entry, entry.age(now))
+        return from_entry(kind, entry, entry.age(now))
 
     def _load(self, work: _Work, kinds: list[DataKind], force: bool) -> dict[DataKind, Section]:
         """Sections the cache cannot serve: the back-off's answer, or a fetch (one per key, however many
@@ -171,12 +165,12 @@ class PanelService:
             key = self._key(work, kind)
             cached = self.entries.get(key, kind)
             if not force and cached is not None and self.policy.is_fresh(cached, kind, now):
-                sections[kind] = self._from_entry(kind, cached, cached.age(now))
+                sections[kind] = from_entry(kind, cached, cached.age(now))
                 continue
             streak = self.backoff.streak(key) if not force else None
             if streak is not None and streak.wait > 0:
-                sections[kind] = self._degraded(kind, cached, now, streak.reason, streak.message,
-                                                self.backoff.state_after(streak.failures), retry_after=streak.wait)
+                sections[kind] = degraded(self.policy, kind, cached, now, streak.reason, streak.message,
+                                          self.backoff.state_after(streak.failures), retry_after=streak.wait)
                 continue
             fetch = partial(self._fetch, work, kind, key)
             reread = (lambda: None) if force else partial(self.entries.fresh, key, kind)
@@ -201,18 +195,19 @@ class PanelService:
         except MissingVendorField as exc:
             # the rep sees "unavailable", never a zero; the admin finds the field with Test connection
             log.warning("tenant %s: %s section unavailable: %s", work.tenant.id, kind.value, exc.message)
-            return self._degraded(kind, cached, now, exc.reason, MISSING_FIELD_MESSAGE, SectionState.UNAVAILABLE)
+            return degraded(self.policy, kind, cached, now, exc.reason, MISSING_FIELD_MESSAGE,
+                            SectionState.UNAVAILABLE)
         except ERPError as exc:
             if not exc.retriable:
-                return self._degraded(kind, cached, now, exc.reason, exc.message, SectionState.ERROR)
+                return degraded(self.policy, kind, cached, now, exc.reason, exc.message, SectionState.ERROR)
             streak = self.backoff.streak(key)
-            return self._degraded(kind, cached, now, exc.reason, exc.message,
-                                  self.backoff.state_after(max(streak.failures, 1)),
-                                  retry_after=streak.wait or self.policy.backoff_after(1))
+            return degraded(self.policy, kind, cached, now, exc.reason, exc.message,
+                            self.backoff.state_after(max(streak.failures, 1)),
+                            retry_after=streak.wait or self.policy.backoff_after(1))
         except TimeoutError:
-            return self._degraded(kind, cached, now, "erp_timeout", "The ERP is taking too long to answer",
-                                  SectionState.RETRYING, retry_after=self.policy.backoff_after(1))
-        return self._from_entry(kind, entry, entry.age(self.clock.now()))
+            return degraded(self.policy, kind, cached, now, "erp_timeout", "The ERP is taking too long to answer",
+                            SectionState.RETRYING, retry_after=self.policy.backoff_after(1))
+        return from_entry(kind, entry, entry.age(self.clock.now()))
 
     def _fetch(self, work: _Work, kind: DataKind, key: str) -> CacheEntry:
         connector, customer_id = work.connector, work.customer_id
@@ -240,25 +235,3 @@ class PanelService:
         self.entries.set(key, entry, keep_seconds=self.policy.keep_seconds(kind))
         self.backoff.succeeded(key)
         return entry
-
-    def _from_entry(self, kind: DataKind, entry: CacheEntry, age: float) -> Section:
-        if entry.kind == "not_found":
-            return Section(kind, SectionState.NOT_FOUND, None, entry.fetched_at, age, entry.source,
-                           "unknown_customer", NOT_FOUND_MESSAGE)
-        return Section(kind, SectionState.OK, entry.value, entry.fetched_at, age, entry.source)
-
-    def _degraded(self, kind: DataKind, cached: CacheEntry | None, now, reason: str, message: str,
-                  state: SectionState, *, retry_after: float | None = None) -> Section:
-        """The last good data (stale) if recent enough, else a section in ``state`` explaining itself."""
-        if cached is not None and cached.kind == "data":
-            age = cached.age(now)
-            if age <= self.policy.ttl[kind] + self.policy.stale_limit[kind]:
-                return Section(kind, SectionState.STALE, cached.value, cached.fetched_at, age, cached.source,
-                               reason, f"Showing the last good data: {message}")
-        if state == SectionState.ERROR:
-            return Section(kind, SectionState.ERROR, None, None, None, "", reason, message)
-        if state == SectionState.RETRYING:
-            return Section(kind, SectionState.RETRYING, None, None, None, "", reason, RETRYING_MESSAGE,
-                           retry_after=round(retry_after, 1) if retry_after is not None else None)
-        text = f"ERP data is unavailable right now: {message}" if message else "ERP data is unavailable right now."
-        return Section(kind, SectionState.UNAVAILABLE, None, None, None, "", reason, text)

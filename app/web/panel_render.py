@@ -39,10 +39,16 @@ class PanelRenderer:
         self._memo: LRUCache = LRUCache(maxsize=memo_bytes, getsizeof=lambda value: len(value[1]) + MEMO_OVERHEAD)
         self._lock = threading.Lock()
 
+    @property
+    def bytes_used(self) -> int:
+        with self._lock:
+            return int(self._memo.currsize)
+
     def response(self, app: Flask, view: PanelView, today: date) -> Response | dict[str, Any]:
         """The JSON response; in pretty-printing mode (debug) the plain dict for the schema to dump."""
         provider = app.json
-        if (getattr(provider, "compact", None) is None and app.debug) or getattr(provider, "compact", None) is False:
+        compact = getattr(provider, "compact", None)
+        if (compact is None and app.debug) or compact is False:
             return panel_dict(view, today)
         dumps = provider.dumps               # the app's provider: its default, ensure_ascii and sort_keys
         top = _TOP.dump(panel_header(view))
@@ -68,5 +74,6 @@ class PanelRenderer:
         text = memo[1]
         if section.age_seconds is None or not text.startswith(_AGE_PREFIX):
             return text
-        age = dumps(float(round(section.age_seconds, 1)))
+        # the JSON encoder writes a float with float.__repr__ (json.encoder.FLOAT_REPR)
+        age = float.__repr__(float(round(section.age_seconds, 1)))
         return '{"age_seconds":' + age + "," + text[len(_AGE_PREFIX):]
