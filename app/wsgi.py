@@ -1,4 +1,12 @@
 """WSGI entry point for gunicorn: ``gunicorn app.wsgi:app``."""
+import gc
+
 from app import create_app
 
 app = create_app()
+
+# Everything built so far (the app, its routes and schemas, SQLAlchemy's and marshmallow's own objects)
+# lives as long as the worker. Moving it to the permanent generation keeps each full collection from
+# scanning it again: without this, gen-2 collections stalled requests for 50-400 ms under load.
+# https://docs.python.org/3/library/gc.html#gc.freeze
+gc.freeze()
