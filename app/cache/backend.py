@@ -113,9 +113,15 @@ class MemoryCache(CacheBackend):
         except ValueError:              # larger than the whole bound: not cached
             self._cache.pop(key, None)
 
+    def _slot(self, key: str) -> _Slot | None:
+        try:
+            return self._cache[key]     # one lookup (``get`` would check the expiry twice)
+        except KeyError:
+            return None
+
     def get(self, key: str) -> CacheEntry | None:
         with self._lock:
-            slot = self._cache.get(key)
+            slot = self._slot(key)
         return slot.value if slot is not None and isinstance(slot.value, CacheEntry) else None
 
     def set(self, key: str, entry: CacheEntry, keep_seconds: float) -> None:
@@ -124,14 +130,14 @@ class MemoryCache(CacheBackend):
 
     def add(self, key: str, value: str, keep_seconds: float) -> bool:
         with self._lock:
-            if self._cache.get(key) is not None:
+            if self._slot(key) is not None:
                 return False
             self._put(key, _Slot(key, value, keep_seconds))
             return True
 
     def exists(self, key: str) -> bool:
         with self._lock:
-            return self._cache.get(key) is not None
+            return self._slot(key) is not None
 
     def delete(self, key: str) -> None:
         with self._lock:

@@ -9,6 +9,8 @@ tenant clears both, and every other process clears its copy on the change notice
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from app.cache.backend import CacheBackend, CacheEntry
 from app.clock import Clock
 from app.panel.model import DataKind
@@ -23,6 +25,11 @@ class SectionEntries:
         self.local = local
         self.policy = policy
         self.clock = clock
+
+    def fresh_here(self, key: str, kind: DataKind, now: datetime) -> CacheEntry | None:
+        """The entry if this process's own copy is fresh (the warm path: no shared cache involved)."""
+        entry = (self.local or self.shared).get(key)
+        return entry if entry is not None and self.policy.is_fresh(entry, kind, now) else None
 
     def get(self, key: str, kind: DataKind, *, refreshing: bool = False) -> CacheEntry | None:
         """The newest entry for key; the local copy alone while it is fresh or ``refreshing``."""

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
+from functools import cached_property, partial
 
 from app.cache.backend import CacheEntry
 from app.cache.coalesce import Coalescer
@@ -49,6 +49,10 @@ from app.tenants.model import Tenant
 log = logging.getLogger(__name__)
 
 
+#: kinds whose cache key depends on the tenant's chosen stock items
+_ITEM_KINDS = (DataKind.STOCK, DataKind.PRICING)
+
+
 @dataclass(frozen=True)
 class _Work:
     """What one panel read is about: the tenant, its connector (and settings fingerprint), the ERP customer."""
@@ -57,6 +61,11 @@ class _Work:
     connector: ERPConnector
     fp: str
     customer_id: str
+
+    @cached_property
+    def items_suffix(self) -> str:
+        items = self.tenant.settings.stock_items
+        return hashlib.sha1(",".join(items).encode()).hexdigest()[:8] if items else "default"
 
 
 class PanelService:
@@ -131,16 +140,17 @@ class PanelService:
         self.entries.forget_local("" if tenant_id == EVERYTHING else f"{tenant_id}:")
 
     def _key(self, work: _Work, kind: DataKind) -> str:
-        tenant = work.tenant
-        items = tenant.settings.stock_items if kind in (DataKind.STOCK, DataKind.PRICING) else []
-        suffix = hashlib.sha1(",".join(items).encode()).hexdigest()[:8] if items else "default"
+        suffix = work.items_suffix if kind in _ITEM_KINDS else "default"
         scope = work.customer_id if kind != DataKind.STOCK else "*"
-        return f"{tenant.id}:{work.fp}:{kind.value}:{scope}:{suffix}"
+        return f"{work.tenant.id}:{work.fp}:{kind.value}:{scope}:{suffix}"
 
     def _cached_section(self, work: _Work, kind: DataKind, now: datetime) -> Section | None:
         """The section from the cache without waiting: fresh, or just expired while one refresh runs behind it.
         None when the reader has to load it (cold, too old, or the ERP failed just now)."""
         key = self._key(work, kind)
+        entry = self.entries.fresh_here(key, kind, now)
+        if entry is not None:
+            return from_entry(kind, entry, entry.age(now))
         refreshing = self.revalidator.refreshing(key)
         entry = self.entries.get(key, kind, refreshing=refreshing)
         if entry is None:
