@@ -22,6 +22,7 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     from app.logging_setup import configure_logging
     from app.services import build_services
     from app.storage.schema import upgrade
+    from app.web.body_guard import register_body_guard
     from app.web.openapi_doc import spec_options
     from app.web.problems import ProblemApi, register_error_handlers
     from app.web.routes import register_blueprints
@@ -32,7 +33,6 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     app = Flask(__name__, instance_path=None)
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         API_TITLE="erp-panel API",
         API_VERSION=__version__,
         OPENAPI_VERSION="3.1.0",
@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock 
     app.extensions["erp_panel_api"] = api
     register_error_handlers(app)
     register_security_headers(app)
+    register_body_guard(app)
     register_blueprints(app, api, services)
     logging.getLogger("erp_panel").debug("app created (env=%s, db=%s)", settings.env, services.db.dialect)
     return app

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from app.errors import ConfigError
 from app.orders.cli import jobs as order_jobs
+from app.startup import exit_on_startup_error
 
 if TYPE_CHECKING:
     from app.storage.db import Database
@@ -36,10 +36,8 @@ def demo(host: str, port: int, no_worker: bool) -> None:
 
     from app import create_app
     os.environ.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
-    try:
+    with exit_on_startup_error():
         app = create_app({"demo_enabled": True, "public_base_url": f"http://{host}:{port}"})
-    except ConfigError as exc:
-        _fail(str(exc))
     services = app.extensions["erp_panel"]
     worker_note = "no worker (orders package not installed)"
     if not no_worker:
@@ -72,11 +70,9 @@ def worker() -> None:
     start = _worker_starter()
     if start is None:
         _fail("the orders package is not available in this build")
-    try:
+    with exit_on_startup_error():
         services = build_services(load_settings())
-    except ConfigError as exc:
-        _fail(str(exc))
-    upgrade(services.db)
+        upgrade(services.db)
     stop = threading.Event()
     import signal
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -92,23 +88,16 @@ def db() -> None:
 def _database() -> Database:
     from app.config import load_settings
     from app.storage.db import Database
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        _fail(str(exc))
-    return Database(settings.database_url)
+    return Database(load_settings().database_url)
 
 
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create the schema in DATABASE_URL or migrate it to this release's head revision."""
-    from app.storage.db import SchemaError
     from app.storage.schema import upgrade
-    database = _database()
-    try:
+    with exit_on_startup_error():          # a bad setting, an unreachable database or a SchemaError: one line
+        database = _database()
         revision = upgrade(database)
-    except SchemaError as exc:
-        _fail(str(exc))
     click.echo(f"schema at revision {revision} ({database.dialect})")
 
 
@@ -116,8 +105,10 @@ def db_upgrade() -> None:
 def db_current() -> None:
     """Print the revision DATABASE_URL is at, and this release's head."""
     from app.storage.schema import current_version, head_revision
-    database = _database()
-    click.echo(f"database: {current_version(database) or 'none (not created yet)'}; head: {head_revision()}")
+    with exit_on_startup_error():
+        database = _database()
+        current = current_version(database)
+    click.echo(f"database: {current or 'none (not created yet)'}; head: {head_revision()}")
 
 
 @db.command("revision")

@@ -69,8 +69,8 @@ class Settings:
     # sandbox ERP
     sandbox_latency_ms: float = 0.0
     sandbox_fail_rate: float = 0.0
-    # demo CRM
-    demo_enabled: bool = True
+    # demo CRM: None = on in development/test, off in production (where turning it on is refused)
+    demo_enabled: bool | None = None
     # worker
     worker_poll_interval: float = 1.0
     worker_lease_seconds: int = 120
@@ -80,7 +80,11 @@ class Settings:
     job_backoff_base: float = 30.0
     job_backoff_cap: float = 7200.0
     job_backoff_floor: float = 0.5
-    worker_threads: int = 4                      # jobs mostly wait on the ERP: several per worker process
+    #: order jobs at once per worker process: they mostly wait on the ERP and hold no database
+    #: connection meanwhile, so many threads cost little (size the database pool to match)
+    worker_threads: int = 32
+    #: an order's credit check reuses a credit read (panel or earlier order) at most this many seconds old
+    order_credit_max_age: float = 10.0
     # CRM apps (filled from env; empty means the integration is not configured)
     pipedrive_client_id: str = ""
     pipedrive_client_secret: str = ""
@@ -100,6 +104,8 @@ class Settings:
     #: company property holding the ERP customer id (falls back to the admin's account links)
     hubspot_company_erp_property: str = "erp_customer_id"
     admin_token: str = ""                        # operator token for the admin API (all tenants)
+    #: bearer token Prometheus sends for /metrics; required in production (without it /metrics is off)
+    metrics_token: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -136,13 +142,14 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     # orders
     "JOB_BACKOFF_BASE": ("job_backoff_base", float), "JOB_BACKOFF_CAP": ("job_backoff_cap", float),
     "JOB_BACKOFF_FLOOR": ("job_backoff_floor", float),
-    "WORKER_THREADS": ("worker_threads", int),
+    "WORKER_THREADS": ("worker_threads", int), "ORDER_CREDIT_MAX_AGE": ("order_credit_max_age", float),
     "PIPEDRIVE_CLIENT_ID": ("pipedrive_client_id", str), "PIPEDRIVE_CLIENT_SECRET": ("pipedrive_client_secret", str),
     "PIPEDRIVE_JWT_SECRET": ("pipedrive_jwt_secret", str),
     # Pipedrive app
     "PIPEDRIVE_REDIRECT_URI": ("pipedrive_redirect_uri", str), "PIPEDRIVE_TIMEOUT": ("pipedrive_timeout", float),
     "HUBSPOT_CLIENT_ID": ("hubspot_client_id", str), "HUBSPOT_CLIENT_SECRET": ("hubspot_client_secret", str),
     "HUBSPOT_APP_ID": ("hubspot_app_id", str), "ADMIN_TOKEN": ("admin_token", str),
+    "METRICS_TOKEN": ("metrics_token", str),
     # HubSpot app
     "HUBSPOT_TIMEOUT": ("hubspot_timeout", float), "HUBSPOT_PKCE": ("hubspot_pkce", bool),
     "HUBSPOT_ACCEPT_V1_WEBHOOKS": ("hubspot_accept_v1_webhooks", bool),
@@ -185,20 +192,14 @@ def _finalise(s: Settings) -> Settings:
     from app.storage.db import normalise_url
     _check_retry_settings(s)
     if s.is_production:
-        problems = []
-        if len(s.secret_key) < 32:
-            problems.append("SECRET_KEY must be set to at least 32 random characters")
-        if not s.encryption_keys:
-            problems.append("ENCRYPTION_KEYS must list at least one Fernet key")
-        if not s.database_url:
-            problems.append("DATABASE_URL must be set")
-        if not s.public_base_url.startswith("https://"):
-            problems.append("PUBLIC_BASE_URL must be the public https:// address of this service")
+        problems = _production_problems(s)
         if problems:
             raise ConfigError("Invalid production configuration: " + "; ".join(problems))
         normalise_url(s.database_url)
-        return s
+        return replace(s, demo_enabled=False)
     updates: dict[str, Any] = {}
+    if s.demo_enabled is None:
+        updates["demo_enabled"] = True
     if not s.database_url:
         updates["database_url"] = "sqlite:///" + os.path.join(INSTANCE_DIR, "erp-panel.sqlite3")
     else:
@@ -208,6 +209,27 @@ def _finalise(s: Settings) -> Settings:
     if not s.encryption_keys:
         updates["encryption_keys"] = [load_or_create_key_file(os.path.join(INSTANCE_DIR, "encryption.key"))]
     return replace(s, **updates) if updates else s
+
+
+def _production_problems(s: Settings) -> list[str]:
+    """Every reason this configuration may not run as production (empty: it may)."""
+    problems = []
+    if len(s.secret_key) < 32:
+        problems.append("SECRET_KEY must be set to at least 32 random characters")
+    if not s.encryption_keys:
+        problems.append("ENCRYPTION_KEYS must list at least one Fernet key")
+    if not s.database_url:
+        problems.append("DATABASE_URL must be set")
+    if not s.public_base_url.startswith("https://"):
+        problems.append("PUBLIC_BASE_URL must be the public https:// address of this service")
+    if s.demo_enabled:
+        problems.append("DEMO_ENABLED=1 is not allowed: the demo CRM signs anyone in as an admin and hands out "
+                        "signed widget credentials; unset DEMO_ENABLED")
+    if "'self'" in s.frame_origins:
+        problems.append("CRM_FRAME_ORIGINS must not contain 'self': only the CRM origins may frame the widget")
+    if s.metrics_token and len(s.metrics_token) < 32:
+        problems.append("METRICS_TOKEN must be at least 32 random characters")
+    return problems
 
 
 def _check_retry_settings(s: Settings) -> None:
@@ -229,6 +251,10 @@ def _check_retry_settings(s: Settings) -> None:
         problems.append("TENANT_CACHE_SECONDS must be above 0")
     if problems:
         raise ConfigError("Invalid retry or cache settings: " + "; ".join(problems))
+    if s.worker_threads < 1:
+        raise ConfigError("WORKER_THREADS must be at least 1")
+    if s.order_credit_max_age < 0:
+        raise ConfigError("ORDER_CREDIT_MAX_AGE must be 0 (always read the credit) or more seconds")
 
 
 def outbound_policy(s: Settings) -> OutboundPolicy:

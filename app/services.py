@@ -60,6 +60,8 @@ class Services:
         self.invalidations.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.refresher.shutdown(wait=False, cancel_futures=True)
+        if self.orders is not None:
+            self.orders.close()
         self.db.dispose()
 
 

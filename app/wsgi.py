@@ -1,9 +1,15 @@
-"""WSGI entry point for gunicorn: ``gunicorn app.wsgi:app``."""
+"""WSGI entry point for gunicorn: ``gunicorn app.wsgi:app``.
+
+A start-up failure (bad setting, database unreachable) is one line on stderr and gunicorn's
+"App failed to load" exit (status 4); ERP_PANEL_DEBUG=1 shows the traceback instead.
+"""
 import gc
 
 from app import create_app
+from app.startup import EXIT_GUNICORN, exit_on_startup_error
 
-app = create_app()
+with exit_on_startup_error(EXIT_GUNICORN):
+    app = create_app()
 
 # Everything built so far (the app, its routes and schemas, SQLAlchemy's and marshmallow's own objects)
 # lives as long as the worker. Moving it to the permanent generation keeps each full collection from

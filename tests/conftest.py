@@ -10,6 +10,7 @@ from cryptography.fernet import Fernet
 
 from app.clock import FrozenClock
 from app.erp.sandbox.faults import SandboxFaults
+from tests.fakes.browser_client import browser_like
 
 REQUIRE_SERVICES = os.environ.get("ERP_PANEL_REQUIRE_SERVICES", "") == "1"
 PG_URL = os.environ.get("DATABASE_URL_TEST", "postgresql://postgres@127.0.0.1:5432/test")
@@ -94,7 +95,7 @@ def base_config(tmp_path) -> dict:
 @pytest.fixture
 def app(base_config, clock, faults):
     from app import create_app
-    application = create_app(base_config, clock=clock, sandbox_faults=faults)
+    application = browser_like(create_app(base_config, clock=clock, sandbox_faults=faults))
     yield application
     application.extensions["erp_panel"].close()
 

@@ -10,10 +10,10 @@ from app.domain.ids import idempotency_key
 from app.domain.invoice import Invoice, InvoiceStatus
 from app.domain.order import OrderLine, OrderRequest, OrderResult, OrderStatus
 from app.domain.pricing import PriceQuote
-from app.domain.stock import StockLine
+from app.domain.stock import ItemInfo, StockLine
 
 __all__ = [
     "Account", "CustomerCredit", "Deal", "DealLine", "DealWon", "HoldReason",
-    "Invoice", "InvoiceStatus", "OrderLine", "OrderRequest", "OrderResult", "OrderStatus",
+    "Invoice", "InvoiceStatus", "ItemInfo", "OrderLine", "OrderRequest", "OrderResult", "OrderStatus",
     "PriceQuote", "StockLine", "idempotency_key",
 ]

@@ -20,7 +20,7 @@ from app.domain.credit import CustomerCredit
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
-from app.domain.stock import StockLine
+from app.domain.stock import ItemInfo, StockLine
 from app.errors import UpstreamError
 
 
@@ -96,6 +96,10 @@ class ERPConnector(abc.ABC):
     #: True when the connector retries its own idempotent reads (the HTTP connectors do, in ERPHttp);
     #: the panel retries reads of connectors that do not
     retries_reads: bool = False
+    #: how many requests at once the vendor accepts from one account without rejecting or queueing
+    #: them: connectors declare their vendor's default (citing it); the registry sets the tenant's
+    #: own "concurrent ERP requests" setting on the instance it builds
+    max_concurrent_requests: int = 8
 
     @abc.abstractmethod
     def check_connection(self) -> ConnectionCheck:
@@ -126,14 +130,21 @@ class ERPConnector(abc.ABC):
         """Create (and confirm/submit) a sales order; returns the existing one if the
         external reference is already used (``created_now`` False)."""
 
-    def item_exists(self, item_codes: Sequence[str]) -> dict[str, bool]:
-        """Which of these item codes exist (used to validate orders before writing).
+    @abc.abstractmethod
+    def find_items(self, item_codes: Sequence[str]) -> dict[str, ItemInfo]:
+        """The items among these codes the ERP knows, in ONE request (codes it does not know are absent).
 
-        Default: an item exists when it has any stock line; connectors override
-        with a cheaper, exact lookup.
+        The order flow validates every line of a deal with this single read before it writes.
         """
-        found = {line.item_code for line in self.list_stock(list(item_codes))}
-        return {code: code in found for code in item_codes}
+
+    def create_order_after_lookup(self, request: OrderRequest) -> OrderResult:
+        """Create the order when the caller has just asked ``find_order`` for its external reference
+        (nothing live) and holds the deal's lock, so the connector need not look it up a second time.
+
+        Default: ``create_order`` (which looks up again: correct, one round trip more). Connectors
+        whose create_order starts with that lookup override this to skip it.
+        """
+        return self.create_order(request)
 
     def close(self) -> None:  # noqa: B027 - optional hook, most connectors hold nothing
         """Release pooled connections (optional)."""

@@ -97,3 +97,21 @@ def missing_field_check(connector: ERPConnector, customer_id: str | None) -> Con
         except ERPNotFoundError:
             continue
     return None
+
+
+def require(row: Mapping[str, Any], field: str, *, vendor: str, record: str) -> Any:
+    """A field that must be present and non-null (identifiers, codes, nested objects)."""
+    value = VendorRecord(row, vendor, record).value(field)
+    if value is None:
+        raise MissingVendorField(vendor, record, field)
+    return value
+
+
+def amount(row: Mapping[str, Any], field: str, *, vendor: str, record: str) -> Decimal:
+    """``VendorRecord.amount`` for a plain mapping (absent: MissingVendorField naming the field)."""
+    return VendorRecord(row, vendor, record).amount(field)
+
+
+def optional_amount(row: Mapping[str, Any], field: str, *, vendor: str, record: str) -> Decimal | None:
+    """``VendorRecord.optional_amount`` for a plain mapping (absent or empty: None, e.g. "no credit limit")."""
+    return VendorRecord(row, vendor, record).optional_amount(field)

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -137,18 +138,39 @@ class ERPHttp:
     def close(self) -> None:
         self.net.close()
 
+    def set_auth(self, auth: requests.auth.AuthBase) -> None:
+        """Sign every request of this connection (bearer tokens, OAuth 1.0a)."""
+        self.net.session.auth = auth
+
+    def url_for(self, path: str) -> str:
+        """Absolute URL of ``path``; an absolute URL (a vendor's next-page link) must share the base
+        URL's scheme and host, so credentials never travel to another host."""
+        if "://" not in path:
+            return f"{self.base_url}/{path.lstrip('/')}"
+        wanted, base = urlsplit(path), urlsplit(self.base_url)
+        if (wanted.scheme, wanted.netloc.lower()) != (base.scheme, base.netloc.lower()):
+            raise ERPValidationError(f"{self.vendor} pointed to another host ({wanted.netloc}); not followed",
+                                     reason="erp_bad_response")
+        return path
+
+    def send_raw(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One request, never retried, that returns 4xx/5xx answers instead of raising (for libraries
+        such as msal that read OAuth error bodies themselves); transport failures still raise."""
+        return self.net.send(method, self.url_for(path), **kwargs)
+
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                json: Any = None, data: dict[str, Any] | None = None, safe: bool | None = None,
-                check: Callable[[requests.Response], None] | None = None) -> requests.Response:
+                json: Any = None, data: Any = None, safe: bool | None = None,
+                check: Callable[[requests.Response], None] | None = None,
+                headers: dict[str, str] | None = None) -> requests.Response:
         """Send one request; ``safe`` (default: GET only) allows retries. Returns a 2xx response or raises.
 
         ``check`` inspects a 2xx response and may raise a typed error (protocols such as Odoo's
         JSON-RPC report errors inside HTTP 200 bodies); retriable ones take part in the retries.
         """
-        url = f"{self.base_url}/{path.lstrip('/')}"
+        url = self.url_for(path)
 
         def attempt() -> requests.Response:
-            response = self.net.send(method, url, params=params, json=json, data=data)
+            response = self.net.send(method, url, params=params, json=json, data=data, headers=headers)
             if response.status_code >= 400:
                 raise self.error_from(response)
             if check is not None:

@@ -1,7 +1,7 @@
 """Builds the ERP connector for a tenant from its stored connection settings.
 
-Connector factories register by name; issue-specific packages (erpnext, odoo)
-add theirs through ``register``. Connectors are cached per tenant and rebuilt
+Connector factories register by name; the vendor packages (erpnext, odoo, netsuite,
+businesscentral) add theirs through ``register``. Connectors are cached per tenant and rebuilt
 when the tenant's connection settings change.
 """
 from __future__ import annotations
@@ -51,7 +51,14 @@ class SettingField:
     required: bool = True
     help: str = ""
     default: str = ""
+    multiline: bool = False      # e.g. a PEM private key: a text area, longer values allowed
     url: bool = False            # an address outbound calls go to: checked against the outbound URL policy
+
+
+#: the tenant's cap on ERP requests at once (every connector's form offers it; empty = the vendor default)
+CONCURRENCY_FIELD = "max_concurrent_requests"
+#: largest value the form accepts (the biggest NetSuite accounts allow a few hundred)
+MAX_CONCURRENCY = 999
 
 
 @dataclass(frozen=True)
@@ -62,13 +69,45 @@ class ConnectorDescription:
     label: str
     fields: tuple[SettingField, ...] = ()
     permissions_help: str = ""
+    #: ERP requests at once the vendor accepts from one account by default (see each connector)
+    max_concurrent_requests: int = ERPConnector.max_concurrent_requests
 
 
 def register(name: str, factory: Factory, *, label: str = "", fields: tuple[SettingField, ...] = (),
-             permissions_help: str = "") -> None:
-    """Make a connector available under a name (e.g. "erpnext") with its settings form."""
+             permissions_help: str = "",
+             max_concurrent_requests: int = ERPConnector.max_concurrent_requests) -> None:
+    """Make a connector available under a name (e.g. "erpnext") with its settings form.
+
+    Every form also gets the "concurrent ERP requests" field, defaulting to ``max_concurrent_requests``.
+    """
+    concurrency = SettingField(CONCURRENCY_FIELD, "Concurrent ERP requests", required=False,
+                               help=f"At most this many requests at once from order processing; empty = "
+                                    f"{max_concurrent_requests}, this ERP's usual limit. Raise it when your ERP "
+                                    "account allows more (e.g. NetSuite SuiteCloud Plus licences).")
     _FACTORIES[name] = factory
-    _DESCRIPTIONS[name] = ConnectorDescription(name, label or name, tuple(fields), permissions_help)
+    _DESCRIPTIONS[name] = ConnectorDescription(name, label or name, (*fields, concurrency), permissions_help,
+                                               max_concurrent_requests)
+
+
+def concurrency_limit(conn: ERPConnectionSettings) -> int:
+    """The tenant's cap on ERP requests at once: its setting, else the connector's default.
+
+    Raises ValueError for a value that is not a whole number from 1 to MAX_CONCURRENCY (the
+    settings page reports it like any unusable setting).
+    """
+    raw = str(conn.config.get(CONCURRENCY_FIELD) or "").strip()
+    if not raw:
+        description = _DESCRIPTIONS.get(conn.connector)
+        return description.max_concurrent_requests if description else ERPConnector.max_concurrent_requests
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_CONCURRENCY:
+        raise ValueError(f"{CONCURRENCY_FIELD} must be a whole number from 1 to {MAX_CONCURRENCY}")
+    return int(raw)
+
+
+def default_concurrency() -> dict[str, int]:
+    """Connector name -> its default cap on ERP requests at once (for the job queue's admission)."""
+    _load_builtin()
+    return {name: d.max_concurrent_requests for name, d in _DESCRIPTIONS.items()}
 
 
 def describe(name: str) -> ConnectorDescription | None:
@@ -85,7 +124,7 @@ def available() -> list[str]:
 def _load_builtin() -> None:
     # Importing the vendor packages registers their factories.
     import app.erp.sandbox.factory  # noqa: F401
-    for module in ("app.erp.erpnext", "app.erp.odoo"):
+    for module in ("app.erp.erpnext", "app.erp.odoo", "app.erp.netsuite", "app.erp.businesscentral"):
         import_optional(module)
 
 
@@ -143,7 +182,10 @@ class ERPRegistry:
         if factory is None:
             raise ERPFatalError(f"Unknown ERP connector '{conn.connector}'; available: {', '.join(available())}",
                                 reason="erp_not_configured")
-        return factory(conn, self.context)
+        limit = concurrency_limit(conn)
+        connector = factory(conn, self.context)
+        connector.max_concurrent_requests = limit
+        return connector
 
     def forget(self, tenant_id: str) -> None:
         with self._lock:

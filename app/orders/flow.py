@@ -1,31 +1,36 @@
-"""The order flow: a won deal becomes exactly one ERP sales order.
+"""The order flow: a won deal becomes exactly one ERP sales order, and its number lands on the deal.
 
-Per create_order job: take the deal's lock, ask the ERP for an order with the
-deal's idempotency key (adopt it if a previous attempt created it and died before
-recording it), otherwise re-read the deal from the CRM, resolve and check the ERP
-customer, validate, apply the credit-hold policy, map to an OrderRequest and
-create it. The outcome, the write-back job and the job's completion are committed
-in one transaction. Shadow mode runs the same steps but records the order and the
-write-back it would have made instead of calling create_order / write_back.
+Per create_order job: take the deal's lock; re-read the deal from the CRM; then, at once, ask the
+ERP for an order with the deal's idempotency key (adopt it if a previous attempt created it and
+died before recording it), for the deal's items (one batched read) and for the customer's credit
+(or reuse a credit read at most seconds old); validate, apply the credit-hold policy, map to an
+OrderRequest and create it without a second lookup. The job then writes the number onto the deal
+itself and commits the outcome, the write-back and its own completion in one transaction; a
+write-back that fails becomes a write_back job (retried ahead of new orders). Shadow mode runs the
+same steps but records the order and the write-back it would have made instead of making them.
 """
 from __future__ import annotations
 
+from app.crm.base import CRMNotFoundError
 from app.domain.ids import idempotency_key
 from app.domain.order import OrderResult
-from app.erp.base import ERPConnector
 from app.orders import validate
+from app.orders.claim import reads_at_once
 from app.orders.mapping import MappingError, build_request, request_summary
 from app.orders.queue import CREATE_ORDER, WRITE_BACK, Job
+from app.orders.reads import OrderFacts, OrderReads
 from app.orders.records import CREATED, SHADOW, WRITTEN_BACK
 from app.orders.retry import StepError, rejected
-from app.orders.writeback import WriteBackStep, shadow_write_back
+from app.orders.writeback import WriteBackStep, order_write_back, shadow_write_back
 
 
 class OrderFlow:
     """Runs one claimed job (create_order or write_back); raises on failure, see ``fail``."""
 
-    def __init__(self, *, db, clock, tenants, erp, crm, queue, records, audit, lock_seconds: float = 120):
+    def __init__(self, *, db, clock, tenants, erp, crm, queue, records, audit, reads: OrderReads,
+                 lock_seconds: float = 120):
         self.db = db
+        self.reads = reads
         self.clock = clock
         self.tenants = tenants
         self.erp = erp
@@ -64,36 +69,50 @@ class OrderFlow:
     # -- create_order ----------------------------------------------------------------
     def create_order(self, job: Job) -> None:
         tenant = self._tenant(job)
-        erp, _settings_fingerprint = self.erp.connector_for(tenant)
+        erp, fingerprint = self.erp.connector_for(tenant)
         key = idempotency_key(tenant.id, job.crm_deal_id)
-        token = self.records.try_lock(tenant.id, job.crm_deal_id, self.lock_seconds)
-        if token is None:
+        locked = self.records.lock(tenant.id, job.crm_deal_id, self.lock_seconds)
+        if locked is None:
             raise StepError("deal_locked", "another worker holds this deal's lock", retriable=True)
+        token, record = locked
         try:
-            record = self.records.get(tenant.id, job.crm_deal_id)
-            if record is not None and record.state in (CREATED, WRITTEN_BACK) and record.erp_order_number:
-                self._finish(job, token, step="order", outcome="already_created",
+            if record.state in (CREATED, WRITTEN_BACK) and record.erp_order_number:
+                self._finish(job, token, outcome="already_created",
                              detail=f"order {record.erp_order_number} was recorded before")
                 return
-            existing = erp.find_order(key)
-            if existing is not None and not tenant.settings.shadow_mode:
-                self._step(job, "erp_lookup", "found", f"order {existing.order_number} exists for {key}")
-                self._record_created(job, token, existing, flagged=record.credit_flagged if record else False,
+            try:
+                deal = self.crm.connector_for(tenant).get_deal(job.crm_deal_id)
+            except CRMNotFoundError:
+                # The deal is gone from the CRM; an order an earlier attempt created is still recorded.
+                existing = erp.find_order(key)
+                if existing is None:
+                    raise
+                self._record_created(job, token, tenant, existing, flagged=record.credit_flagged, outcome="adopted")
+                return
+            self._step(job, "crm_read", "ok", f"{len(deal.lines)} lines, status {deal.status}")
+            customer_id = (deal.account.erp_customer_id if deal.account else None) or (
+                self.tenants.erp_customer_for(tenant.id, deal.account.crm_account_id) if deal.account else None)
+            facts = self.reads.gather(erp, tenant=tenant, fingerprint=fingerprint, key=key,
+                                      item_codes=sorted({line.sku for line in deal.lines if line.sku}),
+                                      customer_id=customer_id, at_once=reads_at_once(erp.max_concurrent_requests))
+            if facts.existing is not None and not tenant.settings.shadow_mode:
+                self._step(job, "erp_lookup", "found", f"order {facts.existing.order_number} exists for {key}")
+                self._record_created(job, token, tenant, facts.existing, flagged=record.credit_flagged,
                                      outcome="adopted")
                 return
-            self._step(job, "erp_lookup", "found" if existing else "not_found", key)
-            request, flagged = self._prepare(job, tenant, erp, key)
+            self._step(job, "erp_lookup", "found" if facts.existing else "not_found", key)
+            request, flagged = self._prepare(job, tenant, deal, customer_id, facts, key)
             if tenant.settings.shadow_mode:
-                self._record_shadow(job, token, tenant, request_summary(request), flagged, existing)
+                self._record_shadow(job, token, tenant, request_summary(request), flagged, facts.existing)
                 return
             if flagged:
                 # Persist the flag before the ERP call, so a retry that adopts the order keeps it.
                 with self.db.write() as conn:
                     self.records.update(conn, tenant.id, job.crm_deal_id, credit_flagged=True)
-            result = erp.create_order(request)
+            result = erp.create_order_after_lookup(request)
             self._step(job, "erp_create", "created" if result.created_now else "found",
                        f"order {result.order_number} ({result.status_raw})")
-            self._record_created(job, token, result, flagged=flagged, outcome="created")
+            self._record_created(job, token, tenant, result, flagged=flagged, outcome="created")
         except Exception:
             self._release(job, token)
             raise
@@ -103,25 +122,20 @@ class OrderFlow:
         with self.db.write() as conn:
             self.records.unlock(conn, job.tenant_id, job.crm_deal_id, token)
 
-    def _prepare(self, job: Job, tenant, erp: ERPConnector, key: str):
-        """Re-read and validate the deal; returns (OrderRequest, credit_flagged). Raises on problems."""
-        deal = self.crm.connector_for(tenant).get_deal(job.crm_deal_id)
-        self._step(job, "crm_read", "ok", f"{len(deal.lines)} lines, status {deal.status}")
+    def _prepare(self, job: Job, tenant, deal, customer_id: str | None, facts: OrderFacts, key: str):
+        """Validate the deal against what the ERP said; returns (OrderRequest, credit_flagged). Raises on problems."""
         problems = validate.check_deal(deal)
-        customer_id = (deal.account.erp_customer_id if deal.account else None) or (
-            self.tenants.erp_customer_for(tenant.id, deal.account.crm_account_id) if deal.account else None)
         if not customer_id:
             problems.append(validate.Problem("missing_erp_customer_link",
                                              "The deal's company is not linked to an ERP customer; link it on "
                                              "the erp-panel settings page and replay the order."))
         skus = sorted({line.sku for line in deal.lines if line.sku})
         if skus:
-            problems += validate.check_items(erp.item_exists(skus))
+            problems += validate.check_items(skus, facts.items)
         flagged = False
-        if customer_id:
-            credit = erp.get_credit(customer_id)
-            problems += validate.check_currency(deal, credit)
-            credit_problems, flagged = validate.credit_decision(credit, tenant.settings.credit_hold_policy)
+        if facts.credit is not None:
+            problems += validate.check_currency(deal, facts.credit)
+            credit_problems, flagged = validate.credit_decision(facts.credit, tenant.settings.credit_hold_policy)
             problems += credit_problems
         if problems:
             self._step(job, "validate", "failed", "; ".join(p.reason for p in problems))
@@ -132,37 +146,49 @@ class OrderFlow:
                                     extra={"credit_hold": "flagged"} if flagged else None)
         except MappingError as exc:
             raise rejected(exc.problem.reason, exc.problem.message) from None
-        self._step(job, "validate", "ok", "credit hold: flagged" if flagged else "")
+        notes = ["credit hold: flagged"] if flagged else []
+        if facts.credit_reused:
+            notes.append(f"credit read at most {self.reads.credit_max_age:g} s ago reused")
+        self._step(job, "validate", "ok", "; ".join(notes))
         return request, flagged
 
     # -- outcomes --------------------------------------------------------------------
-    def _finish(self, job: Job, token: str, *, step: str, outcome: str, detail: str, **record_values) -> None:
+    def _finish(self, job: Job, token: str, *, outcome: str, detail: str, written: str | None = None,
+                retry_write_back: StepError | None = None, **record_values) -> None:
+        """One transaction: the record, the deal lock, a write-back retry if needed, the job, its audit."""
         with self.db.write() as conn:
-            if record_values:
-                self.records.update(conn, job.tenant_id, job.crm_deal_id, **record_values)
-            self.records.unlock(conn, job.tenant_id, job.crm_deal_id, token)
-            if record_values.get("state") == CREATED:
-                self.queue.enqueue_once(conn, tenant_id=job.tenant_id, kind=WRITE_BACK, crm_deal_id=job.crm_deal_id,
-                                        correlation_id=job.correlation_id)
+            self.records.settle(conn, job.tenant_id, job.crm_deal_id, token, **record_values)
+            self._step(job, "order", outcome, detail)
+            if written is not None:
+                self._step(job, "write_back", "ok", written)
+            if retry_write_back is not None:
+                status = self.queue.enqueue_retry(conn, tenant_id=job.tenant_id, kind=WRITE_BACK,
+                                                  crm_deal_id=job.crm_deal_id, correlation_id=job.correlation_id,
+                                                  failure=retry_write_back)
+                self._step(job, "write_back", "dead" if status == "dead" else "retry",
+                           f"{retry_write_back.reason}: {retry_write_back.message}")
             self.queue.complete(conn, job)
             self.audit.flush(conn, job.lease_token or "")
-            self.audit.record(conn, tenant_id=job.tenant_id, crm_deal_id=job.crm_deal_id, step=step,
-                              outcome=outcome, correlation_id=job.correlation_id, job_id=job.id,
-                              event_id=job.event_id, detail=detail)
 
-    def _record_created(self, job: Job, token: str, result: OrderResult, *, flagged: bool,
+    def _record_created(self, job: Job, token: str, tenant, result: OrderResult, *, flagged: bool,
                         outcome: str) -> None:
-        self._finish(job, token, step="order", outcome=outcome, detail=f"order {result.order_number}",
-                     state=CREATED, erp_order_number=result.order_number, erp_status=str(result.status),
+        """Write the number onto the deal now, then record the order (and a write-back retry if that failed)."""
+        update = order_write_back(tenant.settings, order_number=result.order_number, status=str(result.status),
+                                  status_raw=result.status_raw, flagged=flagged)
+        failure = self.write_back.write_now(job, tenant, update)
+        written = {"state": WRITTEN_BACK, "written_back_at": self.clock.now()} if failure is None else {
+            "state": CREATED}
+        self._finish(job, token, outcome=outcome, detail=f"order {result.order_number}",
+                     written=f"order {result.order_number}" if failure is None else None, retry_write_back=failure,
+                     erp_order_number=result.order_number, erp_status=str(result.status),
                      erp_status_raw=result.status_raw, credit_flagged=flagged, failure_reason=None,
-                     failure_text=None, correlation_id=job.correlation_id)
+                     failure_text=None, correlation_id=job.correlation_id, **written)
 
     def _record_shadow(self, job: Job, token: str, tenant, order: dict, flagged: bool,
                        existing: OrderResult | None) -> None:
         would = shadow_write_back(tenant.settings, order_number=existing.order_number if existing else None,
                                   status="open", flagged=flagged)
-        self._finish(job, token, step="order", outcome="shadow",
-                     detail="shadow mode: recorded the order instead of creating it",
+        self._finish(job, token, outcome="shadow", detail="shadow mode: recorded the order instead of creating it",
                      state=SHADOW, shadow_order=order, shadow_write_back=would, credit_flagged=flagged)
 
 

@@ -80,6 +80,8 @@ class OrderIntake:
                 result = IntakeResult(ACCEPTED, job_id, correlation_id)
             else:
                 result = self._duplicate(conn, event, deal_id)
+        if result.status == ACCEPTED:
+            self.queue.notify()         # committed: an idle worker in this process claims it now
         EVENTS.labels(result.status).inc()
         return result
 

@@ -16,15 +16,24 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from app.clock import Clock
-from app.orders.retry import Backoff
+from app.erp.base import ERPConnector
+from app.orders.claim import CREATE_ORDER, DEAD, QUEUED, RUNNING, WRITE_BACK, claim_statement
+from app.orders.retry import Backoff, StepError
 from app.orders.tables import order_jobs
+from app.orders.wakeup import Wakeup
 from app.storage.db import Database
 
-#: ids are 64-bit integers on both backends; anything larger cannot name a job
-MAX_JOB_ID = 2**63 - 1
+#: job ids are sa.Integer: INTEGER (32-bit) on PostgreSQL, whose driver refuses a larger value with an
+#: error; nothing larger can name a job on either backend
+MAX_JOB_ID = 2**31 - 1
+#: PostgreSQL advisory lock serialising claims (any constant other locks of this app do not use)
+CLAIM_LOCK_ID = 0x0E1B_0C1A
+#: PostgreSQL NOTIFY channel: a job is ready now (idle workers claim at once instead of at their next poll)
+READY_CHANNEL = "erp_panel_jobs"
 
-QUEUED, RUNNING, DONE, DEAD = "queued", "running", "done", "dead"
-CREATE_ORDER, WRITE_BACK = "create_order", "write_back"
+DONE = "done"
+_CLAIM_LOCK = sa.select(sa.func.pg_advisory_xact_lock(CLAIM_LOCK_ID))
+__all__ = ["CREATE_ORDER", "DEAD", "DONE", "QUEUED", "RUNNING", "WRITE_BACK", "Job", "JobQueue"]
 
 
 @dataclass(frozen=True)
@@ -62,55 +71,88 @@ class JobQueue:
         self.lease_seconds = lease_seconds
         self.max_attempts = max_attempts
         self.backoff = backoff or Backoff()
+        self.ready = Wakeup()
+        self._claim = claim_statement()
 
     # -- producing -----------------------------------------------------------------
     def enqueue(self, conn, *, tenant_id: str, kind: str, crm_deal_id: str, correlation_id: str,
                 event_id: str = "", delay: float = 0.0) -> int:
-        """Add a job inside the caller's transaction; returns its id."""
+        """Add a job inside the caller's transaction; returns its id.
+
+        On PostgreSQL a job due now also sends NOTIFY (delivered at commit), so idle workers in other
+        processes claim it at once; call ``notify`` after the commit for workers in this process.
+        """
         now = self.clock.now()
         result = conn.execute(order_jobs.insert().values(
             tenant_id=tenant_id, kind=kind, crm_deal_id=crm_deal_id, event_id=event_id,
             correlation_id=correlation_id, status=QUEUED, attempts=0, max_attempts=self.max_attempts,
             run_after=now + timedelta(seconds=delay), created_at=now, updated_at=now))
+        if delay <= 0 and conn.dialect.name == "postgresql":
+            conn.execute(sa.select(sa.func.pg_notify(READY_CHANNEL, "")))
         return int(result.inserted_primary_key[0])
 
     def enqueue_once(self, conn, *, tenant_id: str, kind: str, crm_deal_id: str, correlation_id: str) -> int:
         """Enqueue unless a job of this kind for the deal is still waiting (it will read current state)."""
-        waiting = conn.execute(sa.select(order_jobs.c.id).where(
-            order_jobs.c.tenant_id == tenant_id, order_jobs.c.crm_deal_id == crm_deal_id,
-            order_jobs.c.kind == kind, order_jobs.c.status == QUEUED)).scalar()
+        waiting = self._waiting(conn, tenant_id, kind, crm_deal_id)
         if waiting is not None:
-            return int(waiting)
+            return waiting
         return self.enqueue(conn, tenant_id=tenant_id, kind=kind, crm_deal_id=crm_deal_id,
                             correlation_id=correlation_id)
 
-    # -- consuming -----------------------------------------------------------------
-    def claim(self, worker_id: str) -> Job | None:
-        """Lease the oldest ready job (queued and due, or running with an expired lease)."""
+    def enqueue_retry(self, conn, *, tenant_id: str, kind: str, crm_deal_id: str, correlation_id: str,
+                      failure: StepError) -> str:
+        """Record a first attempt that already failed elsewhere (the order job's own write-back) as a job
+        of ``kind`` with one attempt used: queued after the backoff delay, or a dead letter at once when
+        the failure is permanent. Returns the job's status (queued | dead)."""
+        waiting = self._waiting(conn, tenant_id, kind, crm_deal_id)
+        if waiting is not None:
+            return QUEUED
         now = self.clock.now()
-        ready = sa.or_(sa.and_(order_jobs.c.status == QUEUED, order_jobs.c.run_after <= now),
-                       sa.and_(order_jobs.c.status == RUNNING, order_jobs.c.lease_expires_at <= now))
-        while True:
+        dead = not failure.retriable or self.max_attempts <= 1
+        delay = 0.0 if dead else self.backoff.delay(1, failure.retry_after)
+        conn.execute(order_jobs.insert().values(
+            tenant_id=tenant_id, kind=kind, crm_deal_id=crm_deal_id, event_id="", correlation_id=correlation_id,
+            status=DEAD if dead else QUEUED, attempts=1, max_attempts=self.max_attempts,
+            run_after=now + timedelta(seconds=delay), last_error_reason=failure.reason,
+            last_error=failure.message[:1000], created_at=now, updated_at=now))
+        return DEAD if dead else QUEUED
+
+    def _waiting(self, conn, tenant_id: str, kind: str, crm_deal_id: str) -> int | None:
+        waiting = conn.execute(sa.select(order_jobs.c.id).where(
+            order_jobs.c.tenant_id == tenant_id, order_jobs.c.crm_deal_id == crm_deal_id,
+            order_jobs.c.kind == kind, order_jobs.c.status == QUEUED)).scalar()
+        return None if waiting is None else int(waiting)
+
+    def notify(self) -> None:
+        """Tell this process's idle workers that a job is ready (after the enqueueing commit)."""
+        self.ready.notify()
+
+    # -- consuming -----------------------------------------------------------------
+    def claim_batch(self, worker_id: str, limit: int) -> list[Job]:
+        """Lease up to ``limit`` ready jobs in one statement: write-backs first, tenants in turn, each
+        tenant's create jobs within its ERP concurrency (``app.orders.claim``)."""
+        leased: list[Job] = []
+        while len(leased) < limit:
+            now = self.clock.now()
+            params = {"now": now, "worker_id": worker_id, "token_prefix": uuid.uuid4().hex[:12],
+                      "lease_until": now + timedelta(seconds=self.lease_seconds), "batch": limit - len(leased),
+                      "default_cap": ERPConnector.max_concurrent_requests}
             with self.db.write() as conn:
-                row = conn.execute(sa.select(order_jobs).where(ready)
-                                   .order_by(order_jobs.c.run_after, order_jobs.c.id).limit(1)
-                                   .with_for_update(skip_locked=True)).first()
-                if row is None:
-                    return None
-                if row.status == RUNNING and row.attempts >= row.max_attempts:
-                    # A worker died on the last allowed attempt: stop here instead of crash-looping.
-                    conn.execute(order_jobs.update().where(order_jobs.c.id == row.id).values(
-                        status=DEAD, lease_owner=None, lease_token=None, lease_expires_at=None,
-                        last_error_reason="worker_lost",
-                        last_error="The worker processing this job stopped responding on its last attempt",
-                        updated_at=now))
-                    continue
-                token = uuid.uuid4().hex
-                conn.execute(order_jobs.update().where(order_jobs.c.id == row.id).values(
-                    status=RUNNING, attempts=row.attempts + 1, lease_owner=worker_id, lease_token=token,
-                    lease_expires_at=now + timedelta(seconds=self.lease_seconds), updated_at=now))
-                claimed = conn.execute(sa.select(order_jobs).where(order_jobs.c.id == row.id)).first()
-                return _job(claimed)
+                if self.db.is_postgres:
+                    # Serialise claims (held to this transaction's end) so the running-job count each
+                    # claim sees is exact: two workers cannot both take a tenant's last free slot.
+                    conn.execute(_CLAIM_LOCK)
+                rows = conn.execute(self._claim, params).all()
+            jobs = [_job(row) for row in rows]
+            leased += sorted((job for job in jobs if job.status == RUNNING), key=lambda j: (j.run_after, j.id))
+            if len(jobs) == len(leased) or not jobs:
+                break       # nothing was dead-lettered as "worker_lost": what we got is all there is
+        return leased
+
+    def claim(self, worker_id: str) -> Job | None:
+        """Lease the next ready job (see ``claim_batch``)."""
+        jobs = self.claim_batch(worker_id, 1)
+        return jobs[0] if jobs else None
 
     def _fenced(self, conn, job: Job, **values) -> bool:
         values["updated_at"] = self.clock.now()

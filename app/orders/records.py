@@ -84,17 +84,30 @@ class OrderRecords:
         return [OrderRecord(**r._mapping) for r in rows]
 
     # -- the per-deal lock ---------------------------------------------------------
-    def try_lock(self, tenant_id: str, crm_deal_id: str, seconds: float) -> str | None:
-        """Take the deal's lock for ``seconds``; returns the token, or None while someone else holds it."""
+    def lock(self, tenant_id: str, crm_deal_id: str, seconds: float) -> tuple[str, OrderRecord] | None:
+        """Take the deal's lock for ``seconds``: (token, the record as locked), or None while someone else
+        holds it. One UPDATE ... RETURNING (the record is created first only if intake did not)."""
         now = self.clock.now()
         token = uuid.uuid4().hex
+        statement = order_records.update().where(
+            order_records.c.tenant_id == tenant_id, order_records.c.crm_deal_id == crm_deal_id,
+            sa.or_(order_records.c.lock_token.is_(None), order_records.c.lock_expires_at <= now),
+        ).values(lock_token=token, lock_expires_at=now + timedelta(seconds=seconds)).returning(*order_records.c)
         with self.db.write() as conn:
-            self.ensure(conn, tenant_id, crm_deal_id, correlation_id="")
-            result = conn.execute(order_records.update().where(
-                order_records.c.tenant_id == tenant_id, order_records.c.crm_deal_id == crm_deal_id,
-                sa.or_(order_records.c.lock_token.is_(None), order_records.c.lock_expires_at <= now))
-                .values(lock_token=token, lock_expires_at=now + timedelta(seconds=seconds)))
-        return token if result.rowcount == 1 else None
+            row = conn.execute(statement).first()
+            if row is None and self.get(tenant_id, crm_deal_id, conn=conn) is None:
+                self.ensure(conn, tenant_id, crm_deal_id, correlation_id="")
+                row = conn.execute(statement).first()
+        return (token, OrderRecord(**row._mapping)) if row is not None else None
+
+    def settle(self, conn, tenant_id: str, crm_deal_id: str, token: str, **values) -> bool:
+        """Record an outcome and release the deal's lock in one UPDATE, only while the lock is ours
+        (a worker whose lock expired meanwhile leaves the record to the one holding it now)."""
+        values.update(lock_token=None, lock_expires_at=None, updated_at=self.clock.now())
+        result = conn.execute(order_records.update().where(
+            order_records.c.tenant_id == tenant_id, order_records.c.crm_deal_id == crm_deal_id,
+            order_records.c.lock_token == token).values(**values))
+        return result.rowcount == 1
 
     def unlock(self, conn, tenant_id: str, crm_deal_id: str, token: str) -> bool:
         """Release the lock if it is still ours (inside the transaction that records the outcome)."""

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from app.domain.credit import CustomerCredit
 from app.domain.deal import Deal
+from app.domain.stock import ItemInfo
 
 CREDIT_BLOCK, CREDIT_FLAG = "block", "create_and_flag"
 
@@ -35,12 +36,17 @@ def check_deal(deal: Deal) -> list[Problem]:
     return problems
 
 
-def check_items(exists: dict[str, bool]) -> list[Problem]:
-    """Problem for SKUs the ERP does not know."""
-    unknown = sorted(code for code, ok in exists.items() if not ok)
-    if not unknown:
-        return []
-    return [Problem("unknown_sku", "These products are not known in the ERP: " + ", ".join(unknown))]
+def check_items(codes: list[str], known: dict[str, ItemInfo]) -> list[Problem]:
+    """Problems for SKUs the ERP does not know, and for items it no longer sells."""
+    problems = []
+    unknown = sorted(code for code in codes if code not in known)
+    if unknown:
+        problems.append(Problem("unknown_sku", "These products are not known in the ERP: " + ", ".join(unknown)))
+    unsold = sorted(code for code in codes if code in known and not known[code].sellable)
+    if unsold:
+        problems.append(Problem("item_not_sellable", "These products are disabled or not for sale in the ERP: "
+                                + ", ".join(unsold)))
+    return problems
 
 
 def check_currency(deal: Deal, credit: CustomerCredit) -> list[Problem]:

@@ -1,7 +1,16 @@
 """The order worker: claims jobs from the queue and runs them through the order flow.
 
-``erp-panel worker`` (Procfile) and ``erp-panel demo`` (in-process thread) call
-``run_worker``; tests drive ``Worker.run_once`` directly with a FrozenClock.
+``erp-panel worker`` (Procfile) and ``erp-panel demo`` (in-process thread) call ``run_worker``:
+one dispatcher thread claims up to as many jobs as it has free job threads (one statement per
+batch) and hands them to a pool of WORKER_THREADS threads. Why threads: the ERP connectors and
+CRM clients are synchronous ``requests`` code behind the app/net outbound layer, and an order job
+spends nearly all its time waiting on the ERP and the CRM - holding no database connection
+meanwhile (each step opens a short transaction), so a job thread costs a stack and a socket, not
+a connection. A pool of 32 such threads per process runs 32 orders at once with the default
+database pool; asyncio or gevent would need the connectors rewritten or monkey-patched for no
+gain at this scale. The dispatcher claims again as soon as a job finishes or a new job is
+announced (in-process, or by PostgreSQL NOTIFY from other processes), else every
+WORKER_POLL_INTERVAL seconds. Tests drive ``Worker.run_once`` directly with a FrozenClock.
 """
 from __future__ import annotations
 
@@ -9,10 +18,12 @@ import logging
 import os
 import socket
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from prometheus_client import Counter
 
-from app.orders.queue import Job
+from app.orders.queue import READY_CHANNEL, Job
+from app.orders.wakeup import Wakeup, listen_for_jobs
 
 log = logging.getLogger("erp_panel.orders")
 
@@ -22,11 +33,11 @@ JOB_OUTCOMES = Counter("erp_panel_order_jobs_total", "Order jobs run, by kind an
 
 
 def default_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Worker:
-    """One job at a time; several Workers (threads or processes) may share a database."""
+    """Runs claimed jobs; several Workers (threads or processes) may share a database."""
 
     def __init__(self, services, worker_id: str | None = None):
         self.services = services
@@ -34,14 +45,18 @@ class Worker:
         self.worker_id = worker_id or default_worker_id()
 
     def run_once(self) -> Job | None:
-        """Claim and process one ready job; returns it, or None when nothing was ready.
+        """Claim and process one ready job in this thread; returns it, or None when nothing was ready."""
+        job = self.orders.queue.claim(self.worker_id)
+        if job is not None:
+            self.run(job)
+        return job
+
+    def run(self, job: Job) -> None:
+        """Process one claimed job; every failure is recorded as a retry or a dead letter.
 
         Only ``Exception`` is handled: a BaseException (a test's simulated crash,
         KeyboardInterrupt) leaves the job leased, exactly like a killed process.
         """
-        job = self.orders.queue.claim(self.worker_id)
-        if job is None:
-            return None
         try:
             self.orders.flow.run(job)
             JOB_OUTCOMES.labels(job.kind, "done").inc()
@@ -52,7 +67,6 @@ class Worker:
                 "job_id": job.id, "kind": job.kind, "tenant_id": job.tenant_id, "crm_deal_id": job.crm_deal_id,
                 "correlation_id": job.correlation_id, "attempt": job.attempts, "status": status,
                 "error_type": type(exc).__name__, "reason": getattr(exc, "reason", "")}})
-        return job
 
     def drain(self, limit: int = 1000) -> int:
         """Run jobs until none is ready (or ``limit`` were run); returns how many ran."""
@@ -62,37 +76,84 @@ class Worker:
         return count
 
 
+class WorkerPool:
+    """A dispatcher thread feeding ``threads`` job threads (see the module docstring)."""
+
+    def __init__(self, services, *, threads: int, worker_id: str | None = None):
+        self.services = services
+        self.worker = Worker(services, worker_id)
+        self.threads = max(1, threads)
+        self.queue = services.orders.queue
+        self.finished = Wakeup()            # notified after every job (tests wait on it, never sleep)
+        self._busy = 0
+        self._lock = threading.Lock()
+
+    def run(self, stop: threading.Event) -> None:
+        """Claim and run jobs until ``stop`` is set, then let running jobs finish."""
+        wakeup = self.queue.ready
+        listener = self._listen(stop)
+        stopper = threading.Thread(target=lambda: (stop.wait(), wakeup.notify()), name="order-worker-stop",
+                                   daemon=True)
+        stopper.start()
+        interval = self.services.settings.worker_poll_interval
+        log.info("order worker started", extra={"ctx": {"worker_id": self.worker.worker_id,
+                                                        "threads": self.threads}})
+        with ThreadPoolExecutor(self.threads, thread_name_prefix="order-job") as pool:
+            while not stop.is_set():
+                seen = wakeup.generation()
+                claimed = self._claim()
+                for job in claimed:
+                    pool.submit(self._run, job)
+                if not claimed and self.busy == 0:
+                    # Idle: also finish cache flushes that waited for Redis (throttled inside the cache).
+                    self.services.cache.retry_deferred_flushes()
+                wakeup.wait(seen, interval)
+        if listener is not None:
+            listener.join(5)
+        log.info("order worker stopped", extra={"ctx": {"worker_id": self.worker.worker_id}})
+
+    @property
+    def busy(self) -> int:
+        with self._lock:
+            return self._busy
+
+    def _claim(self) -> list[Job]:
+        free = self.threads - self.busy
+        if free <= 0:
+            return []
+        try:
+            jobs = self.queue.claim_batch(self.worker.worker_id, free)
+        except Exception as exc:  # noqa: BLE001 - e.g. the database is briefly unreachable; keep running
+            log.error("order worker could not claim jobs", extra={"ctx": {"error_type": type(exc).__name__}})
+            return []
+        with self._lock:
+            self._busy += len(jobs)
+        return jobs
+
+    def _run(self, job: Job) -> None:
+        try:
+            self.worker.run(job)
+        except BaseException:  # noqa: BLE001 - a crash of one job must not stop the pool's accounting
+            log.exception("order job %s crashed", job.id)
+        finally:
+            with self._lock:
+                self._busy -= 1
+            self.queue.ready.notify()          # a thread is free: claim again
+            self.finished.notify()
+
+    def _listen(self, stop: threading.Event) -> threading.Thread | None:
+        """On PostgreSQL, a thread LISTENing for jobs other processes enqueue."""
+        db = self.services.db
+        if not db.is_postgres:
+            return None
+        thread = threading.Thread(target=listen_for_jobs, args=(db.engine, READY_CHANNEL, self.queue.ready, stop),
+                                  name="order-worker-listen", daemon=True)
+        thread.start()
+        return thread
+
+
 def run_worker(services, stop_event: threading.Event, *, worker_id: str | None = None,
                threads: int | None = None) -> None:
-    """Process jobs until ``stop_event`` is set, with WORKER_THREADS threads (jobs mostly wait on the ERP).
-
-    Each idle thread looks again every WORKER_POLL_INTERVAL seconds.
-    """
-    count = max(1, threads if threads is not None else services.settings.worker_threads)
-    base_id = worker_id or default_worker_id()
-    if count == 1:
-        _loop(services, stop_event, base_id)
-        return
-    pool = [threading.Thread(target=_loop, args=(services, stop_event, f"{base_id}/{n}"),
-                             name=f"order-worker-{n}", daemon=True) for n in range(count)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-
-
-def _loop(services, stop_event: threading.Event, worker_id: str) -> None:
-    worker = Worker(services, worker_id)
-    interval = services.settings.worker_poll_interval
-    log.info("order worker started", extra={"ctx": {"worker_id": worker.worker_id}})
-    while not stop_event.is_set():
-        try:
-            busy = worker.run_once() is not None
-        except Exception as exc:  # noqa: BLE001 - e.g. the database is briefly unreachable; keep running
-            log.error("order worker could not claim a job", extra={"ctx": {"error_type": type(exc).__name__}})
-            busy = False
-        if not busy:
-            # Idle: also finish cache flushes that waited for Redis (throttled inside the cache).
-            services.cache.retry_deferred_flushes()
-            stop_event.wait(interval)
-    log.info("order worker stopped", extra={"ctx": {"worker_id": worker.worker_id}})
+    """Process jobs until ``stop_event`` is set, WORKER_THREADS at a time (``threads`` overrides)."""
+    count = threads if threads is not None else services.settings.worker_threads
+    WorkerPool(services, threads=count, worker_id=worker_id).run(stop_event)

@@ -1,16 +1,17 @@
 """Writing the outcome onto the CRM deal, and recording failed attempts.
 
-The write-back is its own job: it reads the order record when it runs (so it
-always writes the latest state) and never touches the ERP, so retrying it can
-never create a second order. Status texts come from the tenant's editable
-translation table.
+The order job writes the number back itself, right after the create (``write_now``), so a
+deal does not wait in line a second time. Only when that fails does a write_back job retry
+it (claimed ahead of new orders); that job reads the order record when it runs (so it always
+writes the latest state) and never touches the ERP, so retrying it can never create a second
+order. Status texts come from the tenant's editable translation table.
 """
 from __future__ import annotations
 
 from app.crm.base import WriteBack
 from app.orders.queue import CREATE_ORDER, DEAD, WRITE_BACK, Job
 from app.orders.records import CREATED, FAILED, SHADOW, WRITTEN_BACK, OrderRecord
-from app.orders.retry import classify
+from app.orders.retry import StepError, classify
 
 CREDIT_FLAG_KEY = "flagged_credit_hold"
 
@@ -23,12 +24,17 @@ def status_text(settings, status: str, flagged: bool) -> str:
     return text
 
 
+def order_write_back(settings, *, order_number: str, status: str, status_raw: str, flagged: bool) -> WriteBack:
+    """What the deal shows for an ERP order: its number and translated status."""
+    return WriteBack(order_number=order_number, status_text=status_text(settings, status or "open", flagged),
+                     erp_status=status_raw or "")
+
+
 def build_write_back(record: OrderRecord, settings) -> WriteBack | None:
     """What the deal should show for this record (None while there is nothing to say yet)."""
     if record.state in (CREATED, WRITTEN_BACK) and record.erp_order_number:
-        return WriteBack(order_number=record.erp_order_number,
-                         status_text=status_text(settings, record.erp_status or "open", record.credit_flagged),
-                         erp_status=record.erp_status_raw or "")
+        return order_write_back(settings, order_number=record.erp_order_number, status=record.erp_status or "open",
+                                status_raw=record.erp_status_raw or "", flagged=record.credit_flagged)
     if record.state == FAILED:
         key = "blocked_credit_hold" if record.failure_reason == "credit_hold" else "failed"
         return WriteBack(order_number=None, status_text=settings.translate_status(key),
@@ -57,6 +63,15 @@ class WriteBackStep:
     def _audit(self, conn, job: Job, step: str, outcome: str, detail: str = "") -> None:
         self.audit.record(conn, tenant_id=job.tenant_id, crm_deal_id=job.crm_deal_id, step=step, outcome=outcome,
                           correlation_id=job.correlation_id, job_id=job.id, event_id=job.event_id, detail=detail)
+
+    def write_now(self, job: Job, tenant, update: WriteBack) -> StepError | None:
+        """The order job's own write-back: None when the CRM took it, else the classified failure
+        (the caller records it as a write_back job with this first attempt used)."""
+        try:
+            self.crm.connector_for(tenant).write_back(job.crm_deal_id, update, correlation_id=job.correlation_id)
+        except Exception as exc:  # noqa: BLE001 - every failure is classified and retried or dead-lettered
+            return classify(exc)
+        return None
 
     def run(self, job: Job) -> None:
         """Write the record's current state onto the deal (shadow mode: record it instead)."""

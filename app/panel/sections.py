@@ -1,11 +1,16 @@
-"""Sections the read service answers with: from a cache entry, or degraded with a plain sentence."""
+"""Sections the read service answers with (from a cache entry, or degraded with a plain sentence), and their cache keys."""
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from app.cache.backend import CacheEntry
+from app.erp.base import ERPConnector
 from app.panel.model import DataKind, Section, SectionState
 from app.panel.policy import CachePolicy
+from app.tenants.model import Tenant
 
 NOT_FOUND_MESSAGE = "This customer no longer exists in the ERP. Ask an admin to check the account link."
 MISSING_FIELD_MESSAGE = ("the ERP's answer lacks a field this section needs; an admin can see which one with "
@@ -38,3 +43,29 @@ def degraded(policy: CachePolicy, kind: DataKind, cached: CacheEntry | None, now
                        retry_after=round(retry_after, 1) if retry_after is not None else None)
     text = f"ERP data is unavailable right now: {message}" if message else "ERP data is unavailable right now."
     return Section(kind, SectionState.UNAVAILABLE, None, None, None, "", reason, text)
+
+
+#: kinds whose cache key depends on the tenant's chosen stock items
+ITEM_KINDS = (DataKind.STOCK, DataKind.PRICING)
+
+
+def section_key(tenant_id: str, fp: str, kind: DataKind, customer_id: str, items_suffix: str = "default") -> str:
+    """The cache key of one section: tenant first, then the connection fingerprint, kind, customer (stock is
+    the same for every customer) and the hash of the tenant's chosen stock items (stock and pricing)."""
+    scope = customer_id if kind != DataKind.STOCK else "*"
+    return f"{tenant_id}:{fp}:{kind.value}:{scope}:{items_suffix}"
+
+
+@dataclass(frozen=True)
+class ReadScope:
+    """What one panel read is about: the tenant, its connector (and settings fingerprint), the ERP customer."""
+
+    tenant: Tenant
+    connector: ERPConnector
+    fp: str
+    customer_id: str
+
+    @cached_property
+    def items_suffix(self) -> str:
+        items = self.tenant.settings.stock_items
+        return hashlib.sha1(",".join(items).encode()).hexdigest()[:8] if items else "default"

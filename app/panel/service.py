@@ -15,20 +15,18 @@ start with the tenant.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property, partial
+from functools import partial
 
 from app.cache.backend import CacheEntry
 from app.cache.coalesce import Coalescer
 from app.cache.invalidation import EVERYTHING, Invalidations
 from app.clock import Clock
+from app.domain.credit import CustomerCredit
 from app.erp.base import (
-    ERPConnector,
     ERPError,
     ERPFatalError,
     ERPNotFoundError,
@@ -42,30 +40,19 @@ from app.panel.entries import SectionEntries
 from app.panel.model import DataKind, PanelView, Section, SectionState
 from app.panel.policy import CachePolicy
 from app.panel.revalidate import Revalidator
-from app.panel.sections import MISSING_FIELD_MESSAGE, NOT_LINKED_MESSAGE, degraded, from_entry
+from app.panel.sections import (
+    ITEM_KINDS,
+    MISSING_FIELD_MESSAGE,
+    NOT_LINKED_MESSAGE,
+    ReadScope,
+    degraded,
+    from_entry,
+    section_key,
+)
 from app.tenants.cache import TenantCache
 from app.tenants.model import Tenant
 
 log = logging.getLogger(__name__)
-
-
-#: kinds whose cache key depends on the tenant's chosen stock items
-_ITEM_KINDS = (DataKind.STOCK, DataKind.PRICING)
-
-
-@dataclass(frozen=True)
-class _Work:
-    """What one panel read is about: the tenant, its connector (and settings fingerprint), the ERP customer."""
-
-    tenant: Tenant
-    connector: ERPConnector
-    fp: str
-    customer_id: str
-
-    @cached_property
-    def items_suffix(self) -> str:
-        items = self.tenant.settings.stock_items
-        return hashlib.sha1(",".join(items).encode()).hexdigest()[:8] if items else "default"
 
 
 class PanelService:
@@ -103,7 +90,7 @@ class PanelService:
         except ERPFatalError as exc:
             sections = {k: Section(k, SectionState.ERROR, reason=exc.reason, message=exc.message) for k in kinds}
             return PanelView(tenant.id, crm_account_id, customer_id, now, sections)
-        work = _Work(tenant, connector, fp, customer_id)
+        work = ReadScope(tenant, connector, fp, customer_id)
         sections: dict[DataKind, Section] = {}
         pending = []
         for kind in kinds:
@@ -135,16 +122,32 @@ class PanelService:
         """Wait for the background refreshes started so far (tests, shutdown)."""
         return self.revalidator.settle(timeout)
 
+    # -- the order flow's credit check shares this cache -----------------------------
+    def recent_credit(self, tenant: Tenant, fingerprint: str, customer_id: str,
+                      max_age: float) -> CustomerCredit | None:
+        """The customer's cached credit if it was read at most ``max_age`` seconds ago, else None."""
+        # the shared cache: the newest read of any process
+        entry = self.cache.get(section_key(tenant.id, fingerprint, DataKind.CREDIT, customer_id))
+        if entry is None or entry.kind != "data" or not isinstance(entry.value, CustomerCredit):
+            return None
+        return entry.value if entry.age(self.clock.now()) <= max_age else None
+
+    def remember_credit(self, tenant: Tenant, fingerprint: str, customer_id: str, credit: CustomerCredit,
+                        source: str) -> None:
+        """Store a credit read made elsewhere (an order's check), as if the panel had read it now."""
+        self.entries.set(section_key(tenant.id, fingerprint, DataKind.CREDIT, customer_id),
+                         CacheEntry(value=credit, fetched_at=self.clock.now(), source=source),
+                         keep_seconds=self.policy.keep_seconds(DataKind.CREDIT))
+
     # -- internals ------------------------------------------------------------------
     def _forget_local(self, tenant_id: str) -> None:
         self.entries.forget_local("" if tenant_id == EVERYTHING else f"{tenant_id}:")
 
-    def _key(self, work: _Work, kind: DataKind) -> str:
-        suffix = work.items_suffix if kind in _ITEM_KINDS else "default"
-        scope = work.customer_id if kind != DataKind.STOCK else "*"
-        return f"{work.tenant.id}:{work.fp}:{kind.value}:{scope}:{suffix}"
+    def _key(self, work: ReadScope, kind: DataKind) -> str:
+        return section_key(work.tenant.id, work.fp, kind, work.customer_id,
+                           work.items_suffix if kind in ITEM_KINDS else "default")
 
-    def _cached_section(self, work: _Work, kind: DataKind, now: datetime) -> Section | None:
+    def _cached_section(self, work: ReadScope, kind: DataKind, now: datetime) -> Section | None:
         """The section from the cache without waiting: fresh, or just expired while one refresh runs behind it.
         None when the reader has to load it (cold, too old, or the ERP failed just now)."""
         key = self._key(work, kind)
@@ -165,7 +168,7 @@ class PanelService:
                                          partial(self.entries.fresh, key, kind))
         return from_entry(kind, entry, entry.age(now))
 
-    def _load(self, work: _Work, kinds: list[DataKind], force: bool) -> dict[DataKind, Section]:
+    def _load(self, work: ReadScope, kinds: list[DataKind], force: bool) -> dict[DataKind, Section]:
         """Sections the cache cannot serve: the back-off's answer, or a fetch (one per key, however many
         readers wait; different kinds in parallel, so a cold panel costs about one ERP round trip)."""
         now = self.clock.now()
@@ -198,7 +201,7 @@ class PanelService:
                                                partial(self.coalescer.wait, handle))
         return sections
 
-    def _outcome(self, work: _Work, kind: DataKind, key: str, cached: CacheEntry | None, now: datetime,
+    def _outcome(self, work: ReadScope, kind: DataKind, key: str, cached: CacheEntry | None, now: datetime,
                  fetched: Callable[[], CacheEntry]) -> Section:
         try:
             entry = fetched()
@@ -219,7 +222,7 @@ class PanelService:
                             SectionState.RETRYING, retry_after=self.policy.backoff_after(1))
         return from_entry(kind, entry, entry.age(self.clock.now()))
 
-    def _fetch(self, work: _Work, kind: DataKind, key: str) -> CacheEntry:
+    def _fetch(self, work: ReadScope, kind: DataKind, key: str) -> CacheEntry:
         connector, customer_id = work.connector, work.customer_id
         items = work.tenant.settings.stock_items or None
         readers: dict[DataKind, Callable[[], object]] = {

@@ -3,21 +3,55 @@
 SQLite: WAL, a 5 s busy timeout, foreign keys on, and write transactions opened
 with BEGIN IMMEDIATE so a read-then-write never fails with SQLITE_BUSY halfway
 (a deferred transaction that upgrades to a writer can, despite busy_timeout).
-PostgreSQL: psycopg 3, pooled, pre-ping.
+PostgreSQL: psycopg 3, pooled; a connection idle in the pool for more than
+PING_AFTER_IDLE_SECONDS is pinged before it is handed out (a server restart or an idle
+timeout closes idle connections). Busy connections are not pinged - a ping per checkout was
+a round trip per transaction - so one that died anyway fails its statement once, and
+SQLAlchemy then invalidates the pool and reconnects
+(https://docs.sqlalchemy.org/en/20/core/pooling.html#dealing-with-disconnects).
 """
 from __future__ import annotations
 
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from app.errors import ConfigError
+from app.storage.limits import refuse_nul_characters, require_fit
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+#: seconds a pooled PostgreSQL connection may sit idle before it is pinged on checkout
+PING_AFTER_IDLE_SECONDS = 10.0
+#: seconds to wait for a PostgreSQL connection (libpq waits for ever by default) unless the URL says otherwise
+PG_CONNECT_TIMEOUT = 10
+
+
+class DatabaseUnreachable(Exception):
+    """The database could not be opened; the message names where (host and port, or file) and why."""
+
+    def __init__(self, where: str, cause: str):
+        super().__init__(f"cannot reach the database {where}: {cause}")
+        self.where = where
+        self.cause = cause
+
+
+def describe_target(url: str) -> str:
+    """Where a database URL points, without user or password: 'PostgreSQL at host:port (database d)'."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite file {parsed.database or ':memory:'}"
+    return f"PostgreSQL at {parsed.host or 'localhost'}:{parsed.port or 5432} (database {parsed.database or '?'})"
+
+
+def connection_failure_cause(exc: BaseException) -> str:
+    """The driver's reason in one line, e.g. 'Connection refused' (psycopg prefixes it with the address)."""
+    first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["unknown error"])[0]
+    return first.rsplit(" failed: ", 1)[-1].strip() or first
 
 
 class SchemaError(ConfigError):
@@ -54,9 +88,32 @@ def create_engine(url: str, *, pool_size: int = 10) -> Engine:
             pool_pre_ping=False,
         )
         _install_sqlite_hooks(engine)
-        return engine
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                            pool_recycle=1800)
+    else:
+        connect_args = {} if "connect_timeout" in url else {"connect_timeout": PG_CONNECT_TIMEOUT}
+        engine = sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+                                  connect_args=connect_args)
+        _install_idle_ping(engine)
+    sa.event.listen(engine, "before_cursor_execute", refuse_nul_characters)
+    return engine
+
+
+def _install_idle_ping(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):
+        if time.monotonic() - record.info.get("idle_since", 0.0) <= PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error:
+            raise sa.exc.DisconnectionError("pooled connection did not answer a ping") from None
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
@@ -80,11 +137,14 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 def insert_or_ignore(conn: Connection, table: sa.Table, values: dict) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING (any unique key); True when the row was inserted.
 
+    Text values longer than their column raise ``ValueTooLong`` (a 400 problem) before the INSERT.
+
     One atomic statement on both backends, so two concurrent writers can never
     both insert: the loser's insert becomes a no-op (PostgreSQL waits for the
     winner's commit, SQLite writers are serialised by BEGIN IMMEDIATE).
     """
     from sqlalchemy.dialects import postgresql, sqlite
+    require_fit(table, values)
     dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
     # RETURNING instead of rowcount: with psycopg the driver's rowcount is not reliable here.
     key = list(table.primary_key.columns)[0]
@@ -118,6 +178,14 @@ class Database:
     @property
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"
+
+    def ensure_reachable(self) -> None:
+        """Open one connection, or raise DatabaseUnreachable naming the host (or file) and the cause."""
+        try:
+            with self.engine.connect():
+                pass
+        except sa.exc.DBAPIError as exc:
+            raise DatabaseUnreachable(describe_target(self.url), connection_failure_cause(exc)) from exc
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:

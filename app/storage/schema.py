@@ -57,6 +57,7 @@ def upgrade(db: Database) -> str:
     transaction under the PostgreSQL advisory lock (SQLite: the single writer lock), so the second
     process finds the schema already at head.
     """
+    db.ensure_reachable()           # an unreachable database is one DatabaseUnreachable, not a deep traceback
     with db.schema_change(SCHEMA_LOCK_ID) as conn:
         config = migrations.alembic_config(conn)
         if _is_pre_alembic(conn):

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.errors import NotFound
+from app.orders.queue import MAX_JOB_ID
 
 DEAD = "dead"
-MAX_JOB_ID = 2**63 - 1          # job ids are BIGINT/INTEGER; anything larger cannot exist (and overflows drivers)
 MAX_SHOWN = 100
 
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.errors import ValidationFailed
+from app.storage.limits import max_length
 from app.tenants.model import DEFAULT_STATUS_TRANSLATIONS
+from app.tenants.tables import account_links
 
 #: credit-hold policy -> label shown to the admin
 CREDIT_HOLD_POLICIES: dict[str, str] = {
@@ -38,10 +40,13 @@ MAPPING_SOURCE_HELP = ("Use field:<CRM deal field key> for a deal field, literal
 
 MAX_TEXT = 200
 MAX_SETTING_VALUE = 2000
+#: multi-line settings hold PEM keys (an RSA 4096 private key is about 3,300 characters)
+MAX_MULTILINE_SETTING_VALUE = 10000
 MAX_STOCK_ITEMS = 50
 MAX_ITEM_CODE = 140
-MAX_CRM_ACCOUNT_ID = 100
-MAX_ERP_CUSTOMER_ID = 140
+#: the account-link columns' own lengths, so the form says so before the insert would refuse it
+MAX_CRM_ACCOUNT_ID = max_length(account_links.c.crm_account_id)
+MAX_ERP_CUSTOMER_ID = max_length(account_links.c.erp_customer_id)
 
 
 @dataclass(frozen=True)

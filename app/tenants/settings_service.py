@@ -18,6 +18,7 @@ from app.tenants.model import ERPConnectionSettings, TenantSettings
 from app.tenants.settings_rules import (
     MAX_CRM_ACCOUNT_ID,
     MAX_ERP_CUSTOMER_ID,
+    MAX_MULTILINE_SETTING_VALUE,
     MAX_SETTING_VALUE,
     Issue,
     SettingsInvalid,
@@ -68,7 +69,7 @@ class TenantSettingsService:
         secrets: dict[str, str] = {}
         for field in description.fields:
             value = clean_text(values.get(field.name), field.name, field.label, issues, required=False,
-                               max_length=MAX_SETTING_VALUE)
+                               max_length=MAX_MULTILINE_SETTING_VALUE if field.multiline else MAX_SETTING_VALUE)
             if field.secret:
                 kept = stored.secrets.get(field.name, "") if same else ""
                 value = value or kept

@@ -18,7 +18,7 @@ from app.web.admin_session import (  # noqa: F401 - re-exported for the CRM inte
     start_admin_session,
 )
 from app.web.context import services
-from app.web.security import same_origin_only
+from app.web.csrf import require_same_origin
 
 DEMO_ADMIN_USER = "demo-admin"
 
@@ -28,7 +28,7 @@ demo_bp = Blueprint("admin_demo", __name__, url_prefix="/demo")
 @demo_bp.post("/admin-login")
 def demo_admin_login():
     """The demo CRM has no OAuth: sign in as the demo company's admin and open the settings page."""
-    same_origin_only()
+    require_same_origin()
     tenant = services().tenants.find("demo", DEMO_COMPANY)
     if tenant is None or not tenant.active:
         raise NotFound("The demo installation does not exist", reason="demo_not_installed")

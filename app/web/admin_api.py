@@ -1,20 +1,17 @@
 """JSON admin API: tenant settings, ERP connection (secrets write-only), connection test, account links.
 
 Auth: ``Authorization: Bearer <admin session token>`` or the operator ADMIN_TOKEN
-with an explicit ``tenant_id``. Changes must carry the Authorization header: the
-settings page's cookie is not accepted for them here (that page has its own CSRF
-protection; a cookie-authenticated JSON write would not).
+with an explicit ``tenant_id``. A change authenticated by the settings page's cookie
+instead must pass the shared CSRF rule (``app.web.csrf``: same origin + ``X-CSRF-Token``).
 """
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.erp import registry as erp_registry
-from app.errors import Forbidden
 from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, ORDER_MAPPING_FIELDS
 from app.web.admin_schemas import (
     AccountLinkRequestSchema,
@@ -32,10 +29,12 @@ from app.web.admin_schemas import (
 from app.web.admin_session import active_admin_tenant
 from app.web.admin_view import check_sentence, settings_service
 from app.web.context import services
+from app.web.csrf import protect_admin_blueprint
 from app.web.problems import alt_problem
 
-blp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin",
-                description="Admin: ERP connection, order behaviour and account links of one installation")
+blp = protect_admin_blueprint(Blueprint(
+    "admin_api", __name__, url_prefix="/api/v1/admin",
+    description="Admin: ERP connection, order behaviour and account links of one installation"))
 
 _AUTH = [{"adminToken": []}]
 _SETTINGS_KEYS = tuple(TenantSettingsSchema().fields)
@@ -45,18 +44,10 @@ def _admin_op(view):
     """What every admin operation shares: the ``tenant_id`` query argument, security and auth errors."""
     view = blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)(view)
     view = alt_problem(blp, 401, "No valid admin credential")(view)
-    view = alt_problem(blp, 403, "Another installation's session, or a write without "
-                                              "the Authorization header")(view)
+    view = alt_problem(blp, 403, "Another installation's session, or a cookie-authenticated write "
+                                 "without same-origin Origin/Referer and X-CSRF-Token")(view)
     view = alt_problem(blp, 404, "Operator token without tenant_id, or an unknown tenant")(view)
     return blp.doc(security=_AUTH)(view)
-
-
-def api_tenant(tenant_id: str | None):
-    """The tenant this API call acts on; writes need the Authorization header (no ambient cookie)."""
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not request.headers.get("Authorization"):
-        raise Forbidden("Send the admin session or operator token as 'Authorization: Bearer <token>' to "
-                        "change settings through the API", reason="bearer_required")
-    return active_admin_tenant(tenant_id)
 
 
 def _settings_body(tenant_id: str) -> dict:
@@ -93,7 +84,7 @@ class AdminSettings(MethodView):
     @blp.response(200, SettingsResponseSchema)
     def get(self, tenant_id):
         """Order behaviour: credit-hold policy, shadow mode, status translations, field mapping, stock items."""
-        return _settings_body(api_tenant(tenant_id).id)
+        return _settings_body(active_admin_tenant(tenant_id).id)
 
     @_admin_op
     @blp.arguments(TenantSettingsSchema)
@@ -101,7 +92,7 @@ class AdminSettings(MethodView):
     @alt_problem(blp, 422, "A value was rejected; 'reasons' names each field's reason code")
     def put(self, body, tenant_id):
         """Change any subset of the order behaviour settings."""
-        tenant = api_tenant(tenant_id)
+        tenant = active_admin_tenant(tenant_id)
         settings_service().update_settings(tenant.id, body)
         return _settings_body(tenant.id)
 
@@ -112,7 +103,7 @@ class AdminERPConnectors(MethodView):
     @blp.response(200, ConnectorListSchema)
     def get(self, tenant_id):
         """The ERP connectors this server offers, with the settings each one takes."""
-        api_tenant(tenant_id)
+        active_admin_tenant(tenant_id)
         return {"connectors": [_describe(name) for name in erp_registry.available()]}
 
 
@@ -122,7 +113,7 @@ class AdminERPConnection(MethodView):
     @blp.response(200, ConnectionSchema)
     def get(self, tenant_id):
         """The stored ERP connection: connector, non-secret config and which secrets are set."""
-        return _connection_body(api_tenant(tenant_id).id)
+        return _connection_body(active_admin_tenant(tenant_id).id)
 
     @_admin_op
     @blp.arguments(ConnectionRequestSchema)
@@ -130,7 +121,7 @@ class AdminERPConnection(MethodView):
     @alt_problem(blp, 422, "Unknown connector, unknown or missing setting")
     def put(self, body, tenant_id):
         """Replace the ERP connection (secrets stored encrypted; blank secrets keep the stored ones)."""
-        tenant = api_tenant(tenant_id)
+        tenant = active_admin_tenant(tenant_id)
         settings_service().save_connection(tenant.id, body["connector"], body["values"])
         return _connection_body(tenant.id)
 
@@ -144,7 +135,7 @@ class AdminERPConnectionTest(MethodView):
     def post(self, body, tenant_id):
         """Test connection settings without saving them (blank secrets use the stored ones;
         without ``connector`` the stored connection is tested)."""
-        tenant = api_tenant(tenant_id)
+        tenant = active_admin_tenant(tenant_id)
         connector, values = body["connector"], body["values"]
         if connector is None:
             # no connector named: test the stored connection, with any submitted values on top
@@ -162,7 +153,7 @@ class AdminAccountLinks(MethodView):
     @blp.response(200, AccountLinksSchema)
     def get(self, tenant_id):
         """Every CRM account -> ERP customer link of the installation."""
-        links = services().tenants.list_links(api_tenant(tenant_id).id)
+        links = services().tenants.list_links(active_admin_tenant(tenant_id).id)
         return {"links": [{"crm_account_id": a, "erp_customer_id": c} for a, c in sorted(links.items())]}
 
 
@@ -174,7 +165,7 @@ class AdminAccountLink(MethodView):
     @alt_problem(blp, 422, "Missing or too long ids")
     def put(self, body, crm_account_id, tenant_id):
         """Link (or re-link) one CRM account to an ERP customer."""
-        tenant = api_tenant(tenant_id)
+        tenant = active_admin_tenant(tenant_id)
         settings_service().link_account(tenant.id, crm_account_id, body["erp_customer_id"])
         return {"crm_account_id": crm_account_id.strip(),
                 "erp_customer_id": services().tenants.erp_customer_for(tenant.id, crm_account_id.strip())}
@@ -183,4 +174,4 @@ class AdminAccountLink(MethodView):
     @blp.response(204)
     def delete(self, crm_account_id, tenant_id):
         """Remove one link; the panel then shows the account as not linked."""
-        settings_service().unlink_account(api_tenant(tenant_id).id, crm_account_id)
+        settings_service().unlink_account(active_admin_tenant(tenant_id).id, crm_account_id)

@@ -1,4 +1,8 @@
-"""Resolving the admin caller: tenant admin session (cookie/Bearer) or the operator ADMIN_TOKEN."""
+"""Resolving the admin caller: tenant admin session (cookie/Bearer) or the operator ADMIN_TOKEN.
+
+A session taken from the cookie authenticates a write only through ``app.web.csrf`` (same origin
++ CSRF token); a Bearer credential is never sent by a browser on its own and needs neither.
+"""
 from __future__ import annotations
 
 import hmac
@@ -9,7 +13,8 @@ from flask import request
 from app.auth.admin import COOKIE_NAME, AdminSessionInvalid
 from app.errors import Forbidden, NotFound, Unauthorized
 from app.tenants.model import Tenant
-from app.web.context import services
+from app.web.context import presented_bearer, services
+from app.web.csrf import guard_cookie_write
 
 
 @dataclass(frozen=True)
@@ -22,18 +27,14 @@ class AdminCaller:
         return self.tenant_id is None
 
 
-def _bearer() -> str:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
-
-
 def admin_caller() -> AdminCaller:
     """Verify the admin credential of the current request."""
     svc = services()
-    token = _bearer()
+    token = presented_bearer()
     operator = svc.settings.admin_token
     if token and operator and hmac.compare_digest(token.encode(), operator.encode()):
         return AdminCaller(user_id="operator", tenant_id=None)
+    guard_cookie_write()
     session = token or request.cookies.get(COOKIE_NAME, "")
     try:
         claims = svc.admin_sessions.verify(session)

@@ -1,6 +1,6 @@
 """The server-rendered settings page: ERP connection, order behaviour, account links, CRM, error queue.
 
-Every POST passes ``protect_form_post`` (same-origin + per-session CSRF token),
+Every cookie-authenticated POST passes the CSRF rule of ``app.web.csrf`` (same origin + per-session token),
 then redirects (303) on success or re-renders the page with plain-sentence errors
 next to the fields (422) and the admin's input kept.
 """
@@ -17,15 +17,16 @@ from app.web.admin_session import (
     SETTINGS_PATH,
     active_admin_tenant,
     clear_admin_session_cookie,
-    protect_form_post,
 )
 from app.web.admin_view import dead_letter_queue, settings_page_model, settings_service
 from app.web.context import services
+from app.web.csrf import protect_admin_blueprint
 from app.web.widgets import WIDGETS_DIR
 
 STATIC_DIR = os.path.join(WIDGETS_DIR, "admin")
 
-bp = Blueprint("admin", __name__, url_prefix="/admin", static_folder=STATIC_DIR, static_url_path="/static")
+bp = protect_admin_blueprint(Blueprint("admin", __name__, url_prefix="/admin", static_folder=STATIC_DIR,
+                                       static_url_path="/static"))
 
 #: CSP for admin pages: own CSS only, no scripts at all, forms only to ourselves, never framed
 ADMIN_CSP = ("default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; object-src 'none'; "
@@ -46,8 +47,6 @@ UNAUTHORIZED_HELP = ("You are not signed in as an admin of this installation. Op
 @bp.before_request
 def _admin_page_guards():
     g.csp = ADMIN_CSP
-    if request.method == "POST":
-        protect_form_post()
 
 
 @bp.after_request

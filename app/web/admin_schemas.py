@@ -38,6 +38,7 @@ class SettingFieldSchema(ma.Schema):
     required = ma.fields.Boolean()
     help = _TEXT()
     default = _TEXT()
+    multiline = ma.fields.Boolean()
 
 
 class ConnectorSchema(ma.Schema):

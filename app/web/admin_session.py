@@ -5,30 +5,20 @@ OAuth callbacks (Pipedrive, HubSpot) and the demo login call
 response they build themselves) to land the installing admin on SETTINGS_PATH.
 
 The cookie is ``__Host-`` prefixed, Secure, HttpOnly, SameSite=Lax, Path=/ (ASVS
-3.3.1/3.3.2/3.3.4). Form posts carry a per-session CSRF token (an HMAC of the
-session token, compared in constant time) and must not come from another site
-(Origin / Sec-Fetch-Site, ASVS 3.5.1/3.5.3).
+3.3.1/3.3.2/3.3.4). Every write it authenticates passes ``app.web.csrf`` (same origin
+and a per-session CSRF token, ASVS 3.5.1/3.5.3).
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-
-from flask import redirect, request
+from flask import redirect
 
 from app.auth.admin import COOKIE_NAME, SESSION_TTL
 from app.errors import Forbidden
-from app.storage.crypto import derive_key
 from app.web.admin_auth import admin_tenant
 from app.web.context import services
-from app.web.security import same_origin_only
 
 #: where admins land after install / login
 SETTINGS_PATH = "/admin/settings"
-CSRF_FIELD = "csrf_token"
-
-CSRF_FAILED = ("This form could not be accepted because it did not come from an open settings page of "
-               "this site. Reload the settings page and try again.")
 
 
 def set_admin_session_cookie(response, token: str, max_age: int = SESSION_TTL):
@@ -63,20 +53,3 @@ def active_admin_tenant(tenant_id: str | None = None):
                         reason="tenant_inactive")
     return tenant
 
-
-def csrf_token() -> str:
-    """The CSRF token for the current request's admin session ("" when there is no session)."""
-    session = request.cookies.get(COOKIE_NAME, "")
-    if not session:
-        return ""
-    key = derive_key(services().settings.secret_key, "admin-csrf")
-    return hmac.new(key, session.encode(), hashlib.sha256).hexdigest()
-
-
-def protect_form_post() -> None:
-    """Refuse cross-site posts and posts without this session's CSRF token (raises Forbidden)."""
-    same_origin_only()
-    expected = csrf_token()
-    submitted = request.form.get(CSRF_FIELD, "")
-    if not expected or not hmac.compare_digest(submitted.encode(), expected.encode()):
-        raise Forbidden(CSRF_FAILED, reason="csrf_failed")

@@ -10,20 +10,25 @@ from app.tenants.error_queue import DeadLetters
 from app.tenants.model import DEFAULT_STATUS_TRANSLATIONS
 from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, MAPPING_SOURCE_HELP, ORDER_MAPPING_FIELDS
 from app.tenants.settings_service import TenantSettingsService
-from app.web.admin_session import CSRF_FIELD, csrf_token
 from app.web.context import services
+from app.web.csrf import CSRF_FIELD, csrf_token
 
 BLANK_MAPPING_ROWS = 2
 
 #: first sentence of a failed connection test, by reason code (the connector's own message follows)
 CHECK_HEADLINES = {
-    # reasons the ERPNext/Odoo connectors' check_connection reports (app/erp/erpnext, app/erp/odoo)
+    # reasons the connectors' check_connection reports (app/erp/<vendor>/probe.py)
     "bad_credentials": "The ERP rejected the credentials.",
     "wrong_url": "The URL does not lead to the expected ERP.",
     "missing_permission": "The ERP user is missing a permission.",
     "wrong_database": "The ERP database name is wrong.",
     "unknown_company": "The company was not found in the ERP.",
     "unknown_warehouse": "A warehouse was not found in the ERP.",
+    "unknown_location": "A location was not found in the ERP.",
+    "unknown_subsidiary": "The subsidiary was not found in the ERP.",
+    "wrong_account": "The ERP account id is wrong or the account cannot be reached.",
+    "wrong_tenant": "The Microsoft Entra tenant was not found.",
+    "wrong_environment": "The Business Central environment was not found.",
     "missing_field": "The ERP did not send a field erp-panel needs.",
     # generic connector error reasons (app/erp/base.py)
     "erp_auth_failed": "The ERP rejected the credentials.",
@@ -73,7 +78,7 @@ def _erp_section(tenant, chosen: str | None, submitted: dict | None, errors: dic
             value = submitted.get(field.name, "")
         else:
             value = stored.config.get(field.name, field.default) if same else field.default
-        fields.append({"name": field.name, "label": field.label, "secret": field.secret,
+        fields.append({"name": field.name, "label": field.label, "secret": field.secret, "multiline": field.multiline,
                        "required": field.required, "help": field.help, "value": value,
                        "is_set": bool(field.secret and same and stored.secrets.get(field.name)),
                        "errors": errors.get(field.name, [])})

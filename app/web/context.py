@@ -21,12 +21,17 @@ class WidgetCaller:
     tenant: Tenant
 
 
+def presented_bearer() -> str:
+    """The token of an ``Authorization: Bearer <token>`` header ("" when there is none)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 def bearer_token() -> str:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = presented_bearer()
+    if not token:
         raise Unauthorized("Send the widget token as 'Authorization: Bearer <token>'", reason="missing_token")
-    return token.strip()
+    return token
 
 
 def widget_caller(crm_account_id: str | None = None) -> WidgetCaller:

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from app.crm.demo.bootstrap import ensure_demo_tenant
 from app.crm.demo.seed import DEMO_COMPANY
 from app.web.context import services
-from app.web.security import same_origin_only  # noqa: F401 - re-exported for older imports
+from app.web.csrf import require_same_origin
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
 
@@ -63,7 +63,7 @@ def widget_context(account_id: str):
 @bp.post("/sandbox")
 def sandbox_controls():
     """Simulate an ERP outage or latency (for every process) so the panel's stale/unavailable states show."""
-    same_origin_only()
+    require_same_origin()
     faults = services().sandbox_faults
     action = request.form.get("action", "")
     if action in ("outage_on", "outage_off"):

@@ -18,7 +18,7 @@ from app.crm.demo.seed import DEMO_COMPANY
 from app.crm.demo.webhook import SIGNATURE_HEADER, build_won_webhook, verify_won_webhook
 from app.errors import NotFound, ServiceUnavailable, Unauthorized
 from app.web.context import services
-from app.web.security import same_origin_only
+from app.web.csrf import require_same_origin
 
 log = logging.getLogger("erp_panel.web")
 
@@ -30,7 +30,7 @@ WEBHOOK_PATH = "/webhooks/demo"
 @bp.post("/demo/deals/<string:deal_id>/won")
 def mark_won(deal_id: str):
     """The demo CRM marks the deal won and sends its signed webhook, then shows the account again."""
-    same_origin_only()
+    require_same_origin()
     crm = services().demo_crm
     try:
         crm.set_status(DEMO_COMPANY, deal_id, "won")

@@ -1,7 +1,8 @@
 """HubSpot endpoints: OAuth install pages, app-card data + refresh, won-deal webhooks.
 
 Views are thin: every HubSpot-facing API route is verified (v3 signature over the raw body and
-the public URL) in ``before_request``; the tenant comes from the signed portal id only.
+the public URL) in ``before_request``; the tenant comes from the portal id HubSpot put in the
+signed URL (card) or in each signed webhook event, never from what card code composes.
 """
 from __future__ import annotations
 
@@ -20,22 +21,32 @@ from app.errors import AppError, BadRequest, Forbidden, NotFound, ServiceUnavail
 from app.web.admin_auth import admin_tenant
 from app.web.admin_session import clear_admin_session_cookie, start_admin_session
 from app.web.context import services
-from app.web.hubspot_schemas import CardRequestSchema, CardSchema, WebhookEventSchema, WebhookResultSchema
+from app.web.csrf import CSRF_FIELD, csrf_token, protect_admin_blueprint
+from app.web.hubspot_schemas import (
+    CardQuerySchema,
+    CardRequestSchema,
+    CardSchema,
+    WebhookEventSchema,
+    WebhookResultSchema,
+)
 from app.web.problems import alt_problem
-from app.web.security import same_origin_only
 
 pages = Blueprint("hubspot_pages", __name__, url_prefix="/hubspot")
+#: the uninstall page: an admin page, so its cookie-authenticated writes pass the CSRF rule
+admin_pages = protect_admin_blueprint(Blueprint("hubspot_admin", __name__, url_prefix="/hubspot"))
 blp = ApiBlueprint("hubspot", __name__, url_prefix="/api/v1/hubspot",
                    description="HubSpot app card data and webhooks (HubSpot v3 request signatures)")
 
 _SIGNED = [{"hubspotSignatureV3": []}]
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>erp-panel - HubSpot</title></head>
 <body><main><h1>{{ title }}</h1><p>{{ sentence }}</p>{% if form %}<form method="post">
+<input type="hidden" name="{{ csrf_field }}" value="{{ csrf_token }}">
 <button type="submit">Disconnect HubSpot</button></form>{% endif %}</main></body></html>"""
 
 
 def register(app, api, services_) -> None:
     app.register_blueprint(pages)
+    app.register_blueprint(admin_pages)
     api.register_blueprint(blp)
     api.spec.components.security_scheme("hubspotSignatureV3", {
         "type": "apiKey", "in": "header", "name": "X-HubSpot-Signature-v3",
@@ -55,7 +66,8 @@ def _adapter():
 
 
 def _page(title: str, sentence: str, status: int = 200, form: bool = False):
-    return render_template_string(_PAGE, title=title, sentence=sentence, form=form), status
+    return render_template_string(_PAGE, title=title, sentence=sentence, form=form, csrf_field=CSRF_FIELD,
+                                  csrf_token=csrf_token() if form else ""), status
 
 
 def _public_uri() -> str:
@@ -79,6 +91,25 @@ def _verify_hubspot_signature():
     g.hubspot = adapter
 
 
+def _signed_portal(query: dict, body: dict) -> str:
+    """The portal HubSpot's fetch proxy appended to the signed URL; a body naming another one is refused.
+
+    hubspot.fetch adds ``portalId``, ``userId``, ``userEmail`` and ``appId`` to the request URL
+    (``ProxyMetadata`` in @hubspot/ui-extensions, https://www.npmjs.com/package/@hubspot/ui-extensions;
+    https://developers.hubspot.com/docs/apps/developer-platform/add-features/ui-extensibility/fetching-data),
+    and the v3 signature covers that URL, query included
+    (https://developers.hubspot.com/docs/apps/legacy-apps/authentication/validating-requests).
+    The JSON body is composed by browser-side card code, so it never chooses the tenant.
+    """
+    if len(set(request.args.getlist("portalId"))) > 1:
+        raise BadRequest("The request names more than one HubSpot portal", reason="ambiguous_portal")
+    portal = query["portalId"]
+    if body.get("portalId") not in (None, portal):
+        raise Forbidden("The card asked for another HubSpot account than the one HubSpot signed for",
+                        reason="portal_mismatch")
+    return portal
+
+
 def _tenant_for(portal_id: str):
     tenant = g.hubspot.active_tenant(portal_id)
     if tenant is None:
@@ -86,8 +117,8 @@ def _tenant_for(portal_id: str):
     return tenant
 
 
-def _card(body: dict, refresh: bool) -> dict:
-    tenant = _tenant_for(body["portalId"])
+def _card(query: dict, body: dict, refresh: bool) -> dict:
+    tenant = _tenant_for(_signed_portal(query, body))
     try:
         return g.hubspot.cards.build(tenant, body["objectTypeId"], body["objectId"], refresh=refresh)
     except UnsupportedObject as exc:
@@ -97,25 +128,30 @@ def _card(body: dict, refresh: bool) -> dict:
 @blp.route("/card")
 class CardData(MethodView):
     @blp.doc(security=_SIGNED)
+    @blp.arguments(CardQuerySchema, location="query")
     @blp.arguments(CardRequestSchema)
     @blp.response(200, CardSchema)
+    @alt_problem(blp, 400, "Several portalId query parameters")
     @alt_problem(blp, 401, "Missing, stale or wrong HubSpot signature")
-    @alt_problem(blp, 403, "Not installed for this HubSpot account")
-    def post(self, body):
+    @alt_problem(blp, 403, "Not installed for this HubSpot account, or the body names another portal")
+    def post(self, query, body):
         """Card data for a company or deal record (from cache; well under HubSpot's 15 s / 1 MB limits)."""
-        return _card(body, refresh=False)
+        return _card(query, body, refresh=False)
 
 
 @blp.route("/card/refresh")
 class CardRefresh(MethodView):
     @blp.doc(security=_SIGNED)
+    @blp.arguments(CardQuerySchema, location="query")
     @blp.arguments(CardRequestSchema)
     @blp.response(200, CardSchema)
+    @alt_problem(blp, 400, "Several portalId query parameters")
     @alt_problem(blp, 401, "Missing, stale or wrong HubSpot signature")
+    @alt_problem(blp, 403, "Not installed for this HubSpot account, or the body names another portal")
     @alt_problem(blp, 429, "Refreshed too recently")
-    def post(self, body):
+    def post(self, query, body):
         """Refresh now: re-read the ERP for this record's company (rate limited per account)."""
-        return _card(body, refresh=True)
+        return _card(query, body, refresh=True)
 
 
 @blp.route("/webhooks")
@@ -166,23 +202,22 @@ def oauth_callback():
     return start_admin_session(result.tenant.id, result.user_id)
 
 
-@pages.route("/uninstall", methods=["GET", "POST"])
+@admin_pages.route("/uninstall", methods=["GET", "POST"])
 def uninstall():
-    """Disconnect this HubSpot account (admin session): revoke tokens, drop cached ERP data."""
+    """Disconnect this HubSpot account (admin session): revoke tokens, drop cached ERP data.
+
+    The POST is a cookie-authenticated write: the blueprint's CSRF rule (``app.web.csrf``) runs first.
+    """
     try:
         tenant = admin_tenant()
         adapter = _adapter()
     except AppError as exc:
-        return _page("Sign-in required", exc.detail, exc.status)
+        return _page("Sign-in required" if exc.status == 401 else "Request refused", exc.detail, exc.status)
     if tenant.crm != "hubspot":
         return _page("Not a HubSpot installation", "This installation is not connected to HubSpot.", 400)
     if request.method == "GET":
         return _page("Disconnect HubSpot", "erp-panel will stop showing ERP data in HubSpot and stop "
                      "turning won deals into orders for this account.", form=True)
-    try:
-        same_origin_only()          # the cookie is SameSite=Lax already; refuse cross-site posts anyway
-    except AppError as exc:
-        return _page("Request refused", exc.detail, exc.status)
     adapter.installer.uninstall(tenant)
     response, status = _page("HubSpot disconnected", "erp-panel is disconnected. Uninstall the app in HubSpot "
                              "(Settings > Integrations > Connected apps) to remove the card as well.")

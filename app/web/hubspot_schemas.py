@@ -20,10 +20,27 @@ class _HubSpotId(ma.fields.String):
         return text
 
 
+class CardQuerySchema(ma.Schema):
+    """What HubSpot's fetch proxy appends to the card's URL before signing it (``ProxyMetadata``).
+
+    The card code cannot set these: HubSpot adds them server-side, and the v3 signature covers
+    the whole URL with its query, so they name the portal (and user) the request really comes from.
+    """
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    portalId = _HubSpotId(required=True, metadata={"description": "the HubSpot account the card runs in"})
+    userId = _HubSpotId(load_default=None, metadata={"description": "the HubSpot user viewing the card"})
+    userEmail = ma.fields.String(load_default=None, validate=ma.validate.Length(max=320))
+    appId = _HubSpotId(load_default=None, metadata={"description": "this app's id"})
+
+
 class CardRequestSchema(ma.Schema):
     """What the app card posts with hubspot.fetch (covered by the v3 signature)."""
 
-    portalId = _HubSpotId(required=True, metadata={"description": "context.portal.id"})
+    portalId = _HubSpotId(load_default=None, metadata={
+        "description": "Optional; when sent it must equal the portalId HubSpot appended to the URL"})
     objectTypeId = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20),
                                     metadata={"description": "context.crm.objectTypeId: 0-2 company, 0-3 deal"})
     objectId = _HubSpotId(required=True, metadata={"description": "context.crm.objectId"})

@@ -1,7 +1,8 @@
 """Admin API for the order pipeline: jobs, dead letters (with reasons), replay, audit trail, order records.
 
 Thin: authorisation via ``admin_tenant()`` (a tenant admin sees only its own
-installation; the operator token names the tenant), then services.orders.
+installation; the operator token names the tenant), then services.orders. Cookie-authenticated
+writes (replay) pass the CSRF rule of ``app.web.csrf`` like every admin write.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask_smorest import Blueprint
 from app.errors import BadRequest, NotFound, ServiceUnavailable
 from app.web.admin_auth import admin_tenant
 from app.web.context import services
+from app.web.csrf import protect_admin_blueprint
 from app.web.orders_admin_schemas import (
     AuditQuerySchema,
     AuditTrailSchema,
@@ -25,8 +27,8 @@ from app.web.orders_admin_schemas import (
 )
 from app.web.problems import alt_problem
 
-blp = Blueprint("orders_admin", __name__, url_prefix="/api/v1/admin/orders",
-                description="Closed-won order pipeline: jobs, dead letters, replay, audit")
+blp = protect_admin_blueprint(Blueprint("orders_admin", __name__, url_prefix="/api/v1/admin/orders",
+                                        description="Closed-won order pipeline: jobs, dead letters, replay, audit"))
 
 _AUTH = [{"adminToken": []}]
 

@@ -12,15 +12,17 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 from app.crm.base import CRMError
 from app.crm.pipedrive.fields import SPECS, FieldManager, UnknownField, apply_choices
 from app.crm.pipedrive.install import InstallError
-from app.errors import AppError
+from app.errors import AppError, BadRequest, Unauthorized
 from app.web.admin_auth import admin_tenant
 from app.web.admin_session import set_admin_session_cookie
 from app.web.context import services
-from app.web.security import same_origin_only
+from app.web.csrf import CSRF_FIELD, csrf_token, protect_admin_blueprint
 
 log = logging.getLogger("erp_panel.pipedrive")
 
 bp = Blueprint("pipedrive", __name__, url_prefix="/pipedrive")
+#: the fields page: an admin page, so its cookie-authenticated writes pass the CSRF rule
+admin_bp = protect_admin_blueprint(Blueprint("pipedrive_admin", __name__, url_prefix="/pipedrive"))
 
 STATE_COOKIE = "__Host-erp_panel_pd_state"
 SETTINGS_PAGE = "/admin/settings"
@@ -99,31 +101,33 @@ def uninstall_callback():
     """Pipedrive's uninstall notice: Basic client_id:client_secret, JSON {client_id, company_id, user_id}."""
     pd = pipedrive()
     if not pd.installer.verify_uninstall(request.headers.get("Authorization", "")):
-        return {"error": "unauthorized"}, 401
-    body = request.get_json(silent=True) or {}
+        raise Unauthorized("The uninstall notice did not carry this app's client credentials",
+                           reason="invalid_credentials", headers={"WWW-Authenticate": 'Basic realm="erp-panel"'})
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
     company_id = str(body.get("company_id") or "").strip()
     if str(body.get("client_id") or "") != pd.installer.oauth.client_id or not company_id.isdigit():
-        return {"error": "not an uninstall notice for this app"}, 400
+        raise BadRequest("Not an uninstall notice for this app", reason="not_an_uninstall_notice")
     tenant = pd.installer.uninstall(company_id)
     return {"status": "uninstalled" if tenant else "unknown company"}, 200
 
 
-@bp.route("/settings/fields", methods=["GET", "POST"])
+@admin_bp.route("/settings/fields", methods=["GET", "POST"])
 def fields_page():
-    """Pick (or create) the custom fields; saved in TenantSettings.crm_fields."""
+    """Pick (or create) the custom fields; saved in TenantSettings.crm_fields.
+
+    The POST is a cookie-authenticated write: the blueprint's CSRF rule (``app.web.csrf``) runs first.
+    """
     pd = pipedrive()
     try:
         tenant = admin_tenant()
-    except AppError:
+    except Unauthorized:
         return _page("Sign in needed", "Open erp-panel from Pipedrive (or install it) to change its settings.",
                      401, link=("Install / sign in with Pipedrive", "/pipedrive/install"))
+    except AppError as exc:
+        return _page("Pipedrive fields", exc.detail, exc.status, link=("Back to the fields", FIELDS_PAGE))
     if tenant.crm != "pipedrive" or not tenant.active:
         return _page("Not a Pipedrive installation", "This page is only for Pipedrive installations.", 404)
-    if request.method == "POST":
-        try:
-            same_origin_only()
-        except AppError:
-            return _page("Pipedrive fields", "This form can only be sent from the erp-panel page itself.", 403)
     manager: FieldManager = pd.adapter.fields_for(tenant)
     notice = None
     try:
@@ -141,12 +145,14 @@ def fields_page():
                      link=("Back to the fields", FIELDS_PAGE))
     rows = [{"spec": spec, "choices": choices[spec.entity], "current": tenant.settings.crm_fields.get(spec.setting)}
             for spec in SPECS]
-    return render_template("pipedrive/fields.html", tenant=tenant, rows=rows, notice=notice)
+    return render_template("pipedrive/fields.html", tenant=tenant, rows=rows, notice=notice,
+                           csrf_field=CSRF_FIELD, csrf_token=csrf_token())
 
 
 def register(app, api, services_) -> None:
     """Called by app.web.routes for the optional Pipedrive module."""
     from app.web import pipedrive_panels
     app.register_blueprint(bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(pipedrive_panels.bp)
     api.register_blueprint(pipedrive_panels.blp)

@@ -19,7 +19,7 @@ from app.crm.base import CRMError, CRMNotFoundError
 from app.crm.pipedrive import panels
 from app.crm.pipedrive.jwt import PipedriveJWTInvalid
 from app.crm.pipedrive.webhooks import WebhookRejected, credentials_match, won_event
-from app.errors import NotFound, ServiceUnavailable
+from app.errors import BadRequest, NotFound, ServiceUnavailable, Unauthorized
 from app.panel.present import panel_dict
 from app.web.context import services, widget_caller
 from app.web.problems import alt_problem
@@ -100,24 +100,26 @@ def frame_panel():
 def deal_webhook(tenant_id: str):
     """Webhooks v2 ``change.deal``: verify Basic auth, detect a change to won, hand it to the intake."""
     svc = services()
-    tenant = svc.tenants.get(tenant_id) if len(tenant_id) <= 36 else None
+    tenant = svc.tenants.get(tenant_id)
     creds = svc.tenants.get_crm_credentials(tenant.id) if tenant is not None and tenant.active else None
     extra = creds.extra if creds else {}
     if tenant is None or tenant.crm != "pipedrive" or not credentials_match(
             request.headers.get("Authorization", ""), extra.get("webhook_user"), extra.get("webhook_password")):
-        return {"error": "unauthorized"}, 401, {"WWW-Authenticate": 'Basic realm="erp-panel"'}
+        raise Unauthorized("The webhook did not carry this installation's credentials",
+                           reason="invalid_credentials", headers={"WWW-Authenticate": 'Basic realm="erp-panel"'})
     try:
         event = won_event(request.get_json(silent=True), tenant_id=tenant.id, company_id=tenant.crm_account_key,
                           now=svc.clock.now())
     except WebhookRejected as exc:
-        return {"error": str(exc)}, 400
+        raise BadRequest(str(exc), reason="bad_webhook_payload") from None
     if event is None:
         return {"status": "ignored"}, 200
     if svc.intake is None:
         # Order intake not deployed: let Pipedrive retry (3 s, 30 s, 150 s) rather than drop the event.
         log.warning("won deal %s of tenant %s arrived but no order intake is configured", event.crm_deal_id,
                     tenant.id)
-        return {"error": "order intake unavailable"}, 503
+        raise ServiceUnavailable("The order intake is not available; Pipedrive will retry",
+                                 reason="intake_unavailable")
     result = svc.intake.accept(event)  # stores + enqueues only: answers well inside Pipedrive's 10 s
     return {"status": getattr(result, "status", "accepted")}, 200
 

@@ -8,24 +8,12 @@ from __future__ import annotations
 
 from flask import g, request
 
-from app.errors import Forbidden
-
 HSTS = "max-age=31536000; includeSubDomains"
 
 
 def allow_framing(origins: list[str]) -> None:
     """Mark the current response as a widget page framable by these origins."""
     g.frame_ancestors = [o for o in origins if o and o != "*"]
-
-
-def same_origin_only() -> None:
-    """Reject cross-site form posts (CSRF defence in depth for cookie or no-login pages)."""
-    origin = request.headers.get("Origin")
-    site = request.headers.get("Sec-Fetch-Site")
-    if site and site not in ("same-origin", "none"):
-        raise Forbidden("Cross-site request refused", reason="cross_site")
-    if origin and origin.rstrip("/") != request.host_url.rstrip("/"):
-        raise Forbidden("Cross-origin request refused", reason="cross_origin")
 
 
 def register_security_headers(app) -> None:

@@ -13,13 +13,19 @@ WIDGETS_DIR = os.environ.get("ERP_PANEL_WIDGETS_DIR") or os.path.join(
 
 bp = Blueprint("widgets", __name__)
 
-_SERVED = {"account-panel", "demo-crm"}
+#: widget directories served in every mode; the demo CRM's host-page assets only in demo mode
+_SERVED = {"account-panel"}
+_DEMO_ONLY = {"demo-crm"}
 
 
 def frame_origins() -> list[str]:
+    """CSP frame-ancestors of the account widget: the CRM origins, plus this site only for the demo host page.
+
+    Production never runs the demo (configuration refuses it), so 'self' never appears there.
+    """
     settings = services().settings
     origins = list(settings.frame_origins)
-    if settings.demo_enabled:
+    if settings.demo_enabled and not settings.is_production:
         origins.insert(0, "'self'")
     return origins
 
@@ -28,7 +34,7 @@ def frame_origins() -> list[str]:
 @bp.get("/widgets/<string:widget>/<path:filename>")
 def widget_file(widget: str, filename: str = "index.html"):
     """Static widget files; the CRM passes its signed context in the query string."""
-    if widget not in _SERVED:
+    if widget not in _SERVED and not (widget in _DEMO_ONLY and services().settings.demo_enabled):
         abort(404)
     if widget == "account-panel":
         allow_framing(frame_origins())

@@ -7,24 +7,32 @@ switches to inject faults and count stored orders.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 import responses
 
+from app.domain.credit import CustomerCredit
 from app.erp.base import ERPConnector, ERPRetriableError
+from app.erp.businesscentral import build_businesscentral
 from app.erp.erpnext import build_erpnext
+from app.erp.netsuite import build_netsuite
 from app.erp.odoo import build_odoo
 from app.erp.registry import ConnectorContext
 from app.erp.sandbox import SandboxERP, SandboxFaults
 from app.erp.sandbox.orders import MemoryOrderBook
 from app.tenants.model import ERPConnectionSettings
+from tests.fakes import bc_odata
+from tests.fakes import businesscentral as bc_fake
 from tests.fakes import erpnext as erpnext_fake
+from tests.fakes import netsuite as netsuite_fake
 from tests.fakes import odoo as odoo_fake
 
 TIMEOUT = 3.5
 RETRIES = 2
 PAGE_SIZE = 2
+#: warehouse name of stock lines from ERPs that report all locations together
+TOTALS_WAREHOUSE = "All locations"
 
 
 @dataclass
@@ -38,9 +46,20 @@ class ERPUnderTest:
     attempts_per_read: int = 1
     fault_kinds: frozenset[str] = frozenset({"unavailable", "timeout", "rate_limited", "validation"})
     create_route: str | None = None         # fault filter hitting only the order insert
+    lookup_route: str | None = None         # regex on route_key: the order lookup by external reference
     fake: object = None
     secrets: tuple[str, ...] = ()
     sleeps: list[float] = field(default_factory=list)
+    #: fragment of path + body that marks an invoice read (pagination test)
+    invoice_fragment: str = ""
+    #: the ERP reports stock per item only (all locations together), not per warehouse
+    stock_totals_only: bool = False
+    #: the ERP's standard API offers list prices only (no customer-specific price evaluation)
+    list_prices_only: bool = False
+    #: converts a reference CustomerCredit into the amounts this ERP reports (e.g. company currency)
+    expected_credit: Callable[..., object] = staticmethod(lambda credit: credit)  # type: ignore[assignment]
+    #: server-side expiry of every access token (connectors with bearer tokens only)
+    expire_tokens: Callable[[], None] | None = None
     #: the vendor's transient-conflict faults, the route of the confirm/submit step they hit, and a
     #: way to leave an unconfirmed order behind (as an earlier attempt or a person would)
     conflict_kinds: tuple[str, ...] = ()
@@ -49,9 +68,18 @@ class ERPUnderTest:
     #: read -> (record type, field) the read needs, and a way to make the vendor leave that field out
     field_cases: dict[str, tuple[str, str]] = field(default_factory=dict)
     remove_field: Callable[[str, str], None] | None = None
+    #: make the ERP stop selling an item it still knows (disabled / archived / not a sales item)
+    discontinue: Callable[[str], None] | None = None
 
     def requests(self, fragment: str) -> list:
         return self.fake.requests_to(fragment) if self.fake is not None else []
+
+
+def _set(rows: list[dict], key: str, value: str, **changes) -> None:
+    """Change the fake ERP's record whose ``key`` is ``value``."""
+    for row in rows:
+        if row[key] == value:
+            row.update(changes)
 
 
 def _context(clock, sleeps: list[float]) -> ConnectorContext:
@@ -73,7 +101,8 @@ def sandbox_harness(clock, mock: responses.RequestsMock) -> ERPUnderTest:
         faults.fail_next(count, kind)
 
     return ERPUnderTest("sandbox", erp, SandboxERP(clock=clock), fail_next,
-                        lambda ref: len([o for o in erp.orders_for(ref) if o.status != "Cancelled"]))
+                        lambda ref: len([o for o in erp.orders_for(ref) if o.status != "Cancelled"]),
+                        discontinue=erp.discontinued.add)
 
 
 def erpnext_harness(clock, mock: responses.RequestsMock, **fake_options) -> ERPUnderTest:
@@ -86,7 +115,7 @@ def erpnext_harness(clock, mock: responses.RequestsMock, **fake_options) -> ERPU
                         fake.fail_next, lambda ref: len(fake.orders_for(ref)), attempts_per_read=1 + RETRIES,
                         fault_kinds=frozenset({"unavailable", "timeout", "connection", "rate_limited", "auth",
                                                "validation"}),
-                        create_route="POST /api/resource/Sales", fake=fake,
+                        create_route="POST /api/resource/Sales", lookup_route="GET /api/resource/Sales", fake=fake,
                         secrets=(erpnext_fake.API_KEY, erpnext_fake.API_SECRET), sleeps=sleeps,
                         conflict_kinds=("timestamp_mismatch",), confirm_route="PUT /api/resource/Sales",
                         leave_draft=fake.leave_draft,
@@ -94,7 +123,9 @@ def erpnext_harness(clock, mock: responses.RequestsMock, **fake_options) -> ERPU
                                      "credit_limit": ("Customer", "credit_limits"), "stock": ("Bin", "actual_qty"),
                                      "invoices": ("Sales Invoice", "due_date"),
                                      "prices": ("get_item_details", "price_list_rate")},
-                        remove_field=lambda record, name: fake.hidden.add((record, name)))
+                        remove_field=lambda record, name: fake.hidden.add((record, name)),
+                        invoice_fragment="Sales%20Invoice",
+                        discontinue=lambda code: _set(fake.docs["Item"], "name", code, disabled=1))
 
 
 def odoo_harness(clock, mock: responses.RequestsMock, flavour: str = "json2", version: int = 19) -> ERPUnderTest:
@@ -107,21 +138,88 @@ def odoo_harness(clock, mock: responses.RequestsMock, flavour: str = "json2", ve
                         fake.fail_next, lambda ref: len(fake.orders_for(ref)), attempts_per_read=1 + RETRIES,
                         fault_kinds=frozenset({"unavailable", "timeout", "connection", "rate_limited", "auth",
                                                "validation"}),
-                        create_route="sale.order/create", fake=fake, secrets=(odoo_fake.API_KEY,), sleeps=sleeps,
+                        create_route="sale.order/create", lookup_route="sale.order/search_read", fake=fake,
+                        secrets=(odoo_fake.API_KEY,), sleeps=sleeps,
                         conflict_kinds=odoo_fake.FakeOdoo.CONFLICTS, confirm_route="sale.order/action_confirm",
                         leave_draft=fake.leave_draft,
                         field_cases={"credit": ("res.partner", "credit"), "credit_limit": ("res.partner", "credit_limit"),
                                      "stock": ("product.product", "qty_available"),
                                      "invoices": ("account.move", "amount_residual"),
                                      "prices": ("product.product", "lst_price")},
-                        remove_field=lambda record, name: fake.removed.add((record, name)))
+                        remove_field=lambda record, name: fake.removed.add((record, name)),
+                        invoice_fragment="account.move",
+                        discontinue=lambda code: _set(fake.db["product.product"], "default_code", code, active=False))
 
 
-HARNESSES: dict[str, Callable[..., ERPUnderTest]] = {
-    "sandbox": sandbox_harness,
-    "erpnext": erpnext_harness,
-    "odoo-json2": lambda clock, mock: odoo_harness(clock, mock, "json2", 19),
-    "odoo-jsonrpc": lambda clock, mock: odoo_harness(clock, mock, "jsonrpc", 16),
+def netsuite_harness(clock, mock: responses.RequestsMock, auth: str = "m2m") -> ERPUnderTest:
+    fake = netsuite_fake.FakeNetSuite(mock, clock)
+    sleeps: list[float] = []
+    config = {"account_id": netsuite_fake.ACCOUNT, "auth_method": auth, "page_size": PAGE_SIZE}
+    if auth == "m2m":
+        config.update(client_id=netsuite_fake.CLIENT_ID, certificate_id=netsuite_fake.CERTIFICATE_ID)
+        secrets = {"private_key": netsuite_fake.PRIVATE_KEY_PEM}
+    else:
+        secrets = {"consumer_key": netsuite_fake.CONSUMER_KEY, "consumer_secret": netsuite_fake.CONSUMER_SECRET,
+                   "token_id": netsuite_fake.TOKEN_ID, "token_secret": netsuite_fake.TOKEN_SECRET}
+    conn = ERPConnectionSettings("netsuite", config, secrets)
+    return ERPUnderTest(f"netsuite-{auth}", build_netsuite(conn, _context(clock, sleeps)), SandboxERP(clock=clock),
+                        fake.fail_next, lambda ref: len(fake.orders_for(ref)), attempts_per_read=1 + RETRIES,
+                        fault_kinds=frozenset({"unavailable", "timeout", "connection", "rate_limited", "auth",
+                                               "validation"}),
+                        create_route="POST /services/rest/record/v1/salesOrder",
+                        lookup_route="GET /services/rest/record/v1/salesOrder/eid:", fake=fake,
+                        secrets=tuple(s for s in secrets.values() if "PRIVATE KEY" not in s) + (
+                            netsuite_fake.PRIVATE_KEY_PEM.splitlines()[1],),
+                        sleeps=sleeps, invoice_fragment="CustInvc",
+                        expire_tokens=fake.expire_tokens if auth == "m2m" else None,
+                        field_cases={"credit": ("customer", "balance"), "stock": ("inventory location", "onhand"),
+                                     "invoices": ("invoice", "unpaid")},
+                        remove_field=lambda _record, name: fake.removed.add(name),
+                        discontinue=lambda code: fake.db.execute("UPDATE item SET isinactive = 'T' WHERE itemid = ?",
+                                                                 (code,)))
+
+
+def _in_local_currency(credit: CustomerCredit) -> CustomerCredit:
+    """Business Central keeps customer balances and limits in the company's local currency."""
+    def lcy(value):
+        return bc_odata.to_lcy(value, credit.currency)
+    return replace(credit, currency=bc_odata.LOCAL_CURRENCY, balance=lcy(credit.balance), overdue=lcy(credit.overdue),
+                   credit_limit=lcy(credit.credit_limit) if credit.credit_limit else None)
+
+
+def businesscentral_harness(clock, mock: responses.RequestsMock) -> ERPUnderTest:
+    fake = bc_fake.FakeBusinessCentral(mock, clock)
+    sleeps: list[float] = []
+    conn = ERPConnectionSettings("businesscentral", {"tenant_id": bc_fake.TENANT, "environment": bc_fake.ENVIRONMENT,
+                                                     "company_id": bc_fake.COMPANY_ID, "client_id": bc_fake.CLIENT_ID,
+                                                     "page_size": PAGE_SIZE},
+                                 {"client_secret": bc_fake.CLIENT_SECRET})
+    return ERPUnderTest("businesscentral", build_businesscentral(conn, _context(clock, sleeps)),
+                        SandboxERP(clock=clock), fake.fail_next, lambda ref: len(fake.orders_for(ref)),
+                        attempts_per_read=1 + RETRIES,
+                        fault_kinds=frozenset({"unavailable", "timeout", "connection", "rate_limited", "auth",
+                                               "validation"}),
+                        create_route="POST /v2.0/", lookup_route=r"^GET .*/(salesOrders|salesInvoices)$", fake=fake,
+                        secrets=(bc_fake.CLIENT_SECRET,), sleeps=sleeps,
+                        invoice_fragment="salesInvoices", stock_totals_only=True, list_prices_only=True,
+                        expected_credit=_in_local_currency, expire_tokens=fake.expire_tokens,
+                        field_cases={"credit": ("customer", "balanceDue"), "credit_limit": ("customer", "creditLimit"),
+                                     "stock": ("item", "inventory"), "invoices": ("sales invoice", "remainingAmount"),
+                                     "prices": ("item", "unitPrice")},
+                        remove_field=lambda _record, name: fake.removed.add(name),
+                        discontinue=lambda code: _set(fake.data["items"], "number", code, blocked=True))
+
+
+#: registered connector name -> its harness variants (the contract suite runs every variant of
+#: every connector in app.erp.registry; a registered connector without an entry fails the suite)
+HARNESSES: dict[str, dict[str, Callable[..., ERPUnderTest]]] = {
+    "sandbox": {"sandbox": sandbox_harness},
+    "erpnext": {"erpnext": erpnext_harness},
+    "odoo": {"odoo-json2": lambda clock, mock: odoo_harness(clock, mock, "json2", 19),
+             "odoo-jsonrpc": lambda clock, mock: odoo_harness(clock, mock, "jsonrpc", 16)},
+    "netsuite": {"netsuite-m2m": netsuite_harness,
+                 "netsuite-tba": lambda clock, mock: netsuite_harness(clock, mock, "tba")},
+    "businesscentral": {"businesscentral": businesscentral_harness},
 }
 
 

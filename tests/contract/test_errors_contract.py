@@ -33,7 +33,7 @@ def test_bad_credentials_are_fatal_and_never_echo_secrets(erp):
         erp.connector.get_credit("CUST-0001")
     assert isinstance(info.value, ERPFatalError) and not info.value.retriable
     assert not any(secret in str(info.value) for secret in erp.secrets)
-    assert len(erp.fake.seen) == 1
+    assert len(erp.fake.data_requests()) == 1        # no retry (token requests are not data requests)
 
 
 def test_transient_read_failure_is_retried_with_backoff(erp):
@@ -49,3 +49,17 @@ def test_rate_limited_read_waits_retry_after_then_succeeds(erp):
     erp.fail_next("rate_limited")
     assert erp.connector.list_stock(["SKU-1001"])
     assert erp.sleeps == [2.0]
+
+
+def test_expired_token_is_replaced_once_and_the_read_repeated(erp):
+    if erp.expire_tokens is None:
+        pytest.skip(f"{erp.name} sends no bearer tokens")
+    erp.connector.get_credit("CUST-0001")
+    data_before = len(erp.fake.data_requests())
+    tokens_before = len(erp.fake.seen) - data_before
+    erp.expire_tokens()                    # the ERP now refuses the cached token with 401
+    assert erp.connector.get_credit("CUST-0001").customer_id == "CUST-0001"
+    data_requests = len(erp.fake.data_requests()) - data_before
+    token_requests = len(erp.fake.seen) - len(erp.fake.data_requests()) - tokens_before
+    assert (data_requests, token_requests) == (2, 1)       # refused once, new token, repeated once
+    assert erp.sleeps == []

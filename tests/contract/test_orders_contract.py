@@ -1,6 +1,7 @@
 """Order contract: create once per external reference, find it again, never duplicate on retries."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -34,6 +35,19 @@ def test_find_order_by_external_ref(erp):
     found = erp.connector.find_order(ref)
     assert found is not None and not found.created_now
     assert (found.order_number, found.erp_id, found.external_ref) == (created.order_number, created.erp_id, ref)
+
+
+def test_create_after_a_lookup_creates_once_without_looking_up_again(erp):
+    ref = idempotency_key("tenant-1", "D-3")
+    assert erp.connector.find_order(ref) is None
+    if erp.fake is not None:
+        erp.fake.seen.clear()
+    created = erp.connector.create_order_after_lookup(order_request(ref))
+    assert created.created_now and created.order_number and erp.orders_for(ref) == 1
+    assert erp.connector.find_order(ref).order_number == created.order_number
+    if erp.fake is not None:
+        lookups = [r for r in erp.fake.seen if re.search(erp.lookup_route, erp.fake.route_key(r))]
+        assert len(lookups) == 1, "only the find_order after the create looks the reference up"
 
 
 def test_different_refs_create_different_orders(erp):

@@ -66,7 +66,8 @@ class FakeERPNext(FakeHTTP):
                 {"company": COMPANY, "credit_limit": float(c.credit_limit), "bypass_credit_limit_check": 0}],
         } for c in self.seed.customers.values()]
         self.docs["Item"] = [{"name": i.code, "item_code": i.code, "item_name": i.name, "stock_uom": i.uom,
-                              "is_stock_item": 1, "disabled": 0} for i in self.seed.items.values()]
+                              "is_stock_item": 1, "is_sales_item": 1, "disabled": 0}
+                             for i in self.seed.items.values()]
         self.docs["Bin"] = [{"name": f"BIN-{n:05d}", "item_code": code, "warehouse": wh,
                              "actual_qty": float(on_hand), "reserved_qty": float(reserved),
                              "projected_qty": float(on_hand - reserved), "stock_uom": self.seed.items[code].uom}

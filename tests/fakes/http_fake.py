@@ -36,7 +36,13 @@ def text_reply(status: int, text: str, headers: dict[str, str] | None = None) ->
 
 
 class FakeHTTP:
-    """Base for vendor fakes: records every request and plays queued faults first."""
+    """Base for vendor fakes: records every request and plays queued faults first.
+
+    ``auth_paths``: path prefixes of token/identity endpoints; faults queued without a
+    ``path_contains`` never hit them (name the path to fault a token request).
+    """
+
+    auth_paths: tuple[str, ...] = ()
 
     def __init__(self):
         self.seen: list[SeenRequest] = []
@@ -46,6 +52,10 @@ class FakeHTTP:
         """Queue faults: timeout | timeout_after | connection | unavailable | rate_limited | auth | forbidden |
         validation; ``path_contains`` limits a fault to matching requests ("POST /api/...")."""
         self._faults.extend([(kind, path_contains)] * count)
+
+    def data_requests(self) -> list[SeenRequest]:
+        """Requests to the ERP's data API (token and identity traffic left out)."""
+        return [r for r in self.seen if not r.path.startswith(self.auth_paths or ("\0",))]
 
     def requests_to(self, fragment: str, method: str | None = None) -> list[SeenRequest]:
         return [r for r in self.seen if fragment in r.path and (method is None or r.method == method)]
@@ -77,8 +87,9 @@ class FakeHTTP:
         return f"{seen.method} {seen.path}"
 
     def _take_fault(self, path: str) -> str | None:
+        is_auth = bool(self.auth_paths) and path.split(" ", 1)[-1].startswith(self.auth_paths)
         for index, (kind, fragment) in enumerate(self._faults):
-            if fragment is None or fragment in path:
+            if (fragment is None and not is_auth) or (fragment is not None and fragment in path):
                 del self._faults[index]
                 return kind
         return None

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 import responses
 
-from tests.fakes.hubspot import CLIENT_ID, CLIENT_SECRET, FakeHubSpot, signed_headers
+from app.erp.registry import env_connection
+from tests.fakes.hubspot import CLIENT_ID, CLIENT_SECRET, PORTAL_ID, USER_ID, FakeHubSpot, signed_headers
 
 PUBLIC = "https://erp-panel.test"
 
@@ -46,6 +48,16 @@ def hs_tenant(client, services, fake_hubspot):
     return services.tenants.find("hubspot", str(fake_hubspot.portal_id))
 
 
+@pytest.fixture
+def hs_linked(services, hs_tenant, fake_hubspot):
+    """The HubSpot tenant with an ERP connection (sandbox) and company 201 linked to CUST-0002."""
+    conn = env_connection(None, "sandbox")
+    services.tenants.save_erp_connection(hs_tenant.id, conn.connector, conn.config, conn.secrets)
+    services.tenants.link_account(hs_tenant.id, "201", "CUST-0002")
+    fake_hubspot.add_company("201", "Acme Corporation")
+    return hs_tenant
+
+
 def post_signed(client, clock, path: str, payload, *, secret: str = CLIENT_SECRET, skew_ms: int = 0,
                 body: bytes | None = None, uri: str | None = None):
     """POST ``payload`` the way HubSpot would, v3-signed at the frozen clock's now (+ skew)."""
@@ -53,3 +65,13 @@ def post_signed(client, clock, path: str, payload, *, secret: str = CLIENT_SECRE
     ts = int(clock.timestamp() * 1000) + skew_ms
     headers = signed_headers("POST", uri or PUBLIC + path, raw, ts, secret=secret)
     return client.post(path, data=raw, headers=headers)
+
+
+def proxy_query(portal=PORTAL_ID, user=USER_ID) -> str:
+    """What HubSpot's fetch proxy appends to an app card's request URL before signing it (ProxyMetadata)."""
+    return urlencode({"portalId": portal, "userId": user, "userEmail": "rep@example.com", "appId": "54321"})
+
+
+def post_card(client, clock, path: str, payload, *, portal=PORTAL_ID, **kwargs):
+    """An app card's hubspot.fetch as it reaches us: proxy parameters on the URL, the whole URL v3-signed."""
+    return post_signed(client, clock, f"{path}?{proxy_query(portal)}", payload, **kwargs)

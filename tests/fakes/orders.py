@@ -1,6 +1,7 @@
 """Helpers for order-pipeline tests: won events on the demo CRM, counting orders and write-backs, draining."""
 from __future__ import annotations
 
+import time
 import uuid
 
 import sqlalchemy as sa
@@ -104,6 +105,19 @@ class FlakyCRM:
                 flaky.written.append((crm_deal_id, update))
 
         return Connector()
+
+
+def wait_for(pool, done, timeout: float = 30.0) -> bool:
+    """Wait until ``done()`` holds, re-checking whenever ``pool`` (a WorkerPool) finishes a job; no sleeping."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        seen = pool.finished.generation()
+        if done():
+            break
+        if time.monotonic() > deadline:
+            return False
+        pool.finished.wait(seen, 0.5)
+    return True
 
 
 def count_rows(services, table) -> int:

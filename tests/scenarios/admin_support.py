@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import html
-import re
 
 from app.auth.admin import COOKIE_NAME
-
-CSRF_RE = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+from tests.fakes.browser_client import CSRF_INPUT as CSRF_RE  # noqa: F401 - used by scenario tests
+from tests.fakes.browser_client import csrf_token_in
 
 
 def sign_in_demo_admin(client) -> None:
@@ -26,9 +25,7 @@ def sign_in(client, services, tenant_id: str, user_id: str = "admin-1") -> str:
 def csrf_of(client) -> str:
     page = client.get("/admin/settings")
     assert page.status_code == 200, page.get_data(as_text=True)
-    match = CSRF_RE.search(page.get_data(as_text=True))
-    assert match, "settings page has no CSRF token"
-    return match.group(1)
+    return csrf_token_in(page)
 
 
 def post_form(client, path: str, data: dict, csrf: str | None = None, **kwargs):

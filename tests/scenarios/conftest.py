@@ -15,7 +15,8 @@ def any_db_config(request, base_config):
 @pytest.fixture
 def any_db_app(any_db_config, clock, faults):
     from app import create_app
-    application = create_app(any_db_config, clock=clock, sandbox_faults=faults)
+    from tests.fakes.browser_client import browser_like
+    application = browser_like(create_app(any_db_config, clock=clock, sandbox_faults=faults))
     yield application
     application.extensions["erp_panel"].close()
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.tenants.tables import erp_connections
 from tests.fakes import credential_erp
-from tests.scenarios.admin_support import bearer, sign_in
+from tests.scenarios.admin_support import bearer, csrf_of, sign_in
 
 OPERATOR = "operator-token-" + "o" * 32
 SECRET = "api-Plaintext-secret-42"
@@ -61,10 +61,14 @@ def test_another_tenants_session_cannot_read_or_modify(client, services, demo_te
 
 
 def test_writes_with_only_the_cookie_are_refused(client, services, demo_tenant):
+    """A cookie-authenticated API write needs this session's CSRF token (X-CSRF-Token), as every admin write."""
     sign_in(client, services, demo_tenant.id)
     assert client.get("/api/v1/admin/settings").status_code == 200
-    problem(client.put("/api/v1/admin/settings", json={"shadow_mode": True}), 403, "bearer_required")
+    problem(client.put("/api/v1/admin/settings", json={"shadow_mode": True}), 403, "csrf_failed")
     assert services.tenants.get(demo_tenant.id).settings.shadow_mode is False
+    token = csrf_of(client)
+    saved = client.put("/api/v1/admin/settings", json={"shadow_mode": True}, headers={"X-CSRF-Token": token})
+    assert saved.status_code == 200 and services.tenants.get(demo_tenant.id).settings.shadow_mode is True
 
 
 def test_settings_round_trip_and_translate_status(client, services, demo_tenant, admin):
@@ -104,7 +108,8 @@ def test_erp_connection_secrets_are_write_only_and_encrypted(client, services, d
         body = response.get_json()
         assert SECRET not in response.get_data(as_text=True)
         assert body["secrets_set"] == ["api_key"] and body["config"]["url"] == "https://erp.example.com"
-        assert {f["name"] for f in body["fields"]} == {"url", "company", "api_key", "api_secret"}
+        assert {f["name"] for f in body["fields"]} == {"url", "company", "api_key", "api_secret",
+                                                       "max_concurrent_requests"}    # offered for every ERP
         with services.db.read() as conn:
             raw = conn.execute(sa.select(erp_connections.c.secrets_enc).where(
                 erp_connections.c.tenant_id == demo_tenant.id)).scalar_one()

@@ -1,4 +1,4 @@
-"""End to end: a closed-won demo deal becomes exactly one ERPNext / Odoo sales order (fakes).
+"""End to end: a closed-won demo deal becomes exactly one sales order in each real ERP's fake.
 
 Mark won -> signed webhook -> intake -> worker -> connector.create_order -> order number written
 back onto the deal. Redelivery of the same won event must not create a second ERP order.
@@ -9,11 +9,11 @@ import pytest
 
 from app.crm.demo.seed import DEMO_COMPANY
 from app.domain.ids import idempotency_key
-from tests.fakes.erp_apps import app_on
+from tests.fakes.erp_apps import CREATE_ROUTES, ORDER_FIELDS, app_on
 from tests.fakes.orders import drain
 
 
-@pytest.fixture(params=["erpnext", "odoo"])
+@pytest.fixture(params=["erpnext", "odoo", "netsuite", "businesscentral"])
 def erp_app(request, base_config, clock, faults, monkeypatch):
     yield from app_on(request.param, base_config, clock, faults, monkeypatch)
 
@@ -30,12 +30,12 @@ def test_won_deal_creates_one_erp_order_and_writes_its_number_back(erp_app, cloc
     ref = idempotency_key(tenant.id, "D-2001")
     orders = fake.orders_for(ref)
     assert len(orders) == 1
-    order_number = orders[0]["name"]
+    number_field, lines_field = ORDER_FIELDS[vendor]
+    order_number = orders[0][number_field]
     deal = services.demo_crm.deal_row(DEMO_COMPANY, "D-2001")
     assert deal["erp_order_number"] == order_number
     assert deal["erp_order_status"] == "Open"
-    lines = orders[0]["items"] if vendor == "erpnext" else orders[0]["order_line"]
-    assert len(lines) == 2                                   # SKU-1001 and SKU-1003 from the demo deal
+    assert len(orders[0][lines_field]) == 2                                   # SKU-1001 and SKU-1003 from the demo deal
 
     # the CRM redelivers / the rep clicks again: still exactly one ERP order
     client.post("/demo/deals/D-2001/won", data={"back": "/demo/accounts/ACC-1001"})
@@ -47,13 +47,13 @@ def test_erp_outage_during_order_is_retried_until_the_order_exists_once(erp_app,
     app, fake, vendor = erp_app
     services = app.extensions["erp_panel"]
     tenant = services.tenants.find("demo", DEMO_COMPANY)
-    route = "POST /api/resource/Sales" if vendor == "erpnext" else "sale.order/create"
-    fake.fail_next("timeout_after", path_contains=route)    # the ERP commits, the answer is lost
+    fake.fail_next("timeout_after", path_contains=CREATE_ROUTES[vendor])    # the ERP commits, the answer is lost
     app.test_client().post("/demo/deals/D-2001/won", data={"back": "/demo/accounts/ACC-1001"})
     drain(services, clock)
     ref = idempotency_key(tenant.id, "D-2001")
     assert len(fake.orders_for(ref)) == 1
-    assert services.demo_crm.deal_row(DEMO_COMPANY, "D-2001")["erp_order_number"] == fake.orders_for(ref)[0]["name"]
+    number_field = ORDER_FIELDS[vendor][0]
+    assert services.demo_crm.deal_row(DEMO_COMPANY, "D-2001")["erp_order_number"] == fake.orders_for(ref)[0][number_field]
 
 
 def test_a_wrong_odoo_database_dead_letters_at_once_with_the_reason_for_the_admin(base_config, clock, faults,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from app.erp.registry import env_connection
 from tests.fakes.hubspot import PORTAL_ID
 from tests.fakes.hubspot_fixtures import *  # noqa: F403  (HubSpot fixtures)
-from tests.fakes.hubspot_fixtures import post_signed, run_install
+from tests.fakes.hubspot_fixtures import post_card, post_signed, run_install
 from tests.fakes.orders import drain, erp_orders
 
 
@@ -29,8 +29,7 @@ def test_install_card_win_and_order_number_on_the_hubspot_deal(client, services,
         {"name": "Widget", "hs_sku": "SKU-1001", "quantity": "2", "price": "10"}])
 
     # 2. a sales rep opens the deal: the app card shows the company's ERP data
-    card = post_signed(client, clock, "/api/v1/hubspot/card",
-                       {"portalId": PORTAL_ID, "objectTypeId": "0-3", "objectId": 501})
+    card = post_card(client, clock, "/api/v1/hubspot/card", {"objectTypeId": "0-3", "objectId": 501})
     assert card.status_code == 200, card.json
     assert card.json["company_id"] == "201" and card.json["panel"]["erp_customer_id"] == "CUST-0001"
     assert card.json["panel"]["sections"]["credit"]["state"] == "ok"

@@ -19,6 +19,7 @@ from app.crm.pipedrive.mapping import (
     FIELD_ORDER_STATUS,
 )
 from app.erp.registry import env_connection
+from tests.fakes.browser_client import csrf_token_in
 from tests.fakes.orders import drain, erp_orders
 from tests.fakes.pipedrive import field_key
 from tests.fakes.pipedrive_fixtures import *  # noqa: F401,F403
@@ -60,7 +61,7 @@ def test_new_admin_installs_configures_sees_panel_and_gets_order_number(browser,
     assert fields_page.status_code == 200
     saved = browser.post("/pipedrive/settings/fields", headers=SAME_ORIGIN, data={
         FIELD_ERP_CUSTOMER: CREATE, FIELD_ORDER_NUMBER: CREATE, FIELD_ORDER_STATUS: CREATE,
-        FIELD_FAILURE_REASON: CREATE})
+        FIELD_FAILURE_REASON: CREATE, "csrf_token": csrf_token_in(fields_page)})
     assert saved.status_code == 200 and "Saved." in saved.get_data(as_text=True)
 
     # the sales team fills in the organization's ERP customer id and builds a deal with products

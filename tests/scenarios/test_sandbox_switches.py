@@ -7,12 +7,13 @@ from app import create_app
 from app.erp.base import ERPRetriableError
 from app.erp.sandbox.faults import SandboxFaults
 from app.services import build_services
+from tests.fakes.browser_client import browser_like
 
 
 @pytest.fixture
 def two_processes(base_config, clock):
     """A web process (serves the demo page) and an order-worker process, sharing one database."""
-    web = create_app(base_config, clock=clock, sandbox_faults=SandboxFaults(sleep=lambda _s: None))
+    web = browser_like(create_app(base_config, clock=clock, sandbox_faults=SandboxFaults(sleep=lambda _s: None)))
     worker = build_services(web.extensions["erp_panel"].settings, clock=clock,
                             sandbox_faults=SandboxFaults(sleep=lambda _s: None))
     yield web, worker

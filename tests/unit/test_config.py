@@ -65,7 +65,8 @@ def test_retry_settings_out_of_range_are_refused_with_the_variable_named():
     base = {"DATABASE_URL": "sqlite:////tmp/erp-panel-config-test.sqlite3", "SECRET_KEY": "s" * 40,
             "ENCRYPTION_KEYS": "0" * 43 + "="}
     for var, value in (("REDIS_RETRY_SECONDS", "0"), ("JOB_BACKOFF_FLOOR", "-0.1"), ("JOB_BACKOFF_BASE", "9000"),
-                       ("JOB_MAX_ATTEMPTS", "0"), ("PANEL_READ_RETRIES", "-1")):
+                       ("JOB_MAX_ATTEMPTS", "0"), ("PANEL_READ_RETRIES", "-1"), ("WORKER_THREADS", "0"),
+                       ("ORDER_CREDIT_MAX_AGE", "-1")):
         with pytest.raises(ConfigError, match=var):
             load_settings({**base, var: value})
     settings = load_settings({**base, "JOB_BACKOFF_FLOOR": "0", "REDIS_RETRY_SECONDS": "2.5"})

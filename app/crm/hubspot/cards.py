@@ -1,7 +1,7 @@
 """The app card's data: the shared panel model for a company, or for a deal's company.
 
-The card (widgets/hubspot/) posts ``{portalId, objectTypeId, objectId}`` with ``hubspot.fetch``;
-HubSpot allows 15 s and 1 MB per call (https://developers.hubspot.com/docs/apps/developer-platform/add-features/ui-extensibility/fetching-data),
+The card (widgets/hubspot/) posts ``{objectTypeId, objectId}`` with ``hubspot.fetch`` (HubSpot appends
+the portal to the signed URL); HubSpot allows 15 s and 1 MB per call (https://developers.hubspot.com/docs/apps/developer-platform/add-features/ui-extensibility/fetching-data),
 so the answer comes from the read service's cache (cold reads are parallel and bounded by
 ERP_TIMEOUT), list sections are capped, and the deal -> company association is cached too.
 """

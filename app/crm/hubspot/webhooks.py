@@ -83,6 +83,6 @@ def stage_changes(batch: object) -> tuple[list[StageChange], int]:
             changes.append(StageChange(portal_id=str(int(event["portalId"])), deal_id=str(int(event["objectId"])),
                                        stage_id=str(event.get("propertyValue") or ""),
                                        event_id=str(event.get("eventId", "")), occurred_at=occurred))
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError, OSError):   # out-of-range epochs included
             raise BadWebhookPayload("A dealstage event lacks portalId, objectId or occurredAt") from None
     return changes, others

@@ -50,7 +50,7 @@ def credentials_match(header: str, expected_user: str | None, expected_password:
 
 
 def parse_timestamp(value: Any, fallback: datetime) -> datetime:
-    """ISO 8601 string, or epoch seconds/milliseconds (string or number)."""
+    """ISO 8601 string, or epoch seconds/milliseconds (string or number); ``fallback`` when unreadable."""
     if value is None or value == "":
         return fallback
     text = str(value).strip()
@@ -58,7 +58,10 @@ def parse_timestamp(value: Any, fallback: datetime) -> datetime:
         number = float(text)
         if number > 10_000_000_000:  # milliseconds
             number /= 1000.0
-        return datetime.fromtimestamp(number, tz=UTC)
+        try:
+            return datetime.fromtimestamp(number, tz=UTC)
+        except (OverflowError, OSError, ValueError):   # beyond the years a datetime can hold
+            return fallback
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

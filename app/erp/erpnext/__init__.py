@@ -50,4 +50,4 @@ registry.register(
     permissions_help=("The API user needs read access to Customer, Item, Item Price, Bin, Sales Invoice and "
                       "Company, plus create and submit on Sales Order: e.g. roles Sales User, Stock User, "
                       "Accounts User and Sales Master Manager (Item Price read)."),
-)
+    max_concurrent_requests=ERPNextConnector.max_concurrent_requests)

@@ -19,7 +19,7 @@ from app.domain.credit import CustomerCredit
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
-from app.domain.stock import StockLine
+from app.domain.stock import ItemInfo, StockLine, items_by_code
 from app.erp.base import ConnectionCheck, ERPConnector, ERPNotFoundError, ERPValidationError
 from app.erp.erpnext import mapping
 from app.erp.erpnext.client import FrappeClient
@@ -37,6 +37,11 @@ class ERPNextConnector(ERPConnector):
 
     name = "erpnext"
     retries_reads = True          # every read goes through ERPHttp with retries
+    #: ERPNext sets no concurrency cap of its own: a site answers as many requests at once as it has
+    #: gunicorn web workers (``gunicorn_workers`` in common_site_config.json,
+    #: https://docs.frappe.io/framework/v15/user/en/basics/site_config); 8 leaves a small site's
+    #: workers free for its human users too
+    max_concurrent_requests = 8
 
     def __init__(self, client: FrappeClient, *, clock: Clock, company: str, warehouses: Sequence[str] = (),
                  price_list: str = "", delivery_days: int = 7, idempotency_field: str = "po_no"):
@@ -130,10 +135,13 @@ class ERPNextConnector(ERPConnector):
                 quotes.append(quote)
         return quotes
 
-    def item_exists(self, item_codes: Sequence[str]) -> dict[str, bool]:
-        rows = self.client.get_list("Item", fields=["name"], filters=[["name", "in", list(item_codes)]])
-        found = {mapping.record(row, "Item").text("name") for row in rows}
-        return {code: code in found for code in item_codes}
+    def find_items(self, item_codes: Sequence[str]) -> dict[str, ItemInfo]:
+        """One Item list call filtered by ``name in [...]`` (an Item's name is its item code)."""
+        if not item_codes:
+            return {}
+        rows = self.client.get_list("Item", fields=["name", "item_name", "disabled", "is_sales_item"],
+                                    filters=[["name", "in", list(item_codes)]])
+        return items_by_code(mapping.item_from(row) for row in rows)
 
     # -- orders -------------------------------------------------------------------
     def _live_orders(self, external_ref: str) -> list[dict]:
@@ -158,6 +166,10 @@ class ERPNextConnector(ERPConnector):
                 # an earlier attempt left a draft (or a person did): submit it instead of adding one
                 return mapping.order_from(self._submit(order.text("name")), request.external_ref, created_now=False)
             return mapping.order_from(found, request.external_ref, created_now=False)
+        return self.create_order_after_lookup(request)
+
+    def create_order_after_lookup(self, request: OrderRequest) -> OrderResult:
+        """Insert the Sales Order submitted (``docstatus`` 1): one request."""
         if not request.lines:
             raise ERPValidationError("An order needs at least one line", reason="empty_order")
         try:

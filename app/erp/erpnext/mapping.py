@@ -16,7 +16,7 @@ from app.domain.invoice import Invoice, InvoiceStatus
 from app.domain.money import ZERO, currency_code
 from app.domain.order import OrderResult, OrderStatus
 from app.domain.pricing import PriceQuote
-from app.domain.stock import StockLine
+from app.domain.stock import ItemInfo, StockLine
 from app.erp.fields import VendorRecord
 
 #: Sales Order status (erpnext/controllers/status_updater.py) -> canonical status
@@ -110,6 +110,14 @@ def invoice_from(row: dict[str, Any], customer_id: str) -> Invoice:
     return Invoice(number=doc.text("name"), customer_id=customer_id, issue_date=doc.date("posting_date"),
                    due_date=doc.date("due_date"), currency=currency_code(doc.text("currency")),
                    total=total, outstanding=outstanding, status=status, status_raw=str(doc.optional("status") or ""))
+
+
+def item_from(row: dict[str, Any]) -> ItemInfo:
+    """An Item row; one that is ``disabled`` or not ``is_sales_item`` is not to be sold (both are Check
+    fields of the Item DocType, https://github.com/frappe/erpnext/blob/develop/erpnext/stock/doctype/item/item.json)."""
+    item = record(row, "Item")
+    sellable = not item.value("disabled") and bool(item.value("is_sales_item"))
+    return ItemInfo(item.text("name"), item.text("item_name"), sellable)
 
 
 def stock_from(bin_row: dict[str, Any], item: dict[str, Any] | None) -> StockLine:

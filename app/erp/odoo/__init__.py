@@ -80,4 +80,4 @@ registry.register(
     permissions_help=("Use a dedicated Odoo user with: Sales / User (own documents is not enough: All Documents), "
                       "Inventory / User, and Invoicing / Billing or Accounting read-only (partner credit fields "
                       "are restricted to account.group_account_invoice / group_account_readonly)."),
-)
+    max_concurrent_requests=OdooConnector.max_concurrent_requests)

@@ -17,7 +17,7 @@ from app.domain.credit import CustomerCredit
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
-from app.domain.stock import StockLine
+from app.domain.stock import ItemInfo, StockLine, items_by_code
 from app.erp.base import ConnectionCheck, ERPConnector, ERPNotFoundError, ERPValidationError
 from app.erp.odoo import mapping
 from app.erp.odoo.prices import OdooPricer
@@ -35,6 +35,10 @@ class OdooConnector(ERPConnector):
 
     name = "odoo"
     retries_reads = True          # every read goes through ERPHttp with retries
+    #: Odoo sets no per-account cap; a server answers as many requests at once as it has HTTP workers
+    #: (the ``workers`` option, https://www.odoo.com/documentation/18.0/administration/on_premise/deploy.html);
+    #: 8 leaves a small server's workers free for its human users too
+    max_concurrent_requests = 8
 
     def __init__(self, transport: OdooTransport, *, clock: Clock, company_id: int | None = None,
                  warehouse_id: int | None = None, pricelist_id: int | None = None, page_size: int = DEFAULT_PAGE_SIZE):
@@ -145,10 +149,14 @@ class OdooConnector(ERPConnector):
         partner = self.partner(customer_id)
         return self.pricer.quotes(partner, self.products(item_codes))
 
-    def item_exists(self, item_codes: Sequence[str]) -> dict[str, bool]:
-        found = {p.get("default_code") for p in self.search_read(
-            "product.product", [("default_code", "in", list(item_codes))], ["default_code"])}
-        return {code: code in found for code in item_codes}
+    def find_items(self, item_codes: Sequence[str]) -> dict[str, ItemInfo]:
+        """One search_read on product.product by ``default_code in [...]``, archived ones included so
+        they read as not sellable rather than unknown (an active product wins over an archived twin)."""
+        if not item_codes:
+            return {}
+        rows = self.search_read("product.product", [("default_code", "in", list(item_codes))],
+                                ["default_code", "name", "sale_ok", "active"], context={"active_test": False})
+        return items_by_code(mapping.item_from(row) for row in rows)
 
     # -- orders -------------------------------------------------------------------
     def _orders(self, external_ref: str) -> list[dict[str, Any]]:
@@ -174,6 +182,11 @@ class OdooConnector(ERPConnector):
                 # created by an earlier attempt whose confirm did not happen (separate transaction)
                 return self._confirm(found["id"], request.external_ref, created_now=False)
             return mapping.order_from(found, request.external_ref, created_now=False)
+        return self.create_order_after_lookup(request)
+
+    def create_order_after_lookup(self, request: OrderRequest) -> OrderResult:
+        """Partner and product ids, create, confirm, read back the number (a draft found by an earlier
+        ``find_order`` is the caller's to adopt)."""
         if not request.lines:
             raise ERPValidationError("An order needs at least one line", reason="empty_order")
         partner = self.partner(request.customer_id)

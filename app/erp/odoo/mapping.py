@@ -14,7 +14,7 @@ from app.domain.credit import CustomerCredit, HoldReason
 from app.domain.invoice import Invoice, InvoiceStatus
 from app.domain.money import ZERO, currency_code
 from app.domain.order import OrderResult, OrderStatus
-from app.domain.stock import StockLine
+from app.domain.stock import ItemInfo, StockLine
 from app.erp.fields import VendorRecord
 
 #: sale.order state (<=16 has "done"; 17+ uses a separate ``locked`` flag instead)
@@ -95,6 +95,15 @@ def stock_from(product: dict[str, Any], warehouse: str, on_hand: Decimal, free: 
                      item_name=str(row.optional("name") or row.optional("display_name") or ""),
                      warehouse=warehouse, on_hand=on_hand, reserved=max(on_hand - free, Decimal(0)),
                      uom=m2o_name(row.optional("uom_id")) or "Unit")
+
+
+def item_from(product: dict[str, Any]) -> ItemInfo:
+    """A product.product read with ``active_test`` off; an archived product or one without ``sale_ok``
+    ("Can be Sold") is not offered on sale orders
+    (https://github.com/odoo/odoo/blob/18.0/addons/product/models/product_template.py)."""
+    row = record(product, "product.product")
+    sellable = bool(row.value("active")) and bool(row.value("sale_ok"))
+    return ItemInfo(row.text("default_code"), row.text("name"), sellable)
 
 
 def order_from(order: dict[str, Any], external_ref: str, *, created_now: bool) -> OrderResult:

@@ -15,7 +15,7 @@ from app.domain.invoice import Invoice, InvoiceStatus
 from app.domain.money import quantize
 from app.domain.order import OrderRequest, OrderResult, OrderStatus
 from app.domain.pricing import PriceQuote
-from app.domain.stock import StockLine
+from app.domain.stock import ItemInfo, StockLine
 from app.erp.base import (
     ConnectionCheck,
     ERPConnector,
@@ -38,6 +38,8 @@ class SandboxERP(ERPConnector):
     """Deterministic in-process ERP."""
 
     name = "sandbox"
+    #: simulated: no vendor cap; high enough that one tenant's burst of won deals runs in parallel
+    max_concurrent_requests = 256
 
     def __init__(self, *, clock: Clock, faults: SandboxFaults | None = None, order_book=None, seed: int = 42):
         self.clock = clock
@@ -45,6 +47,8 @@ class SandboxERP(ERPConnector):
         self.orders = order_book or MemoryOrderBook()
         self.items = {item.code: item for item in catalogue.build_items(seed)}
         self.customers = {c.id: c for c in catalogue.CUSTOMERS}
+        #: item codes the ERP still knows but no longer sells (like a disabled ERPNext Item)
+        self.discontinued: set[str] = set()
         self._stock = catalogue.build_stock(seed, tuple(self.items.values()))
         self._seed = seed
         self._invoice_day = None
@@ -152,9 +156,10 @@ class SandboxERP(ERPConnector):
             quotes.append(PriceQuote(code, item.name, unit, list_price, customer.currency, customer.price_list))
         return quotes
 
-    def item_exists(self, item_codes: Sequence[str]) -> dict[str, bool]:
-        self._enter("item_exists")
-        return {code: code in self.items for code in item_codes}
+    def find_items(self, item_codes: Sequence[str]) -> dict[str, ItemInfo]:
+        self._enter("find_items")
+        return {code: ItemInfo(code, self.items[code].name, code not in self.discontinued)
+                for code in item_codes if code in self.items}
 
     # -- orders -------------------------------------------------------------------
     def find_order(self, external_ref: str) -> OrderResult | None:
@@ -166,6 +171,9 @@ class SandboxERP(ERPConnector):
         existing = self.find_order(request.external_ref)
         if existing is not None:
             return existing
+        return self.create_order_after_lookup(request)
+
+    def create_order_after_lookup(self, request: OrderRequest) -> OrderResult:
         self._enter("create_order")
         if self.faults.reject_orders_reason:
             raise ERPValidationError(self.faults.reject_orders_reason, status=417, vendor_code="ValidationError")
@@ -185,6 +193,8 @@ class SandboxERP(ERPConnector):
         for line in request.lines:
             if line.item_code not in self.items:
                 raise ERPValidationError(f"Item {line.item_code} not found", reason="unknown_item", status=417)
+            if line.item_code in self.discontinued:
+                raise ERPValidationError(f"Item {line.item_code} is disabled", reason="item_not_sellable", status=417)
             if line.quantity <= 0:
                 raise ERPValidationError(f"Quantity for {line.item_code} must be positive",
                                          reason="invalid_quantity", status=417)

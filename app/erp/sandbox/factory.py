@@ -17,4 +17,5 @@ registry.register(
     "sandbox", build_sandbox, label="Built-in sandbox ERP (demo data)",
     fields=(registry.SettingField("seed", "Data seed", required=False, default="42",
                                   help="Different seeds give different deterministic catalogues"),),
-    permissions_help="No credentials needed; data is generated locally.")
+    permissions_help="No credentials needed; data is generated locally.",
+    max_concurrent_requests=SandboxERP.max_concurrent_requests)

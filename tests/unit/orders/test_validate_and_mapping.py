@@ -8,6 +8,7 @@ import pytest
 
 from app.domain.credit import CustomerCredit, HoldReason
 from app.domain.deal import Account, Deal, DealLine
+from app.domain.stock import ItemInfo
 from app.orders import validate
 from app.orders.mapping import MappingError, build_request
 
@@ -50,8 +51,14 @@ def test_not_won_and_line_without_sku():
 
 
 def test_unknown_skus_are_named():
-    problems = validate.check_items({"SKU-1": True, "SKU-9": False, "SKU-8": False})
+    problems = validate.check_items(["SKU-1", "SKU-9", "SKU-8"], {"SKU-1": ItemInfo("SKU-1", "Widget")})
     assert reasons(problems) == ["unknown_sku"] and problems[0].message.endswith("SKU-8, SKU-9")
+
+
+def test_items_the_erp_no_longer_sells_are_named():
+    known = {"SKU-1": ItemInfo("SKU-1", "Widget"), "SKU-2": ItemInfo("SKU-2", "Old widget", sellable=False)}
+    problems = validate.check_items(["SKU-1", "SKU-2", "SKU-3"], known)
+    assert reasons(problems) == ["unknown_sku", "item_not_sellable"] and problems[1].message.endswith("SKU-2")
 
 
 def test_currency_mismatch_against_the_erp_customer():

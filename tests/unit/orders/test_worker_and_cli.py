@@ -7,73 +7,66 @@ from click.testing import CliRunner
 
 from app.cli import main
 from app.orders import worker as worker_module
-from app.orders.worker import run_worker
-from tests.fakes.orders import deal_row, drain, won_event
+from app.orders.worker import WorkerPool, run_worker
+from tests.fakes.orders import deal_row, drain, wait_for, won_event
 
 
-class StopWhenIdle(threading.Event):
-    """A stop event that stops the worker the first time it has nothing to do (no sleeping)."""
-
-    def __init__(self):
-        super().__init__()
-        self.idle_waits = 0
-
-    def wait(self, timeout=None):
-        self.idle_waits += 1
-        self.set()
-        return True
+def _start(pool: WorkerPool) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(target=pool.run, args=(stop,), daemon=True)
+    thread.start()
+    return thread, stop
 
 
-class StopWhenQueueEmpty(threading.Event):
-    """Stops every worker thread once no job is queued or running."""
-
-    def __init__(self, services):
-        super().__init__()
-        self.services = services
-
-    def wait(self, timeout=None):
-        if self.services.orders.queue.pending_count() == 0:
-            self.set()
-        return self.is_set()
-
-
-def test_run_worker_processes_until_idle_then_honours_stop(services, demo_tenant):
-    services.intake.accept(won_event(services, demo_tenant, "D-2001"))
-    stop = StopWhenIdle()
-    run_worker(services, stop, worker_id="loop", threads=1)
-    assert stop.idle_waits == 1
-    assert deal_row(services, "D-2001")["erp_order_number"].startswith("SO-")
+def test_worker_pool_runs_announced_jobs_in_parallel_then_stops(services, demo_tenant, faults):
+    faults.gate = gate = threading.Event()           # every ERP call waits here until released
+    pool = WorkerPool(services, threads=4, worker_id="pool")
+    thread, stop = _start(pool)
+    deals = ("D-2001", "D-2002", "D-2004", "D-2005")
+    for deal_id in deals:
+        services.intake.accept(won_event(services, demo_tenant, deal_id))   # announced: no poll wait
+    assert faults.wait_for_calls(4 * 3)              # four jobs at once, each reading order, items, credit at once
+    assert pool.busy == 4
+    gate.set()
+    assert wait_for(pool, lambda: services.orders.queue.pending_count() == 0)
+    stop.set()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert all(deal_row(services, d)["erp_order_number"].startswith("SO-") for d in deals)
+    assert {j.lease_owner for j in services.orders.queue.list()} == {None}
 
 
-def test_run_worker_runs_worker_threads_from_settings(services, demo_tenant, monkeypatch):
-    assert services.settings.worker_threads == 4
-    started = []
-    real_loop = worker_module._loop
+def test_run_worker_uses_worker_threads_from_settings(services, monkeypatch):
+    sizes = []
 
-    def loop(svc, stop_event, worker_id):
-        started.append(worker_id)
-        real_loop(svc, stop_event, worker_id)
+    class Recorder(WorkerPool):
+        def run(self, stop):
+            sizes.append(self.threads)
 
-    monkeypatch.setattr(worker_module, "_loop", loop)
-    for deal_id in ("D-2001", "D-2002", "D-2004", "D-2005"):
-        services.intake.accept(won_event(services, demo_tenant, deal_id))
-    stop = StopWhenQueueEmpty(services)
-    run_worker(services, stop, worker_id="pool")
-    assert stop.is_set() and sorted(started) == [f"pool/{n}" for n in range(4)]
-    assert all(deal_row(services, d)["erp_order_number"] for d in ("D-2001", "D-2002", "D-2004", "D-2005"))
+    monkeypatch.setattr(worker_module, "WorkerPool", Recorder)
+    run_worker(services, threading.Event())
+    run_worker(services, threading.Event(), threads=3)
+    assert sizes == [services.settings.worker_threads, 3] and services.settings.worker_threads == 32
 
 
-def test_run_worker_survives_a_failing_claim(services, monkeypatch):
+def test_worker_pool_survives_a_failing_claim(services, demo_tenant, monkeypatch):
+    real_claim = services.orders.queue.claim_batch
     calls = []
 
-    def broken_claim(worker_id):
+    def flaky_claim(worker_id, limit):
         calls.append(worker_id)
-        raise OSError("database went away")
+        if len(calls) == 1:
+            raise OSError("database went away")
+        return real_claim(worker_id, limit)
 
-    monkeypatch.setattr(services.orders.queue, "claim", broken_claim)
-    stop = StopWhenIdle()
-    run_worker(services, stop, worker_id="loop", threads=1)
-    assert calls == ["loop"] and stop.is_set()
+    monkeypatch.setattr(services.orders.queue, "claim_batch", flaky_claim)
+    pool = WorkerPool(services, threads=1, worker_id="loop")
+    thread, stop = _start(pool)
+    services.intake.accept(won_event(services, demo_tenant, "D-2001"))
+    assert wait_for(pool, lambda: services.orders.queue.pending_count() == 0)
+    stop.set()
+    thread.join(10)
+    assert len(calls) >= 2 and deal_row(services, "D-2001")["erp_order_number"].startswith("SO-")
 
 
 def _env(monkeypatch, base_config):
@@ -92,7 +85,7 @@ def test_jobs_cli_lists_dead_letters_replays_and_shows_the_audit(services, demo_
     dead = runner.invoke(main, ["jobs", "dead"])
     assert dead.exit_code == 0 and "missing_erp_customer_link" in dead.output and "deal=D-2007" in dead.output
     listed = runner.invoke(main, ["jobs", "list", "--status", "done"])
-    assert "write_back" in listed.output and "create_order" not in listed.output
+    assert "write_back" in listed.output and "create_order" not in listed.output   # the failure reached the deal
     audit = runner.invoke(main, ["jobs", "audit", "--tenant", demo_tenant.id, "--event", "evt-cli"])
     assert audit.exit_code == 0 and "intake" in audit.output and "dead" in audit.output
     assert runner.invoke(main, ["jobs", "replay"]).exit_code == 2

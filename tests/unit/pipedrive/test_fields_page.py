@@ -8,6 +8,7 @@ from app.crm.pipedrive.mapping import (
     FIELD_ORDER_NUMBER,
     FIELD_ORDER_STATUS,
 )
+from tests.fakes.browser_client import submit_form
 from tests.fakes.pipedrive import field_key
 from tests.fakes.pipedrive_fixtures import https_client
 
@@ -30,7 +31,7 @@ def test_page_lists_text_fields_of_the_company(installed, browser, fake):
 def test_create_missing_fields(installed, browser, fake, pd_services):
     form = {FIELD_ERP_CUSTOMER: CREATE, FIELD_ORDER_NUMBER: CREATE, FIELD_ORDER_STATUS: CREATE,
             FIELD_FAILURE_REASON: CREATE}
-    response = browser.post("/pipedrive/settings/fields", data=form, headers=SAME_ORIGIN)
+    response = submit_form(browser, "/pipedrive/settings/fields", form, headers=SAME_ORIGIN)
     assert response.status_code == 200 and "Saved." in response.get_data(as_text=True)
     saved = pd_services.tenants.get(installed.id).settings.crm_fields
     assert saved == {FIELD_ERP_CUSTOMER: field_key("ERP customer ID"), FIELD_ORDER_NUMBER: field_key("ERP order #"),
@@ -38,19 +39,20 @@ def test_create_missing_fields(installed, browser, fake, pd_services):
                      FIELD_FAILURE_REASON: field_key("ERP order problem")}
     assert ("POST", "/v1/dealFields") in fake.calls and ("POST", "/v1/organizationFields") in fake.calls
     # doing it again reuses the fields instead of creating duplicates
-    browser.post("/pipedrive/settings/fields", data=form, headers=SAME_ORIGIN)
+    submit_form(browser, "/pipedrive/settings/fields", form, headers=SAME_ORIGIN)
     assert [f["name"] for f in fake.company.fields["deal"]].count("ERP order #") == 1
 
 
 def test_choose_existing_field_and_leave_one_unused(installed, browser, fake, pd_services):
     key = fake.add_text_field("deal", "SAP order")
-    response = browser.post("/pipedrive/settings/fields", data={FIELD_ORDER_NUMBER: key}, headers=SAME_ORIGIN)
+    response = submit_form(browser, "/pipedrive/settings/fields", {FIELD_ORDER_NUMBER: key}, headers=SAME_ORIGIN)
     assert response.status_code == 200
     assert pd_services.tenants.get(installed.id).settings.crm_fields == {FIELD_ORDER_NUMBER: key}
 
 
 def test_unknown_field_key_is_refused(installed, browser, pd_services):
-    response = browser.post("/pipedrive/settings/fields", data={FIELD_ORDER_NUMBER: "f" * 40}, headers=SAME_ORIGIN)
+    response = submit_form(browser, "/pipedrive/settings/fields", {FIELD_ORDER_NUMBER: "f" * 40},
+                           headers=SAME_ORIGIN)
     assert response.status_code == 400 and "not a text field" in response.get_data(as_text=True)
     assert pd_services.tenants.get(installed.id).settings.crm_fields == {}
 

@@ -7,10 +7,10 @@ from flask import Response
 from app.auth.admin import COOKIE_NAME
 from app.web.admin_session import (
     clear_admin_session_cookie,
-    csrf_token,
     set_admin_session_cookie,
     start_admin_session,
 )
+from app.web.csrf import csrf_token
 
 
 def test_cookie_is_host_prefixed_secure_httponly_lax():

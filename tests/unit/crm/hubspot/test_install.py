@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app.auth.admin import COOKIE_NAME
 from app.tenants.tables import crm_credentials, oauth_states
+from tests.fakes.browser_client import csrf_token_in
 from tests.fakes.hubspot import CLIENT_ID, PORTAL_ID, USER_ID
 from tests.fakes.hubspot_fixtures import run_install
 
@@ -143,7 +144,9 @@ def test_uninstall_revokes_and_forgets(client, services, hs_tenant, fake_hubspot
     services.cache.add(f"{hs_tenant.id}:marker", "1", keep_seconds=60)
     page = client.get("/hubspot/uninstall")
     assert page.status_code == 200 and "<form" in page.get_data(as_text=True)
-    done = client.post("/hubspot/uninstall")
+    refused = client.post("/hubspot/uninstall")                      # the cookie alone: no CSRF token
+    assert refused.status_code == 403 and services.tenants.get(hs_tenant.id).status == "active"
+    done = client.post("/hubspot/uninstall", data={"csrf_token": csrf_token_in(page)})
     assert done.status_code == 200
     assert fake_hubspot.deleted_refresh_tokens == [refresh]
     assert services.tenants.get(hs_tenant.id).status == "uninstalled"

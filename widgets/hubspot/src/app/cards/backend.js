@@ -3,14 +3,14 @@
 export const BACKEND_URL = "https://erp-panel.example.com";
 
 // hubspot.fetch cannot send custom headers, so identity travels as HubSpot's v3 request
-// signature; portal and record go in the JSON body, which the signature covers.
+// signature. HubSpot's fetch proxy appends portalId, userId, userEmail and appId to the URL
+// before signing it (ProxyMetadata in @hubspot/ui-extensions), and the backend takes the account
+// from there; this code never names the portal or the user. The body only says which record.
 // https://developers.hubspot.com/docs/apps/developer-platform/add-features/ui-extensibility/fetching-data
 export function cardRequestBody(context) {
   return {
-    portalId: context.portal.id,
     objectTypeId: String(context.crm.objectTypeId),
     objectId: context.crm.objectId,
-    userId: context.user ? context.user.id : null,
   };
 }
 

@@ -1,0 +1,110 @@
+"""NetSuite sales orders, created exactly once per external reference.
+
+Idempotency: the external reference (erp-panel's idempotency key) becomes the sales order's
+``externalId``. Before creating, the order is read by ``GET .../salesOrder/eid:<key>``; only a
+404 leads to ``POST .../salesOrder``. NetSuite keeps one record per external id and record type
+(https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_N3532463.html), so a
+second POST with the same key is refused rather than duplicated; any refusal of the POST is
+therefore answered by reading the key again. ``PUT .../eid:<key>`` (upsert) is deliberately not
+used: on a retry it would *update* an order that already exists, rewriting lines someone may
+have approved or fulfilled since. The refusal text for a duplicate external id is not
+documented; it is not relied on.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from app.domain.order import OrderRequest, OrderResult, OrderStatus
+from app.erp.base import ERPNotFoundError, ERPRetriableError, ERPValidationError
+from app.erp.netsuite import mapping, queries
+
+RECORD = "salesOrder"
+
+
+class NetSuiteOrders:
+    """Find and create sales orders for one connector (uses its client, customer lookup and settings)."""
+
+    def __init__(self, connector: Any):
+        self.connector = connector
+        self.client = connector.client
+
+    def _by_key(self, external_ref: str) -> dict[str, Any] | None:
+        return self.client.get_record(RECORD, f"eid:{external_ref}")
+
+    def find(self, external_ref: str) -> OrderResult | None:
+        record = self._by_key(external_ref)
+        if record is None:
+            return None
+        result = mapping.order_from(record, external_ref, created_now=False)
+        return None if result.status == OrderStatus.CANCELLED else result
+
+    def create(self, request: OrderRequest, *, looked_up: bool = False) -> OrderResult:
+        """Create the order unless its key exists; ``looked_up``: the caller has just read the key (nothing)."""
+        record = None if looked_up else self._by_key(request.external_ref)
+        if record is not None:
+            return self._existing(record, request)
+        if not request.lines:
+            raise ERPValidationError("An order needs at least one line", reason="empty_order")
+        body = self.order_body(request)
+        try:
+            new_id = self.client.create_record(RECORD, body)
+        except ERPValidationError:
+            record = self._by_key(request.external_ref)   # refused because it exists already?
+            if record is not None:
+                return self._existing(record, request)
+            raise
+        record = self.client.get_record(RECORD, new_id) if new_id else self._by_key(request.external_ref)
+        if record is None:
+            raise ERPRetriableError("NetSuite accepted the sales order but cannot show it yet; it will be "
+                                    "found by its external id on the next attempt", reason="erp_unavailable")
+        return mapping.order_from(record, request.external_ref, created_now=True, currency=request.currency)
+
+    def _existing(self, record: dict[str, Any], request: OrderRequest) -> OrderResult:
+        result = mapping.order_from(record, request.external_ref, created_now=False, currency=request.currency)
+        if result.status == OrderStatus.CANCELLED:
+            raise ERPValidationError(f"The NetSuite sales order {result.order_number} for this deal was cancelled; "
+                                     "NetSuite keeps its external id, so no new order is created automatically",
+                                     reason="order_cancelled")
+        return result
+
+    def order_body(self, request: OrderRequest) -> dict[str, Any]:
+        """The ``salesOrder`` body: references are ``{"id": <internal id>}``, lines ``{"items": [...]}``."""
+        try:
+            customer = self.connector.customer(request.customer_id)
+        except ERPNotFoundError:
+            raise ERPValidationError(f"NetSuite has no customer {request.customer_id}", reason="unknown_customer") from None
+        codes = sorted({line.item_code for line in request.lines})
+        ids = {str(r["itemid"]): str(r["id"]) for r in self.client.suiteql(queries.items(codes))}
+        missing = [code for code in codes if code not in ids]
+        if missing:
+            raise ERPValidationError(f"NetSuite has no active item {', '.join(missing)}", reason="unknown_item")
+        currency_id = customer.get("currencyid")
+        if request.currency != str(customer.get("currency") or "").upper():
+            rows = self.client.suiteql(queries.currency(request.currency), limit=1)
+            if not rows:
+                raise ERPValidationError(f"NetSuite has no currency {request.currency}", reason="currency_mismatch")
+            currency_id = rows[0]["id"]
+        order_date = request.order_date or self.connector.clock.now().date()
+        lines = []
+        for line in request.lines:
+            rate = line.unit_price * (Decimal(100) - line.discount_percent) / Decimal(100)
+            row: dict[str, Any] = {"item": {"id": ids[line.item_code]}, "quantity": float(line.quantity),
+                                   "rate": float(rate)}
+            if line.description:
+                row["description"] = line.description[:4000]
+            if self.connector.location_id:
+                row["location"] = {"id": self.connector.location_id}
+            lines.append(row)
+        body: dict[str, Any] = {"externalId": request.external_ref, "entity": {"id": str(customer["id"])},
+                                "currency": {"id": str(currency_id)}, "tranDate": order_date.isoformat(),
+                                "otherRefNum": request.external_ref, "item": {"items": lines}}
+        if request.title:
+            body["memo"] = request.title[:999]
+        if request.delivery_date:
+            body["shipDate"] = request.delivery_date.isoformat()
+        if self.connector.subsidiary_id:
+            body["subsidiary"] = {"id": self.connector.subsidiary_id}
+        if self.connector.location_id:
+            body["location"] = {"id": self.connector.location_id}
+        return body
