@@ -45,12 +45,20 @@ def demo(host: str, port: int, no_worker: bool) -> None:
         if start is not None:
             stop = threading.Event()
             threading.Thread(target=start, args=(services, stop), name="demo-worker", daemon=True).start()
+            _start_maintenance(services, stop)
             worker_note = "order worker running in-process"
     url = f"http://{host}:{port}/demo/"
     click.echo(f"erp-panel demo: open {url}")
     click.echo(f"  database: {services.settings.database_url}")
     click.echo(f"  ERP connector: {services.settings.erp_connector}; {worker_note}")
     run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _start_maintenance(services, stop: threading.Event) -> None:
+    """The worker's operations thread: signals, embedded alerts, retention (``app.ops.maintenance``)."""
+    from app.orders.worker import default_worker_id
+    threading.Thread(target=services.ops.maintenance.run, args=(stop, default_worker_id()), name="ops-maintenance",
+                     daemon=True).start()
 
 
 def _worker_starter():
@@ -62,9 +70,13 @@ def _worker_starter():
 
 
 @main.command()
-def worker() -> None:
-    """Process queued jobs (closed-won orders, write-backs) until stopped."""
+@click.option("--metrics-port", type=int, default=None,
+              help="Serve this worker's /metrics on this port (default: WORKER_METRICS_PORT; 0: off).")
+def worker(metrics_port: int | None) -> None:
+    """Process queued jobs (closed-won orders, write-backs) until stopped; also evaluates alerts."""
     from app.config import load_settings
+    from app.ops.exposition import serve_worker_metrics
+    from app.ops.multiproc import mark_dead
     from app.services import build_services
     from app.storage.schema import upgrade
     start = _worker_starter()
@@ -73,11 +85,19 @@ def worker() -> None:
     with exit_on_startup_error():
         services = build_services(load_settings())
         upgrade(services.db)
+        port = services.settings.worker_metrics_port if metrics_port is None else metrics_port
+        if port:
+            serve_worker_metrics(services.settings, services.ops.collector, port)
     stop = threading.Event()
     import signal
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    start(services, stop)
+    _start_maintenance(services, stop)
+    try:
+        start(services, stop)
+    finally:
+        services.ops.signals.flush()
+        mark_dead(os.getpid())
 
 
 @main.group()
@@ -165,7 +185,7 @@ def rotate_keys() -> None:
     from app.config import load_settings
     from app.services import build_services
     services = build_services(load_settings())
-    count = services.tenants.rotate_secrets()
+    count = services.tenants.rotate_secrets() + services.ops.contacts.rotate_secrets()
     click.echo(f"re-encrypted {count} secrets")
 
 

@@ -106,6 +106,21 @@ class Settings:
     admin_token: str = ""                        # operator token for the admin API (all tenants)
     #: bearer token Prometheus sends for /metrics; required in production (without it /metrics is off)
     metrics_token: str = ""
+    # -- operations (README "Operations") --
+    metrics_tenant_limit: int = 200              # distinct tenant label values per process, then "other"
+    worker_metrics_port: int = 0                 # erp-panel worker serves /metrics here (0: off)
+    embedded_alerts: bool = True                 # the worker evaluates the alert rules and notifies owners
+    alert_interval: int = 60                     # seconds between evaluations (one worker evaluates)
+    smtp_host: str = ""                          # e-mail alerts: SMTP server (empty: no e-mail channel)
+    smtp_port: int = 587
+    smtp_security: str = "starttls"              # starttls | ssl | none
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_timeout: float = 10.0
+    retention_days_inbox: int = 90               # won events kept in the inbox
+    retention_days_audit: int = 90               # audit rows kept
+    retention_batch_size: int = 500              # rows per delete transaction
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -150,6 +165,14 @@ _ENV_MAP: dict[str, tuple[str, type]] = {
     "HUBSPOT_CLIENT_ID": ("hubspot_client_id", str), "HUBSPOT_CLIENT_SECRET": ("hubspot_client_secret", str),
     "HUBSPOT_APP_ID": ("hubspot_app_id", str), "ADMIN_TOKEN": ("admin_token", str),
     "METRICS_TOKEN": ("metrics_token", str),
+    # operations
+    "METRICS_TENANT_LIMIT": ("metrics_tenant_limit", int), "WORKER_METRICS_PORT": ("worker_metrics_port", int),
+    "EMBEDDED_ALERTS": ("embedded_alerts", bool), "ALERT_EVALUATION_INTERVAL": ("alert_interval", int),
+    "SMTP_HOST": ("smtp_host", str), "SMTP_PORT": ("smtp_port", int), "SMTP_SECURITY": ("smtp_security", str),
+    "SMTP_USERNAME": ("smtp_username", str), "SMTP_PASSWORD": ("smtp_password", str),
+    "SMTP_FROM": ("smtp_from", str), "SMTP_TIMEOUT": ("smtp_timeout", float),
+    "RETENTION_DAYS_INBOX": ("retention_days_inbox", int), "RETENTION_DAYS_AUDIT": ("retention_days_audit", int),
+    "RETENTION_BATCH_SIZE": ("retention_batch_size", int),
     # HubSpot app
     "HUBSPOT_TIMEOUT": ("hubspot_timeout", float), "HUBSPOT_PKCE": ("hubspot_pkce", bool),
     "HUBSPOT_ACCEPT_V1_WEBHOOKS": ("hubspot_accept_v1_webhooks", bool),
@@ -191,6 +214,7 @@ def _finalise(s: Settings) -> Settings:
     from app.storage.crypto import load_or_create_key_file
     from app.storage.db import normalise_url
     _check_retry_settings(s)
+    _check_operations_settings(s)
     if s.is_production:
         problems = _production_problems(s)
         if problems:
@@ -255,6 +279,24 @@ def _check_retry_settings(s: Settings) -> None:
         raise ConfigError("WORKER_THREADS must be at least 1")
     if s.order_credit_max_age < 0:
         raise ConfigError("ORDER_CREDIT_MAX_AGE must be 0 (always read the credit) or more seconds")
+
+
+def _check_operations_settings(s: Settings) -> None:
+    problems = []
+    if s.retention_days_inbox < 1 or s.retention_days_audit < 1:
+        problems.append("RETENTION_DAYS_INBOX and RETENTION_DAYS_AUDIT must be at least 1 (days)")
+    if not 1 <= s.retention_batch_size <= 10_000:
+        problems.append("RETENTION_BATCH_SIZE must be between 1 and 10000")
+    if s.alert_interval < 10:
+        problems.append("ALERT_EVALUATION_INTERVAL must be at least 10 (seconds)")
+    if s.smtp_security not in ("starttls", "ssl", "none"):
+        problems.append("SMTP_SECURITY must be starttls, ssl or none")
+    if s.smtp_host and not s.smtp_from:
+        problems.append("SMTP_FROM must be set when SMTP_HOST is (the sender of alert e-mails)")
+    if s.metrics_tenant_limit < 0 or not 0 <= s.worker_metrics_port <= 65535:
+        problems.append("METRICS_TENANT_LIMIT must be 0 or more and WORKER_METRICS_PORT a port number (0: off)")
+    if problems:
+        raise ConfigError("Invalid operations settings: " + "; ".join(problems))
 
 
 def outbound_policy(s: Settings) -> OutboundPolicy:

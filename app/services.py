@@ -18,6 +18,7 @@ from app.crm.registry import CRMRegistry
 from app.erp.registry import ConnectorContext, ERPRegistry
 from app.erp.sandbox.faults import SandboxFaults
 from app.erp.sandbox.switches import SharedSwitches
+from app.ops.wiring import OpsServices, build_ops
 from app.panel.entries import SectionEntries
 from app.panel.policy import CachePolicy
 from app.panel.service import PanelService
@@ -50,6 +51,7 @@ class Services:
     executor: ThreadPoolExecutor
     #: background work off the request path: stale-while-revalidate refreshes, tenant reloads
     refresher: ThreadPoolExecutor
+    ops: OpsServices
     demo_crm: DemoCRM | None = None
     admin_sessions: Any = None       # app.auth.admin.AdminSessions
     intake: Any = None               # app.orders.intake.OrderIntake, set by app.orders.wiring
@@ -58,6 +60,7 @@ class Services:
 
     def close(self) -> None:
         self.invalidations.close()
+        self.ops.signals.stop_background()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.refresher.shutdown(wait=False, cancel_futures=True)
         if self.orders is not None:
@@ -125,6 +128,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
     faults.attach(SharedSwitches(db, clock))       # the demo's outage switch reaches every process
     executor = ThreadPoolExecutor(max_workers=settings.fanout_workers, thread_name_prefix="erp-fanout")
     refresher = ThreadPoolExecutor(max_workers=REFRESH_WORKERS, thread_name_prefix=REFRESH_THREAD_PREFIX)
+    ops = build_ops(settings, clock, db, secrets, tenants)
     erp = ERPRegistry(tenants, ConnectorContext(clock=clock, db=db, sandbox_faults=faults,
                                                 timeout=settings.erp_timeout, extra=dict(settings.extra),
                                                 outbound=outbound_policy(settings)))
@@ -133,8 +137,8 @@ def build_services(settings: Settings, clock: Clock | None = None,
     policy = CachePolicy.from_settings(settings)
     panel = PanelService(tenants=tenant_cache, entries=SectionEntries(caches.shared, caches.local, policy, clock),
                          coalescer=coalescer, policy=policy, clock=clock, executor=executor, refresher=refresher,
-                         invalidations=caches.invalidations, refresh_min_interval=settings.refresh_min_interval,
-                         read_retries=settings.panel_read_retries)
+                         invalidations=caches.invalidations, observer=ops.observer,
+                         refresh_min_interval=settings.refresh_min_interval, read_retries=settings.panel_read_retries)
     crm = CRMRegistry()
     demo_crm = None
     if settings.demo_enabled:
@@ -144,7 +148,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
                         tenant_cache=tenant_cache, invalidations=caches.invalidations, cache=caches.shared,
                         coalescer=coalescer, erp=erp, crm=crm, panel=panel, refresher=refresher,
                         widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
-                        sandbox_faults=faults, executor=executor, demo_crm=demo_crm,
+                        sandbox_faults=faults, executor=executor, ops=ops, demo_crm=demo_crm,
                         admin_sessions=AdminSessions([settings.secret_key], clock))
     _install_integrations(services)
     return services

@@ -1,4 +1,4 @@
-"""gunicorn settings hook for the benchmarks: counts database transactions in every worker.
+"""gunicorn settings for the benchmarks: the project's gunicorn.conf.py, plus database transaction counts.
 
 Each worker counts SQLAlchemy ``begin`` events (every transaction, on every engine) by the
 kind of thread that ran them - request threads (and the fan-out threads they wait on) versus
@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import threading
 import time
 
-BACKGROUND_THREADS = ("erp-panel-refresh", "erp-panel-invalidations")
+#: threads whose work is not a request's: background refreshes and reloads, change notices, metrics flushes
+BACKGROUND_THREADS = ("erp-panel-refresh", "erp-panel-invalidations", "ops-signals-flush")
+
+# the same settings and hooks the Procfile's web process gets
+globals().update({name: value for name, value in runpy.run_path(
+    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "gunicorn.conf.py")).items()
+    if not name.startswith("__")})
 
 
 def post_fork(server, worker) -> None:  # gunicorn hook, runs in the worker

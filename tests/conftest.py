@@ -101,6 +101,22 @@ def app(base_config, clock, faults):
 
 
 @pytest.fixture
+def app_factory(base_config, clock, faults):
+    """``make(**settings)``: another app on the test's database, clock and faults with these settings on top
+    (closed after the test)."""
+    from app import create_app
+    built = []
+
+    def make(**settings):
+        application = browser_like(create_app({**base_config, **settings}, clock=clock, sandbox_faults=faults))
+        built.append(application)
+        return application
+    yield make
+    for application in built:
+        application.extensions["erp_panel"].close()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

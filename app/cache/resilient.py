@@ -17,22 +17,16 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from prometheus_client import Counter, Gauge
 
 from app.cache.backend import CacheBackend, CacheEntry, CacheUnavailable
 from app.cache.breaker import BreakerState, CircuitBreaker
 from app.cache.flush_backlog import FlushBacklog
+from app.ops.metrics import CACHE_FALLBACKS, DEFERRED_FLUSHES, REDIS_UP
 
 log = logging.getLogger("erp_panel.cache")
 
 T = TypeVar("T")
 
-REDIS_UP = Gauge("erp_panel_redis_up", "1 while the shared cache (Redis) answers, 0 while the in-process "
-                 "fallback serves")
-FALLBACKS = Counter("erp_panel_cache_fallback_total", "Cache operations answered by the in-process fallback "
-                    "because Redis was unavailable", ["operation"])
-DEFERRED_FLUSHES = Counter("erp_panel_cache_flushes_deferred_total",
-                           "Cache flushes recorded for later because Redis was unavailable")
 #: the order worker retries deferred flushes at most this often (seconds)
 DEFERRED_RETRY_INTERVAL = 30.0
 
@@ -54,7 +48,7 @@ class ResilientCache(CacheBackend):
     def _run(self, operation: str, primary: Callable[[], T], fallback: Callable[[], T]) -> T:
         mode = self.breaker.acquire()
         if mode is None:
-            FALLBACKS.labels(operation).inc()
+            CACHE_FALLBACKS.labels(operation).inc()
             return fallback()
         try:
             if mode == BreakerState.HALF_OPEN:
@@ -70,7 +64,7 @@ class ResilientCache(CacheBackend):
         return result
 
     def _failed(self, operation: str, exc: CacheUnavailable) -> None:
-        FALLBACKS.labels(operation).inc()
+        CACHE_FALLBACKS.labels(operation).inc()
         if self.breaker.failure():
             REDIS_UP.set(0)
             log.warning("Redis is unavailable; serving from the in-process cache until it answers again",

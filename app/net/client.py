@@ -112,7 +112,7 @@ class OutboundHTTP:
         self.timeout = timeout or DEFAULT_TIMEOUT
         self.retry = retry
         self.sleep = sleep
-        self.session = policy_session(policy)
+        self.session = policy_session(policy, vendor)
         self.session.headers.update({"User-Agent": "erp-panel/1.0", **(headers or {})})
 
     def close(self) -> None:

@@ -12,7 +12,8 @@ one that
 * ignores proxy variables and ``.netrc`` (``trust_env`` off: a proxy would make the
   connect-time check meaningless, and ``.netrc`` could attach credentials), while keeping
   an operator's CA bundle (``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``);
-* always sends a timeout (``DEFAULT_TIMEOUT`` when a caller forgets one).
+* always sends a timeout (``DEFAULT_TIMEOUT`` when a caller forgets one);
+* reports every call (vendor, outcome, latency, API budget headers) to :mod:`app.ops.outbound`.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import logging
 import os
 import socket
 import sys
+import time
 from functools import cache
 from typing import Any
 
@@ -30,6 +32,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
 from app.net.policy import OutboundPolicy, URLRefused
+from app.ops.outbound import observe_call
 
 log = logging.getLogger(__name__)
 
@@ -116,10 +119,14 @@ def _pool_classes(policy: OutboundPolicy) -> dict[str, type]:
 
 
 class PolicyAdapter(HTTPAdapter):
-    """Transport adapter: URL check before sending, address check at connect, always a timeout, no proxies."""
+    """Transport adapter: URL check before sending, address check at connect, always a timeout, no proxies.
 
-    def __init__(self, policy: OutboundPolicy, **kwargs: Any):
+    ``vendor`` names the system called (for the call metrics); every request is reported, answered or not.
+    """
+
+    def __init__(self, policy: OutboundPolicy, vendor: str = "", **kwargs: Any):
         self.policy = policy
+        self.vendor = vendor
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
@@ -131,9 +138,17 @@ class PolicyAdapter(HTTPAdapter):
         try:
             self.policy.check_url(request.url or "")
         except URLRefused as exc:
+            observe_call(self.vendor, None, 0.0, refused=True)
             raise OutboundRefused(exc.reason, exc.message, request=request) from None
-        return super().send(request, stream=stream, timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
-                            verify=verify, cert=cert, proxies=None)
+        started = time.monotonic()
+        try:
+            response = super().send(request, stream=stream, timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+                                    verify=verify, cert=cert, proxies=None)
+        except requests.RequestException:
+            observe_call(self.vendor, None, time.monotonic() - started)
+            raise
+        observe_call(self.vendor, response, time.monotonic() - started)
+        return response
 
 
 def _refuse_redirects(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
@@ -146,9 +161,12 @@ def _refuse_redirects(response: requests.Response, *args: Any, **kwargs: Any) ->
     return response
 
 
-def guard_session(session: requests.Session, policy: OutboundPolicy) -> requests.Session:
-    """Make ``session`` obey ``policy`` (see the module docstring); returns it for chaining."""
-    adapter = PolicyAdapter(policy)
+def guard_session(session: requests.Session, policy: OutboundPolicy, vendor: str = "") -> requests.Session:
+    """Make ``session`` obey ``policy`` (see the module docstring); returns it for chaining.
+
+    ``vendor`` names the system it calls in the outbound call metrics.
+    """
+    adapter = PolicyAdapter(policy, vendor)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.trust_env = False
@@ -158,6 +176,6 @@ def guard_session(session: requests.Session, policy: OutboundPolicy) -> requests
     return session
 
 
-def policy_session(policy: OutboundPolicy) -> requests.Session:
-    """A new pooled session obeying ``policy``."""
-    return guard_session(requests.Session(), policy)
+def policy_session(policy: OutboundPolicy, vendor: str = "") -> requests.Session:
+    """A new pooled session obeying ``policy`` (``vendor``: see ``guard_session``)."""
+    return guard_session(requests.Session(), policy, vendor)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from app.crm.base import CRMNotFoundError
 from app.domain.ids import idempotency_key
 from app.domain.order import OrderResult
+from app.ops.observe import observe_number_written
 from app.orders import validate
 from app.orders.claim import reads_at_once
 from app.orders.mapping import MappingError, build_request, request_summary
@@ -90,6 +91,7 @@ class OrderFlow:
                 self._record_created(job, token, tenant, existing, flagged=record.credit_flagged, outcome="adopted")
                 return
             self._step(job, "crm_read", "ok", f"{len(deal.lines)} lines, status {deal.status}")
+            self.records.note_deal_value(record, deal.value, deal.currency)
             customer_id = (deal.account.erp_customer_id if deal.account else None) or (
                 self.tenants.erp_customer_for(tenant.id, deal.account.crm_account_id) if deal.account else None)
             facts = self.reads.gather(erp, tenant=tenant, fingerprint=fingerprint, key=key,
@@ -161,6 +163,7 @@ class OrderFlow:
             self._step(job, "order", outcome, detail)
             if written is not None:
                 self._step(job, "write_back", "ok", written)
+                observe_number_written(conn, job.tenant_id, job.crm_deal_id, self.clock.now())
             if retry_write_back is not None:
                 status = self.queue.enqueue_retry(conn, tenant_id=job.tenant_id, kind=WRITE_BACK,
                                                   crm_deal_id=job.crm_deal_id, correlation_id=job.correlation_id,

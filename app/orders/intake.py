@@ -11,11 +11,11 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from prometheus_client import Counter
 
 from app.clock import Clock
 from app.domain.events import DealWon
 from app.errors import BadRequest
+from app.ops.metrics import WON_EVENTS
 from app.orders.audit import AuditLog
 from app.orders.queue import CREATE_ORDER, JobQueue
 from app.orders.records import OrderRecords, insert_or_ignore
@@ -23,8 +23,6 @@ from app.orders.tables import order_inbox
 from app.storage.db import Database
 
 ACCEPTED, DUPLICATE_EVENT, DUPLICATE_DEAL = "accepted", "duplicate_event", "duplicate_deal"
-
-EVENTS = Counter("erp_panel_won_events_total", "Won-deal events received, by intake outcome", ["status"])
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,7 @@ class OrderIntake:
                 result = self._duplicate(conn, event, deal_id)
         if result.status == ACCEPTED:
             self.queue.notify()         # committed: an idle worker in this process claims it now
-        EVENTS.labels(result.status).inc()
+        WON_EVENTS.labels(result.status).inc()
         return result
 
     def _duplicate(self, conn, event: DealWon, deal_id: str) -> IntakeResult:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -36,6 +37,8 @@ class OrderRecord:
     credit_flagged: bool
     failure_reason: str | None
     failure_text: str | None
+    deal_value: str | None
+    deal_currency: str | None
     shadow_order: dict | None
     shadow_write_back: dict | None
     written_back_at: datetime | None
@@ -74,6 +77,16 @@ class OrderRecords:
         values["updated_at"] = self.clock.now()
         conn.execute(order_records.update().where(order_records.c.tenant_id == tenant_id,
                                                   order_records.c.crm_deal_id == crm_deal_id).values(**values))
+
+    def note_deal_value(self, record: OrderRecord, value: Decimal, currency: str) -> None:
+        """Remember what the deal is worth (alerts name it); writes only when it differs from ``record``."""
+        text, code = str(value)[:40], (currency or "")[:3].upper() or None
+        if (record.deal_value, record.deal_currency) == (text, code):
+            return
+        with self.db.write() as conn:
+            conn.execute(order_records.update().where(
+                order_records.c.tenant_id == record.tenant_id, order_records.c.crm_deal_id == record.crm_deal_id)
+                .values(deal_value=text, deal_currency=code))
 
     def list(self, tenant_id: str, *, state: str | None = None, limit: int = 200) -> list[OrderRecord]:
         query = sa.select(order_records).where(order_records.c.tenant_id == tenant_id)

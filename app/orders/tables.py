@@ -60,6 +60,9 @@ order_records = sa.Table(
     sa.Column("credit_flagged", sa.Boolean, nullable=False, default=False),
     sa.Column("failure_reason", sa.String(100), nullable=True),
     sa.Column("failure_text", sa.String(1000), nullable=True),
+    #: the deal's value as the CRM last reported it (decimal text) - what a failure puts at stake
+    sa.Column("deal_value", sa.String(40), nullable=True),
+    sa.Column("deal_currency", sa.String(3), nullable=True),
     sa.Column("shadow_order", sa.JSON, nullable=True),
     sa.Column("shadow_write_back", sa.JSON, nullable=True),
     sa.Column("written_back_at", UTCDateTime, nullable=True),

@@ -20,16 +20,10 @@ import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from prometheus_client import Counter
-
 from app.orders.queue import READY_CHANNEL, Job
 from app.orders.wakeup import Wakeup, listen_for_jobs
 
 log = logging.getLogger("erp_panel.orders")
-
-#: alert on rate(erp_panel_order_jobs_total{outcome="dead"}[15m]) > 0
-JOB_OUTCOMES = Counter("erp_panel_order_jobs_total", "Order jobs run, by kind and outcome (done, queued, dead)",
-                       ["kind", "outcome"])
 
 
 def default_worker_id() -> str:
@@ -42,6 +36,7 @@ class Worker:
     def __init__(self, services, worker_id: str | None = None):
         self.services = services
         self.orders = services.orders
+        self.observer = services.ops.observer
         self.worker_id = worker_id or default_worker_id()
 
     def run_once(self) -> Job | None:
@@ -58,15 +53,17 @@ class Worker:
         KeyboardInterrupt) leaves the job leased, exactly like a killed process.
         """
         try:
-            self.orders.flow.run(job)
-            JOB_OUTCOMES.labels(job.kind, "done").inc()
+            with self.observer.scope(job.tenant_id):     # outbound calls count towards this tenant's budget
+                self.orders.flow.run(job)
         except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
             status = self.orders.flow.fail(job, exc)
-            JOB_OUTCOMES.labels(job.kind, status or "lease_lost").inc()
+            self.observer.job_finished(job.tenant_id, job.kind, status or "lease_lost", exc)
             log.warning("job %s %s", job.id, status or "lease lost", extra={"ctx": {
                 "job_id": job.id, "kind": job.kind, "tenant_id": job.tenant_id, "crm_deal_id": job.crm_deal_id,
                 "correlation_id": job.correlation_id, "attempt": job.attempts, "status": status,
                 "error_type": type(exc).__name__, "reason": getattr(exc, "reason", "")}})
+        else:
+            self.observer.job_finished(job.tenant_id, job.kind, "done", None)
 
     def drain(self, limit: int = 1000) -> int:
         """Run jobs until none is ready (or ``limit`` were run); returns how many ran."""

@@ -9,6 +9,7 @@ order. Status texts come from the tenant's editable translation table.
 from __future__ import annotations
 
 from app.crm.base import WriteBack
+from app.ops.observe import observe_number_written
 from app.orders.queue import CREATE_ORDER, DEAD, WRITE_BACK, Job
 from app.orders.records import CREATED, FAILED, SHADOW, WRITTEN_BACK, OrderRecord
 from app.orders.retry import StepError, classify
@@ -98,6 +99,7 @@ class WriteBackStep:
             values = {"written_back_at": self.records.clock.now()}
             if record.state == CREATED:
                 values["state"] = WRITTEN_BACK
+                observe_number_written(conn, job.tenant_id, job.crm_deal_id, values["written_back_at"])
             self.records.update(conn, job.tenant_id, job.crm_deal_id, **values)
             self.queue.complete(conn, job)
             self._audit(conn, job, "write_back", "ok",

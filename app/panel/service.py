@@ -20,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from app.cache.backend import CacheEntry
 from app.cache.coalesce import Coalescer
@@ -30,7 +31,6 @@ from app.erp.base import (
     ERPError,
     ERPFatalError,
     ERPNotFoundError,
-    ERPRetriableError,
     MissingVendorField,
 )
 from app.errors import RateLimited
@@ -52,6 +52,9 @@ from app.panel.sections import (
 from app.tenants.cache import TenantCache
 from app.tenants.model import Tenant
 
+if TYPE_CHECKING:
+    from app.ops.observe import Observer
+
 log = logging.getLogger(__name__)
 
 
@@ -60,7 +63,7 @@ class PanelService:
 
     def __init__(self, *, tenants: TenantCache, entries: SectionEntries, coalescer: Coalescer, policy: CachePolicy,
                  clock: Clock, executor: Executor, refresher: Executor, invalidations: Invalidations,
-                 refresh_min_interval: int = 30, read_retries: int = 2):
+                 observer: Observer, refresh_min_interval: int = 30, read_retries: int = 2):
         self.tenants = tenants
         self.entries = entries
         self.cache = entries.shared          # markers (refresh-now limit) and error streaks: shared by processes
@@ -73,12 +76,19 @@ class PanelService:
         self.invalidations = invalidations
         self.refresh_min_interval = refresh_min_interval
         self.read_retries = read_retries
+        self.observer = observer
         invalidations.listen(self._forget_local)
 
     # -- public API ---------------------------------------------------------------
     def read(self, tenant: Tenant, crm_account_id: str, *, kinds: tuple[DataKind, ...] = tuple(DataKind),
              force_refresh: bool = False) -> PanelView:
         """The panel for one CRM account of this tenant."""
+        view = self._assemble(tenant, crm_account_id, kinds, force_refresh)
+        self.observer.panel_served(view)
+        return view
+
+    def _assemble(self, tenant: Tenant, crm_account_id: str, kinds: tuple[DataKind, ...],
+                  force_refresh: bool) -> PanelView:
         now = self.clock.now()
         customer_id = self.tenants.erp_customer_for(tenant.id, crm_account_id)
         if customer_id is None:
@@ -96,6 +106,7 @@ class PanelService:
         for kind in kinds:
             hit = None if force_refresh else self._cached_section(work, kind, now)
             if hit is not None:
+                self.observer.cache_lookup(kind.value, hit=True)
                 sections[kind] = hit
             else:
                 pending.append(kind)
@@ -177,7 +188,9 @@ class PanelService:
         for kind in kinds:
             key = self._key(work, kind)
             cached = self.entries.get(key, kind)
-            if not force and cached is not None and self.policy.is_fresh(cached, kind, now):
+            fresh = not force and cached is not None and self.policy.is_fresh(cached, kind, now)
+            self.observer.cache_lookup(kind.value, hit=fresh)
+            if fresh and cached is not None:
                 sections[kind] = from_entry(kind, cached, cached.age(now))
                 continue
             streak = self.backoff.streak(key) if not force else None
@@ -234,16 +247,21 @@ class PanelService:
         # Connectors that do not retry their own reads (the sandbox, non-HTTP ones) get the same quick retries here.
         retry = RetryPolicy(retries=0 if connector.retries_reads else self.read_retries)
         try:
-            value = retry_call(readers[kind], retry=retry, sleep=self.clock.sleep,
-                               what=f"{connector.name} {kind.value} read")
-        except ERPRetriableError as exc:
-            self.backoff.failed(key, exc)
-            raise
+            with self.observer.scope(work.tenant.id):     # outbound calls count towards this tenant's budget
+                value = retry_call(readers[kind], retry=retry, sleep=self.clock.sleep,
+                                   what=f"{connector.name} {kind.value} read")
         except ERPNotFoundError as exc:
+            self.observer.erp_read(work.tenant.id, kind.value, None)     # the ERP answered: no such customer
             entry = CacheEntry(value=exc.message, fetched_at=self.clock.now(), source=connector.name,
                                kind="not_found")
             self.entries.set(key, entry, keep_seconds=self.policy.negative_ttl)
             return entry
+        except ERPError as exc:
+            self.observer.erp_read(work.tenant.id, kind.value, exc)
+            if exc.retriable:
+                self.backoff.failed(key, exc)
+            raise
+        self.observer.erp_read(work.tenant.id, kind.value, None)
         entry = CacheEntry(value=value, fetched_at=self.clock.now(), source=connector.name)
         self.entries.set(key, entry, keep_seconds=self.policy.keep_seconds(kind))
         self.backoff.succeeded(key)

@@ -22,6 +22,7 @@ from app.cache import flush_backlog as cache_tables
 from app.crm.demo import tables as demo_crm_tables
 from app.erp.sandbox import orders as sandbox_order_tables
 from app.erp.sandbox import switches as sandbox_switch_tables
+from app.ops import tables as ops_tables
 from app.orders import tables as order_tables
 from app.storage import migrations
 from app.storage.db import Database, SchemaError
@@ -29,7 +30,7 @@ from app.storage.metadata import metadata
 from app.tenants import tables as tenant_tables
 
 TABLE_MODULES = (tenant_tables, sandbox_order_tables, sandbox_switch_tables, demo_crm_tables, order_tables,
-                 cache_tables)
+                 cache_tables, ops_tables)
 SCHEMA_LOCK_ID = 746_173_001   # arbitrary constant: the advisory lock key for schema upgrades
 BASELINE_REVISION = "0001"     # the schema as the pre-Alembic releases created it
 LEGACY_VERSION_TABLE = "schema_version"

@@ -21,6 +21,7 @@ from app.web.admin_session import (
 from app.web.admin_view import dead_letter_queue, settings_page_model, settings_service
 from app.web.context import services
 from app.web.csrf import protect_admin_blueprint
+from app.web.ops_view import alert_section
 from app.web.widgets import WIDGETS_DIR
 
 STATIC_DIR = os.path.join(WIDGETS_DIR, "admin")
@@ -38,21 +39,27 @@ NOTICES = {
     "link_added": "The account link was saved.",
     "link_removed": "The account link was removed.",
     "replayed": "The failed event was queued again.",
+    "alerts_saved": "The alert settings were saved.",
 }
 
 UNAUTHORIZED_HELP = ("You are not signed in as an admin of this installation. Open erp-panel's settings "
                      "from your CRM's app settings (or the demo's 'Settings (admin)' button).")
 
 
-@bp.before_request
-def _admin_page_guards():
-    g.csp = ADMIN_CSP
+def admin_page_headers(blueprint: Blueprint) -> Blueprint:
+    """Every page of ``blueprint``: the admin CSP (no scripts, never framed) and ``Cache-Control: no-store``."""
+    def admin_csp() -> None:
+        g.csp = ADMIN_CSP
+
+    def no_store(response):
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    blueprint.before_request(admin_csp)
+    blueprint.after_request(no_store)
+    return blueprint
 
 
-@bp.after_request
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
+admin_page_headers(bp)
 
 
 @bp.errorhandler(AppError)
@@ -136,6 +143,30 @@ def replay_dead_letter():
                        reason="orders_not_enabled")
     queue.replay(tenant, request.form.get("dead_letter_id", ""))
     return redirect(f"{SETTINGS_PATH}?done=replayed#errors", code=303)
+
+
+@bp.post("/settings/alerts")
+def save_alerts():
+    """The alert owner and channels (blank secret fields keep the stored values; ``remove`` clears them)."""
+    tenant = active_admin_tenant()
+    form = request.form
+    values = {k: form.get(k, "") for k in ("owner_name", "email_to", "webhook_url", "webhook_secret",
+                                           "slack_webhook_url")}
+    contacts = services().ops.contacts
+    try:
+        contacts.save(contacts.prepare(tenant.id, values, remove=set(form.getlist("remove"))))
+    except SettingsInvalid as exc:
+        submitted = {"owner_name": values["owner_name"], "email_to": values["email_to"]}
+        return _render(tenant, 422, alerts=alert_section(tenant, errors=exc.by_field(), submitted=submitted))
+    return redirect(f"{SETTINGS_PATH}?done=alerts_saved#alerts", code=303)
+
+
+@bp.post("/settings/alerts/test")
+def test_alerts():
+    """Send a test alert to every channel now and show what each one said."""
+    tenant = active_admin_tenant()
+    results = services().ops.alerts.send_test(tenant)
+    return _render(tenant, alerts=alert_section(tenant, results=results))
 
 
 @bp.post("/logout")

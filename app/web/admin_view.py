@@ -12,6 +12,7 @@ from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, MAPPING_SOURCE_HELP
 from app.tenants.settings_service import TenantSettingsService
 from app.web.context import services
 from app.web.csrf import CSRF_FIELD, csrf_token
+from app.web.ops_view import alert_section
 
 BLANK_MAPPING_ROWS = 2
 
@@ -131,8 +132,10 @@ def settings_page_model(tenant, *, connector: str | None = None, notice: str | N
                         selected: str | None = None, check: ConnectionCheck | None = None,
                         erp_errors: dict | None = None, erp_submitted: dict | None = None,
                         order_errors: dict | None = None, order_submitted: dict | None = None,
-                        link_errors: dict | None = None, link_submitted: dict | None = None) -> dict[str, Any]:
-    """Everything settings.html renders; ``*_errors`` map field names to plain sentences."""
+                        link_errors: dict | None = None, link_submitted: dict | None = None,
+                        alerts: dict | None = None) -> dict[str, Any]:
+    """Everything settings.html renders; ``*_errors`` map field names to plain sentences; ``alerts`` is the
+    Alerts section's model (``app.web.ops_view.alert_section``; built from the stored contacts when None)."""
     svc = services()
     queue = dead_letter_queue(svc)
     return {
@@ -145,4 +148,5 @@ def settings_page_model(tenant, *, connector: str | None = None, notice: str | N
         "crm_links": _crm_links(tenant),
         "orders_enabled": queue is not None,
         "dead_letters": queue.list(tenant) if queue is not None else [],
+        "alerts": alerts or alert_section(tenant),
     }

@@ -2,16 +2,17 @@
 
 /metrics is public only in development without METRICS_TOKEN. With METRICS_TOKEN set it needs
 ``Authorization: Bearer <METRICS_TOKEN>`` (constant-time compare); in production without it the
-route answers 404, so metrics never leak from the public address by default.
+route answers 404, so metrics never leak from the public address by default. The rule and the
+scrape (every process in multiprocess mode, plus the queue read from the database) live in
+``app.ops.exposition``, shared with the order worker's metrics port.
 """
 from __future__ import annotations
 
-import hmac
-
 from flask import Blueprint, Response, jsonify
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from app.errors import NotFound, Unauthorized
+from app.ops.exposition import MetricsRefused, check_metrics_access, scrape
 from app.readiness import readiness
 from app.web.context import presented_bearer, services
 
@@ -32,19 +33,16 @@ def readyz():
 
 def require_metrics_access() -> None:
     """Raise unless this request may read /metrics (see the module docstring)."""
-    settings = services().settings
-    expected = settings.metrics_token
-    if not expected:
-        if settings.is_production:
-            raise NotFound("Metrics are off: set METRICS_TOKEN and scrape with that bearer token",
-                           reason="metrics_disabled")
-        return
-    if not hmac.compare_digest(presented_bearer().encode(), expected.encode()):
-        raise Unauthorized("Send METRICS_TOKEN as 'Authorization: Bearer <token>'", reason="metrics_token_required",
-                           headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+    try:
+        check_metrics_access(services().settings, presented_bearer())
+    except MetricsRefused as exc:
+        if exc.status == 404:
+            raise NotFound(exc.message, reason=exc.reason) from None
+        raise Unauthorized(exc.message, reason=exc.reason, headers={"WWW-Authenticate": 'Bearer realm="metrics"'}) \
+            from None
 
 
 @bp.get("/metrics")
 def metrics():
     require_metrics_access()
-    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+    return Response(scrape(services().ops.collector), mimetype=CONTENT_TYPE_LATEST)

@@ -9,6 +9,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError
+from app.ops.metrics import INBOUND_AUTH_FAILURES
 from app.web.openapi_doc import OperationIdPlugin
 
 log = logging.getLogger("erp_panel.web")
@@ -97,6 +98,9 @@ class ProblemApi(Api):
 def register_error_handlers(app) -> None:
     @app.errorhandler(AppError)
     def _app_error(exc: AppError):
+        if exc.status == 401:
+            # a signature, JWT or token that did not verify (reason codes are constants: a bounded label)
+            INBOUND_AUTH_FAILURES.labels(exc.reason).inc()
         return problem_response(exc.status, exc.reason, exc.title, exc.detail, headers=exc.headers,
                                 extra=exc.extra)
 

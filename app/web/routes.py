@@ -10,6 +10,8 @@ OPTIONAL_WEB_MODULES = [
     "app.web.demo_orders",    # demo CRM "Mark won" -> signed event -> intake (issue 3)
     "app.web.pipedrive",      # Pipedrive install, panels, webhooks (issue 4)
     "app.web.hubspot",        # HubSpot install, card data, webhooks (issue 6)
+    "app.web.ops_pages",      # the operations page: health of each tenant
+    "app.web.ops_api",        # the same as JSON for the operator token / admin sessions
 ]
 
 

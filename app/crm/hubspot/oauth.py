@@ -96,13 +96,13 @@ class HubSpotOAuth:
         self.timeout = timeout
         self.use_pkce = use_pkce
         self.scopes = scopes
-        self.http = policy_session(PUBLIC_ONLY)
+        self.http = policy_session(PUBLIC_ONLY, "HubSpot")
 
     def _session(self) -> OAuth2Session:
         session = OAuth2Session(self.client_id, self.client_secret, scope=" ".join(self.scopes),
                                 redirect_uri=self.redirect_uri, token_endpoint_auth_method="client_secret_post",
                                 code_challenge_method="S256" if self.use_pkce else None)
-        guard_session(session, PUBLIC_ONLY)
+        guard_session(session, PUBLIC_ONLY, "HubSpot")
         session.register_compliance_hook("access_token_response", _raise_for_token_status)
         session.register_compliance_hook("refresh_token_response", _raise_for_token_status)
         return session

@@ -68,7 +68,7 @@ class PipedriveOAuth:
     def _session(self) -> OAuth2Session:
         session = OAuth2Session(self.client_id, self.client_secret, redirect_uri=self.redirect_uri,
                                 token_endpoint_auth_method="client_secret_basic")
-        guard_session(session, PUBLIC_ONLY)
+        guard_session(session, PUBLIC_ONLY, "Pipedrive")
         session.register_compliance_hook("access_token_response", _classify_http_failure)
         session.register_compliance_hook("refresh_token_response", _classify_http_failure)
         return session

@@ -55,9 +55,15 @@ def table_rows(db: Database) -> dict[str, list[dict]]:
 
 
 def rows_kept(before: dict[str, list[dict]], after: dict[str, list[dict]]) -> bool:
-    """Every table that existed keeps exactly its rows; tables added by later revisions start empty."""
-    kept = {name: after.get(name) for name in before} == before
-    return kept and not any(after[name] for name in after.keys() - before.keys())
+    """Every table that existed keeps exactly its rows (every column they had keeps its value; a column
+    added by a later revision may hold its default); tables added by later revisions start empty."""
+    for name, rows in before.items():
+        columns = set(rows[0]) if rows else set()
+        projected = sorted(({k: v for k, v in row.items() if k in columns} for row in after.get(name) or []),
+                           key=repr)
+        if projected != rows:
+            return False
+    return not any(after[name] for name in after.keys() - before.keys())
 
 
 def schema_differences(db: Database) -> list:
