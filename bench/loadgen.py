@@ -3,7 +3,7 @@
 Cheap per request (raw sockets, one parse of the status line and Content-Length), so on a
 small machine it leaves most of the CPU to the server it measures. Two modes:
   * ``closed_loop``: N connections each sending the next request as soon as the answer arrived
-    (throughput);
+    (throughput), each replaced by a new one every ``PER_CONNECTION`` requests;
   * ``open_loop``: requests started at a fixed rate whatever the server does, latency measured
     from the planned start (no coordinated omission), on as many connections as needed.
 """
@@ -12,6 +12,11 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
+
+#: requests on one connection before the closed loop opens a new one. A server with several worker
+#: processes spreads connections, not requests: with a fixed set of connections an uneven first spread
+#: (say 12 on one worker, 4 on the other) would decide the whole run's throughput.
+PER_CONNECTION = 50
 
 
 @dataclass
@@ -59,19 +64,24 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
     return status, await reader.readexactly(length) if length else b""
 
 
-async def _closed(port: int, request: bytes, connections: int, seconds: float, keep_bodies: bool) -> Result:
+async def _closed(port: int, request: bytes, connections: int, seconds: float, keep_bodies: bool,
+                  per_connection: int) -> Result:
     result = Result()
     origin = time.perf_counter()
     stop_at = origin + seconds
 
     async def worker() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            while (start := time.perf_counter()) < stop_at:
-                status, body = await _exchange(reader, writer, request)
-                result.record(start - origin, time.perf_counter() - start, status, body, keep_bodies)
-        finally:
-            writer.close()
+        while time.perf_counter() < stop_at:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            try:
+                for _ in range(per_connection):
+                    start = time.perf_counter()
+                    if start >= stop_at:
+                        break
+                    status, body = await _exchange(reader, writer, request)
+                    result.record(start - origin, time.perf_counter() - start, status, body, keep_bodies)
+            finally:
+                writer.close()
 
     await asyncio.gather(*(worker() for _ in range(connections)))
     result.seconds = time.perf_counter() - origin
@@ -110,10 +120,11 @@ async def _open(port: int, request: bytes, rate: float, seconds: float, keep_bod
     return result
 
 
-def closed_loop(port: int, request: bytes, *, connections: int, seconds: float,
-                keep_bodies: bool = False) -> Result:
-    """Throughput: ``connections`` keep-alive connections, back to back, for ``seconds``."""
-    return asyncio.run(_closed(port, request, connections, seconds, keep_bodies))
+def closed_loop(port: int, request: bytes, *, connections: int, seconds: float, keep_bodies: bool = False,
+                per_connection: int = PER_CONNECTION) -> Result:
+    """Throughput: ``connections`` keep-alive connections, back to back, for ``seconds``; each connection is
+    replaced after ``per_connection`` requests."""
+    return asyncio.run(_closed(port, request, connections, seconds, keep_bodies, per_connection))
 
 
 def open_loop(port: int, request: bytes, *, rate: float, seconds: float, keep_bodies: bool = False) -> Result:
