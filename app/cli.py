@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from app.orders.cli import jobs as order_jobs
+from app.orders.worker import default_worker_id, run_worker
 from app.startup import exit_on_startup_error
 
 if TYPE_CHECKING:
+    from app.services import Services
     from app.storage.db import Database
 
 
@@ -39,14 +41,12 @@ def demo(host: str, port: int, no_worker: bool) -> None:
     with exit_on_startup_error():
         app = create_app({"demo_enabled": True, "public_base_url": f"http://{host}:{port}"})
     services = app.extensions["erp_panel"]
-    worker_note = "no worker (orders package not installed)"
+    worker_note = "no worker (--no-worker)"
     if not no_worker:
-        start = _worker_starter()
-        if start is not None:
-            stop = threading.Event()
-            threading.Thread(target=start, args=(services, stop), name="demo-worker", daemon=True).start()
-            _start_maintenance(services, stop)
-            worker_note = "order worker running in-process"
+        stop = threading.Event()
+        threading.Thread(target=run_worker, args=(services, stop), name="demo-worker", daemon=True).start()
+        _start_maintenance(services, stop)
+        worker_note = "order worker running in-process"
     url = f"http://{host}:{port}/demo/"
     click.echo(f"erp-panel demo: open {url}")
     click.echo(f"  database: {services.settings.database_url}")
@@ -54,19 +54,10 @@ def demo(host: str, port: int, no_worker: bool) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
-def _start_maintenance(services, stop: threading.Event) -> None:
+def _start_maintenance(services: Services, stop: threading.Event) -> None:
     """The worker's operations thread: signals, embedded alerts, retention (``app.ops.maintenance``)."""
-    from app.orders.worker import default_worker_id
     threading.Thread(target=services.ops.maintenance.run, args=(stop, default_worker_id()), name="ops-maintenance",
                      daemon=True).start()
-
-
-def _worker_starter():
-    try:
-        from app.orders.worker import run_worker
-    except ModuleNotFoundError:
-        return None
-    return run_worker
 
 
 @main.command()
@@ -79,9 +70,6 @@ def worker(metrics_port: int | None) -> None:
     from app.ops.multiproc import mark_dead
     from app.services import build_services
     from app.storage.schema import upgrade
-    start = _worker_starter()
-    if start is None:
-        _fail("the orders package is not available in this build")
     with exit_on_startup_error():
         services = build_services(load_settings())
         upgrade(services.db)
@@ -94,7 +82,7 @@ def worker(metrics_port: int | None) -> None:
         signal.signal(sig, lambda *_: stop.set())
     _start_maintenance(services, stop)
     try:
-        start(services, stop)
+        run_worker(services, stop)
     finally:
         services.ops.signals.flush()
         mark_dead(os.getpid())
@@ -189,7 +177,7 @@ def rotate_keys() -> None:
     click.echo(f"re-encrypted {count} secrets")
 
 
-main.add_command(order_jobs)  # erp-panel jobs list|dead|replay|audit (issue 3)
+main.add_command(order_jobs)  # erp-panel jobs list|dead|replay|audit|schedule
 
 if __name__ == "__main__":
     main()

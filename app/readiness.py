@@ -27,14 +27,13 @@ def database_state(db: Database) -> dict[str, Any]:
 
 def redis_state(cache: CacheBackend) -> dict[str, Any]:
     """The shared cache's state: ok, down (in-process fallback serving) or not_configured."""
-    check = getattr(cache, "check", None)
-    return check() if check is not None else {"state": "not_configured"}
+    return cache.check()
 
 
-def readiness(services: Any) -> tuple[bool, dict[str, Any]]:
+def readiness(db: Database, cache: CacheBackend) -> tuple[bool, dict[str, Any]]:
     """(ready, body) where body is {"status": ok|degraded|unavailable, "ready": bool, "database": ..., "redis": ...}."""
-    database = database_state(services.db)
-    redis = redis_state(services.cache)
+    database = database_state(db)
+    redis = redis_state(cache)
     ready = database["state"] == "ok"
     if not ready:
         status = "unavailable"

@@ -1,32 +1,92 @@
-"""Wires settings into the service graph (no Flask here: the worker uses it too)."""
+"""The one composition root: every service and integration of a process, typed, built in one place.
+
+The web app, the worker and the CLI all call :func:`build_services`; nothing is looked up by name
+and nothing is optional by accident: a missing module is an import error. What *is* optional is
+configuration: a CRM integration whose app credentials are not set is simply not in ``crm``.
+No Flask here (the worker uses it too).
+"""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from app.auth.admin import AdminSessions
 from app.auth.widget_token import WidgetTokens
 from app.cache.backend import CacheBackend, MemoryCache
+from app.cache.breaker import CircuitBreaker
 from app.cache.coalesce import Coalescer
-from app.cache.invalidation import Invalidations
+from app.cache.flush_backlog import FlushBacklog
+from app.cache.invalidation import Invalidations, RedisInvalidations
+from app.cache.redis_backend import RedisCache
+from app.cache.resilient import ResilientCache
 from app.clock import Clock
 from app.config import Settings, outbound_policy
-from app.crm.demo.adapter import DemoCRMAdapter
-from app.crm.demo.connector import DemoCRM
+from app.crm.base import CRMDeps
 from app.crm.registry import CRMRegistry
-from app.erp.registry import ConnectorContext, ERPRegistry
+from app.erp.base import ConnectorContext
+from app.erp.registry import ERPRegistry
 from app.erp.sandbox.faults import SandboxFaults
 from app.erp.sandbox.switches import SharedSwitches
-from app.ops.wiring import OpsServices, build_ops
+from app.ops.alerting import EmbeddedAlerts, Notifier
+from app.ops.channels import SmtpConfig
+from app.ops.collector import DatabaseCollector
+from app.ops.contacts import AlertContactsStore
+from app.ops.maintenance import Maintenance, TaskClaims
+from app.ops.metrics import TENANTS
+from app.ops.observe import Observer
+from app.ops.retention import Retention, default_targets
+from app.ops.signals import Signals
+from app.orders.audit import AuditLog
+from app.orders.claim import READS_AT_ONCE
+from app.orders.dead_letters import DeadLetters
+from app.orders.flow import OrderFlow
+from app.orders.intake import OrderIntake
+from app.orders.queue import JobQueue
+from app.orders.reads import OrderReads
+from app.orders.records import OrderRecords
+from app.orders.retry import Backoff
 from app.panel.entries import SectionEntries
 from app.panel.policy import CachePolicy
 from app.panel.service import PanelService
-from app.plugins import import_optional
 from app.storage.crypto import SecretBox
 from app.storage.db import Database
 from app.tenants.cache import TenantCache
 from app.tenants.store import TenantStore
+
+#: threads for work off the request path (background refreshes of panel entries and tenant copies)
+REFRESH_WORKERS = 4
+REFRESH_THREAD_PREFIX = "erp-panel-refresh"
+
+
+@dataclass
+class OrderServices:
+    """The closed-won order pipeline: what webhooks, the worker, the admin API and the CLI use."""
+
+    intake: OrderIntake
+    queue: JobQueue
+    flow: OrderFlow
+    audit: AuditLog
+    records: OrderRecords
+    dead_letters: DeadLetters
+    #: runs an order job's parallel ERP reads (besides the one in the job's own thread)
+    read_executor: ThreadPoolExecutor
+
+    def close(self) -> None:
+        self.read_executor.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclass
+class OpsServices:
+    """``services.ops``: observation seams, embedded alerting, retention and the scrape-time collector."""
+
+    signals: Signals
+    observer: Observer
+    contacts: AlertContactsStore
+    alerts: EmbeddedAlerts
+    retention: Retention
+    maintenance: Maintenance
+    collector: DatabaseCollector
 
 
 @dataclass
@@ -43,20 +103,17 @@ class Services:
     invalidations: Invalidations
     cache: CacheBackend
     coalescer: Coalescer
-    erp: ERPRegistry
-    crm: CRMRegistry
-    panel: PanelService
-    widget_tokens: WidgetTokens
-    sandbox_faults: SandboxFaults
     executor: ThreadPoolExecutor
     #: background work off the request path: stale-while-revalidate refreshes, tenant reloads
     refresher: ThreadPoolExecutor
+    sandbox_faults: SandboxFaults
+    erp: ERPRegistry
+    panel: PanelService
+    crm: CRMRegistry
+    orders: OrderServices
+    widget_tokens: WidgetTokens
+    admin_sessions: AdminSessions
     ops: OpsServices
-    demo_crm: DemoCRM | None = None
-    admin_sessions: Any = None       # app.auth.admin.AdminSessions
-    intake: Any = None               # app.orders.intake.OrderIntake, set by app.orders.wiring
-    orders: Any = None               # order-flow services (queue, flow, audit), set by app.orders.wiring
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
         self.invalidations.close()
@@ -66,21 +123,6 @@ class Services:
         if self.orders is not None:
             self.orders.close()
         self.db.dispose()
-
-
-#: threads for work off the request path (background refreshes of panel entries and tenant copies)
-REFRESH_WORKERS = 4
-REFRESH_THREAD_PREFIX = "erp-panel-refresh"
-
-#: integration modules with an ``install(services)`` function, wired in this order when present
-INTEGRATIONS = ["app.orders.wiring", "app.crm.pipedrive.wiring", "app.crm.hubspot.wiring"]
-
-
-def _install_integrations(services: Services) -> None:
-    for module_name in INTEGRATIONS:
-        module = import_optional(module_name)
-        if module is not None:
-            module.install(services)
 
 
 @dataclass
@@ -100,11 +142,6 @@ def build_cache(settings: Settings, clock: Clock, db: Database) -> CacheLayer:
     Without: the in-process cache only, no cross-process lock, change notices within this process.
     """
     if settings.redis_url:
-        from app.cache.breaker import CircuitBreaker
-        from app.cache.flush_backlog import FlushBacklog
-        from app.cache.invalidation import RedisInvalidations
-        from app.cache.redis_backend import RedisCache
-        from app.cache.resilient import ResilientCache
         redis = RedisCache.from_url(settings.redis_url, settings.redis_namespace)
         cache = ResilientCache(redis, MemoryCache(clock, settings.cache_max_bytes),
                                CircuitBreaker(clock, reset_seconds=settings.redis_retry_seconds),
@@ -112,6 +149,40 @@ def build_cache(settings: Settings, clock: Clock, db: Database) -> CacheLayer:
         return CacheLayer(cache, MemoryCache(clock, settings.cache_max_bytes), cache,
                           RedisInvalidations(redis.client, settings.redis_namespace))
     return CacheLayer(MemoryCache(clock, settings.cache_max_bytes), None, None, Invalidations())
+
+
+def build_orders(settings: Settings, db: Database, clock: Clock, tenants: TenantStore, erp: ERPRegistry,
+                 crm: CRMRegistry, panel: PanelService) -> OrderServices:
+    """The order pipeline: inbox intake, durable queue with back-off, flow, audit, records, dead letters."""
+    audit = AuditLog(db, clock)
+    records = OrderRecords(db, clock)
+    backoff = Backoff(base=settings.job_backoff_base, cap=settings.job_backoff_cap, floor=settings.job_backoff_floor)
+    queue = JobQueue(db, clock, lease_seconds=settings.worker_lease_seconds, max_attempts=settings.job_max_attempts,
+                     backoff=backoff)
+    # Threads start on demand: a web process that never runs jobs never starts one.
+    read_executor = ThreadPoolExecutor(max_workers=max(1, settings.worker_threads) * (READS_AT_ONCE - 1),
+                                       thread_name_prefix="order-reads")
+    reads = OrderReads(read_executor, panel, settings.order_credit_max_age)
+    flow = OrderFlow(db=db, clock=clock, tenants=tenants, erp=erp, crm=crm, queue=queue, records=records,
+                     audit=audit, reads=reads, lock_seconds=settings.worker_lease_seconds)
+    return OrderServices(intake=OrderIntake(db, clock, queue, records, audit), queue=queue, flow=flow, audit=audit,
+                         records=records, dead_letters=DeadLetters(queue), read_executor=read_executor)
+
+
+def build_ops(settings: Settings, clock: Clock, db: Database, secrets: SecretBox, tenants: TenantStore) -> OpsServices:
+    """The operations services for one process."""
+    TENANTS.limit = settings.metrics_tenant_limit
+    signals = Signals(db, clock)
+    policy = outbound_policy(settings)
+    contacts = AlertContactsStore(db, secrets, clock, policy)
+    notifier = Notifier(SmtpConfig.from_settings(settings), policy, clock, timeout=settings.smtp_timeout)
+    alerts = EmbeddedAlerts(db, clock, tenants, contacts, notifier, settings.public_base_url)
+    retention = Retention(db, clock, default_targets(settings), batch_size=settings.retention_batch_size)
+    maintenance = Maintenance(TaskClaims(db, clock), signals,
+                              alerts=alerts.evaluate_all if settings.embedded_alerts else None,
+                              retention=retention.run_once, alert_interval=settings.alert_interval)
+    return OpsServices(signals=signals, observer=Observer(signals), contacts=contacts, alerts=alerts,
+                       retention=retention, maintenance=maintenance, collector=DatabaseCollector(db, clock))
 
 
 def build_services(settings: Settings, clock: Clock | None = None,
@@ -129,9 +200,11 @@ def build_services(settings: Settings, clock: Clock | None = None,
     executor = ThreadPoolExecutor(max_workers=settings.fanout_workers, thread_name_prefix="erp-fanout")
     refresher = ThreadPoolExecutor(max_workers=REFRESH_WORKERS, thread_name_prefix=REFRESH_THREAD_PREFIX)
     ops = build_ops(settings, clock, db, secrets, tenants)
-    erp = ERPRegistry(tenants, ConnectorContext(clock=clock, db=db, sandbox_faults=faults,
-                                                timeout=settings.erp_timeout, extra=dict(settings.extra),
-                                                outbound=outbound_policy(settings)))
+    erp = ERPRegistry(tenants, ConnectorContext(clock=clock, timeout=settings.erp_timeout,
+                                                outbound=outbound_policy(settings),
+                                                http_retries=settings.erp_http_retries, db=db,
+                                                sandbox_faults=faults),
+                      production=settings.is_production)
     tenant_cache = TenantCache(tenants, erp, clock, caches.invalidations, refresher,
                                max_age=settings.tenant_cache_seconds, max_bytes=settings.cache_max_bytes // 4)
     policy = CachePolicy.from_settings(settings)
@@ -139,16 +212,13 @@ def build_services(settings: Settings, clock: Clock | None = None,
                          coalescer=coalescer, policy=policy, clock=clock, executor=executor, refresher=refresher,
                          invalidations=caches.invalidations, observer=ops.observer,
                          refresh_min_interval=settings.refresh_min_interval, read_retries=settings.panel_read_retries)
-    crm = CRMRegistry()
-    demo_crm = None
-    if settings.demo_enabled:
-        demo_crm = DemoCRM(db, clock, settings.secret_key)
-        crm.add(DemoCRMAdapter(demo_crm))
-    services = Services(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants,
-                        tenant_cache=tenant_cache, invalidations=caches.invalidations, cache=caches.shared,
-                        coalescer=coalescer, erp=erp, crm=crm, panel=panel, refresher=refresher,
-                        widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
-                        sandbox_faults=faults, executor=executor, ops=ops, demo_crm=demo_crm,
-                        admin_sessions=AdminSessions([settings.secret_key], clock))
-    _install_integrations(services)
-    return services
+    crm = CRMRegistry.build(CRMDeps(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants,
+                                    tenant_cache=tenant_cache,
+                                    cache=caches.shared, panel=panel))
+    return Services(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants,
+                    tenant_cache=tenant_cache, invalidations=caches.invalidations, cache=caches.shared,
+                    coalescer=coalescer, executor=executor, refresher=refresher, sandbox_faults=faults, erp=erp,
+                    panel=panel, crm=crm,
+                    orders=build_orders(settings, db, clock, tenants, erp, crm, panel),
+                    widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
+                    admin_sessions=AdminSessions([settings.secret_key], clock), ops=ops)

@@ -15,6 +15,7 @@ from app.crm.demo.seed import DEMO_COMPANY
 from app.crm.demo.tables import demo_deals
 from app.crm.demo.webhook import build_won_webhook
 from bench._postgres import postgres_schema
+from tests.fakes.demo import demo
 
 
 @contextmanager
@@ -53,7 +54,7 @@ def plan(deals: list[str], total: int, dup_share: float, rng: random.Random) -> 
 
 def send(base: str, services, events, rate: float) -> tuple[list[float], dict[str, float], int]:
     """Open loop: delivery i starts at t0 + i/rate. Returns (ack latencies, first send per deal, errors)."""
-    payloads = [build_won_webhook(services.demo_crm, DEMO_COMPANY, deal, event_id=evt) for deal, evt in events]
+    payloads = [build_won_webhook(demo(services).store, DEMO_COMPANY, deal, event_id=evt) for deal, evt in events]
     local = threading.local()
     first_sent: dict[str, float] = {}
     latencies: list[float] = []

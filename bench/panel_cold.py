@@ -26,7 +26,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from app import create_app  # noqa: E402
 from app.erp.sandbox import SandboxERP, SandboxFaults  # noqa: E402
-from app.panel.present import credit_dict, price_dict, stock_dict  # noqa: E402
+from app.panel.present import shaped  # noqa: E402
+from app.panel.schema import CreditSchema, PriceSchema, StockLineSchema  # noqa: E402
 from bench._http import serve, summary  # noqa: E402
 
 ACCOUNT, CUSTOMER = "ACC-1001", "CUST-0001"
@@ -43,8 +44,8 @@ def naive_app(faults: SandboxFaults, clock) -> Flask:
         stock = erp.list_stock()
         invoices = erp.list_invoices(CUSTOMER)
         prices = erp.get_prices(CUSTOMER)
-        return jsonify(credit=credit_dict(credit), stock=[stock_dict(s) for s in stock],
-                       invoices=len(invoices), prices=[price_dict(p) for p in prices])
+        return jsonify(credit=shaped(CreditSchema, credit), stock=[shaped(StockLineSchema, s) for s in stock],
+                       invoices=len(invoices), prices=[shaped(PriceSchema, p) for p in prices])
     return app
 
 

@@ -66,6 +66,10 @@ class CacheBackend(abc.ABC):
         """
         return 0
 
+    def check(self) -> dict[str, Any]:
+        """Readiness view of the shared cache server; an in-process cache has none."""
+        return {"state": "not_configured"}
+
 
 #: default bound of one in-process cache, in bytes of the values it holds (CACHE_MAX_BYTES)
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024

@@ -1,54 +1,63 @@
-"""The CRM connector interface used by the order flow and the widget session.
+"""The CRM integration contract: what every CRM (demo, Pipedrive, HubSpot, ...) offers the core.
 
-A CRM adapter does three things for the core: verify a widget credential
-(who is looking, in which installation), read a won deal with its lines and
-account, and write the ERP order number/status (or a failure reason) back.
+A :class:`CRMIntegration` is one package under ``app/crm/<vendor>/`` registered with one line in
+``app.crm.registry.INTEGRATIONS``; the CRM contract suite (``tests/contract/crm``) runs on every
+registered integration. What it does, for the web layer and the worker:
+
+* **install** - ``install``: the OAuth flow (one state store, one token store; the vendor's
+  rules are parameters), or None when the CRM installs another way (the demo seeds itself);
+* **verify** - ``verify_widget_credential`` (what the CRM hands the widget: a JWT, a signed
+  context) and ``verify_request`` (a request the CRM signs: an app card's fetch, a JSON panel);
+  both answer a :class:`VerifiedCaller` or raise ``app.errors.Unauthorized``;
+* **webhook -> DealWon** - ``events``: verify a delivery and say which deals became won;
+* **read deal / write back** - ``connector_for(tenant)``: a :class:`CRMConnector`;
+* **uninstall** - ``uninstall(tenant)``, always by tenant;
+* **settings hook** - ``settings_links(tenant)``: links the settings page shows for this CRM.
+
+Vendor failures are the shared error tree of :mod:`app.errors` with ``side="crm"``.
 """
 from __future__ import annotations
 
 import abc
+import json
+import logging
 from dataclasses import dataclass
+from typing import ClassVar, Self
 
+from app.cache.backend import CacheBackend
+from app.clock import Clock
+from app.config import Settings
+from app.crm.inbound import Acknowledgement, InboundRequest, VerifiedCaller, WebhookOutcome
+from app.crm.oauth.flow import OAuthFlow
 from app.domain.deal import Deal
-from app.errors import UpstreamError
+from app.errors import Forbidden, Unauthorized
+from app.panel.service import PanelService
+from app.storage.crypto import SecretBox
+from app.storage.db import Database
+from app.tenants.cache import TenantCache
+from app.tenants.model import Tenant
+from app.tenants.store import TenantStore
 
-
-class CRMError(UpstreamError):
-    """Base of CRM connector errors."""
-
-    reason = "crm_error"
-
-
-class CRMRetriableError(CRMError):
-    retriable = True
-    reason = "crm_unavailable"
-
-
-class CRMRateLimited(CRMRetriableError):
-    reason = "crm_rate_limited"
-
-
-class CRMFatalError(CRMError):
-    reason = "crm_rejected"
-
-
-class CRMAuthError(CRMFatalError):
-    reason = "crm_auth_failed"
-
-
-class CRMNotFoundError(CRMError):
-    reason = "crm_not_found"
+log = logging.getLogger("erp_panel.crm")
 
 
 @dataclass(frozen=True)
-class WidgetIdentity:
-    """Who opened a widget, taken only from a verified CRM credential."""
+class CRMDeps:
+    """Shared services a CRM integration may use."""
 
-    crm: str
-    crm_account_key: str          # the CRM installation (Pipedrive companyId, HubSpot portalId, demo company)
-    user_id: str
-    object_type: str = ""         # "organization", "deal", "company", ...
-    object_id: str = ""           # set only when the credential itself names the record
+    settings: Settings
+    clock: Clock
+    db: Database
+    secrets: SecretBox
+    tenants: TenantStore
+    #: the read path's copy of tenants: verified requests find their tenant here without a database read
+    tenant_cache: TenantCache
+    cache: CacheBackend
+    panel: PanelService
+
+    def public_url(self, path: str) -> str:
+        """An absolute URL of this deployment (PUBLIC_BASE_URL + path), as CRMs must call it."""
+        return self.settings.public_base_url.rstrip("/") + path
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,14 @@ class WriteBack:
     erp_status: str = ""
 
 
+@dataclass(frozen=True)
+class SettingsLink:
+    """A link the settings page shows for the tenant's CRM (a same-site path or an https URL)."""
+
+    label: str
+    href: str
+
+
 class CRMConnector(abc.ABC):
     """Per-tenant CRM API client used by the worker."""
 
@@ -68,8 +85,91 @@ class CRMConnector(abc.ABC):
 
     @abc.abstractmethod
     def get_deal(self, crm_deal_id: str) -> Deal:
-        """The deal as the CRM has it now, with line items and its account (company/organization)."""
+        """The deal as the CRM has it now, with line items and its CRM account."""
 
     @abc.abstractmethod
     def write_back(self, crm_deal_id: str, update: WriteBack, *, correlation_id: str = "") -> None:
         """Write order number/status or a plain-language failure reason onto the deal (idempotent)."""
+
+
+class CRMIntegration(abc.ABC):
+    """One CRM, as the core sees it (see the module docstring)."""
+
+    #: the CRM's name: ``Tenant.crm``, URL segments, ``crm`` of the widget session
+    name: ClassVar[str]
+    label: ClassVar[str]
+    #: installed with the OAuth flow (``/<name>/install``, ``/<name>/oauth/callback``); False: another way
+    installs_with_oauth: ClassVar[bool] = True
+    #: what an operator sets to switch the integration on (shown when it is off)
+    settings_hint: ClassVar[str] = ""
+    #: the route its webhooks arrive at (Flask rule; ``<tenant_id>`` for per-installation URLs), served by
+    #: the generic webhook view; None when the CRM's own routes receive them
+    webhook_rule: ClassVar[str | None] = None
+
+    def __init__(self, deps: CRMDeps, install: OAuthFlow | None = None):
+        self.deps = deps
+        self.tenants = deps.tenants
+        self.install = install
+
+    @classmethod
+    @abc.abstractmethod
+    def build(cls, deps: CRMDeps) -> Self | None:
+        """This process's integration, or None when the server has it off (no app credentials, demo off)."""
+
+    # -- who is calling ----------------------------------------------------------------
+    def verify_widget_credential(self, credential: str) -> VerifiedCaller:
+        """The caller a widget credential names (Unauthorized when it does not verify); the default:
+        this CRM hands out none."""
+        raise Unauthorized(f"{self.label} does not hand widget credentials to the panel",
+                           reason="credential_not_offered")
+
+    def verify_request(self, request: InboundRequest) -> VerifiedCaller:
+        """The caller of a request the CRM signed (Unauthorized when it does not verify); the default:
+        this CRM signs none."""
+        raise Unauthorized(f"{self.label} does not sign panel requests", reason="credential_not_offered")
+
+    @abc.abstractmethod
+    def events(self, request: InboundRequest) -> WebhookOutcome:
+        """Verify a webhook delivery and turn it into DealWon events (Unauthorized / BadRequest when it
+        does not verify or parse: nothing may be stored)."""
+
+    def acknowledge(self, outcome: WebhookOutcome, statuses: list[str]) -> Acknowledgement:
+        """The answer to a verified delivery, given the intake's status of each won event (``accepted``,
+        ``duplicate_event``, ``duplicate_deal``); the default: ``{"status": ...}`` of the first, 200."""
+        return Acknowledgement(200, json.dumps({"status": statuses[0] if statuses else "ignored"}))
+
+    # -- the tenant's CRM ------------------------------------------------------------
+    @abc.abstractmethod
+    def connector_for(self, tenant: Tenant) -> CRMConnector:
+        """The CRM API client for this tenant."""
+
+    def settings_links(self, tenant: Tenant) -> list[SettingsLink]:
+        """Links the settings page shows for a tenant of this CRM."""
+        return []
+
+    def active_tenant(self, installation_id: str) -> Tenant | None:
+        """The active tenant installed in this CRM installation (Pipedrive company, HubSpot portal, ...)."""
+        tenant = self.deps.tenant_cache.find(self.name, str(installation_id))
+        return tenant if tenant is not None and tenant.active else None
+
+    def tenant_of(self, caller: VerifiedCaller) -> Tenant:
+        """The caller's tenant; Forbidden (``not_installed``) when erp-panel is not installed there."""
+        tenant = self.active_tenant(caller.installation_id)
+        if tenant is None:
+            raise Forbidden(f"erp-panel is not installed in this {self.label} account", reason="not_installed")
+        return tenant
+
+    # -- leaving -----------------------------------------------------------------------
+    def uninstall(self, tenant: Tenant) -> None:
+        """Revoke what the vendor lets us revoke, drop tokens, ERP secrets and cached data; the tenant row
+        stays for the audit trail."""
+        try:
+            self.revoke(tenant)
+        except Exception as exc:  # noqa: BLE001 - best effort: the uninstall itself must complete
+            log.warning("%s: tokens of tenant %s not revoked (%s)", self.name, tenant.id, type(exc).__name__)
+        self.tenants.mark_uninstalled(tenant.id)
+        self.deps.panel.forget_tenant(tenant.id)
+        log.info("%s tenant %s uninstalled", self.name, tenant.id)
+
+    def revoke(self, tenant: Tenant) -> None:  # noqa: B027 - optional hook, most CRMs revoke on their side
+        """Revoke the tenant's tokens at the vendor (optional)."""

@@ -1,6 +1,6 @@
 """Deterministic identifiers.
 
-The ERP order's external reference must be a pure function of (tenant, deal): if
+The ERP order's idempotency key must be a pure function of (tenant, deal): if
 our local record is lost after the ERP accepted the order, the retry finds the
 existing order by this key instead of creating a second one.
 """

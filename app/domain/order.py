@@ -40,7 +40,7 @@ class OrderRequest:
     customer_id: str
     currency: str
     lines: tuple[OrderLine, ...]
-    external_ref: str
+    idempotency_key: str
     crm_deal_id: str
     title: str = ""
     order_date: date | None = None
@@ -57,7 +57,7 @@ class OrderRequest:
 class OrderResult:
     """The ERP's answer: its order number and status, and whether this call created it."""
 
-    external_ref: str
+    idempotency_key: str
     erp_id: str
     order_number: str
     status: OrderStatus

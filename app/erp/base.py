@@ -1,76 +1,32 @@
-"""The ERP connector interface and its typed errors.
+"""The ERP connector interface, and what a connector package declares to be registered.
 
-Services talk to every ERP through ERPConnector and only ever see domain objects.
-Errors are sorted so callers can decide without knowing the vendor:
+Services talk to every ERP through ERPConnector and only ever see domain objects. Failures are
+the shared error tree of :mod:`app.errors` with ``side="erp"`` (so callers decide without
+knowing the vendor): UpstreamUnavailable / UpstreamRateLimited - try again later;
+UpstreamAuthFailed, UpstreamRejected, UpstreamMisconfigured - retrying will not help;
+UpstreamNotFound - the customer/order/item does not exist in the ERP.
 
-* ERPRetriableError - try again later (network, timeout, 5xx, 429 + Retry-After);
-* ERPFatalError     - retrying will not help (bad credentials, config, validation);
-* ERPNotFoundError  - the customer/order/item does not exist in the ERP.
-
-Messages must never contain credentials; connectors pass vendor text through
-``safe_message`` helpers before raising.
+Messages must never contain credentials; the vendor HTTP layer redacts vendor text before raising.
 """
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from app.clock import Clock
 from app.domain.credit import CustomerCredit
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
 from app.domain.stock import ItemInfo, StockLine
-from app.errors import UpstreamError
+from app.net.policy import OutboundPolicy
+from app.storage.db import Database
+from app.tenants.model import ERPConnectionSettings
 
-
-class ERPError(UpstreamError):
-    """Base of every ERP connector error."""
-
-    reason = "erp_error"
-
-
-class ERPRetriableError(ERPError):
-    """Transient failure: the same call may succeed later."""
-
-    retriable = True
-    reason = "erp_unavailable"
-
-
-class ERPRateLimited(ERPRetriableError):
-    reason = "erp_rate_limited"
-
-
-class ERPFatalError(ERPError):
-    """Permanent failure: configuration, permissions or data the ERP rejects."""
-
-    reason = "erp_rejected"
-
-
-class ERPAuthError(ERPFatalError):
-    reason = "erp_auth_failed"
-
-
-class ERPValidationError(ERPFatalError):
-    reason = "erp_validation_failed"
-
-
-class ERPNotFoundError(ERPError):
-    reason = "erp_not_found"
-
-
-class MissingVendorField(ERPFatalError):
-    """An ERP answer lacks a field the mapping needs (renamed by an upgrade, hidden by permissions)
-    or carries a value that cannot be read. Never read as zero: the figure would be a lie."""
-
-    reason = "erp_missing_field"
-
-    def __init__(self, vendor: str, record: str, field: str, *, unreadable: bool = False,
-                 status: int | None = None):
-        problem = "sent an unreadable value for" if unreadable else "did not send"
-        super().__init__(f"{vendor} {problem} the field '{field}' of {record}; an upgrade may have renamed it "
-                         "or the API user's permissions may hide it", status=status)
-        self.vendor, self.record, self.field = vendor, record, field
+if TYPE_CHECKING:   # the sandbox package imports this module; its fault switches are only typed here
+    from app.erp.sandbox.faults import SandboxFaults
 
 
 @dataclass(frozen=True)
@@ -88,12 +44,12 @@ class ERPConnector(abc.ABC):
 
     Implementations must put a timeout on every outbound call, retry only
     idempotent reads, and make create_order safe to call twice with the same
-    external_ref (look up by external reference before creating).
+    idempotency key (look up by the key before creating).
     """
 
     #: short vendor name, used as the ``source`` of every read
     name: str = "erp"
-    #: True when the connector retries its own idempotent reads (the HTTP connectors do, in ERPHttp);
+    #: True when the connector retries its own idempotent reads (the HTTP connectors do, in VendorHTTP);
     #: the panel retries reads of connectors that do not
     retries_reads: bool = False
     #: how many requests at once the vendor accepts from one account without rejecting or queueing
@@ -122,13 +78,13 @@ class ERPConnector(abc.ABC):
         """Customer-specific prices; the customer's price list items when item_codes is None."""
 
     @abc.abstractmethod
-    def find_order(self, external_ref: str) -> OrderResult | None:
-        """The live (not cancelled) order carrying this external reference, if any."""
+    def find_order(self, idempotency_key: str) -> OrderResult | None:
+        """The live (not cancelled) order carrying this idempotency key, if any."""
 
     @abc.abstractmethod
     def create_order(self, request: OrderRequest) -> OrderResult:
         """Create (and confirm/submit) a sales order; returns the existing one if the
-        external reference is already used (``created_now`` False)."""
+        idempotency key is already used (``created_now`` False)."""
 
     @abc.abstractmethod
     def find_items(self, item_codes: Sequence[str]) -> dict[str, ItemInfo]:
@@ -138,7 +94,7 @@ class ERPConnector(abc.ABC):
         """
 
     def create_order_after_lookup(self, request: OrderRequest) -> OrderResult:
-        """Create the order when the caller has just asked ``find_order`` for its external reference
+        """Create the order when the caller has just asked ``find_order`` for its idempotency key
         (nothing live) and holds the deal's lock, so the connector need not look it up a second time.
 
         Default: ``create_order`` (which looks up again: correct, one round trip more). Connectors
@@ -148,3 +104,50 @@ class ERPConnector(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, most connectors hold nothing
         """Release pooled connections (optional)."""
+
+
+@dataclass(frozen=True)
+class ConnectorContext:
+    """What a connector factory may use besides the tenant's settings."""
+
+    clock: Clock
+    timeout: float
+    #: what the ERP URL may reach (ERP_ALLOW_HTTP, ERP_ALLOWED_NETWORKS); https to public addresses by default
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
+    #: extra tries of a failed read (ERP_HTTP_RETRIES); pauses go through ``clock.sleep``
+    http_retries: int = 2
+    db: Database | None = None
+    sandbox_faults: SandboxFaults | None = None
+
+
+@dataclass(frozen=True)
+class SettingField:
+    """One input on the admin's ERP connection form."""
+
+    name: str
+    label: str
+    secret: bool = False         # stored encrypted, never shown back
+    required: bool = True
+    help: str = ""
+    default: str = ""
+    multiline: bool = False      # e.g. a PEM private key: a text area, longer values allowed
+    url: bool = False            # an address outbound calls go to: checked against the outbound URL policy
+
+
+#: builds a connector from a tenant's connection settings
+ConnectorFactory = Callable[[ERPConnectionSettings, ConnectorContext], ERPConnector]
+
+
+@dataclass(frozen=True)
+class ConnectorSpec:
+    """What an ERP package declares (its ``CONNECTOR``): its name, factory and settings form."""
+
+    name: str
+    build: ConnectorFactory
+    label: str
+    fields: tuple[SettingField, ...] = ()
+    permissions_help: str = ""
+    #: ERP requests at once the vendor accepts from one account by default (see each connector)
+    max_concurrent_requests: int = ERPConnector.max_concurrent_requests
+    #: a demo surface (generated data): refused in production
+    demo_only: bool = False

@@ -20,7 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from app.domain.money import ZERO, to_decimal
-from app.erp.base import ConnectionCheck, ERPConnector, ERPNotFoundError, MissingVendorField
+from app.erp.base import ConnectionCheck, ERPConnector
+from app.errors import MissingVendorField, UpstreamNotFound
 
 
 class VendorRecord:
@@ -94,7 +95,7 @@ def missing_field_check(connector: ERPConnector, customer_id: str | None) -> Con
             read()
         except MissingVendorField as exc:
             return ConnectionCheck(False, "missing_field", exc.message, {"record": exc.record, "field": exc.field})
-        except ERPNotFoundError:
+        except UpstreamNotFound:
             continue
     return None
 

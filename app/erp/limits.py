@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from app.erp.base import ERPRateLimited
+from app.errors import ERP, UpstreamRateLimited
 
 _GATES: dict[str, threading.BoundedSemaphore] = {}
 _LOCK = threading.Lock()
@@ -34,7 +34,7 @@ class ConcurrencyGate:
     def slot(self) -> Iterator[None]:
         """Hold one slot for the duration of a request."""
         if not self._semaphore.acquire(timeout=self.wait):
-            raise ERPRateLimited(f"{self.vendor}: {self.limit} requests already in flight for this account",
+            raise UpstreamRateLimited(f"{self.vendor}: {self.limit} requests already in flight for this account", side=ERP,
                                  reason="erp_rate_limited")
         try:
             yield

@@ -1,8 +1,10 @@
-"""Builds the ERP connector for a tenant from its stored connection settings.
+"""The ERP connectors this release ships, and the per-tenant connector cache.
 
-Connector factories register by name; the vendor packages (erpnext, odoo, netsuite,
-businesscentral) add theirs through ``register``. Connectors are cached per tenant and rebuilt
-when the tenant's connection settings change.
+Adding an ERP: one package under ``app/erp/`` whose ``CONNECTOR`` (a :class:`ConnectorSpec`) says
+its name, factory and settings form, and one line in ``CONNECTORS``; the ERP contract suite
+(``tests/contract/erp``) then runs on it (and fails until it has a harness). Every connector's form
+also gets the "concurrent ERP requests" field. Connectors are cached per tenant and rebuilt when the
+tenant's connection settings change.
 """
 from __future__ import annotations
 
@@ -10,83 +12,38 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import replace
 
-from app.erp.base import ERPConnector, ERPFatalError
-from app.net.policy import OutboundPolicy
-from app.plugins import import_optional
+from app.erp import businesscentral, erpnext, netsuite, odoo, sandbox
+from app.erp.base import ConnectorContext, ConnectorSpec, ERPConnector, SettingField
+from app.errors import ERP, UpstreamMisconfigured
 from app.tenants.model import ERPConnectionSettings, Tenant
+from app.tenants.store import TenantStore
 
-
-@dataclass
-class ConnectorContext:
-    """What a factory may use besides the tenant's settings."""
-
-    clock: Any
-    db: Any
-    sandbox_faults: Any
-    timeout: float
-    extra: dict[str, Any]
-    #: what the ERP URL may reach (ERP_ALLOW_HTTP, ERP_ALLOWED_NETWORKS); https to public addresses by default
-    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
-
-
-NOT_CONFIGURED_MESSAGE = ("No ERP connection is configured for this account yet; an admin can set it up "
-                          "on the settings page")
-
-Factory = Callable[[ERPConnectionSettings, ConnectorContext], ERPConnector]
-_FACTORIES: dict[str, Factory] = {}
-_DESCRIPTIONS: dict[str, ConnectorDescription] = {}
-
-
-@dataclass(frozen=True)
-class SettingField:
-    """One input on the admin's ERP connection form."""
-
-    name: str
-    label: str
-    secret: bool = False         # stored encrypted, never shown back
-    required: bool = True
-    help: str = ""
-    default: str = ""
-    multiline: bool = False      # e.g. a PEM private key: a text area, longer values allowed
-    url: bool = False            # an address outbound calls go to: checked against the outbound URL policy
-
-
+#: every ERP connector; one registration line each
+CONNECTORS: tuple[ConnectorSpec, ...] = (
+    sandbox.CONNECTOR,
+    erpnext.CONNECTOR,
+    odoo.CONNECTOR,
+    netsuite.CONNECTOR,
+    businesscentral.CONNECTOR,
+)
 #: the tenant's cap on ERP requests at once (every connector's form offers it; empty = the vendor default)
 CONCURRENCY_FIELD = "max_concurrent_requests"
 #: largest value the form accepts (the biggest NetSuite accounts allow a few hundred)
 MAX_CONCURRENCY = 999
 
 
-@dataclass(frozen=True)
-class ConnectorDescription:
-    """How the settings page presents a connector."""
-
-    name: str
-    label: str
-    fields: tuple[SettingField, ...] = ()
-    permissions_help: str = ""
-    #: ERP requests at once the vendor accepts from one account by default (see each connector)
-    max_concurrent_requests: int = ERPConnector.max_concurrent_requests
-
-
-def register(name: str, factory: Factory, *, label: str = "", fields: tuple[SettingField, ...] = (),
-             permissions_help: str = "",
-             max_concurrent_requests: int = ERPConnector.max_concurrent_requests) -> None:
-    """Make a connector available under a name (e.g. "erpnext") with its settings form.
-
-    Every form also gets the "concurrent ERP requests" field, defaulting to ``max_concurrent_requests``.
-    """
+def with_concurrency_field(spec: ConnectorSpec) -> ConnectorSpec:
+    """The connector's form plus the "concurrent ERP requests" field, defaulting to its vendor's limit."""
     concurrency = SettingField(CONCURRENCY_FIELD, "Concurrent ERP requests", required=False,
                                help=f"At most this many requests at once from order processing; empty = "
-                                    f"{max_concurrent_requests}, this ERP's usual limit. Raise it when your ERP "
-                                    "account allows more (e.g. NetSuite SuiteCloud Plus licences).")
-    _FACTORIES[name] = factory
-    _DESCRIPTIONS[name] = ConnectorDescription(name, label or name, (*fields, concurrency), permissions_help,
-                                               max_concurrent_requests)
+                                    f"{spec.max_concurrent_requests}, this ERP's usual limit. Raise it when your "
+                                    "ERP account allows more (e.g. NetSuite SuiteCloud Plus licences).")
+    return replace(spec, fields=(*spec.fields, concurrency))
+
+
+_BY_NAME: dict[str, ConnectorSpec] = {spec.name: with_concurrency_field(spec) for spec in CONNECTORS}
 
 
 def concurrency_limit(conn: ERPConnectionSettings) -> int:
@@ -97,8 +54,8 @@ def concurrency_limit(conn: ERPConnectionSettings) -> int:
     """
     raw = str(conn.config.get(CONCURRENCY_FIELD) or "").strip()
     if not raw:
-        description = _DESCRIPTIONS.get(conn.connector)
-        return description.max_concurrent_requests if description else ERPConnector.max_concurrent_requests
+        spec = _BY_NAME.get(conn.connector)
+        return spec.max_concurrent_requests if spec else ERPConnector.max_concurrent_requests
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_CONCURRENCY:
         raise ValueError(f"{CONCURRENCY_FIELD} must be a whole number from 1 to {MAX_CONCURRENCY}")
     return int(raw)
@@ -106,26 +63,23 @@ def concurrency_limit(conn: ERPConnectionSettings) -> int:
 
 def default_concurrency() -> dict[str, int]:
     """Connector name -> its default cap on ERP requests at once (for the job queue's admission)."""
-    _load_builtin()
-    return {name: d.max_concurrent_requests for name, d in _DESCRIPTIONS.items()}
+    return {name: spec.max_concurrent_requests for name, spec in _BY_NAME.items()}
 
 
-def describe(name: str) -> ConnectorDescription | None:
-    """Settings-form description of a registered connector."""
-    _load_builtin()
-    return _DESCRIPTIONS.get(name)
+def describe(name: str) -> ConnectorSpec | None:
+    """The registered connector of that name (its settings form), or None."""
+    return _BY_NAME.get(name)
 
 
-def available() -> list[str]:
-    _load_builtin()
-    return sorted(_FACTORIES)
+def available(*, production: bool = False) -> list[str]:
+    """Names of the connectors an admin may choose (no demo surfaces in production)."""
+    return sorted(spec.name for spec in _BY_NAME.values() if not (production and spec.demo_only))
 
 
-def _load_builtin() -> None:
-    # Importing the vendor packages registers their factories.
-    import app.erp.sandbox.factory  # noqa: F401
-    for module in ("app.erp.erpnext", "app.erp.odoo", "app.erp.netsuite", "app.erp.businesscentral"):
-        import_optional(module)
+def demo_only_sentence(spec: ConnectorSpec) -> str:
+    """Why a demo connector is refused in production, as one sentence for the admin or the operator."""
+    return (f"The {spec.label} is a demo surface and is switched off in production; choose a real ERP "
+            "connector on the settings page.")
 
 
 def env_connection(environ: dict[str, str] | None, connector: str) -> ERPConnectionSettings:
@@ -143,23 +97,28 @@ def fingerprint(conn: ERPConnectionSettings) -> str:
 
 
 class ERPRegistry:
-    """Per-tenant connector cache."""
+    """Builds each tenant's connector from its stored settings, and caches it per tenant."""
 
-    def __init__(self, tenant_store, context: ConnectorContext):
-        self.tenants = tenant_store
+    def __init__(self, tenants: TenantStore, context: ConnectorContext, *, production: bool = False):
+        self.tenants = tenants
         self.context = context
+        self.production = production
         self._cache: dict[str, tuple[str, ERPConnector]] = {}
         self._lock = threading.Lock()
-        _load_builtin()
+
+    def available(self) -> list[str]:
+        """The connectors an admin of this server may choose."""
+        return available(production=self.production)
 
     def connector_for(self, tenant: Tenant) -> tuple[ERPConnector, str]:
-        """(connector, settings fingerprint) for the tenant; raises ERPFatalError when unconfigured."""
+        """(connector, settings fingerprint) for the tenant; raises UpstreamMisconfigured when unconfigured."""
         return self.connector_from(tenant.id, self.tenants.get_erp_connection(tenant.id))
 
     def connector_from(self, tenant_id: str, conn: ERPConnectionSettings | None) -> tuple[ERPConnector, str]:
-        """(connector, fingerprint) for connection settings already read; ERPFatalError when there are none."""
+        """(connector, fingerprint) for connection settings already read; UpstreamMisconfigured when none."""
         if conn is None:
-            raise ERPFatalError(NOT_CONFIGURED_MESSAGE, reason="erp_not_configured")
+            raise UpstreamMisconfigured("No ERP connection is configured for this account yet; an admin can set "
+                                        "it up on the settings page", side=ERP)
         return self.build_cached(tenant_id, conn)
 
     def build_cached(self, tenant_id: str, conn: ERPConnectionSettings) -> tuple[ERPConnector, str]:
@@ -178,12 +137,14 @@ class ERPRegistry:
 
     def build(self, conn: ERPConnectionSettings) -> ERPConnector:
         """A fresh connector for these settings (used by 'test connection' before saving)."""
-        factory = _FACTORIES.get(conn.connector)
-        if factory is None:
-            raise ERPFatalError(f"Unknown ERP connector '{conn.connector}'; available: {', '.join(available())}",
-                                reason="erp_not_configured")
+        spec = _BY_NAME.get(conn.connector)
+        if spec is None:
+            raise UpstreamMisconfigured(f"Unknown ERP connector '{conn.connector}'; available: "
+                                        f"{', '.join(self.available())}", side=ERP)
+        if spec.demo_only and self.production:
+            raise UpstreamMisconfigured(demo_only_sentence(spec), side=ERP)
         limit = concurrency_limit(conn)
-        connector = factory(conn, self.context)
+        connector = spec.build(conn, self.context)
         connector.max_concurrent_requests = limit
         return connector
 

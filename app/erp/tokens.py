@@ -14,8 +14,8 @@ from typing import Protocol, TypeVar
 
 import requests
 
-from app.erp.base import ERPAuthError
 from app.erp.limits import ConcurrencyGate
+from app.errors import UpstreamAuthFailed
 
 T = TypeVar("T")
 
@@ -46,7 +46,7 @@ def authorized_call(send: Callable[[], T], *, tokens: TokenSource | None, gate: 
         fresh = tokens.token()[1] if tokens is not None else True
         try:
             return send()
-        except ERPAuthError as exc:
+        except UpstreamAuthFailed as exc:
             if tokens is None or fresh or exc.status != 401:
                 raise
             tokens.invalidate()

@@ -10,9 +10,9 @@ What it does, so vendor clients do not have to:
 * retries for calls the caller marks safe (reads), with exponential back-off and
   ``Retry-After`` honoured when short; writes are never retried here.
 
-The caller's error classes are passed in (:class:`ErrorKinds`), so ERP clients raise ERP
-errors and CRM clients CRM errors; turning a vendor's status codes and bodies into those
-errors stays with each vendor client.
+Errors are the shared tree of :mod:`app.errors` with the caller's side (``erp`` or ``crm``) as the
+first word of their reason codes; turning a vendor's status codes and bodies into that tree is the
+vendor's table (:mod:`app.net.vendor`).
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from app.errors import UpstreamError
+from app.errors import Side, UpstreamError, UpstreamMisconfigured, UpstreamUnavailable
 from app.net.policy import OutboundPolicy
 from app.net.session import DEFAULT_TIMEOUT, OutboundRefused, RedirectRefused, policy_session
 
@@ -36,15 +36,6 @@ T = TypeVar("T")
 
 UNREACHABLE = ("Could not connect to {vendor} at {host}: it did not answer in time, refused the connection, "
                "or is not allowed by this service's outbound address policy.")
-
-
-@dataclass(frozen=True)
-class ErrorKinds:
-    """The caller's error classes and the prefix of its reason codes (``erp`` -> ``erp_unreachable``)."""
-
-    retriable: type[UpstreamError]
-    fatal: type[UpstreamError]
-    prefix: str
 
 
 @dataclass(frozen=True)
@@ -59,6 +50,10 @@ class RetryPolicy:
 
     def pause(self, attempt: int) -> float:
         return self.first_pause * self.factor ** attempt
+
+
+#: no retries (writes, and callers that retry on their own)
+NO_RETRY = RetryPolicy()
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -88,27 +83,27 @@ def host_of(url: str) -> str:
         return "?"
 
 
-def transport_error(exc: requests.RequestException, *, vendor: str, url: str, errors: ErrorKinds) -> UpstreamError:
-    """The caller's error for a request that got no HTTP answer (or a refused one)."""
+def transport_error(exc: requests.RequestException, *, vendor: str, url: str, side: Side) -> UpstreamError:
+    """The error for a request that got no HTTP answer (or a refused one)."""
     host = host_of(url)
     if isinstance(exc, OutboundRefused):
-        return errors.fatal(f"{vendor}: {exc.message}", reason=f"{errors.prefix}_url_refused")
+        return UpstreamMisconfigured(f"{vendor}: {exc.message}", side=side, reason=f"{side}_url_refused")
     if isinstance(exc, RedirectRefused):
-        return errors.fatal(f"{vendor}: {exc}", reason=f"{errors.prefix}_redirect_refused",
-                            status=exc.response.status_code if exc.response is not None else None)
+        return UpstreamMisconfigured(f"{vendor}: {exc}", side=side, reason=f"{side}_redirect_refused",
+                                     status=exc.response.status_code if exc.response is not None else None)
     # the exception text can carry the full URL, proxy details or addresses: only its type is logged
     log.warning("%s: no answer from %s (%s)", vendor, host, type(exc).__name__)
-    return errors.retriable(UNREACHABLE.format(vendor=vendor, host=host), reason=f"{errors.prefix}_unreachable")
+    return UpstreamUnavailable(UNREACHABLE.format(vendor=vendor, host=host), side=side, reason=f"{side}_unreachable")
 
 
 class OutboundHTTP:
     """A policy-guarded session for one vendor connection, with uniform transport errors and retries."""
 
-    def __init__(self, *, vendor: str, errors: ErrorKinds, policy: OutboundPolicy, timeout: float = DEFAULT_TIMEOUT,
-                 retry: RetryPolicy = RetryPolicy(), sleep: Callable[[float], None] = time.sleep,
+    def __init__(self, *, vendor: str, side: Side, policy: OutboundPolicy, timeout: float = DEFAULT_TIMEOUT,
+                 retry: RetryPolicy = NO_RETRY, sleep: Callable[[float], None] = time.sleep,
                  headers: dict[str, str] | None = None):
         self.vendor = vendor
-        self.errors = errors
+        self.side: Side = side
         self.timeout = timeout or DEFAULT_TIMEOUT
         self.retry = retry
         self.sleep = sleep
@@ -124,14 +119,14 @@ class OutboundHTTP:
         try:
             response = self.session.request(method, url, timeout=self.timeout, allow_redirects=False, **kwargs)
         except requests.RequestException as exc:
-            raise transport_error(exc, vendor=self.vendor, url=url, errors=self.errors) from None
+            raise transport_error(exc, vendor=self.vendor, url=url, side=self.side) from None
         log.debug("%s %s %s -> %s in %.0f ms", self.vendor, method, urlsplit(url).path, response.status_code,
                   (time.monotonic() - started) * 1000)
         return response
 
     def with_retries(self, attempt: Callable[[], T], *, safe: bool, what: str = "") -> T:
         """Run ``attempt``; when ``safe``, repeat it after retriable errors (see :class:`RetryPolicy`)."""
-        return retry_call(attempt, retry=self.retry if safe else RetryPolicy(), sleep=self.sleep,
+        return retry_call(attempt, retry=self.retry if safe else NO_RETRY, sleep=self.sleep,
                           what=f"{self.vendor} {what}")
 
 

@@ -32,7 +32,6 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
 from app.net.policy import OutboundPolicy, URLRefused
-from app.ops.outbound import observe_call
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +134,9 @@ class PolicyAdapter(HTTPAdapter):
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
              verify: bool | str = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+        # imported at the first call, not with this module: a process that never calls a vendor (a metrics
+        # scrape) then creates no metrics of its own, whose start values would skew the multiprocess gauges
+        from app.ops.outbound import observe_call
         try:
             self.policy.check_url(request.url or "")
         except URLRefused as exc:

@@ -21,11 +21,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from app.clock import Clock
+from app.errors import UpstreamError
 from app.net.policy import OutboundPolicy
 from app.ops.channels import (
     Channel,
     EmailChannel,
-    NotifyFailed,
     SlackChannel,
     SmtpConfig,
     SmtpFactory,
@@ -87,7 +87,7 @@ class Notifier:
         for channel in self.channels(contacts):
             try:
                 channel.send(notice)
-            except NotifyFailed as exc:
+            except UpstreamError as exc:
                 ALERT_NOTIFICATIONS.labels(channel.name, "failed").inc()
                 log.warning("alert notice not delivered", extra={"ctx": {
                     "tenant_id": notice.tenant_id, "rule": notice.rule, "channel": channel.name,
@@ -166,7 +166,7 @@ class EmbeddedAlerts:
     def notice(self, tenant: Tenant, contacts: AlertContacts, finding: Finding, state: str,
                now: datetime) -> Notice:
         """The message for one finding."""
-        return Notice(tenant.id, tenant.name or tenant.crm_account_key, contacts.owner_name, finding.rule.name,
+        return Notice(tenant.id, tenant.name or tenant.installation_id, contacts.owner_name, finding.rule.name,
                       finding.rule.title, state, finding.summary, self.base_url + finding.fix_path, finding.fix_label,
                       now, finding.details if state != RESOLVED else (), finding.deals if state != RESOLVED else ())
 

@@ -22,31 +22,17 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, Protocol
 
-from app.errors import UpstreamError
-from app.net.client import ErrorKinds, OutboundHTTP
+from app.errors import ALERT, UpstreamRejected
+from app.net.client import OutboundHTTP
 from app.net.policy import PUBLIC_ONLY, OutboundPolicy
 from app.ops.notice import Notice
-
-
-class NotifyFailed(UpstreamError):
-    """A channel could not deliver a notice (the message says why, without secrets)."""
-
-    reason = "alert_delivery_failed"
-
-
-class NotifyUnreachable(NotifyFailed):
-    retriable = True
-    reason = "alert_channel_unreachable"
-
-
-NOTIFY_ERRORS = ErrorKinds(retriable=NotifyUnreachable, fatal=NotifyFailed, prefix="alert")
 
 
 class Channel(Protocol):
     name: str
 
     def send(self, notice: Notice) -> None:
-        """Deliver the notice or raise NotifyFailed."""
+        """Deliver the notice or raise an UpstreamError (side ``alert``; the message says why, without secrets)."""
 
 
 @dataclass(frozen=True)
@@ -107,8 +93,8 @@ class EmailChannel:
                 smtp.quit()
         except (smtplib.SMTPException, OSError) as exc:
             # the exception text can hold server banners or addresses: only its type is reported
-            raise NotifyFailed(f"the e-mail could not be sent through {self.config.host} ({type(exc).__name__})",
-                               reason="alert_email_failed") from None
+            raise UpstreamRejected(f"the e-mail could not be sent through {self.config.host} "
+                                   f"({type(exc).__name__})", side=ALERT, reason="alert_email_failed") from None
 
 
 class _HttpChannel:
@@ -116,7 +102,7 @@ class _HttpChannel:
 
     def __init__(self, url: str, policy: OutboundPolicy, timeout: float):
         self.url = url
-        self.net = OutboundHTTP(vendor=self.vendor, errors=NOTIFY_ERRORS, policy=policy, timeout=timeout)
+        self.net = OutboundHTTP(vendor=self.vendor, side=ALERT, policy=policy, timeout=timeout)
 
     def _post(self, body: bytes, headers: dict[str, str]) -> Any:
         try:
@@ -142,8 +128,8 @@ class WebhookChannel(_HttpChannel):
             headers = {"X-ERP-Panel-Timestamp": stamp, "X-ERP-Panel-Signature": f"v1={digest}"}
         response = self._post(body, headers)
         if not 200 <= response.status_code < 300:
-            raise NotifyFailed(f"the webhook answered HTTP {response.status_code}", reason="alert_webhook_refused",
-                               status=response.status_code)
+            raise UpstreamRejected(f"the webhook answered HTTP {response.status_code}", side=ALERT,
+                                   reason="alert_webhook_refused", status=response.status_code)
 
 
 class SlackChannel(_HttpChannel):
@@ -157,5 +143,5 @@ class SlackChannel(_HttpChannel):
         response = self._post(json.dumps({"text": notice.slack_text()}).encode(), {})
         if response.status_code != 200:
             code = re.sub(r"[^a-z_]", "", (response.text or "")[:60].lower()) or "no reason given"
-            raise NotifyFailed(f"Slack answered HTTP {response.status_code} ({code})", reason="alert_slack_refused",
-                               status=response.status_code)
+            raise UpstreamRejected(f"Slack answered HTTP {response.status_code} ({code})", side=ALERT,
+                                   reason="alert_slack_refused", status=response.status_code)

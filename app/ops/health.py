@@ -97,7 +97,7 @@ def health_report(db, now: datetime, tenants: list) -> list[TenantHealth]:
         status = OK if not findings else (WARNING if all(f.rule.name in WARNING_RULES for f in findings)
                                           else FAILING)
         rows.append(TenantHealth(
-            tenant.id, tenant.name or tenant.crm_account_key, tenant.crm, connectors.get(tenant.id),
+            tenant.id, tenant.name or tenant.installation_id, tenant.crm, connectors.get(tenant.id),
             _erp_state(connectors.get(tenant.id), data), last_read.get(tenant.id), ok + failed, failed,
             data.ready_jobs, data.waiting_jobs, data.dead_jobs, oldest,
             [BudgetView(VENDOR_NAMES.get(b.vendor, b.vendor), round(100 * b.used_ratio, 1), b.remaining)

@@ -14,8 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.crm.base import CRMAuthError
-from app.erp.base import ERPAuthError
+from app.errors import UpstreamAuthFailed
 from app.ops.metrics import (
     ORDER_JOB_FAILURES,
     ORDER_JOBS,
@@ -48,11 +47,7 @@ def _child(metric: Any, *labels: str) -> Any:
 
 def auth_system(exc: BaseException | None) -> str | None:
     """"erp" or "crm" when ``exc`` says our credentials were refused (after any refresh), else None."""
-    if isinstance(exc, ERPAuthError):
-        return "erp"
-    if isinstance(exc, CRMAuthError):
-        return "crm"
-    return None
+    return exc.side if isinstance(exc, UpstreamAuthFailed) else None
 
 
 class Observer:

@@ -5,12 +5,14 @@ import sys
 
 import click
 
+from app.config import load_settings
+from app.errors import ConfigError, NotFound
+from app.orders.queue import Job
+from app.services import Services, build_services
+from app.storage.schema import upgrade
 
-def _services():
-    from app.config import load_settings
-    from app.errors import ConfigError
-    from app.services import build_services
-    from app.storage.schema import upgrade
+
+def _services() -> Services:
     try:
         services = build_services(load_settings())
     except ConfigError as exc:
@@ -20,7 +22,7 @@ def _services():
     return services
 
 
-def _print_jobs(jobs) -> None:
+def _print_jobs(jobs: list[Job]) -> None:
     if not jobs:
         click.echo("no jobs")
     for job in jobs:
@@ -56,14 +58,16 @@ def dead(tenant_id: str | None) -> None:
 @click.option("--tenant", "tenant_id", help="Only this tenant id.")
 def replay(job_id: int | None, replay_all: bool, tenant_id: str | None) -> None:
     """Put a dead letter (or all of them) back in the queue."""
-    queue = _services().orders.queue
+    dead_letters = _services().orders.dead_letters
     if replay_all == (job_id is not None):
         click.echo("error: give a JOB_ID or --all", err=True)
         sys.exit(2)
     if replay_all:
-        click.echo(f"replayed {queue.replay_all(tenant_id)} dead letters")
+        click.echo(f"replayed {len(dead_letters.replay_all(tenant_id))} dead letters")
         return
-    if queue.replay(job_id, tenant_id) is None:
+    try:
+        dead_letters.replay(tenant_id, job_id)
+    except NotFound:
         click.echo(f"error: job {job_id} is not a dead letter", err=True)
         sys.exit(1)
     click.echo(f"replayed job {job_id}")

@@ -11,9 +11,9 @@ same steps but records the order and the write-back it would have made instead o
 """
 from __future__ import annotations
 
-from app.crm.base import CRMNotFoundError
 from app.domain.ids import idempotency_key
 from app.domain.order import OrderResult
+from app.errors import UpstreamNotFound
 from app.ops.observe import observe_number_written
 from app.orders import validate
 from app.orders.claim import reads_at_once
@@ -83,7 +83,7 @@ class OrderFlow:
                 return
             try:
                 deal = self.crm.connector_for(tenant).get_deal(job.crm_deal_id)
-            except CRMNotFoundError:
+            except UpstreamNotFound:
                 # The deal is gone from the CRM; an order an earlier attempt created is still recorded.
                 existing = erp.find_order(key)
                 if existing is None:
@@ -143,7 +143,7 @@ class OrderFlow:
             self._step(job, "validate", "failed", "; ".join(p.reason for p in problems))
             raise rejected(problems[0].reason, " ".join(_sentence(p.message) for p in problems))
         try:
-            request = build_request(deal, customer_id=customer_id, currency=deal.currency.upper(), external_ref=key,
+            request = build_request(deal, customer_id=customer_id, currency=deal.currency.upper(), idempotency_key=key,
                                     correlation_id=job.correlation_id, field_mapping=tenant.settings.field_mapping,
                                     extra={"credit_hold": "flagged"} if flagged else None)
         except MappingError as exc:

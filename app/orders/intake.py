@@ -18,9 +18,9 @@ from app.errors import BadRequest
 from app.ops.metrics import WON_EVENTS
 from app.orders.audit import AuditLog
 from app.orders.queue import CREATE_ORDER, JobQueue
-from app.orders.records import OrderRecords, insert_or_ignore
+from app.orders.records import OrderRecords
 from app.orders.tables import order_inbox
-from app.storage.db import Database
+from app.storage.db import Database, insert_or_ignore
 
 ACCEPTED, DUPLICATE_EVENT, DUPLICATE_DEAL = "accepted", "duplicate_event", "duplicate_deal"
 

@@ -55,7 +55,7 @@ def _date(field_name: str, value: str) -> date | None:
                                                           f"'{value}' is not a date (YYYY-MM-DD).")) from None
 
 
-def build_request(deal: Deal, *, customer_id: str, currency: str, external_ref: str, correlation_id: str,
+def build_request(deal: Deal, *, customer_id: str, currency: str, idempotency_key: str, correlation_id: str,
                   field_mapping: dict[str, str], extra: dict[str, str] | None = None) -> OrderRequest:
     """The OrderRequest for this deal (lines in deal order, discounts kept)."""
     mapping = {"title": "deal.title", **(field_mapping or {})}
@@ -65,7 +65,7 @@ def build_request(deal: Deal, *, customer_id: str, currency: str, external_ref: 
     lines = tuple(OrderLine(item_code=line.sku, quantity=Decimal(line.quantity), unit_price=Decimal(line.unit_price),
                             description=line.name, discount_percent=Decimal(line.discount_percent))
                   for line in deal.lines)
-    return OrderRequest(customer_id=customer_id, currency=currency, lines=lines, external_ref=external_ref,
+    return OrderRequest(customer_id=customer_id, currency=currency, lines=lines, idempotency_key=idempotency_key,
                         crm_deal_id=deal.crm_deal_id, title=values.get("title", ""),
                         order_date=_date("order_date", values.get("order_date", "")),
                         delivery_date=_date("delivery_date", values.get("delivery_date", "")),
@@ -74,7 +74,7 @@ def build_request(deal: Deal, *, customer_id: str, currency: str, external_ref: 
 
 def request_summary(request: OrderRequest) -> dict:
     """Plain JSON of an OrderRequest (shadow mode records it; no secrets in it)."""
-    return {"customer_id": request.customer_id, "currency": request.currency, "external_ref": request.external_ref,
+    return {"customer_id": request.customer_id, "currency": request.currency, "idempotency_key": request.idempotency_key,
             "crm_deal_id": request.crm_deal_id, "title": request.title,
             "order_date": request.order_date.isoformat() if request.order_date else None,
             "delivery_date": request.delivery_date.isoformat() if request.delivery_date else None,

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from app.clock import Clock
 from app.domain.ids import idempotency_key
 from app.orders.tables import order_records
-from app.storage.db import Database, insert_or_ignore  # noqa: F401 - re-exported for intake
+from app.storage.db import Database, insert_or_ignore
 
 QUEUED, CREATED, WRITTEN_BACK, FAILED, SHADOW = "queued", "created", "written_back", "failed", "shadow"
 

@@ -30,9 +30,14 @@ import random
 
 import sqlalchemy.exc
 
-from app.crm.base import CRMError, CRMNotFoundError
-from app.erp.base import ERPAuthError, ERPNotFoundError
-from app.errors import UpstreamError
+from app.errors import (
+    CRM,
+    MissingVendorField,
+    UpstreamAuthFailed,
+    UpstreamError,
+    UpstreamMisconfigured,
+    UpstreamNotFound,
+)
 
 
 class Backoff:
@@ -96,20 +101,17 @@ def rejected(reason: str, plain: str) -> StepError:
     return StepError(reason, plain, retriable=False, plain=plain)
 
 
-#: ERP errors that only an admin can fix in the connection settings
-SETTINGS_REASONS = frozenset({"erp_not_configured", "erp_unknown_database", "erp_url_refused",
-                              "erp_redirect_refused", "erp_missing_field"})
-
-
 def _plain(exc: UpstreamError) -> str:
-    if isinstance(exc, ERPAuthError) or exc.reason in SETTINGS_REASONS:
-        return f"erp-panel cannot use the ERP connection ({exc.message}); an admin can fix it on the settings page."
-    if isinstance(exc, ERPNotFoundError):
-        return f"The ERP could not find what this order needs: {exc.message}"
-    if isinstance(exc, CRMNotFoundError):
-        return "The deal could not be found in the CRM any more."
-    if isinstance(exc, CRMError):
+    """The sentence the deal shows for a failure retrying will not fix."""
+    if exc.side == CRM:
+        if isinstance(exc, UpstreamNotFound):
+            return "The deal could not be found in the CRM any more."
         return f"The CRM refused the request: {exc.message}"
+    # settings (and an ERP field an upgrade renamed or a permission hides) only an admin can fix
+    if isinstance(exc, UpstreamAuthFailed | UpstreamMisconfigured | MissingVendorField):
+        return f"erp-panel cannot use the ERP connection ({exc.message}); an admin can fix it on the settings page."
+    if isinstance(exc, UpstreamNotFound):
+        return f"The ERP could not find what this order needs: {exc.message}"
     return f"The ERP rejected the order: {exc.message}"
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from app.cache.backend import CacheBackend, CacheEntry
 from app.clock import Clock
-from app.erp.base import ERPError
+from app.errors import UpstreamError
 from app.panel.model import SectionState
 from app.panel.policy import CachePolicy
 
@@ -39,7 +39,7 @@ class ErrorBackoff:
         wait = self.policy.backoff_after(failures) - entry.age(self.clock.now())
         return Streak(failures, entry.source, str(entry.value.get("message", "")), max(wait, 0.0))
 
-    def failed(self, key: str, exc: ERPError) -> None:
+    def failed(self, key: str, exc: UpstreamError) -> None:
         """Count one more failed fetch (called by the fetching reader only, not by coalesced followers)."""
         failures = self.streak(key).failures + 1
         self.cache.set(key + ":err", CacheEntry(value={"failures": failures, "message": exc.message},

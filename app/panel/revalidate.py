@@ -16,7 +16,7 @@ from concurrent.futures import Executor
 from app.cache.backend import CacheEntry
 from app.cache.background import BackgroundWork
 from app.cache.coalesce import Coalescer
-from app.erp.base import ERPError
+from app.errors import UpstreamError
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,6 @@ class Revalidator:
     def _run(self, key: str, fetch: Callable[[], CacheEntry], reread: Callable[[], CacheEntry | None]) -> None:
         try:
             self.coalescer.run(key, fetch, reread)
-        except (ERPError, TimeoutError) as exc:
+        except (UpstreamError, TimeoutError) as exc:
             log.info("background refresh failed (%s); readers keep the previous value",
                      getattr(exc, "reason", type(exc).__name__))

@@ -27,13 +27,13 @@ from app.cache.coalesce import Coalescer
 from app.cache.invalidation import EVERYTHING, Invalidations
 from app.clock import Clock
 from app.domain.credit import CustomerCredit
-from app.erp.base import (
-    ERPError,
-    ERPFatalError,
-    ERPNotFoundError,
+from app.errors import (
     MissingVendorField,
+    RateLimited,
+    UpstreamError,
+    UpstreamMisconfigured,
+    UpstreamNotFound,
 )
-from app.errors import RateLimited
 from app.net.client import RetryPolicy, retry_call
 from app.panel.backoff import ErrorBackoff
 from app.panel.entries import SectionEntries
@@ -97,7 +97,7 @@ class PanelService:
             return PanelView(tenant.id, crm_account_id, None, now, sections)
         try:
             connector, fp = self.tenants.connector_for(tenant)
-        except ERPFatalError as exc:
+        except UpstreamMisconfigured as exc:
             sections = {k: Section(k, SectionState.ERROR, reason=exc.reason, message=exc.message) for k in kinds}
             return PanelView(tenant.id, crm_account_id, customer_id, now, sections)
         work = ReadScope(tenant, connector, fp, customer_id)
@@ -223,7 +223,7 @@ class PanelService:
             log.warning("tenant %s: %s section unavailable: %s", work.tenant.id, kind.value, exc.message)
             return degraded(self.policy, kind, cached, now, exc.reason, MISSING_FIELD_MESSAGE,
                             SectionState.UNAVAILABLE)
-        except ERPError as exc:
+        except UpstreamError as exc:
             if not exc.retriable:
                 return degraded(self.policy, kind, cached, now, exc.reason, exc.message, SectionState.ERROR)
             streak = self.backoff.streak(key)
@@ -250,13 +250,13 @@ class PanelService:
             with self.observer.scope(work.tenant.id):     # outbound calls count towards this tenant's budget
                 value = retry_call(readers[kind], retry=retry, sleep=self.clock.sleep,
                                    what=f"{connector.name} {kind.value} read")
-        except ERPNotFoundError as exc:
+        except UpstreamNotFound as exc:
             self.observer.erp_read(work.tenant.id, kind.value, None)     # the ERP answered: no such customer
             entry = CacheEntry(value=exc.message, fetched_at=self.clock.now(), source=connector.name,
                                kind="not_found")
             self.entries.set(key, entry, keep_seconds=self.policy.negative_ttl)
             return entry
-        except ERPError as exc:
+        except UpstreamError as exc:
             self.observer.erp_read(work.tenant.id, kind.value, exc)
             if exc.retriable:
                 self.backoff.failed(key, exc)

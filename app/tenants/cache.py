@@ -29,7 +29,8 @@ from app.cache.coalesce import SingleFlight
 from app.cache.invalidation import EVERYTHING, Invalidations
 from app.cache.sizing import deep_sizeof
 from app.clock import Clock
-from app.erp.base import ERPConnector, ERPFatalError
+from app.erp.base import ERPConnector
+from app.errors import ERP, UpstreamMisconfigured
 from app.tenants.model import Tenant
 from app.tenants.store import TenantSnapshot, TenantStore
 
@@ -50,7 +51,7 @@ class _Entry:
     snapshot_at: float                       # monotonic time of the read
     tenant: Tenant
     connector: tuple[ERPConnector, str] | None
-    connector_error: ERPFatalError | None
+    connector_error: UpstreamMisconfigured | None
     links: dict[str, str | None] = field(default_factory=dict)
     size: int = 0
 
@@ -118,10 +119,10 @@ class TenantCache:
         return customer
 
     def connector_for(self, tenant: Tenant) -> tuple[ERPConnector, str]:
-        """(connector, settings fingerprint); raises ERPFatalError when the tenant has no usable connection."""
+        """(connector, settings fingerprint); raises UpstreamMisconfigured when the tenant has no usable connection."""
         entry = self._entry(tenant.id)
         if entry is None:
-            raise ERPFatalError("No such installation", reason="erp_not_configured")
+            raise UpstreamMisconfigured("No such installation", side=ERP, reason="erp_not_configured")
         if entry.connector_error is not None:
             raise entry.connector_error
         assert entry.connector is not None
@@ -186,7 +187,7 @@ class TenantCache:
         connector, error = None, None
         try:
             connector = self.erp.connector_from(tenant.id, snapshot.connection)
-        except ERPFatalError as exc:
+        except UpstreamMisconfigured as exc:
             error = exc
         size = ENTRY_OVERHEAD + deep_sizeof(tenant) + sum(_link_size(a, c) for a, c in snapshot.links.items())
         return _Entry(self.clock.monotonic(), tenant, connector, error, dict(snapshot.links), size)

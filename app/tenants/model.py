@@ -62,7 +62,7 @@ class Tenant:
 
     id: str
     crm: str
-    crm_account_key: str
+    installation_id: str
     name: str
     status: str
     settings: TenantSettings

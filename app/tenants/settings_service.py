@@ -11,10 +11,12 @@ from dataclasses import replace
 from typing import Any
 
 from app.erp import registry as erp_registry
-from app.erp.base import ConnectionCheck, ERPError
-from app.errors import NotFound
+from app.erp.base import ConnectionCheck, ERPConnector
+from app.erp.registry import ERPRegistry
+from app.errors import NotFound, UpstreamError
 from app.net.policy import URLRefused
-from app.tenants.model import ERPConnectionSettings, TenantSettings
+from app.panel.service import PanelService
+from app.tenants.model import ERPConnectionSettings, Tenant, TenantSettings
 from app.tenants.settings_rules import (
     MAX_CRM_ACCOUNT_ID,
     MAX_ERP_CUSTOMER_ID,
@@ -29,6 +31,7 @@ from app.tenants.settings_rules import (
     clean_text,
     raise_if,
 )
+from app.tenants.store import TenantStore
 
 log = logging.getLogger("erp_panel.admin")
 
@@ -40,7 +43,7 @@ EDITABLE_SETTINGS = ("credit_hold_policy", "shadow_mode", "status_translations",
 class TenantSettingsService:
     """Validates and applies admin changes for one tenant at a time."""
 
-    def __init__(self, tenants, erp, panel):
+    def __init__(self, tenants: TenantStore, erp: ERPRegistry, panel: PanelService):
         self.tenants = tenants
         self.erp = erp
         self.panel = panel
@@ -54,11 +57,14 @@ class TenantSettingsService:
         """
         issues: list[Issue] = []
         description = erp_registry.describe(connector or "")
-        if description is None:
-            choices = ", ".join(erp_registry.available())
+        choices = self.erp.available()
+        if description is not None and description.demo_only and connector not in choices:
+            raise SettingsInvalid([Issue("connector", "demo_connector_refused",
+                                         erp_registry.demo_only_sentence(description))])
+        if description is None or connector not in choices:
             raise SettingsInvalid([Issue("connector", "unknown_connector",
                                          f"'{connector}' is not an available ERP connector; choose one of: "
-                                         f"{choices}.")])
+                                         f"{', '.join(choices)}.")])
         known = {f.name for f in description.fields}
         for name in sorted(set(values) - known):
             issues.append(Issue(name, "unknown_setting_field",
@@ -71,7 +77,7 @@ class TenantSettingsService:
             value = clean_text(values.get(field.name), field.name, field.label, issues, required=False,
                                max_length=MAX_MULTILINE_SETTING_VALUE if field.multiline else MAX_SETTING_VALUE)
             if field.secret:
-                kept = stored.secrets.get(field.name, "") if same else ""
+                kept = stored.secrets.get(field.name, "") if (same and stored is not None) else ""
                 value = value or kept
                 target = secrets
             else:
@@ -112,7 +118,7 @@ class TenantSettingsService:
             return ConnectionCheck(False, exc.reason, exc.detail)
         try:
             return built.check_connection()
-        except ERPError as exc:
+        except UpstreamError as exc:
             return ConnectionCheck(False, exc.reason, exc.message)
         except Exception as exc:  # noqa: BLE001 - a connector bug must still give the admin an answer
             log.warning("connection check raised %s for tenant %s", type(exc).__name__, tenant_id)
@@ -121,10 +127,10 @@ class TenantSettingsService:
         finally:
             built.close()
 
-    def _build(self, conn: ERPConnectionSettings):
+    def _build(self, conn: ERPConnectionSettings) -> ERPConnector:
         try:
             return self.erp.build(conn)
-        except ERPError as exc:
+        except UpstreamError as exc:
             raise SettingsInvalid([Issue("connector", exc.reason, exc.message)]) from None
         except (ValueError, TypeError, KeyError):
             # Exception text may echo setting values; say what to check instead.
@@ -186,7 +192,7 @@ class TenantSettingsService:
                            reason="link_not_found")
         self.tenants.unlink_account(tenant_id, crm_account_id)
 
-    def _tenant(self, tenant_id: str):
+    def _tenant(self, tenant_id: str) -> Tenant:
         tenant = self.tenants.get(tenant_id)
         if tenant is None:
             raise NotFound("No such installation", reason="unknown_tenant")

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -54,18 +55,18 @@ class TenantStore:
             listener(tenant_id)
 
     # -- tenants ---------------------------------------------------------------
-    def upsert_tenant(self, crm: str, crm_account_key: str, name: str = "",
+    def upsert_tenant(self, crm: str, installation_id: str, name: str = "",
                       settings: TenantSettings | None = None) -> Tenant:
         """Create the tenant for (crm, account key) or reactivate/rename the existing one."""
         now = self.clock.now()
         with self.db.write() as conn:
             # insert-or-ignore on (crm, account key): two installs racing in two processes get one tenant
             insert_or_ignore(conn, tenants, dict(
-                id=str(uuid.uuid4()), crm=crm, crm_account_key=str(crm_account_key), name=name or "",
+                id=str(uuid.uuid4()), crm=crm, installation_id=str(installation_id), name=name or "",
                 status="active", settings=(settings or TenantSettings()).to_dict(), created_at=now,
                 updated_at=now))
             tenant_id = conn.execute(sa.select(tenants.c.id).where(
-                tenants.c.crm == crm, tenants.c.crm_account_key == str(crm_account_key))).scalar_one()
+                tenants.c.crm == crm, tenants.c.installation_id == str(installation_id))).scalar_one()
             values = {"status": "active", "updated_at": now}
             if name:
                 values["name"] = name
@@ -80,11 +81,11 @@ class TenantStore:
             row = conn.execute(sa.select(tenants).where(tenants.c.id == tenant_id)).first()
         return _tenant(row) if row else None
 
-    def find(self, crm: str, crm_account_key: str) -> Tenant | None:
+    def find(self, crm: str, installation_id: str) -> Tenant | None:
         """The tenant installed for this CRM account (any status)."""
         with self.db.read() as conn:
             row = conn.execute(sa.select(tenants).where(
-                tenants.c.crm == crm, tenants.c.crm_account_key == str(crm_account_key))).first()
+                tenants.c.crm == crm, tenants.c.installation_id == str(installation_id))).first()
         return _tenant(row) if row else None
 
     def list(self) -> list[Tenant]:
@@ -233,7 +234,7 @@ class TenantStore:
         return count
 
 
-def _tenant(row) -> Tenant:
-    return Tenant(id=row.id, crm=row.crm, crm_account_key=row.crm_account_key, name=row.name,
+def _tenant(row: sa.Row[Any]) -> Tenant:
+    return Tenant(id=row.id, crm=row.crm, installation_id=row.installation_id, name=row.name,
                   status=row.status, settings=TenantSettings.from_dict(row.settings),
                   created_at=row.created_at)

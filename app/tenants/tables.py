@@ -9,13 +9,13 @@ tenants = sa.Table(
     "tenants", metadata,
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("crm", sa.String(20), nullable=False),
-    sa.Column("crm_account_key", sa.String(100), nullable=False),  # Pipedrive company_id, HubSpot hub_id
+    sa.Column("installation_id", sa.String(100), nullable=False),  # the CRM installation: Pipedrive company id, HubSpot hub id
     sa.Column("name", sa.String(200), nullable=False, default=""),
     sa.Column("status", sa.String(20), nullable=False, default="active"),
     sa.Column("settings", sa.JSON, nullable=False, default=dict),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
-    sa.UniqueConstraint("crm", "crm_account_key", name="uq_tenants_crm_account"),
+    sa.UniqueConstraint("crm", "installation_id", name="uq_tenants_crm_installation"),
 )
 
 erp_connections = sa.Table(

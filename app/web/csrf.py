@@ -15,7 +15,7 @@ tricked into sending their credential, and they need neither.
 
 Where it is enforced: every blueprint serving admin routes is declared with
 ``protect_admin_blueprint`` (the check runs before any argument parsing or view code), and
-``app.web.admin_auth`` runs the same ``guard_cookie_write`` wherever it takes the session from
+``app.web.admin.auth`` runs the same ``guard_cookie_write`` wherever it takes the session from
 the cookie, so an admin route in any other blueprint cannot skip it. Cookie-free demo forms use
 ``require_same_origin`` alone.
 """
@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import Blueprint, request
 
 from app.auth.admin import COOKIE_NAME
 from app.errors import Forbidden
@@ -101,11 +102,13 @@ def guard_cookie_write() -> None:
         protect_cookie_write()
 
 
+BlueprintT = TypeVar("BlueprintT", bound=Blueprint)
+
 #: names of the blueprints declared with ``protect_admin_blueprint`` (the security tests enumerate their routes)
 ADMIN_BLUEPRINTS: set[str] = set()
 
 
-def protect_admin_blueprint(blueprint):
+def protect_admin_blueprint(blueprint: BlueprintT) -> BlueprintT:
     """Declare a blueprint as serving admin routes: its cookie-authenticated writes pass the CSRF rule first."""
     ADMIN_BLUEPRINTS.add(blueprint.name)
     blueprint.before_request(guard_cookie_write)

@@ -20,14 +20,15 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> Response:
     return jsonify(status="ok")
 
 
 @bp.get("/readyz")
-def readyz():
+def readyz() -> tuple[Response, int]:
     """200 while the database answers (Redis down is "degraded", still ready); 503 otherwise."""
-    ready, body = readiness(services())
+    svc = services()
+    ready, body = readiness(svc.db, svc.cache)
     return jsonify(body), 200 if ready else 503
 
 
@@ -43,6 +44,6 @@ def require_metrics_access() -> None:
 
 
 @bp.get("/metrics")
-def metrics():
+def metrics() -> Response:
     require_metrics_access()
     return Response(scrape(services().ops.collector), mimetype=CONTENT_TYPE_LATEST)

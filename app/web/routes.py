@@ -1,30 +1,34 @@
-"""Registers every blueprint; integrations add theirs through optional modules."""
+"""Registers every blueprint, by surface: widget/panel API, admin pages, admin API, CRM routes, health."""
 from __future__ import annotations
 
-from app.plugins import import_optional
+from flask import Flask
 
-#: optional web modules exposing ``register(app, api, services)`` (present once their issue lands)
-OPTIONAL_WEB_MODULES = [
-    "app.web.admin",          # settings page + admin API (ERP connection, mappings, translations, links)
-    "app.web.orders_admin",   # jobs, dead letters, replay, audit trail (issue 3)
-    "app.web.demo_orders",    # demo CRM "Mark won" -> signed event -> intake (issue 3)
-    "app.web.pipedrive",      # Pipedrive install, panels, webhooks (issue 4)
-    "app.web.hubspot",        # HubSpot install, card data, webhooks (issue 6)
-    "app.web.ops_pages",      # the operations page: health of each tenant
-    "app.web.ops_api",        # the same as JSON for the operator token / admin sessions
-]
+from app.services import Services
+from app.web import health, widgets
+from app.web.admin import operations as operations_pages
+from app.web.admin import pages as admin_pages
+from app.web.api import admin as admin_api
+from app.web.api import ops as ops_api
+from app.web.api import orders as orders_api
+from app.web.crm import demo, hubspot, install, pipedrive, webhooks
+from app.web.panel import api as panel_api
+from app.web.problems import ProblemApi
 
 
-def register_blueprints(app, api, services) -> None:
-    from app.web import demo, health, panel_api, widgets
-
+def register_blueprints(app: Flask, api: ProblemApi, services: Services) -> None:
+    """Every route of the app; the demo surfaces only where the demo runs."""
     api.register_blueprint(panel_api.blp)
     app.register_blueprint(widgets.bp)
     app.register_blueprint(health.bp)
-    if services.settings.demo_enabled:
-        app.register_blueprint(demo.bp)
-        demo.bootstrap(services)
-    for module_name in OPTIONAL_WEB_MODULES:
-        module = import_optional(module_name)
-        if module is not None:
-            module.register(app, api, services)
+    app.register_blueprint(admin_pages.bp)
+    api.register_blueprint(admin_api.blp)
+    api.register_blueprint(orders_api.blp)
+    install.register(app)
+    webhooks.register(app)
+    pipedrive.register(app, api)
+    hubspot.register(app, api)
+    app.register_blueprint(operations_pages.bp)
+    api.register_blueprint(ops_api.blp)
+    running_demo = services.crm.of_kind(demo.DemoIntegration)
+    if running_demo is not None:
+        demo.register(app, running_demo)

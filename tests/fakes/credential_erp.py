@@ -5,20 +5,23 @@ never shown back, kept when left blank" register this one under a test-only name
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
+from unittest import mock
 
 from app.erp import registry
-from app.erp.base import ConnectionCheck, ERPAuthError
+from app.erp.base import ConnectionCheck, ConnectorSpec, SettingField
 from app.erp.sandbox.connector import SandboxERP
+from app.errors import ERP, UpstreamAuthFailed
 
 NAME = "credential_test_erp"
 GOOD_KEY = "key-good"
 
 FIELDS = (
-    registry.SettingField("url", "ERP URL", help="Base URL, e.g. https://erp.example.com"),
-    registry.SettingField("company", "Company", required=False, default="Main"),
-    registry.SettingField("api_key", "API key", secret=True),
-    registry.SettingField("api_secret", "API secret", secret=True, required=False),
+    SettingField("url", "ERP URL", help="Base URL, e.g. https://erp.example.com"),
+    SettingField("company", "Company", required=False, default="Main"),
+    SettingField("api_key", "API key", secret=True),
+    SettingField("api_secret", "API secret", secret=True, required=False),
 )
 
 
@@ -35,17 +38,15 @@ class CredentialCheckingERP(SandboxERP):
 
     def check_connection(self) -> ConnectionCheck:
         if self.conn.secrets.get("api_key") != GOOD_KEY:
-            raise ERPAuthError("The API key was not accepted (HTTP 401).")
+            raise UpstreamAuthFailed("The API key was not accepted (HTTP 401).", side=ERP)
         return ConnectionCheck(True, "ok", f"Signed in to {self.conn.config['url']}")
 
 
 @contextmanager
-def registered():
+def registered() -> Iterator[str]:
     """Register the connector for the duration of a test, then remove it again."""
-    registry.register(NAME, CredentialCheckingERP, label="Credential test ERP", fields=FIELDS,
-                      permissions_help="Read access to customers and items.")
-    try:
+    spec = registry.with_concurrency_field(ConnectorSpec(
+        NAME, CredentialCheckingERP, label="Credential test ERP", fields=FIELDS,
+        permissions_help="Read access to customers and items."))
+    with mock.patch.dict(registry._BY_NAME, {NAME: spec}):
         yield NAME
-    finally:
-        registry._FACTORIES.pop(NAME, None)
-        registry._DESCRIPTIONS.pop(NAME, None)

@@ -44,7 +44,6 @@ def app_on(vendor: str, base_config: dict, clock, faults, monkeypatch, **env: st
         monkeypatch.setenv(key, value)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = FAKES[vendor](mock, clock)
-        app = browser_like(create_app({**base_config, "erp_connector": vendor, "erp_timeout": 4.0,
-                                       "erp_http_sleep": lambda _s: None}, clock=clock, sandbox_faults=faults))
+        app = browser_like(create_app({**base_config, "erp_connector": vendor, "erp_timeout": 4.0}, clock=clock, sandbox_faults=faults))
         yield app, fake, vendor
         app.extensions["erp_panel"].close()

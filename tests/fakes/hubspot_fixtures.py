@@ -14,16 +14,16 @@ PUBLIC = "https://erp-panel.test"
 
 
 @pytest.fixture
-def hs_sleeps() -> list[float]:
-    """Backoff waits the HubSpot client asked for (recorded, never slept)."""
-    return []
+def hs_sleeps(clock) -> list[float]:
+    """Backoff waits the HubSpot client asked for (through the injected clock: recorded, never slept)."""
+    return clock.slept
 
 
 @pytest.fixture
-def base_config(base_config, hs_sleeps) -> dict:
+def base_config(base_config) -> dict:
     """The shared test config plus a configured HubSpot app (so ``app``/``client``/``services`` have it)."""
     return {**base_config, "hubspot_client_id": CLIENT_ID, "hubspot_client_secret": CLIENT_SECRET,
-            "hubspot_app_id": "54321", "hubspot_sleep": hs_sleeps.append}
+            "hubspot_app_id": "54321"}
 
 
 @pytest.fixture

@@ -6,20 +6,23 @@ import uuid
 
 import sqlalchemy as sa
 
-from app.crm.base import CRMConnector, CRMRetriableError
+from app.crm.base import CRMConnector
+from app.crm.demo.integration import DemoIntegration
 from app.crm.demo.seed import DEMO_COMPANY
 from app.crm.demo.tables import demo_deals
 from app.domain.events import DealWon
 from app.domain.ids import idempotency_key
 from app.erp.sandbox.connector import SandboxERP
 from app.erp.sandbox.orders import SqlOrderBook
+from app.errors import CRM, UpstreamUnavailable
 from app.orders.tables import order_jobs
 from app.orders.worker import Worker
+from tests.fakes.demo import demo
 
 
 def won_event(services, tenant, deal_id: str, event_id: str | None = None) -> DealWon:
     """Mark the demo deal won (as the CRM would) and return the event its webhook carries."""
-    services.demo_crm.set_status(DEMO_COMPANY, deal_id, "won")
+    demo(services).store.set_status(DEMO_COMPANY, deal_id, "won")
     return DealWon(tenant_id=tenant.id, crm_deal_id=deal_id, event_id=event_id or uuid.uuid4().hex,
                    occurred_at=services.clock.now(), crm="demo")
 
@@ -43,7 +46,7 @@ def erp_orders(services, tenant, deal_id: str) -> list:
 
 
 def deal_row(services, deal_id: str) -> dict:
-    return services.demo_crm.deal_row(DEMO_COMPANY, deal_id)
+    return demo(services).store.deal_row(DEMO_COMPANY, deal_id)
 
 
 def job_statuses(services) -> list[tuple[str, str, str]]:
@@ -73,22 +76,18 @@ def next_due(services):
                             .where(order_jobs.c.status == "queued")).scalar()
 
 
-class FlakyCRM:
-    """Wraps the demo CRM adapter: the first ``failures`` write-backs answer like a CRM returning 500."""
+class FlakyCRM(DemoIntegration):
+    """The demo CRM whose first ``failures`` write-backs answer like a CRM returning 500."""
 
-    def __init__(self, inner, failures: int):
-        self.inner = inner
-        self.name = inner.name
+    def __init__(self, inner: DemoIntegration, failures: int):
+        super().__init__(inner.deps)
         self.failures = failures
         self.attempts = 0
         self.written: list[tuple[str, object]] = []   # (deal id, WriteBack) the CRM accepted
 
-    def verify_widget_credential(self, credential):
-        return self.inner.verify_widget_credential(credential)
-
     def connector_for(self, tenant) -> CRMConnector:
         flaky = self
-        real = self.inner.connector_for(tenant)
+        real = super().connector_for(tenant)
 
         class Connector(CRMConnector):
             name = real.name
@@ -100,7 +99,7 @@ class FlakyCRM:
                 flaky.attempts += 1
                 if flaky.failures > 0:
                     flaky.failures -= 1
-                    raise CRMRetriableError("CRM answered 500", status=500)
+                    raise UpstreamUnavailable("CRM answered 500", side=CRM, status=500)
                 real.write_back(crm_deal_id, update, correlation_id=correlation_id)
                 flaky.written.append((crm_deal_id, update))
 
@@ -136,10 +135,10 @@ class NaiveSandboxERP(SandboxERP):
         finally:
             self._skip_lookup = False
 
-    def find_order(self, external_ref):
+    def find_order(self, idempotency_key):
         if getattr(self, "_skip_lookup", False):
             return None
-        return super().find_order(external_ref)
+        return super().find_order(idempotency_key)
 
 
 def use_naive_erp(services) -> NaiveSandboxERP:
@@ -159,6 +158,6 @@ def assert_one_order_on_the_deal(services, tenant, deal_id: str) -> None:
 
 def install_flaky_crm(services, failures: int) -> FlakyCRM:
     """Replace the demo CRM adapter of this service graph with a FlakyCRM around it."""
-    flaky = FlakyCRM(services.crm.get("demo"), failures=failures)
+    flaky = FlakyCRM(demo(services), failures=failures)
     services.crm.add(flaky)
     return flaky

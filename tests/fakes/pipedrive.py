@@ -27,6 +27,11 @@ JWT_SECRET = "pd-jwt-secret-for-panels-0123456789abcdef"
 OAUTH = "https://oauth.pipedrive.com"
 
 
+def basic_auth(user: str, password: str) -> str:
+    """An ``Authorization`` header value with HTTP Basic credentials (what Pipedrive sends webhooks with)."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
 def field_key(name: str) -> str:
     return hashlib.sha1(name.encode()).hexdigest()  # 40 hex chars, like Pipedrive's hash keys
 

@@ -86,7 +86,7 @@ def install(browser, fake):
 @pytest.fixture
 def installed(browser, fake, pd_services):
     response = install(browser, fake)
-    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.status_code == 303, response.get_data(as_text=True)
     return pd_services.tenants.find("pipedrive", str(fake.company.company_id))
 
 

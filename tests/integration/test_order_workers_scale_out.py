@@ -53,8 +53,8 @@ def test_two_worker_processes_with_many_threads_create_each_order_once(two_proce
     running = [_run(pool) for pool in pools]
     for n, deal_id in enumerate(deals):     # every event delivered twice, to either process's intake
         event = won_event(web, tenant, deal_id, f"evt-{deal_id}")
-        assert two_processes[n % 2].intake.accept(event).status == "accepted"
-        assert two_processes[(n + 1) % 2].intake.accept(event).status == "duplicate_event"
+        assert two_processes[n % 2].orders.intake.accept(event).status == "accepted"
+        assert two_processes[(n + 1) % 2].orders.intake.accept(event).status == "duplicate_event"
     assert faults.wait_for_calls(16 * 3)    # both processes' 8 threads inside the ERP at once
     gate.set()
     assert wait_for(pools[0], lambda: web.orders.queue.pending_count() == 0)
@@ -75,6 +75,6 @@ def test_a_job_from_another_process_wakes_an_idle_worker_at_once(two_processes):
     running = _run(pool)
     # the worker announces itself once its LISTEN is in place (work may have arrived meanwhile)
     assert worker.orders.queue.ready.wait(seen, 20) != seen
-    web.intake.accept(won_event(web, tenant, "D-2001"))           # a web process; the poll is 60 s away
+    web.orders.intake.accept(won_event(web, tenant, "D-2001"))           # a web process; the poll is 60 s away
     assert wait_for(pool, lambda: bool(deal_row(web, "D-2001")["erp_order_number"]), timeout=20)
     _stop(running)

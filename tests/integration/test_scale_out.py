@@ -96,6 +96,6 @@ def test_several_processes_starting_at_once_share_one_schema_and_demo_tenant(bas
         t.join(60)
     assert errors == [] and len(apps) == 4
     svc = apps[0].extensions["erp_panel"]
-    assert [t.crm_account_key for t in svc.tenants.list()] == ["demo-company"]
+    assert [t.installation_id for t in svc.tenants.list()] == ["demo-company"]
     for a in apps:
         a.extensions["erp_panel"].close()

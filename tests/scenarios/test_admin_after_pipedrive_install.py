@@ -14,7 +14,7 @@ def test_pipedrive_admin_lands_signed_in_and_connects_the_erp(browser, fake, pd_
     tenant = pd_services.tenants.find("pipedrive", str(fake.company.company_id))
     page = browser.get("/admin/settings")
     body = page_text(page)
-    assert page.status_code == 200 and f"Installed in pipedrive account <code>{tenant.crm_account_key}</code>" in body
+    assert page.status_code == 200 and f"Installed in pipedrive account <code>{tenant.installation_id}</code>" in body
     assert '<a href="/pipedrive/settings/fields">Pipedrive fields (ERP customer ID, order number, status)</a>' in body
     csrf = CSRF_RE.search(body).group(1)
 

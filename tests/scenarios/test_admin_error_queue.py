@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import html
-from types import SimpleNamespace
 
 import pytest
 
+from app.orders.dead_letters import DeadLetters
 from app.orders.tables import order_jobs
 from tests.fakes.order_queue import FakeJob, FakeJobQueue
 from tests.fakes.orders import count_rows, deal_row, drain
@@ -16,32 +16,22 @@ from tests.scenarios.admin_support import post_form, sign_in_demo_admin
 def queue(services, demo_tenant, clock):
     other = services.tenants.upsert_tenant("demo", "other-company", "Other Co")
     jobs = FakeJobQueue([
-        FakeJob(1, demo_tenant.id, "create_order", "D-2001", "dead", 8, "erp_validation_failed",
+        FakeJob(1, demo_tenant.id, "create_order", "D-2001", "dead", 8, "erp_rejected",
                 "The ERP rejected item SKU-404: it does not exist.", clock.now()),
         FakeJob(2, demo_tenant.id, "create_order", "D-2002", "done", 1, None, None, clock.now()),
         FakeJob(3, other.id, "create_order", "D-9001", "dead", 8, "erp_auth_failed", "Other tenant's failure",
                 clock.now()),
     ])
-    real = services.orders
-    services.orders = SimpleNamespace(queue=jobs)
+    real = services.orders.dead_letters
+    services.orders.dead_letters = DeadLetters(jobs)
     yield jobs
-    services.orders = real
-
-
-def test_without_order_processing_the_section_says_so(client, services, demo_tenant, monkeypatch):
-    monkeypatch.setattr(services, "orders", None)
-    sign_in_demo_admin(client)
-    body = client.get("/admin/settings").get_data(as_text=True)
-    assert "Order processing is not enabled on this server" in body
-    response = post_form(client, "/admin/settings/dead-letters/replay", {"dead_letter_id": "1"})
-    assert response.status_code == 404
-    assert "Order processing is not enabled" in html.unescape(response.get_data(as_text=True))
+    services.orders.dead_letters = real
 
 
 def test_dead_letters_are_listed_with_reasons_for_this_tenant_only(client, queue, demo_tenant):
     sign_in_demo_admin(client)
     body = html.unescape(client.get("/admin/settings").get_data(as_text=True))
-    assert "The ERP rejected item SKU-404: it does not exist." in body and "erp_validation_failed" in body
+    assert "The ERP rejected item SKU-404: it does not exist." in body and "erp_rejected" in body
     assert "D-2001" in body
     assert "D-2002" not in body.split('id="errors"')[1]          # done jobs are not errors
     assert "D-9001" not in body and "Other tenant's failure" not in body

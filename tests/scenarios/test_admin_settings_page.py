@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from app.auth.admin import COOKIE_NAME
+from app.crm.base import CRMIntegration, SettingsLink
+from tests.fakes.demo import demo
 from tests.scenarios.admin_support import csrf_of, page_text, post_form, sign_in, sign_in_demo_admin
 
 
@@ -114,24 +116,29 @@ def test_another_tenants_session_sees_and_changes_only_its_own_installation(clie
     assert "ACC-1002" in services.tenants.list_links(demo_tenant.id)
 
 
-class LinkingCRMAdapter:
-    """A CRM adapter offering its own admin pages, like Pipedrive/HubSpot do."""
+class LinkingCRM(CRMIntegration):
+    """A CRM integration offering its own settings pages, like Pipedrive/HubSpot do."""
 
     name = "linkcrm"
+    label = "Link CRM"
 
-    def verify_widget_credential(self, credential):
+    @classmethod
+    def build(cls, deps):
+        return cls(deps)
+
+    def events(self, request):
         raise NotImplementedError
 
     def connector_for(self, tenant):
         raise NotImplementedError
 
-    def admin_links(self, tenant):
-        return [("Pick CRM fields", f"/linkcrm/admin/fields?t={tenant.crm_account_key}"),
-                ("Sneaky", "javascript:alert(1)")]
+    def settings_links(self, tenant):
+        return [SettingsLink("Pick CRM fields", f"/linkcrm/admin/fields?t={tenant.installation_id}"),
+                SettingsLink("Sneaky", "javascript:alert(1)")]
 
 
-def test_crm_section_lists_the_adapters_admin_links(client, services):
-    services.crm.add(LinkingCRMAdapter())
+def test_crm_section_lists_the_integrations_settings_links(client, services):
+    services.crm.add(LinkingCRM(demo(services).deps))
     tenant = services.tenants.upsert_tenant("linkcrm", "acct-7", "Linky")
     sign_in(client, services, tenant.id)
     body = page_text(client.get("/admin/settings"))

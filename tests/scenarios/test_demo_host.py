@@ -1,6 +1,8 @@
 """The demo CRM host page and its sandbox controls."""
 import re
 
+from tests.fakes.demo import demo
+
 
 def test_demo_index_redirects_to_first_account(client):
     resp = client.get("/demo/")
@@ -13,8 +15,8 @@ def test_host_page_embeds_signed_widget_and_escapes_names(client, services):
     src = re.search(r'<iframe id="erp-panel" title="ERP panel" src="([^"]+)"', html).group(1)
     assert src.startswith("/widgets/account-panel/?crm=demo&amp;ctx=")
     ctx = re.search(r"ctx=([^&]+)&amp;", src).group(1)
-    identity = services.demo_crm.verify_widget_credential(ctx)
-    assert identity.object_id == "ACC-1006" and identity.crm_account_key == "demo-company"
+    identity = demo(services).verify_widget_credential(ctx)
+    assert identity.object_id == "ACC-1006" and identity.installation_id == "demo-company"
 
 
 def test_unknown_account_is_404(client):
@@ -40,7 +42,7 @@ def test_sandbox_switch_refuses_cross_site_posts(client, faults):
 
 def test_widget_context_renewal(client, services):
     ctx = client.get("/demo/accounts/ACC-1002/widget-context").get_json()["ctx"]
-    assert services.demo_crm.verify_widget_credential(ctx).object_id == "ACC-1002"
+    assert demo(services).verify_widget_credential(ctx).object_id == "ACC-1002"
 
 
 def test_deals_json_lists_the_accounts_deals(client):

@@ -8,6 +8,7 @@ from app.crm.demo import signing
 from app.crm.demo.seed import DEMO_COMPANY
 from app.crm.demo.webhook import SIGNATURE_HEADER, build_won_webhook
 from app.orders.tables import order_inbox, order_jobs
+from tests.fakes.demo import demo
 from tests.fakes.orders import count_rows, deal_row, drain
 
 
@@ -36,7 +37,7 @@ def test_mark_won_unknown_deal_is_404(client):
 
 
 def test_webhook_with_bad_or_missing_signature_is_401_and_stores_nothing(client, services):
-    body, headers = build_won_webhook(services.demo_crm, DEMO_COMPANY, "D-2001")
+    body, headers = build_won_webhook(demo(services).store, DEMO_COMPANY, "D-2001")
     tampered = body.replace(b"D-2001", b"D-2002")
     assert client.post("/webhooks/demo", data=tampered, headers=headers).status_code == 401
     assert client.post("/webhooks/demo", data=body).status_code == 401
@@ -47,14 +48,14 @@ def test_webhook_with_bad_or_missing_signature_is_401_and_stores_nothing(client,
 
 
 def test_webhook_outside_the_time_window_is_401(client, services, clock):
-    body, headers = build_won_webhook(services.demo_crm, DEMO_COMPANY, "D-2001")
+    body, headers = build_won_webhook(demo(services).store, DEMO_COMPANY, "D-2001")
     clock.advance(301)
     assert client.post("/webhooks/demo", data=body, headers=headers).status_code == 401
     assert count_rows(services, order_inbox) == 0
 
 
 def test_webhook_duplicate_delivery_is_acknowledged_without_a_new_job(client, services):
-    body, headers = build_won_webhook(services.demo_crm, DEMO_COMPANY, "D-2001", event_id="e1")
+    body, headers = build_won_webhook(demo(services).store, DEMO_COMPANY, "D-2001", event_id="e1")
     first = client.post("/webhooks/demo", data=body, headers=headers)
     again = client.post("/webhooks/demo", data=body, headers=headers)
     assert (first.status_code, first.get_json()["status"]) == (202, "accepted")
@@ -65,7 +66,7 @@ def test_webhook_duplicate_delivery_is_acknowledged_without_a_new_job(client, se
 def test_webhook_event_without_an_id_is_a_400_problem_and_stores_nothing(client, services):
     body = json.dumps({"event": "deal.won", "company": DEMO_COMPANY, "deal_id": "D-2001", "event_id": "",
                        "occurred_at": services.clock.now().isoformat()}).encode()
-    signature = signing.sign({"body_sha256": hashlib.sha256(body).hexdigest()}, services.demo_crm.key,
+    signature = signing.sign({"body_sha256": hashlib.sha256(body).hexdigest()}, demo(services).store.key,
                              services.clock)
     response = client.post("/webhooks/demo", data=body, headers={SIGNATURE_HEADER: signature})
     assert response.status_code == 400 and response.get_json()["reason"] == "invalid_event"

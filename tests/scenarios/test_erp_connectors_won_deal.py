@@ -9,6 +9,7 @@ import pytest
 
 from app.crm.demo.seed import DEMO_COMPANY
 from app.domain.ids import idempotency_key
+from tests.fakes.demo import demo
 from tests.fakes.erp_apps import CREATE_ROUTES, ORDER_FIELDS, app_on
 from tests.fakes.orders import drain
 
@@ -32,7 +33,7 @@ def test_won_deal_creates_one_erp_order_and_writes_its_number_back(erp_app, cloc
     assert len(orders) == 1
     number_field, lines_field = ORDER_FIELDS[vendor]
     order_number = orders[0][number_field]
-    deal = services.demo_crm.deal_row(DEMO_COMPANY, "D-2001")
+    deal = demo(services).store.deal_row(DEMO_COMPANY, "D-2001")
     assert deal["erp_order_number"] == order_number
     assert deal["erp_order_status"] == "Open"
     assert len(orders[0][lines_field]) == 2                                   # SKU-1001 and SKU-1003 from the demo deal
@@ -53,7 +54,7 @@ def test_erp_outage_during_order_is_retried_until_the_order_exists_once(erp_app,
     ref = idempotency_key(tenant.id, "D-2001")
     assert len(fake.orders_for(ref)) == 1
     number_field = ORDER_FIELDS[vendor][0]
-    assert services.demo_crm.deal_row(DEMO_COMPANY, "D-2001")["erp_order_number"] == fake.orders_for(ref)[0][number_field]
+    assert demo(services).store.deal_row(DEMO_COMPANY, "D-2001")["erp_order_number"] == fake.orders_for(ref)[0][number_field]
 
 
 def test_a_wrong_odoo_database_dead_letters_at_once_with_the_reason_for_the_admin(base_config, clock, faults,
@@ -68,5 +69,5 @@ def test_a_wrong_odoo_database_dead_letters_at_once_with_the_reason_for_the_admi
         assert [(j.kind, j.last_error_reason, j.attempts) for j in dead] == [("create_order", "erp_unknown_database", 1)]
         assert "no database named 'acme-typo'" in dead[0].last_error
         assert fake.orders_for(idempotency_key(tenant.id, "D-2001")) == []
-        row = services.demo_crm.deal_row(DEMO_COMPANY, "D-2001")
+        row = demo(services).store.deal_row(DEMO_COMPANY, "D-2001")
         assert "acme-typo" in row["erp_failure_reason"] and "settings page" in row["erp_failure_reason"]

@@ -7,10 +7,11 @@ import sqlalchemy as sa
 
 from app.crm.demo.seed import DEMO_COMPANY
 from app.crm.demo.webhook import build_won_webhook
-from app.erp.base import ERPAuthError
+from app.errors import ERP, UpstreamAuthFailed
 from app.ops.signals import AUTH_FAILURE, JOB_FAILED, JOB_OK, READ_FAILED, READ_OK, STALE_EXCEEDED
 from app.ops.tables import ops_counts
 from app.panel.model import DataKind, SectionState
+from tests.fakes.demo import demo
 from tests.fakes.orders import drain
 from tests.unit.ops.support import sample
 
@@ -60,7 +61,7 @@ def test_refused_erp_credentials_are_an_auth_failure_written_at_once(services, d
     connector, _ = services.erp.connector_for(demo_tenant)
 
     def refused(*_args, **_kwargs):
-        raise ERPAuthError("ERPNext: the API key was refused", status=401)
+        raise UpstreamAuthFailed("ERPNext: the API key was refused", side=ERP, status=401)
     monkeypatch.setattr(connector, "get_credit", refused)
     before = sample("erp_panel_vendor_auth_failures_total", tenant=demo_tenant.id, system="erp", reason="erp_auth_failed")
     section = services.panel.read(demo_tenant, "ACC-1001", kinds=(DataKind.CREDIT,)).sections[DataKind.CREDIT]
@@ -95,7 +96,7 @@ def test_order_jobs_report_outcomes_reasons_and_the_time_to_the_number_on_the_de
 
 @pytest.mark.parametrize("tamper", [True, False])
 def test_inbound_signature_failures_are_counted_by_reason(client, services, tamper):
-    body, headers = build_won_webhook(services.demo_crm, DEMO_COMPANY, "D-2001")
+    body, headers = build_won_webhook(demo(services).store, DEMO_COMPANY, "D-2001")
     response = client.post("/webhooks/demo", data=body.replace(b"D-2001", b"D-2002") if tamper else body,
                            headers=headers if tamper else {})
     reason = response.get_json()["reason"]

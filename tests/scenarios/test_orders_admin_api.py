@@ -36,7 +36,7 @@ def test_operator_must_name_the_tenant(client):
 def test_tenant_admin_session_sees_only_its_tenant(client, services, tenant):
     other = services.tenants.upsert_tenant("demo", "other-company", "Other")
     token = services.admin_sessions.mint(other.id, "admin-1")
-    services.intake.accept(won_event(services, tenant, "D-2001"))
+    services.orders.intake.accept(won_event(services, tenant, "D-2001"))
     response = client.get("/api/v1/admin/orders/jobs", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200 and response.get_json()["jobs"] == []
     forbidden = client.get(f"/api/v1/admin/orders/jobs?tenant_id={tenant.id}",
@@ -47,11 +47,11 @@ def test_tenant_admin_session_sees_only_its_tenant(client, services, tenant):
 def test_dead_letters_replay_and_audit_trail(client, services, tenant, clock, faults):
     faults.reject_orders_reason = "Customer PO number is mandatory"
     event = won_event(services, tenant, "D-2001", "evt-admin")
-    services.intake.accept(event)
+    services.orders.intake.accept(event)
     drain(services, clock)
     q = f"?tenant_id={tenant.id}"
     dead = client.get("/api/v1/admin/orders/dead-letters" + q, headers=_auth()).get_json()["jobs"]
-    assert [(j["kind"], j["last_error_reason"]) for j in dead] == [("create_order", "erp_validation_failed")]
+    assert [(j["kind"], j["last_error_reason"]) for j in dead] == [("create_order", "erp_rejected")]
     assert "PO number" in dead[0]["last_error"]
     listed = client.get("/api/v1/admin/orders/jobs" + q + "&status=dead", headers=_auth()).get_json()["jobs"]
     assert [j["id"] for j in listed] == [dead[0]["id"]]
@@ -76,7 +76,7 @@ def test_dead_letters_replay_and_audit_trail(client, services, tenant, clock, fa
 
 def test_replay_all_and_bad_queries(client, services, tenant, clock):
     for deal_id in ("D-2006", "D-2007"):
-        services.intake.accept(won_event(services, tenant, deal_id))
+        services.orders.intake.accept(won_event(services, tenant, deal_id))
     drain(services, clock)
     q = f"?tenant_id={tenant.id}"
     response = client.post("/api/v1/admin/orders/dead-letters/replay" + q, headers=_auth())

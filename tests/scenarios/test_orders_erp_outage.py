@@ -50,7 +50,7 @@ def test_fifty_won_deals_outlive_a_six_hour_erp_outage_and_each_order_is_created
     outage_ends = clock.now() + timedelta(seconds=SIX_HOURS)
     faults.down = True
     for deal_id in deals:
-        services.intake.accept(won_event(services, demo_tenant, deal_id))
+        services.orders.intake.accept(won_event(services, demo_tenant, deal_id))
     worker = Worker(services, "outage-worker")
     while services.orders.queue.pending_count():
         faults.down = clock.now() < outage_ends
@@ -72,7 +72,7 @@ def test_fifty_won_deals_outlive_a_six_hour_erp_outage_and_each_order_is_created
 
 def test_a_configuration_failure_still_dead_letters_at_once(services, clock, faults):
     unconfigured = services.tenants.upsert_tenant("demo", "no-erp-yet", "No ERP yet")   # no ERP connection
-    services.intake.accept(DealWon(tenant_id=unconfigured.id, crm_deal_id="D-2001", event_id=uuid.uuid4().hex,
+    services.orders.intake.accept(DealWon(tenant_id=unconfigured.id, crm_deal_id="D-2001", event_id=uuid.uuid4().hex,
                                    occurred_at=clock.now(), crm="demo"))
     Worker(services, "w").drain()
     dead = [j for j in services.orders.queue.list(status="dead") if j.kind == "create_order"]

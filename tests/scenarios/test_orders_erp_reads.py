@@ -28,7 +28,7 @@ def tenant(services):
 
 
 def test_an_order_asks_the_erp_once_per_kind(services, tenant, clock, faults):
-    services.intake.accept(won_event(services, tenant, "D-2001"))      # two lines, one batched item read
+    services.orders.intake.accept(won_event(services, tenant, "D-2001"))      # two lines, one batched item read
     assert Worker(services, "w").drain() == 1
     assert dict(faults.calls) == {"find_order": 1, "find_items": 1, "get_credit": 1, "create_order": 1}
     assert deal_row(services, "D-2001")["erp_order_number"] == erp_orders(services, tenant, "D-2001")[0].order_number
@@ -36,16 +36,16 @@ def test_an_order_asks_the_erp_once_per_kind(services, tenant, clock, faults):
 
 def test_credit_read_seconds_ago_is_reused_then_read_again(services, tenant, clock, faults):
     [later] = add_demo_deals(services, 1)                              # ACC-1001 as well
-    services.intake.accept(won_event(services, tenant, "D-2001"))      # ACC-1001 -> CUST-0001
+    services.orders.intake.accept(won_event(services, tenant, "D-2001"))      # ACC-1001 -> CUST-0001
     Worker(services, "w").drain()
     clock.advance(services.settings.order_credit_max_age)
-    services.intake.accept(won_event(services, tenant, "D-2008"))      # same customer, 10 s later
+    services.orders.intake.accept(won_event(services, tenant, "D-2008"))      # same customer, 10 s later
     Worker(services, "w").drain()
     assert faults.calls["get_credit"] == 1
     steps = [(e.step, e.detail) for e in services.orders.audit.trail(tenant.id, crm_deal_id="D-2008")]
     assert ("validate", "credit read at most 10 s ago reused") in steps
     clock.advance(1)                                                   # now 11 s since the read
-    services.intake.accept(won_event(services, tenant, later))
+    services.orders.intake.accept(won_event(services, tenant, later))
     Worker(services, "w").drain()
     assert faults.calls["get_credit"] == 2
     assert all(deal_row(services, d)["erp_order_number"] for d in ("D-2001", "D-2008", later))
@@ -54,7 +54,7 @@ def test_credit_read_seconds_ago_is_reused_then_read_again(services, tenant, clo
 def test_the_panels_fresh_credit_serves_the_order_check(services, tenant, clock, faults):
     services.panel.read(tenant, "ACC-1001")                           # a rep just opened the account
     assert faults.calls["get_credit"] == 1
-    services.intake.accept(won_event(services, tenant, "D-2001"))
+    services.orders.intake.accept(won_event(services, tenant, "D-2001"))
     Worker(services, "w").drain()
     assert faults.calls["get_credit"] == 1 and deal_row(services, "D-2001")["erp_order_number"]
 
@@ -62,14 +62,14 @@ def test_the_panels_fresh_credit_serves_the_order_check(services, tenant, clock,
 def test_an_old_credit_read_is_not_trusted(services, tenant, clock, faults):
     services.panel.read(tenant, "ACC-1001")
     clock.advance(services.settings.order_credit_max_age + 1)         # still fresh for the panel (5 min)...
-    services.intake.accept(won_event(services, tenant, "D-2001"))
+    services.orders.intake.accept(won_event(services, tenant, "D-2001"))
     Worker(services, "w").drain()
     assert faults.calls["get_credit"] == 2                            # ...but too old to approve an order
 
 
 def test_the_order_lookup_items_and_credit_are_read_at_once(services, tenant, faults):
     faults.gate = gate = threading.Event()                            # ERP calls wait here until released
-    services.intake.accept(won_event(services, tenant, "D-2001"))
+    services.orders.intake.accept(won_event(services, tenant, "D-2001"))
     worker = threading.Thread(target=Worker(services, "w").run_once)
     worker.start()
     assert faults.wait_for_calls(3)                                   # all three in flight together
@@ -93,7 +93,7 @@ def test_a_tenant_capped_at_one_request_reads_one_at_a_time(services, tenant):
 
 
 def test_the_order_job_writes_the_number_back_itself(services, tenant, clock):
-    services.intake.accept(won_event(services, tenant, "D-2001"))
+    services.orders.intake.accept(won_event(services, tenant, "D-2001"))
     assert Worker(services, "w").drain() == 1                         # one job: no second trip through the queue
     assert job_statuses(services) == [("create_order", "D-2001", "done")]
     assert services.orders.records.get(tenant.id, "D-2001").state == "written_back"
@@ -102,13 +102,13 @@ def test_the_order_job_writes_the_number_back_itself(services, tenant, clock):
 
 def test_a_failed_write_back_is_retried_ahead_of_new_orders(services, tenant, clock, faults):
     flaky = install_flaky_crm(services, 1)
-    services.intake.accept(won_event(services, tenant, "D-2001"))
+    services.orders.intake.accept(won_event(services, tenant, "D-2001"))
     Worker(services, "w").run_once()                                  # order created; the CRM answered 500
     [retry] = services.orders.queue.list(status="queued")
     assert (retry.kind, retry.attempts, retry.last_error_reason) == ("write_back", 1, "crm_unavailable")
     assert services.orders.records.get(tenant.id, "D-2001").state == "created"
     for deal_id in ("D-2002", "D-2004", "D-2005"):                    # a backlog of new won deals
-        services.intake.accept(won_event(services, tenant, deal_id))
+        services.orders.intake.accept(won_event(services, tenant, deal_id))
     clock.set(retry.run_after)
     assert Worker(services, "w").run_once().id == retry.id            # the waiting deal goes first
     assert flaky.attempts == 2 and deal_row(services, "D-2001")["write_back_count"] == 1
@@ -125,7 +125,7 @@ def test_an_order_created_before_the_deal_vanished_from_the_crm_is_still_recorde
         raise SimulatedCrash()
 
     faults.after_create = crash
-    services.intake.accept(won_event(services, tenant, "D-2001"))
+    services.orders.intake.accept(won_event(services, tenant, "D-2001"))
     with pytest.raises(SimulatedCrash):
         Worker(services, "doomed").run_once()               # the ERP has the order; we recorded nothing
     faults.after_create = None

@@ -8,6 +8,7 @@ from app.crm.demo.seed import DEMO_COMPANY
 from app.crm.demo.webhook import build_won_webhook
 from app.orders.queue import CREATE_ORDER
 from app.orders.worker import Worker
+from tests.fakes.demo import demo
 from tests.fakes.orders import (
     add_demo_deals,
     deal_row,
@@ -46,8 +47,8 @@ def _run_workers(services, count: int = 4) -> None:
 def test_50_concurrent_duplicate_webhooks_and_4_workers_make_one_order(any_db_app, clock):
     services = any_db_app.extensions["erp_panel"]
     tenant = services.tenants.find("demo", DEMO_COMPANY)
-    services.demo_crm.set_status(DEMO_COMPANY, "D-2001", "won")
-    body, headers = build_won_webhook(services.demo_crm, DEMO_COMPANY, "D-2001", event_id="evt-dup")
+    demo(services).store.set_status(DEMO_COMPANY, "D-2001", "won")
+    body, headers = build_won_webhook(demo(services).store, DEMO_COMPANY, "D-2001", event_id="evt-dup")
     barrier = threading.Barrier(50)
 
     def deliver(_):
@@ -71,7 +72,7 @@ def test_four_workers_on_many_deals_create_each_order_once(any_db_services, cloc
     use_naive_erp(services)
     deals = add_demo_deals(services, 12)
     for deal_id in deals:
-        services.intake.accept(won_event(services, tenant, deal_id))
+        services.orders.intake.accept(won_event(services, tenant, deal_id))
     _run_workers(services, 4)
     drain(services, clock)
     for deal_id in deals:
@@ -83,7 +84,7 @@ def test_overlapping_jobs_for_one_deal_are_serialised_by_the_deal_lock(services,
     """Even if two create jobs for one deal ran at once (replay racing a retry), the ERP gets one order."""
     tenant = services.tenants.find("demo", DEMO_COMPANY)
     use_naive_erp(services)
-    services.intake.accept(won_event(services, tenant, "D-2001"))
+    services.orders.intake.accept(won_event(services, tenant, "D-2001"))
     with services.db.write() as conn:
         services.orders.queue.enqueue(conn, tenant_id=tenant.id, kind=CREATE_ORDER, crm_deal_id="D-2001",
                                       correlation_id="second-job")
@@ -105,11 +106,11 @@ def test_overlapping_jobs_for_one_deal_are_serialised_by_the_deal_lock(services,
 
 def test_distinct_event_ids_for_the_same_deal_make_one_order(services, clock):
     tenant = services.tenants.find("demo", DEMO_COMPANY)
-    first = services.intake.accept(won_event(services, tenant, "D-2002", "evt-a"))
-    second = services.intake.accept(won_event(services, tenant, "D-2002", "evt-b"))
+    first = services.orders.intake.accept(won_event(services, tenant, "D-2002", "evt-a"))
+    second = services.orders.intake.accept(won_event(services, tenant, "D-2002", "evt-b"))
     drain(services, clock)
     clock.advance(days=3)
-    third = services.intake.accept(won_event(services, tenant, "D-2002", "evt-c"))
+    third = services.orders.intake.accept(won_event(services, tenant, "D-2002", "evt-c"))
     drain(services, clock)
     assert (first.status, second.status, third.status) == ("accepted", "duplicate_deal", "duplicate_deal")
     assert len(erp_orders(services, tenant, "D-2002")) == 1

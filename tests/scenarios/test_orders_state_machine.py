@@ -21,6 +21,7 @@ from app.erp.sandbox.faults import SandboxFaults
 from app.orders.worker import Worker
 from app.storage.db import normalise_url
 from tests.conftest import PG_URL, require_service
+from tests.fakes.demo import demo
 from tests.fakes.orders import deal_row, drain, erp_orders, install_flaky_crm, use_naive_erp
 
 DEALS = ("D-2001", "D-2002", "D-2004")
@@ -58,9 +59,9 @@ class OrderPipeline(RuleBasedStateMachine):
     def deliver(self, deal, event):
         """A (possibly duplicate, possibly late) won event for a deal."""
         if deal not in self.won:
-            self.services.demo_crm.set_status(DEMO_COMPANY, deal, "won")
+            demo(self.services).store.set_status(DEMO_COMPANY, deal, "won")
             self.won.add(deal)
-        self.services.intake.accept(DealWon(self.tenant.id, deal, f"{deal}-evt-{event}", self.clock.now(), "demo"))
+        self.services.orders.intake.accept(DealWon(self.tenant.id, deal, f"{deal}-evt-{event}", self.clock.now(), "demo"))
 
     @rule(worker=st.sampled_from(WORKERS))
     def run_job(self, worker):

@@ -36,7 +36,7 @@ print("not killed", flush=True)
 def test_killed_worker_process_after_erp_create(any_db_config, any_db_services, clock):
     services = any_db_services
     tenant = services.tenants.find("demo", DEMO_COMPANY)
-    services.intake.accept(won_event(services, tenant, "D-2001"))
+    services.orders.intake.accept(won_event(services, tenant, "D-2001"))
     started = datetime.now(UTC)
     proc = subprocess.run([sys.executable, "-c", DOOMED_WORKER, json.dumps(any_db_config)], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)

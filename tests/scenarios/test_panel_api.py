@@ -1,9 +1,10 @@
 """The panel API through the Flask test client: sessions, auth, isolation, errors, headers."""
 from app.crm.demo.seed import DEMO_COMPANY
+from tests.fakes.demo import demo
 
 
 def _session(client, services, account="ACC-1001", company=DEMO_COMPANY):
-    ctx = services.demo_crm.sign_widget_context(company, "rep-7", account)
+    ctx = demo(services).store.sign_widget_context(company, "rep-7", account)
     return client.post("/api/v1/widget/session", json={"crm": "demo", "credential": ctx})
 
 
@@ -25,7 +26,7 @@ def test_widget_session_then_panel(client, services):
 
 
 def test_tampered_expired_or_foreign_credentials_are_rejected(client, services, clock):
-    ctx = services.demo_crm.sign_widget_context(DEMO_COMPANY, "rep", "ACC-1001")
+    ctx = demo(services).store.sign_widget_context(DEMO_COMPANY, "rep", "ACC-1001")
     tampered = ctx[:-2] + ("AA" if not ctx.endswith("AA") else "BB")
     for credential in (tampered, "garbage", ""):
         resp = client.post("/api/v1/widget/session", json={"crm": "demo", "credential": credential})

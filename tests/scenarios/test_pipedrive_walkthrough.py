@@ -49,7 +49,7 @@ def deliver_as_pipedrive(browser, fake, payload):
 def test_new_admin_installs_configures_sees_panel_and_gets_order_number(browser, fake, pd_services, clock):
     # 1. install from the Marketplace listing's link: consent, callback, land on the settings page signed in
     response = install(browser, fake)
-    assert response.status_code == 302 and response.headers["Location"] == "/admin/settings"
+    assert response.status_code == 303 and response.headers["Location"] == "/admin/settings"
     assert browser.get_cookie(COOKIE_NAME, domain="erp-panel.test") is not None
     tenant = pd_services.tenants.find("pipedrive", str(fake.company.company_id))
 

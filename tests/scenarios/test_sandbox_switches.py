@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from app.erp.base import ERPRetriableError
 from app.erp.sandbox.faults import SandboxFaults
+from app.errors import UpstreamUnavailable
 from app.services import build_services
 from tests.fakes.browser_client import browser_like
 
@@ -32,7 +32,7 @@ def test_outage_and_latency_switches_reach_the_other_process_within_a_second(two
     assert not faults.down                       # the worker trusts its copy for up to a second ...
     clock.advance(1)
     assert faults.down                           # ... then sees the outage
-    with pytest.raises(ERPRetriableError):
+    with pytest.raises(UpstreamUnavailable):
         erp.get_credit("CUST-0001")
     client.post("/demo/sandbox", data={"action": "latency", "latency_ms": "250"})
     client.post("/demo/sandbox", data={"action": "outage_off"})

@@ -16,24 +16,24 @@ PUBLIC = "https://erp-panel.test"
 EVIL = "https://evil.example"
 
 
-def integrations(hs_sleeps_list: list) -> dict:
+def integrations() -> dict:
     """Pipedrive and HubSpot app settings, so every route of the app is registered."""
     return {**PIPEDRIVE_SETTINGS, "hubspot_client_id": HS_CLIENT_ID, "hubspot_client_secret": HS_CLIENT_SECRET,
-            "hubspot_app_id": "54321", "hubspot_sleep": hs_sleeps_list.append}
+            "hubspot_app_id": "54321"}
 
 
 @pytest.fixture
-def base_config(base_config, hs_sleeps):  # noqa: F811 - extends the root fixture
+def base_config(base_config):  # noqa: F811 - extends the root fixture
     """Development mode with the demo, Pipedrive and HubSpot: every route the app has."""
-    return {**base_config, **integrations(hs_sleeps)}
+    return {**base_config, **integrations()}
 
 
 @pytest.fixture
-def production_config(tmp_path, hs_sleeps) -> dict:  # noqa: F811
+def production_config(tmp_path) -> dict:
     """A valid production configuration (nothing about the demo said: production decides)."""
     return {"env": "production", "database_url": f"sqlite:///{tmp_path}/production.sqlite3",
             "secret_key": "production-secret-" + "p" * 40, "encryption_keys": [Fernet.generate_key().decode()],
-            "public_base_url": PUBLIC, "redis_url": "", **integrations(hs_sleeps)}
+            "public_base_url": PUBLIC, "redis_url": "", **integrations()}
 
 
 @pytest.fixture

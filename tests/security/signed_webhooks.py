@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from app.crm.demo import signing
 from app.crm.demo.webhook import SIGNATURE_HEADER
+from tests.fakes.demo import demo
 from tests.fakes.hubspot import PORTAL_ID, signed_headers
 from tests.security.conftest import PUBLIC
 
@@ -51,7 +52,7 @@ class SignedSender:
         return self.client.post(path, data=body, headers={"Content-Type": "application/json", **headers}, **kwargs)
 
     def _demo(self, body: bytes):
-        crm = self.services.demo_crm
+        crm = demo(self.services).store
         claims = {"body_sha256": hashlib.sha256(body).hexdigest()}
         return "/webhooks/demo", {SIGNATURE_HEADER: signing.sign(claims, crm.key, crm.clock)}
 

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from app import create_app
 from app.cli import main
 from app.config import load_settings
+from app.crm.demo.integration import DemoIntegration
 from app.crm.demo.seed import DEMO_COMPANY
 from app.errors import ConfigError
 from tests.security.conftest import reason_of
@@ -49,7 +50,7 @@ def test_every_demo_route_is_404_in_production(app, production_app):
 
 def test_production_seeds_no_demo_tenant_and_has_no_demo_crm(production_app):
     services = production_app.extensions["erp_panel"]
-    assert services.settings.demo_enabled is False and services.demo_crm is None
+    assert services.settings.demo_enabled is False and services.crm.of_kind(DemoIntegration) is None
     assert services.tenants.find("demo", DEMO_COMPANY) is None and services.tenants.list() == []
     assert "demo" not in services.crm.names()
     session = production_app.test_client().post("/api/v1/widget/session", json={"crm": "demo", "credential": "x"})
@@ -123,3 +124,36 @@ def test_metrics_in_development_are_open_unless_a_token_is_set(app, base_config,
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer dev-token"}).status_code == 200
     guarded.extensions["erp_panel"].close()
+
+
+def test_the_sandbox_erp_is_refused_at_start_up_in_production():
+    with pytest.raises(ConfigError, match="ERP_CONNECTOR=sandbox is not allowed: the sandbox ERP is a demo surface"):
+        load_settings({**CONTEXT, "ERP_CONNECTOR": "sandbox"})
+    assert load_settings(CONTEXT).erp_connector == ""                 # nothing chosen for the admin
+    assert load_settings({"ERP_PANEL_ENV": "development"}).erp_connector == "sandbox"   # the embedded default
+
+
+def test_the_sandbox_erp_cannot_be_chosen_in_production(production_app):
+    services = production_app.extensions["erp_panel"]
+    tenant = services.tenants.upsert_tenant("pipedrive", "4242", "Acme")
+    assert "sandbox" not in services.erp.available() and "erpnext" in services.erp.available()
+    client = production_app.test_client()
+    headers = {"Authorization": "Bearer " + services.admin_sessions.mint(tenant.id, "admin-1")}
+    listed = client.get("/api/v1/admin/erp-connectors", headers=headers).json["connectors"]
+    assert "sandbox" not in [c["name"] for c in listed]
+    refused = client.put("/api/v1/admin/erp-connection", json={"connector": "sandbox", "values": {}},
+                         headers=headers)
+    assert refused.status_code == 422 and reason_of(refused) == "demo_connector_refused"
+    assert refused.json["reasons"] == {"connector": "demo_connector_refused"}
+    assert "demo surface" in refused.json["errors"]["connector"][0]
+    assert services.tenants.get_erp_connection(tenant.id) is None
+
+
+def test_a_stored_sandbox_connection_reads_nothing_in_production(production_app):
+    services = production_app.extensions["erp_panel"]
+    tenant = services.tenants.upsert_tenant("pipedrive", "4243", "Acme")
+    services.tenants.save_erp_connection(tenant.id, "sandbox", {}, {})       # e.g. saved before production
+    services.tenants.link_account(tenant.id, "7", "CUST-0001")
+    view = services.panel.read(tenant, "7")
+    assert {section.reason for section in view.sections.values()} == {"erp_not_configured"}
+    assert all("demo surface" in section.message for section in view.sections.values())

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 import pytest
 import responses
 
-from app.erp.base import ERPFatalError, ERPRetriableError
-from app.erp.http import ERPHttp
+from app.erp.erpnext.client import ERPNEXT
+from app.errors import UpstreamMisconfigured, UpstreamUnavailable
 from app.net.client import UNREACHABLE
 from app.net.policy import OutboundPolicy
+from app.net.vendor_http import VendorHTTP
 
 SECRET = "erp-api-secret-0042"
 STRICT = OutboundPolicy()
@@ -53,9 +54,9 @@ def network(monkeypatch):
     return net
 
 
-def erp(url: str, policy: OutboundPolicy = STRICT) -> ERPHttp:
-    return ERPHttp(url, vendor="ERPNext", headers={"Authorization": f"token key:{SECRET}"}, secrets=(SECRET,),
-                   retries=0, timeout=2, policy=policy)
+def erp(url: str, policy: OutboundPolicy = STRICT) -> VendorHTTP:
+    return VendorHTTP(url, table=ERPNEXT, headers={"Authorization": f"token key:{SECRET}"}, secrets=(SECRET,),
+                      timeout=2, policy=policy)
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "gopher://127.0.0.1:6379/_FLUSHALL", "http://erp.example.com",
@@ -63,7 +64,7 @@ def erp(url: str, policy: OutboundPolicy = STRICT) -> ERPHttp:
                                  "https://2130706433/", "https://0x7f.1/", "https://0177.0.0.1/",
                                  "https://127.0.0.1:6379/", "https://0.0.0.0/", "https://[::1]/"])
 def test_refused_addresses_fail_when_the_connector_is_built(network, url):
-    with pytest.raises(ERPFatalError) as info:
+    with pytest.raises(UpstreamMisconfigured) as info:
         erp(url)
     assert info.value.reason == "erp_url_refused" and not info.value.retriable
     assert network.lookups == [] and network.attempts == []
@@ -74,7 +75,7 @@ def test_refused_addresses_fail_when_the_connector_is_built(network, url):
                                       ["::1", "127.0.0.1"]])
 def test_a_name_resolving_to_a_refused_address_is_never_connected_to(network, resolved):
     network.answers["erp.attacker.example"] = [resolved]
-    with pytest.raises(ERPRetriableError) as info:
+    with pytest.raises(UpstreamUnavailable) as info:
         erp("https://erp.attacker.example").request("GET", "api/method/ping")
     assert network.lookups == ["erp.attacker.example"] and network.attempts == []
     assert info.value.message == UNREACHABLE.format(vendor="ERPNext", host="erp.attacker.example")
@@ -85,10 +86,10 @@ def test_dns_rebinding_is_judged_on_the_address_actually_connected_to(network):
     # first answer public (as when the admin saved the URL), then the name is rebound to a private address
     network.answers["erp.rebind.example"] = [["93.184.216.34"], ["10.0.0.5"]]
     client = erp("https://erp.rebind.example")
-    with pytest.raises(ERPRetriableError) as first:
+    with pytest.raises(UpstreamUnavailable) as first:
         client.request("GET", "api/resource/Customer")
     assert network.attempts == [("93.184.216.34", 443)]
-    with pytest.raises(ERPRetriableError) as second:
+    with pytest.raises(UpstreamUnavailable) as second:
         client.request("GET", "api/resource/Customer")
     assert network.attempts == [("93.184.216.34", 443)], "the rebound private address must not be connected to"
     assert network.lookups == ["erp.rebind.example", "erp.rebind.example"]
@@ -97,7 +98,7 @@ def test_dns_rebinding_is_judged_on_the_address_actually_connected_to(network):
 
 def test_listed_networks_are_connected_to_but_metadata_never(network):
     network.answers["erp.office.lan"] = [["169.254.169.254", "10.0.0.5"]]
-    with pytest.raises(ERPRetriableError):
+    with pytest.raises(UpstreamUnavailable):
         erp("https://erp.office.lan", ON_PREMISES).request("GET", "api/ping")
     assert network.attempts == [("10.0.0.5", 443)]
 
@@ -106,7 +107,7 @@ def test_redirects_are_not_followed_so_credentials_stay_home():
     with responses.RequestsMock() as mock:
         mock.get("https://erp.example.com/api/resource/Customer", status=302,
                  headers={"Location": "https://collector.attacker.example/steal"})
-        with pytest.raises(ERPFatalError) as info:
+        with pytest.raises(UpstreamMisconfigured) as info:
             erp("https://erp.example.com").request("GET", "api/resource/Customer")
         assert [c.request.url for c in mock.calls] == ["https://erp.example.com/api/resource/Customer"]
     assert info.value.reason == "erp_redirect_refused" and info.value.status == 302
@@ -114,13 +115,14 @@ def test_redirects_are_not_followed_so_credentials_stay_home():
 
 
 def test_oauth_token_calls_refuse_redirects_too(clock):
-    from app.crm.base import CRMFatalError
-    from app.crm.pipedrive.oauth import TOKEN_URL, PipedriveOAuth
-    oauth = PipedriveOAuth("client-id", "client-secret", "https://erp-panel.test/cb", clock)
+    from app.crm.oauth.client import OAuthClient
+    from app.crm.pipedrive.oauth import ENDPOINTS
+    oauth = OAuthClient(ENDPOINTS, client_id="client-id", client_secret="client-secret",
+                        redirect_uri="https://erp-panel.test/cb", timeout=5)
     with responses.RequestsMock() as mock:
-        mock.post(TOKEN_URL, status=307, headers={"Location": "https://collector.attacker.example/token"})
-        with pytest.raises(CRMFatalError) as info:
-            oauth.exchange_code("code-123")
+        mock.post(ENDPOINTS.token_url, status=307, headers={"Location": "https://collector.attacker.example/token"})
+        with pytest.raises(UpstreamMisconfigured) as info:
+            oauth.exchange("code-123")
         assert len(mock.calls) == 1
     assert info.value.reason == "crm_redirect_refused"
 
@@ -153,8 +155,8 @@ def test_test_connection_answers_the_same_for_an_open_and_a_closed_port(open_and
     from app.erp.registry import ConnectorContext
     from app.tenants.model import ERPConnectionSettings
     policy = OutboundPolicy.from_lists(allow_http=True, allowed_networks=["127.0.0.0/8"])
-    ctx = ConnectorContext(clock=clock, db=None, sandbox_faults=None, timeout=2, outbound=policy,
-                           extra={"erp_http_retries": 0})
+    ctx = ConnectorContext(clock=clock, timeout=2, outbound=policy,
+                           http_retries=0)
     checks = []
     for port in open_and_closed_ports:
         conn = ERPConnectionSettings("erpnext", {"url": f"http://127.0.0.1:{port}", "company": "Acme"},

@@ -159,27 +159,22 @@ def test_redis_failing_in_the_middle_of_a_call_still_answers(cache, redis, clock
 
 
 def test_readiness_reports_each_dependency(cache, redis, clock, db):
-    class Svc:
-        pass
-    svc = Svc()
-    svc.db, svc.cache = db, cache
-    assert readiness(svc) == (True, {"status": "ok", "ready": True, "database": {"state": "ok", "dialect": "sqlite"},
+    assert readiness(db, cache) == (True, {"status": "ok", "ready": True, "database": {"state": "ok", "dialect": "sqlite"},
                                      "redis": {"state": "ok"}})
     redis.down = True
-    ready, body = readiness(svc)
+    ready, body = readiness(db, cache)
     assert ready and body["status"] == "degraded"
     assert body["redis"]["state"] == "down" and body["redis"]["fallback"] == "in-process cache"
     clock.advance(3)
-    assert readiness(svc)[1]["redis"]["down_for_seconds"] == 3
+    assert readiness(db, cache)[1]["redis"]["down_for_seconds"] == 3
     redis.down = False
     clock.advance(2)
-    assert readiness(svc)[1]["status"] == "ok"
+    assert readiness(db, cache)[1]["status"] == "ok"
 
     class DownDatabase:
         dialect = "postgresql"
 
         def read(self):
             raise sa.exc.OperationalError("SELECT 1", {}, ConnectionRefusedError())
-    svc.db = DownDatabase()
-    ready, body = readiness(svc)
+    ready, body = readiness(DownDatabase(), cache)
     assert not ready and body["status"] == "unavailable" and body["database"]["state"] == "down"

@@ -1,15 +1,17 @@
-"""Demo CRM data access and its CRMConnector implementation."""
+"""The demo CRM's records (accounts, deals), its signing key, and its CRMConnector."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
 from app.clock import Clock
-from app.crm.base import CRMAuthError, CRMConnector, CRMNotFoundError, WidgetIdentity, WriteBack
+from app.crm.base import CRMConnector, WriteBack
 from app.crm.demo import signing
 from app.crm.demo.tables import demo_accounts, demo_deals
 from app.domain.deal import Account, Deal, DealLine
+from app.errors import CRM, UpstreamNotFound
 from app.storage.crypto import derive_key
 from app.storage.db import Database
 
@@ -30,37 +32,28 @@ class DemoCRM:
         return signing.sign({"company": company, "user": user_id, "object_type": "account",
                              "object_id": account_id}, self.key, self.clock)
 
-    def verify_widget_credential(self, credential: str) -> WidgetIdentity:
-        try:
-            payload = signing.verify(credential, [self.key], self.clock)
-        except signing.SignatureInvalid as exc:
-            raise CRMAuthError(f"demo CRM credential rejected: {exc}", reason="invalid_signature") from None
-        return WidgetIdentity(crm="demo", crm_account_key=str(payload["company"]), user_id=str(payload["user"]),
-                              object_type=str(payload.get("object_type", "")),
-                              object_id=str(payload.get("object_id", "")))
-
     # records --------------------------------------------------------------------
-    def list_accounts(self, company: str) -> list[dict]:
+    def list_accounts(self, company: str) -> list[dict[str, Any]]:
         with self.db.read() as conn:
             rows = conn.execute(sa.select(demo_accounts).where(demo_accounts.c.company == company)
                                 .order_by(demo_accounts.c.id)).all()
         return [dict(r._mapping) for r in rows]
 
-    def list_deals(self, company: str) -> list[dict]:
+    def list_deals(self, company: str) -> list[dict[str, Any]]:
         with self.db.read() as conn:
             rows = conn.execute(sa.select(demo_deals).where(demo_deals.c.company == company)
                                 .order_by(demo_deals.c.id)).all()
         return [dict(r._mapping) for r in rows]
 
-    def deal_row(self, company: str, deal_id: str) -> dict:
+    def deal_row(self, company: str, deal_id: str) -> dict[str, Any]:
         with self.db.read() as conn:
             row = conn.execute(sa.select(demo_deals).where(
                 demo_deals.c.company == company, demo_deals.c.id == deal_id)).first()
         if row is None:
-            raise CRMNotFoundError(f"Deal {deal_id} does not exist in the demo CRM")
+            raise UpstreamNotFound(f"Deal {deal_id} does not exist in the demo CRM", side=CRM)
         return dict(row._mapping)
 
-    def set_status(self, company: str, deal_id: str, status: str) -> dict:
+    def set_status(self, company: str, deal_id: str, status: str) -> dict[str, Any]:
         """Change a deal's status (the 'Mark won' button); returns the previous row."""
         previous = self.deal_row(company, deal_id)
         with self.db.write() as conn:

@@ -8,40 +8,43 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from typing import Any
 
 from app.clock import Clock
+from app.errors import Unauthorized
 from app.storage.crypto import b64url, b64url_decode
 
 TOLERANCE_SECONDS = 300
 
 
-class SignatureInvalid(Exception):
+def _invalid(what: str) -> Unauthorized:
     """The demo CRM payload is missing, malformed, tampered with or outside the time window."""
+    return Unauthorized(f"demo CRM signature rejected: {what}", reason="invalid_signature")
 
 
-def sign(payload: dict, key: bytes, clock: Clock) -> str:
+def sign(payload: dict[str, Any], key: bytes, clock: Clock) -> str:
     body = dict(payload, ts=int(clock.timestamp()))
     encoded = b64url(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
     mac = hmac.new(key, encoded.encode(), hashlib.sha256).digest()
     return f"{encoded}.{b64url(mac)}"
 
 
-def verify(token: str, keys: list[bytes], clock: Clock) -> dict:
+def verify(token: str, keys: list[bytes], clock: Clock) -> dict[str, Any]:
     """Return the payload when the signature matches any key and the timestamp is within tolerance."""
     if not token or token.count(".") != 1:
-        raise SignatureInvalid("malformed signed payload")
+        raise _invalid("malformed signed payload")
     encoded, signature = token.split(".")
     try:
         given = b64url_decode(signature)
     except ValueError:
-        raise SignatureInvalid("malformed signature") from None
+        raise _invalid("malformed signature") from None
     if not any(hmac.compare_digest(hmac.new(k, encoded.encode(), hashlib.sha256).digest(), given) for k in keys):
-        raise SignatureInvalid("signature mismatch")
+        raise _invalid("signature mismatch")
     try:
         payload = json.loads(b64url_decode(encoded))
         ts = int(payload["ts"])
     except (ValueError, KeyError, TypeError):
-        raise SignatureInvalid("malformed payload") from None
+        raise _invalid("malformed payload") from None
     if abs(clock.timestamp() - ts) > TOLERANCE_SECONDS:
-        raise SignatureInvalid("timestamp outside the allowed window")
+        raise _invalid("timestamp outside the allowed window")
     return payload

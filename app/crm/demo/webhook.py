@@ -13,16 +13,19 @@ import json
 import uuid
 from datetime import datetime
 
-from app.crm.base import CRMAuthError
 from app.crm.demo import signing
 from app.crm.demo.connector import DemoCRM
 from app.domain.events import DealWon
+from app.errors import Unauthorized
+from app.tenants.store import TenantStore
 
+DEMO = "demo"
 SIGNATURE_HEADER = "X-Demo-Signature"
 WON_EVENT = "deal.won"
 
 
-def build_won_webhook(crm: DemoCRM, company: str, deal_id: str, event_id: str | None = None) -> tuple[bytes, dict]:
+def build_won_webhook(crm: DemoCRM, company: str, deal_id: str,
+                      event_id: str | None = None) -> tuple[bytes, dict[str, str]]:
     """(raw body, headers) the demo CRM sends when a deal is marked won."""
     body = json.dumps({"event": WON_EVENT, "company": company, "deal_id": deal_id,
                        "event_id": event_id or uuid.uuid4().hex,
@@ -31,29 +34,26 @@ def build_won_webhook(crm: DemoCRM, company: str, deal_id: str, event_id: str | 
     return body, {SIGNATURE_HEADER: signature, "Content-Type": "application/json"}
 
 
-def verify_won_webhook(crm: DemoCRM, tenants, body: bytes, signature: str) -> DealWon | None:
+def verify_won_webhook(crm: DemoCRM, tenants: TenantStore, body: bytes, signature: str) -> DealWon | None:
     """The DealWon for a verified delivery, None for a verified event that is not a won deal.
 
-    Raises CRMAuthError (nothing may be stored) when the signature, timestamp,
-    body hash or tenant does not check out.
+    Raises Unauthorized (nothing may be stored) when the signature, timestamp, body hash or tenant
+    does not check out.
     """
-    try:
-        claims = signing.verify(signature or "", [crm.key], crm.clock)
-    except signing.SignatureInvalid as exc:
-        raise CRMAuthError(f"demo webhook rejected: {exc}", reason="invalid_signature") from None
+    claims = signing.verify(signature or "", [crm.key], crm.clock)
     expected = str(claims.get("body_sha256", ""))
     if not hmac.compare_digest(expected.encode(), hashlib.sha256(body).hexdigest().encode()):
-        raise CRMAuthError("demo webhook rejected: body does not match the signature", reason="invalid_signature")
+        raise Unauthorized("demo webhook rejected: body does not match the signature", reason="invalid_signature")
     try:
         payload = json.loads(body)
         company, deal_id, event_id = str(payload["company"]), str(payload["deal_id"]), str(payload["event_id"])
         occurred_at = datetime.fromisoformat(payload["occurred_at"])
     except (ValueError, KeyError, TypeError):
-        raise CRMAuthError("demo webhook rejected: malformed body", reason="malformed_webhook") from None
-    tenant = tenants.find("demo", company)
+        raise Unauthorized("demo webhook rejected: malformed body", reason="malformed_webhook") from None
+    tenant = tenants.find(DEMO, company)
     if tenant is None or not tenant.active:
-        raise CRMAuthError("demo webhook rejected: erp-panel is not installed for this company",
+        raise Unauthorized("demo webhook rejected: erp-panel is not installed for this company",
                            reason="not_installed")
     if payload.get("event") != WON_EVENT:
         return None
-    return DealWon(tenant_id=tenant.id, crm_deal_id=deal_id, event_id=event_id, occurred_at=occurred_at, crm="demo")
+    return DealWon(tenant_id=tenant.id, crm_deal_id=deal_id, event_id=event_id, occurred_at=occurred_at, crm=DEMO)

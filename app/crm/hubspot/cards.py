@@ -13,8 +13,10 @@ from typing import Any
 
 from app.cache.backend import CacheBackend, CacheEntry
 from app.clock import Clock
-from app.crm.base import CRMError
+from app.crm.hubspot.connector import HubSpotConnector
+from app.errors import UpstreamError
 from app.panel.present import panel_dict
+from app.panel.service import PanelService
 from app.tenants.model import Tenant
 
 #: HubSpot object type ids / names -> what the card shows
@@ -49,7 +51,8 @@ def cap_rows(panel: dict[str, Any], limit: int = MAX_ROWS) -> dict[str, int]:
 class CardData:
     """Builds the card model for one record."""
 
-    def __init__(self, panel_service, cache: CacheBackend, clock: Clock, connector_for: Callable):
+    def __init__(self, panel_service: PanelService, cache: CacheBackend, clock: Clock,
+                 connector_for: Callable[[Tenant], HubSpotConnector]):
         self.panel = panel_service
         self.cache = cache
         self.clock = clock
@@ -67,23 +70,24 @@ class CardData:
         return company
 
     def build(self, tenant: Tenant, object_type: str, object_id: str, *, refresh: bool = False) -> dict[str, Any]:
-        """``{object_type, object_id, company_id, panel|None, message, reason, truncated}``."""
+        """``{object_type, object_id, company_id, panel|None, message, reason, truncated}``; ``company_id`` is
+        the HubSpot company the panel shows (the CRM account)."""
         kind = object_kind(object_type)
         model: dict[str, Any] = {"object_type": kind, "object_id": str(object_id), "company_id": None,
                                  "panel": None, "message": "", "reason": "", "truncated": {}}
-        company_id: str | None = str(object_id)
+        crm_account_id: str | None = str(object_id)
         if kind == "deal":
             try:
-                company_id = self.company_of_deal(tenant, str(object_id))
-            except CRMError as exc:
+                crm_account_id = self.company_of_deal(tenant, str(object_id))
+            except UpstreamError as exc:
                 model.update(reason=exc.reason,
                              message="HubSpot could not tell which company this deal belongs to; try again shortly.")
                 return model
-            if company_id is None:
+            if crm_account_id is None:
                 model.update(reason="no_company", message="Associate a company with this deal to see its ERP data.")
                 return model
-        model["company_id"] = company_id
-        view = (self.panel.refresh(tenant, company_id) if refresh else self.panel.read(tenant, company_id))
+        model["company_id"] = account = str(crm_account_id)
+        view = self.panel.refresh(tenant, account) if refresh else self.panel.read(tenant, account)
         panel = panel_dict(view, self.today())
         model["truncated"] = cap_rows(panel)
         model["panel"] = panel

@@ -5,14 +5,14 @@ the line items in one ``POST /crm/v3/objects/line_items/batch/read`` (up to 100 
 cannot return associations, which line items do not need; a read, so retried like a GET) and the
 first associated company. Write-back:
 ``PATCH /crm/v3/objects/deals/{id}`` with string property values (idempotent, so retried).
-Doc: https://developers.hubspot.com/docs/api/crm/deals ; reference 1.6.
+Doc: https://developers.hubspot.com/docs/api/crm/deals
 """
 from __future__ import annotations
 
 import logging
 
-from app.crm.base import CRMConnector, CRMError, CRMNotFoundError, WriteBack
-from app.crm.hubspot.client import HubSpotClient
+from app.crm.api import CRMApi
+from app.crm.base import CRMConnector, WriteBack
 from app.crm.hubspot.mapping import (
     DEAL_PROPERTIES,
     LINE_ITEM_PROPERTIES,
@@ -23,6 +23,7 @@ from app.crm.hubspot.mapping import (
 )
 from app.crm.hubspot.stages import WonStages
 from app.domain.deal import Deal
+from app.errors import CRM, UpstreamError, UpstreamNotFound
 
 log = logging.getLogger("erp_panel.hubspot")
 
@@ -35,7 +36,7 @@ class HubSpotConnector(CRMConnector):
 
     name = "hubspot"
 
-    def __init__(self, client: HubSpotClient, stages: WonStages, *, erp_property: str = DEFAULT_ERP_PROPERTY):
+    def __init__(self, client: CRMApi, stages: WonStages, *, erp_property: str = DEFAULT_ERP_PROPERTY):
         self.client = client
         self.stages = stages
         self.erp_property = erp_property
@@ -43,12 +44,12 @@ class HubSpotConnector(CRMConnector):
     def get_deal(self, crm_deal_id: str) -> Deal:
         """The deal with its line items and primary company, as HubSpot has it now."""
         deal = self.client.get(f"/crm/v3/objects/deals/{crm_deal_id}",
-                               properties=",".join(DEAL_PROPERTIES + tuple(ORDER_PROPERTIES)),
-                               associations="companies,line_items")
+                               {"properties": ",".join(DEAL_PROPERTIES + tuple(ORDER_PROPERTIES)),
+                                "associations": "companies,line_items"})
         lines = self._line_items(association_ids(deal, "line_items")[:MAX_LINES])
         company_ids = association_ids(deal, "companies")
         company = (self.client.get(f"/crm/v3/objects/companies/{company_ids[0]}",
-                                   properties=f"name,domain,{self.erp_property}") if company_ids else None)
+                                   {"properties": f"name,domain,{self.erp_property}"}) if company_ids else None)
         return deal_from_hubspot(deal, lines, company, won_stage_ids=self.stages.won_ids(),
                                  erp_property=self.erp_property)
 
@@ -62,7 +63,7 @@ class HubSpotConnector(CRMConnector):
         by_id = {str(item.get("id")): item for item in data.get("results", [])}
         missing = [i for i in ids if i not in by_id]
         if missing:
-            raise CRMNotFoundError(f"HubSpot did not return line items {', '.join(missing[:5])} of this deal")
+            raise UpstreamNotFound(f"HubSpot did not return line items {', '.join(missing[:5])} of this deal", side=CRM)
         return [by_id[i] for i in ids]
 
     def write_back(self, crm_deal_id: str, update: WriteBack, *, correlation_id: str = "") -> None:
@@ -84,10 +85,10 @@ class HubSpotConnector(CRMConnector):
         for name, label in ORDER_PROPERTIES.items():
             try:
                 self.client.request("POST", "/crm/v3/properties/deals", json=property_definition(name, label))
-            except CRMError as exc:
+            except UpstreamError as exc:
                 if exc.status == 409:
                     continue
                 raise
             created.append(name)
-        log.info("hubspot deal properties ready (portal %s, created %d)", self.client.portal_id, len(created))
+        log.info("hubspot deal properties ready (portal %s, created %d)", self.client.key, len(created))
         return created

@@ -1,7 +1,7 @@
 """HubSpot request signatures (v1, v2, v3).
 
 Doc: https://developers.hubspot.com/docs/apps/legacy-apps/authentication/validating-requests
-(reference: shared/reference/crm-contracts.md 1.4; vectors in tests/unit/crm/hubspot).
+(the vendor's known-answer vectors are in the tests).
 
 Decision on versions: every endpoint requires **v3** (HMAC-SHA256 over method + URI + body +
 timestamp, with a timestamp we bound to +/-5 minutes, so captured requests cannot be replayed
@@ -17,9 +17,9 @@ import base64
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass
 
-from app.crm.hubspot.errors import HubSpotProblem
+from app.crm.inbound import InboundRequest
+from app.errors import Unauthorized
 
 MAX_AGE_MS = 5 * 60 * 1000
 #: clocks drift; a timestamp further in the future than this is as suspicious as a stale one
@@ -36,8 +36,9 @@ HEADER_LEGACY = "X-HubSpot-Signature"
 HEADER_VERSION = "X-HubSpot-Signature-Version"
 
 
-class SignatureInvalid(HubSpotProblem):
+def _invalid(message: str, reason: str) -> Unauthorized:
     """The request is not provably from HubSpot; ``reason`` is a stable code."""
+    return Unauthorized(message, reason=reason)
 
 
 def decode_uri_for_v3(uri: str) -> str:
@@ -67,22 +68,8 @@ def sign_v2(secret: str, method: str, uri: str, body: bytes) -> str:
     return hashlib.sha256(secret.encode() + method.upper().encode() + uri.encode() + body).hexdigest()
 
 
-@dataclass(frozen=True)
-class SignedRequest:
-    """What the verifier needs from an HTTP request (raw body, never re-serialised JSON)."""
-
-    method: str
-    uri: str                 # public scheme + host + path + query, as HubSpot addressed it
-    body: bytes
-    headers: dict[str, str]
-
-    def header(self, name: str) -> str:
-        lowered = name.lower()
-        return next((v for k, v in self.headers.items() if k.lower() == lowered), "")
-
-
-def verify_v3(request: SignedRequest, secrets: list[str], now_ms: int) -> None:
-    """Raise SignatureInvalid unless a v3 signature by one of ``secrets`` matches and is recent.
+def verify_v3(request: InboundRequest, secrets: list[str], now_ms: int) -> None:
+    """Raise Unauthorized unless a v3 signature by one of ``secrets`` matches and is recent.
 
     Several secrets allow rotating the app secret without downtime. The timestamp header is
     signed verbatim (HubSpot SDK bug #263: re-formatting it broke every signature).
@@ -90,28 +77,28 @@ def verify_v3(request: SignedRequest, secrets: list[str], now_ms: int) -> None:
     signature = request.header(HEADER_V3)
     timestamp = request.header(HEADER_TIMESTAMP)
     if not signature or not timestamp:
-        raise SignatureInvalid("The request carries no HubSpot v3 signature", "signature_missing")
+        raise _invalid("The request carries no HubSpot v3 signature", "signature_missing")
     if not timestamp.isdigit():
-        raise SignatureInvalid("The HubSpot request timestamp is not epoch milliseconds", "bad_timestamp")
+        raise _invalid("The HubSpot request timestamp is not epoch milliseconds", "bad_timestamp")
     age = now_ms - int(timestamp)
     if age > MAX_AGE_MS:
-        raise SignatureInvalid("The HubSpot request is older than 5 minutes", "signature_expired")
+        raise _invalid("The HubSpot request is older than 5 minutes", "signature_expired")
     if -age > MAX_FUTURE_MS:
-        raise SignatureInvalid("The HubSpot request timestamp is in the future", "timestamp_in_future")
+        raise _invalid("The HubSpot request timestamp is in the future", "timestamp_in_future")
     for secret in secrets:
-        expected = sign_v3(secret, request.method, request.uri, request.body, timestamp)
+        expected = sign_v3(secret, request.method, request.url, request.body, timestamp)
         if hmac.compare_digest(expected.encode(), signature.encode()):
             return
-    raise SignatureInvalid("The HubSpot signature does not match", "signature_mismatch")
+    raise _invalid("The HubSpot signature does not match", "signature_mismatch")
 
 
-def verify_v1(request: SignedRequest, secrets: list[str]) -> None:
+def verify_v1(request: InboundRequest, secrets: list[str]) -> None:
     """Legacy webhook check (no timestamp, replayable): only used when the operator opts in."""
     signature = request.header(HEADER_LEGACY).lower()
     if request.header(HEADER_VERSION).lower() != "v1" or not signature:
-        raise SignatureInvalid("The request carries no HubSpot v1 signature", "signature_missing")
+        raise _invalid("The request carries no HubSpot v1 signature", "signature_missing")
     for secret in secrets:
         if hmac.compare_digest(sign_v1(secret, request.body).encode(), signature.encode()):
             return
-    raise SignatureInvalid("The HubSpot signature does not match", "signature_mismatch")
+    raise _invalid("The HubSpot signature does not match", "signature_mismatch")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from app.cache.backend import CacheBackend, CacheEntry
 from app.clock import Clock
-from app.crm.hubspot.client import HubSpotClient
+from app.crm.api import CRMApi
 from app.crm.hubspot.mapping import won_stage_ids
 
 STAGES_TTL = 15 * 60
@@ -18,7 +18,7 @@ STAGES_TTL = 15 * 60
 class WonStages:
     """Resolves won stage ids for one tenant."""
 
-    def __init__(self, tenant_id: str, client: HubSpotClient, cache: CacheBackend, clock: Clock,
+    def __init__(self, tenant_id: str, client: CRMApi, cache: CacheBackend, clock: Clock,
                  ttl: int = STAGES_TTL):
         self.key = f"{tenant_id}:hubspot:stages"
         self.client = client

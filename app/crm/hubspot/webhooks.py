@@ -1,6 +1,6 @@
 """Won-deal detection in HubSpot webhook batches.
 
-Payload (https://developers.hubspot.com/docs/api/webhooks ; reference 1.5): a JSON array of up
+Payload (https://developers.hubspot.com/docs/api/webhooks): a JSON array of up
 to 100 events ``{eventId, subscriptionId, portalId, appId, occurredAt (ms), subscriptionType,
 attemptNumber, objectId, propertyName, propertyValue, changeSource}``. The field table calls the
 type ``eventType`` while examples use ``subscriptionType``; both are read. Project apps on the
@@ -11,21 +11,20 @@ deal and ``occurredAt``; the intake's (tenant, deal) dedupe does the rest.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from app.crm.hubspot.errors import HubSpotProblem
 from app.domain.events import DealWon
+from app.errors import BadRequest
 
 MAX_BATCH = 100
 DEAL_STAGE = "dealstage"
 DEAL_OBJECT_TYPE_ID = "0-3"
 
 
-class BadWebhookPayload(HubSpotProblem):
+def _bad_payload(message: str, reason: str = "bad_webhook_payload") -> BadRequest:
     """Not a HubSpot event batch; ``reason`` is a stable code."""
-
-    reason = "bad_webhook_payload"
+    return BadRequest(message, reason=reason)
 
 
 @dataclass(frozen=True)
@@ -44,17 +43,6 @@ class StageChange:
                        occurred_at=self.occurred_at, crm="hubspot")
 
 
-@dataclass
-class BatchOutcome:
-    """What a batch produced: won events per tenant and how many events were ignored (and why)."""
-
-    won: list[DealWon] = field(default_factory=list)
-    ignored: dict[str, int] = field(default_factory=dict)
-
-    def ignore(self, why: str) -> None:
-        self.ignored[why] = self.ignored.get(why, 0) + 1
-
-
 def _is_deal_stage_change(event: dict) -> bool:
     kind = str(event.get("subscriptionType") or event.get("eventType") or "")
     if event.get("propertyName") != DEAL_STAGE:
@@ -67,14 +55,14 @@ def _is_deal_stage_change(event: dict) -> bool:
 def stage_changes(batch: object) -> tuple[list[StageChange], int]:
     """The ``dealstage`` changes in a batch, and how many other events it held."""
     if not isinstance(batch, list):
-        raise BadWebhookPayload("A HubSpot webhook body is a JSON array of events")
+        raise _bad_payload("A HubSpot webhook body is a JSON array of events")
     if len(batch) > MAX_BATCH:
-        raise BadWebhookPayload(f"HubSpot sends at most {MAX_BATCH} events per request", "batch_too_large")
+        raise _bad_payload(f"HubSpot sends at most {MAX_BATCH} events per request", "batch_too_large")
     changes: list[StageChange] = []
     others = 0
     for event in batch:
         if not isinstance(event, dict):
-            raise BadWebhookPayload("Every webhook event must be a JSON object")
+            raise _bad_payload("Every webhook event must be a JSON object")
         if not _is_deal_stage_change(event):
             others += 1
             continue
@@ -84,5 +72,5 @@ def stage_changes(batch: object) -> tuple[list[StageChange], int]:
                                        stage_id=str(event.get("propertyValue") or ""),
                                        event_id=str(event.get("eventId", "")), occurred_at=occurred))
         except (KeyError, TypeError, ValueError, OverflowError, OSError):   # out-of-range epochs included
-            raise BadWebhookPayload("A dealstage event lacks portalId, objectId or occurredAt") from None
+            raise _bad_payload("A dealstage event lacks portalId, objectId or occurredAt") from None
     return changes, others

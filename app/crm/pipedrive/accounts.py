@@ -10,12 +10,15 @@ cleared field leaves an existing link alone (an admin may have linked it by hand
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from app.cache.backend import CacheBackend, CacheEntry
 from app.clock import Clock
-from app.crm.base import CRMError, CRMNotFoundError
 from app.crm.pipedrive import mapping
+from app.crm.pipedrive.connector import PipedriveConnector
+from app.errors import CRM, UpstreamError, UpstreamNotFound
 from app.tenants.model import Tenant
+from app.tenants.store import TenantStore
 
 log = logging.getLogger("erp_panel.pipedrive")
 
@@ -25,7 +28,10 @@ RESOURCES = ("organization", "deal", "person")
 
 
 class PanelAccounts:
-    def __init__(self, tenants, cache: CacheBackend, clock: Clock, connector_for):
+    """Resolves the organization a panel shows and keeps its ERP link in step with the custom field."""
+
+    def __init__(self, tenants: TenantStore, cache: CacheBackend, clock: Clock,
+                 connector_for: Callable[[Tenant], PipedriveConnector]):
         self.tenants = tenants
         self.cache = cache
         self.clock = clock
@@ -34,9 +40,9 @@ class PanelAccounts:
     def organization_for(self, tenant: Tenant, resource: str, selected_id: str) -> str | None:
         """The organization id to show for the record Pipedrive opened (None: the record has none)."""
         if resource not in RESOURCES:
-            raise CRMNotFoundError(f"Panels are not offered for '{resource[:20]}' records")
+            raise UpstreamNotFound(f"Panels are not offered for '{resource[:20]}' records", side=CRM)
         if not selected_id.isdigit():
-            raise CRMNotFoundError("Pipedrive did not say which record is open")
+            raise UpstreamNotFound("Pipedrive did not say which record is open", side=CRM)
         if resource == "organization":
             org_id: str | None = selected_id
         else:
@@ -68,7 +74,7 @@ class PanelAccounts:
             return
         try:
             account = self.connector_for(tenant).get_account(org_id)
-        except CRMError as exc:
+        except UpstreamError as exc:
             log.info("could not read organization %s of tenant %s for its ERP link (%s)", org_id, tenant.id,
                      exc.reason)
             return

@@ -1,10 +1,11 @@
 """CRMConnector for one Pipedrive company: read won deals with products, write order facts back."""
 from __future__ import annotations
 
-from app.crm.base import CRMConnector, CRMFatalError, CRMNotFoundError, WriteBack
+from app.crm.api import CRMApi
+from app.crm.base import CRMConnector, WriteBack
 from app.crm.pipedrive import mapping
-from app.crm.pipedrive.client import PipedriveClient
 from app.domain.deal import Account, Deal
+from app.errors import CRM, UpstreamNotFound, UpstreamRejected
 
 #: v2 list endpoints page with ``cursor``; stop after this many pages (a deal with >2500 lines is not real)
 MAX_PAGES = 5
@@ -16,7 +17,7 @@ class PipedriveConnector(CRMConnector):
 
     name = "pipedrive"
 
-    def __init__(self, client: PipedriveClient, crm_fields: dict[str, str]):
+    def __init__(self, client: CRMApi, crm_fields: dict[str, str]):
         self.client = client
         self.crm_fields = dict(crm_fields or {})
 
@@ -26,9 +27,9 @@ class PipedriveConnector(CRMConnector):
         deal_id = _safe_id(crm_deal_id)
         deal = self.client.get(f"/api/v2/deals/{deal_id}").get("data") or {}
         if not deal:
-            raise CRMNotFoundError(f"Pipedrive deal {deal_id} was not found")
+            raise UpstreamNotFound(f"Pipedrive deal {deal_id} was not found", side=CRM)
         products = self._deal_products(deal_id)
-        skus = self._product_codes({mapping.plain_id(p.get("product_id")) for p in products} - {None})
+        skus = self._product_codes({pid for p in products if (pid := mapping.plain_id(p.get("product_id")))})
         account = self.get_account(org_id) if (org_id := mapping.plain_id(deal.get("org_id"))) else None
         return mapping.to_deal(deal, products, skus, account, self.crm_fields)
 
@@ -36,7 +37,7 @@ class PipedriveConnector(CRMConnector):
         """``GET /api/v2/organizations/{id}``, with the ERP customer id from the chosen custom field."""
         org = self.client.get(f"/api/v2/organizations/{_safe_id(org_id)}").get("data") or {}
         if not org:
-            raise CRMNotFoundError(f"Pipedrive organization {org_id} was not found")
+            raise UpstreamNotFound(f"Pipedrive organization {org_id} was not found", side=CRM)
         return mapping.to_account(org, self.crm_fields)
 
     def deal_organization(self, crm_deal_id: str) -> str | None:
@@ -56,7 +57,7 @@ class PipedriveConnector(CRMConnector):
             cursor = (envelope.get("additional_data") or {}).get("next_cursor")
             if not cursor:
                 return items
-        raise CRMFatalError(f"Pipedrive deal {deal_id} has more products than erp-panel reads",
+        raise UpstreamRejected(f"Pipedrive deal {deal_id} has more products than erp-panel reads", side=CRM,
                             reason="crm_too_many_lines")
 
     def _product_codes(self, product_ids: set[str]) -> dict[str, str]:
@@ -64,7 +65,7 @@ class PipedriveConnector(CRMConnector):
         for product_id in sorted(product_ids):
             try:
                 product = self.client.get(f"/api/v2/products/{_safe_id(product_id)}").get("data") or {}
-            except CRMNotFoundError:
+            except UpstreamNotFound:
                 continue  # product deleted since; the line keeps the Pipedrive product id as SKU
             code = str(product.get("code") or "").strip()
             if code:
@@ -79,15 +80,15 @@ class PipedriveConnector(CRMConnector):
         """
         body = mapping.write_back_body(update, self.crm_fields)
         if not body["custom_fields"]:
-            raise CRMFatalError("Choose the Pipedrive deal fields for the order number and status first "
-                                "(Pipedrive fields page in the erp-panel settings)",
+            raise UpstreamRejected("Choose the Pipedrive deal fields for the order number and status first "
+                                "(Pipedrive fields page in the erp-panel settings)", side=CRM,
                                 reason="crm_fields_not_configured")
         self.client.patch(f"/api/v2/deals/{_safe_id(crm_deal_id)}", body)
 
 
-def _safe_id(value) -> str:
+def _safe_id(value: object) -> str:
     """Ids go into URL paths: digits only (Pipedrive ids are integers)."""
     text = str(value).strip()
     if not text.isdigit() or len(text) > 20:
-        raise CRMNotFoundError(f"'{text[:30]}' is not a Pipedrive id")
+        raise UpstreamNotFound(f"'{text[:30]}' is not a Pipedrive id", side=CRM)
     return text

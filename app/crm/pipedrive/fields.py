@@ -1,7 +1,7 @@
 """Custom fields the integration uses: list, create when missing, remember the chosen hash keys.
 
-``GET/POST /v1/dealFields`` and ``/v1/organizationFields`` (crm-contracts.md §2.5,
-https://pipedrive.readme.io/docs/core-api-concepts-custom-fields). A created
+``GET/POST /v1/dealFields`` and ``/v1/organizationFields``
+(https://pipedrive.readme.io/docs/core-api-concepts-custom-fields). A created
 field's ``key`` (40-char hash) is what API v2 ``custom_fields`` are keyed by.
 Custom-field counts are plan-capped, so we reuse a field with the same name
 before creating one.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.crm.api import CRMApi
 from app.crm.pipedrive import mapping
-from app.crm.pipedrive.client import PipedriveClient
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class CustomField:
 class FieldManager:
     """Reads and creates a company's custom fields."""
 
-    def __init__(self, client: PipedriveClient):
+    def __init__(self, client: CRMApi):
         self.client = client
 
     def list(self, entity: str) -> list[CustomField]:

@@ -1,6 +1,6 @@
 """The Pipedrive JSON panel: PanelView (via app.panel.present) -> Pipedrive's panel JSON.
 
-Contract (crm-contracts.md §2.3; https://pipedrive.readme.io/docs/json-panels-adding-a-panel):
+Contract (https://pipedrive.readme.io/docs/json-panels-adding-a-panel):
 ``{"data": [objects]}``; at most 10 objects, each at most 20 fields besides the
 header; every key must be declared in the uploaded JSON Schema
 (``panel_schema.json`` next to this module; ``additionalProperties`` is false,

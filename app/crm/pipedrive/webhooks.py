@@ -1,6 +1,6 @@
 """Webhooks v2 deliveries: Basic-auth check and "deal became won" detection.
 
-Contract (crm-contracts.md §2.4; https://pipedrive.readme.io/docs/guide-for-webhooks-v2):
+Contract (https://pipedrive.readme.io/docs/guide-for-webhooks-v2):
 only HTTP Basic credentials authenticate a delivery (no signature), so each
 tenant has its own random user/password, compared in constant time. Payload
 ``{"meta": {...}, "data": {...}, "previous": {...}}``; ``previous`` holds only
@@ -20,10 +20,7 @@ from typing import Any
 
 from app.crm.pipedrive.mapping import plain_id
 from app.domain.events import DealWon
-
-
-class WebhookRejected(Exception):
-    """A delivery we will not act on for a reason worth a 4xx (bad shape, other company)."""
+from app.errors import BadRequest
 
 
 def basic_credentials(header: str) -> tuple[str, str]:
@@ -69,14 +66,19 @@ def parse_timestamp(value: Any, fallback: datetime) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def won_event(payload: Any, *, tenant_id: str, company_id: str, now: datetime) -> DealWon | None:
-    """The DealWon this delivery means, or None when it is not a change to won."""
+def _rejected(message: str) -> BadRequest:
+    return BadRequest(message, reason="bad_webhook_payload")
+
+
+def won_event(payload: Any, *, tenant_id: str, installation_id: str, now: datetime) -> DealWon | None:
+    """The DealWon this delivery means, or None when it is not a change to won (BadRequest: bad shape,
+    another company)."""
     if not isinstance(payload, dict) or not isinstance(payload.get("meta"), dict):
-        raise WebhookRejected("not a Pipedrive webhooks v2 payload")
+        raise _rejected("not a Pipedrive webhooks v2 payload")
     meta = payload["meta"]
-    meta_company = plain_id(meta.get("company_id"))
-    if meta_company is not None and meta_company != str(company_id):
-        raise WebhookRejected("delivery is for another Pipedrive company")
+    meta_company = plain_id(meta.get("company_id"))       # the Pipedrive company = the installation
+    if meta_company is not None and meta_company != str(installation_id):
+        raise _rejected("delivery is for another Pipedrive company")
     if str(meta.get("entity") or "") != "deal" or str(meta.get("action") or "") not in ("change", "updated"):
         return None
     data = payload.get("data")
@@ -90,6 +92,6 @@ def won_event(payload: Any, *, tenant_id: str, company_id: str, now: datetime) -
     deal_id = plain_id(data.get("id")) or plain_id(meta.get("entity_id"))
     event_id = str(meta.get("id") or "").strip()
     if not deal_id or not event_id:
-        raise WebhookRejected("won delivery without deal id or event id")
+        raise _rejected("won delivery without deal id or event id")
     return DealWon(tenant_id=tenant_id, crm_deal_id=deal_id, event_id=event_id,
                    occurred_at=parse_timestamp(meta.get("timestamp"), now), crm="pipedrive")

@@ -1,16 +1,19 @@
-"""Business Central connector (API v2.0); importing this package registers it as "businesscentral"."""
+"""Business Central connector (API v2.0).
+
+Its ``CONNECTOR`` (name "businesscentral", factory, settings form), listed in app.erp.registry.
+"""
 from __future__ import annotations
 
 import re
 
-from app.erp import registry
-from app.erp.base import ERPFatalError
-from app.erp.businesscentral.auth import AUTHORITY_HOST, EntraTokens
-from app.erp.businesscentral.client import API_HOST, PAGE_SIZE, BCClient, describe_bc_error
+from app.erp.base import ConnectorContext, ConnectorSpec, SettingField
+from app.erp.businesscentral.auth import AUTHORITY_HOST, ENTRA, EntraTokens
+from app.erp.businesscentral.client import API_HOST, BUSINESS_CENTRAL, PAGE_SIZE, BCClient
 from app.erp.businesscentral.connector import BusinessCentralConnector
-from app.erp.http import ERPHttp, http_options, plain_error
+from app.erp.http import erp_http
 from app.erp.limits import ConcurrencyGate
 from app.erp.tokens import BearerAuth
+from app.errors import ERP, UpstreamMisconfigured
 from app.tenants.model import ERPConnectionSettings
 
 __all__ = ["BusinessCentralConnector", "build_businesscentral"]
@@ -21,7 +24,7 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-def build_businesscentral(conn: ERPConnectionSettings, ctx: registry.ConnectorContext) -> BusinessCentralConnector:
+def build_businesscentral(conn: ERPConnectionSettings, ctx: ConnectorContext) -> BusinessCentralConnector:
     config, secrets = conn.config, conn.secrets
     tenant, environment = str(config.get("tenant_id") or "").strip(), str(config.get("environment") or "").strip()
     company, client_id = str(config.get("company_id") or "").strip(), str(config.get("client_id") or "").strip()
@@ -29,36 +32,33 @@ def build_businesscentral(conn: ERPConnectionSettings, ctx: registry.ConnectorCo
     missing = [n for n, v in (("tenant_id", tenant), ("environment", environment), ("company_id", company),
                               ("client_id", client_id), ("client_secret", secret)) if not v]
     if missing:
-        raise ERPFatalError(f"Business Central settings are incomplete: {', '.join(missing)}",
-                            reason="erp_not_configured")
+        raise UpstreamMisconfigured(f"Business Central settings are incomplete: {', '.join(missing)}", side=ERP)
     if not _GUID.match(company) or not _NAME.match(tenant) or not _NAME.match(environment):
-        raise ERPFatalError("Business Central: the company id must be a GUID, tenant and environment plain names "
-                            "(e.g. contoso.onmicrosoft.com, production)", reason="erp_not_configured")
-    options = http_options(ctx)
-    login = ERPHttp(AUTHORITY_HOST, vendor="Microsoft Entra", secrets=(secret,), describe_error=plain_error, **options)
+        raise UpstreamMisconfigured("Business Central: the company id must be a GUID, tenant and environment plain names "
+                            "(e.g. contoso.onmicrosoft.com, production)", side=ERP)
+    login = erp_http(AUTHORITY_HOST, ctx, ENTRA, secrets=(secret,))
     tokens = EntraTokens(login, tenant_id=tenant, client_id=client_id, client_secret=secret)
-    http = ERPHttp(f"{API_HOST}/v2.0/{tenant}/{environment}/api/v2.0", vendor="Business Central", secrets=(secret,),
-                   describe_error=describe_bc_error, **options)
+    http = erp_http(f"{API_HOST}/v2.0/{tenant}/{environment}/api/v2.0", ctx, BUSINESS_CENTRAL, secrets=(secret,))
     http.set_auth(BearerAuth(tokens))
     gate = ConcurrencyGate(f"businesscentral:{tenant}/{environment}",
                            int(config.get("max_concurrency") or DEFAULT_CONCURRENCY),
-                           vendor="Business Central", wait=options["timeout"])
+                           vendor="Business Central", wait=ctx.timeout)
     client = BCClient(http, company_id=company, tokens=tokens, gate=gate,
                       page_size=int(config.get("page_size") or PAGE_SIZE))
     return BusinessCentralConnector(client, clock=ctx.clock, tenant_id=tenant, environment=environment)
 
 
-registry.register(
+CONNECTOR = ConnectorSpec(
     "businesscentral", build_businesscentral, label="Microsoft Dynamics 365 Business Central (API v2.0)",
     fields=(
-        registry.SettingField("tenant_id", "Tenant", help="Microsoft Entra tenant id (GUID) or domain, "
+        SettingField("tenant_id", "Tenant", help="Microsoft Entra tenant id (GUID) or domain, "
                               "e.g. contoso.onmicrosoft.com"),
-        registry.SettingField("environment", "Environment", default="production",
+        SettingField("environment", "Environment", default="production",
                               help="Environment name from the Business Central admin center, e.g. production"),
-        registry.SettingField("company_id", "Company id", help="GUID from GET .../api/v2.0/companies"),
-        registry.SettingField("client_id", "Application (client) id",
+        SettingField("company_id", "Company id", help="GUID from GET .../api/v2.0/companies"),
+        SettingField("client_id", "Application (client) id",
                               help="App registration with the application permission API.ReadWrite.All"),
-        registry.SettingField("client_secret", "Client secret", secret=True,
+        SettingField("client_secret", "Client secret", secret=True,
                               help="Secret value (not its id) of the app registration; secrets expire"),
     ),
     permissions_help=("In Microsoft Entra: an app registration with the application permission "

@@ -7,7 +7,7 @@ Applications" page with permission sets
 Tokens come from msal's ``acquire_token_for_client`` with the scope
 ``https://api.businesscentral.dynamics.com/.default``; msal caches them until expiry.
 msal makes its HTTP calls (tenant discovery, token endpoint) through ``MsalHttpClient``, i.e.
-through erp-panel's ERPHttp with its timeout and error typing (msal's ``http_client`` hook:
+through erp-panel's VendorHTTP with its timeout and error typing (msal's ``http_client`` hook:
 https://learn.microsoft.com/en-us/python/api/msal/msal.application.clientapplication).
 """
 from __future__ import annotations
@@ -18,17 +18,22 @@ from typing import Any
 import msal
 import requests
 
-from app.erp.base import ERPAuthError, ERPFatalError
-from app.erp.http import ERPHttp
+from app.errors import ERP, UpstreamAuthFailed, UpstreamError, UpstreamMisconfigured
+from app.net.vendor import VendorTable
+from app.net.vendor_http import VendorHTTP
 
 AUTHORITY_HOST = "https://login.microsoftonline.com"
 SCOPE = "https://api.businesscentral.dynamics.com/.default"
 
 
-class MsalHttpClient:
-    """msal's HttpClient interface (``get``/``post`` returning requests-like responses) over ERPHttp."""
+#: Microsoft Entra (login) answers: the status decides; msal reads OAuth error bodies itself
+ENTRA = VendorTable("Microsoft Entra", ERP)
 
-    def __init__(self, http: ERPHttp):
+
+class MsalHttpClient:
+    """msal's HttpClient interface (``get``/``post`` returning requests-like responses) over VendorHTTP."""
+
+    def __init__(self, http: VendorHTTP):
         self.http = http
 
     def get(self, url: str, params: dict | None = None, headers: dict | None = None, **_: Any) -> requests.Response:
@@ -42,21 +47,20 @@ class MsalHttpClient:
         self.http.close()
 
 
-def _error(result: dict[str, Any]) -> ERPFatalError:
+def _error(result: dict[str, Any]) -> UpstreamError:
     """An msal error result (``error``, ``error_description`` with an AADSTS code) as a typed error."""
     code = str(result.get("error") or "unknown_error")
     text = str(result.get("error_description") or code).split("\r\n")[0].split(" Trace ID:")[0]
     if "AADSTS90002" in text or "AADSTS900023" in text:
-        return ERPFatalError(f"Microsoft Entra does not know this tenant: {text}", reason="wrong_tenant",
-                             vendor_code=code)
-    return ERPAuthError(f"Microsoft Entra refused the app credentials: {text}", reason="erp_auth_failed",
-                        vendor_code=code)
+        return UpstreamMisconfigured(f"Microsoft Entra does not know this tenant: {text}", side=ERP,
+                                     reason="wrong_tenant", vendor_code=code)
+    return UpstreamAuthFailed(f"Microsoft Entra refused the app credentials: {text}", side=ERP, vendor_code=code)
 
 
 class EntraTokens:
     """Client-credential tokens for one app registration and tenant (msal app built on first use)."""
 
-    def __init__(self, http: ERPHttp, *, tenant_id: str, client_id: str, client_secret: str):
+    def __init__(self, http: VendorHTTP, *, tenant_id: str, client_id: str, client_secret: str):
         self.http_client = MsalHttpClient(http)
         self.tenant_id, self.client_id, self.client_secret = tenant_id, client_id, client_secret
         self._app: msal.ConfidentialClientApplication | None = None
@@ -73,7 +77,7 @@ class EntraTokens:
                     # the authority is the public cloud's own host: no instance discovery round trip
                     instance_discovery=False)
             except ValueError as exc:     # msal's "Unable to get authority configuration"
-                raise ERPFatalError(f"Microsoft Entra does not know the tenant '{self.tenant_id}' ({exc})",
+                raise UpstreamMisconfigured(f"Microsoft Entra does not know the tenant '{self.tenant_id}' ({exc})", side=ERP,
                                     reason="wrong_tenant") from None
         return self._app
 

@@ -16,22 +16,30 @@ from typing import Any
 
 import requests
 
-from app.erp.base import ERPAuthError, ERPError, ERPFatalError, ERPNotFoundError, ERPValidationError
-from app.erp.http import ERPHttp, VendorError, json_object, plain_error
 from app.erp.limits import ConcurrencyGate
 from app.erp.tokens import TokenSource, authorized_call
+from app.errors import (
+    ERP,
+    UpstreamAuthFailed,
+    UpstreamError,
+    UpstreamMisconfigured,
+    UpstreamNotFound,
+    UpstreamRejected,
+)
+from app.net.vendor import VendorAnswer, VendorTable, json_object, plain_answer
+from app.net.vendor_http import VendorHTTP
 
 API_HOST = "https://api.businesscentral.dynamics.com"
 PAGE_SIZE = 1000
 MAX_ROWS = 5000
-_CODES: dict[str, tuple[type[ERPError], str]] = {
-    "Authentication_InvalidCredentials": (ERPAuthError, "erp_auth_failed"),
-    "Internal_CompanyNotFound": (ERPFatalError, "unknown_company"),
-    "BadRequest_NotFound": (ERPNotFoundError, "erp_not_found"),
-    "BadRequest_ResourceNotFound": (ERPNotFoundError, "erp_not_found"),
-    "Internal_RecordNotFound": (ERPNotFoundError, "erp_not_found"),
-    "Internal_EntityWithSameKeyExists": (ERPValidationError, "duplicate_reference"),
-    "Request_EntityChanged": (ERPValidationError, "concurrent_update"),
+_CODES: dict[str, tuple[type[UpstreamError], str]] = {
+    "Authentication_InvalidCredentials": (UpstreamAuthFailed, "erp_auth_failed"),
+    "Internal_CompanyNotFound": (UpstreamMisconfigured, "unknown_company"),
+    "BadRequest_NotFound": (UpstreamNotFound, "erp_not_found"),
+    "BadRequest_ResourceNotFound": (UpstreamNotFound, "erp_not_found"),
+    "Internal_RecordNotFound": (UpstreamNotFound, "erp_not_found"),
+    "Internal_EntityWithSameKeyExists": (UpstreamRejected, "duplicate_reference"),
+    "Request_EntityChanged": (UpstreamRejected, "concurrent_update"),
 }
 
 
@@ -45,24 +53,28 @@ def any_of(field: str, values: list[str]) -> str:
     return " or ".join(f"{field} eq {literal(v)}" for v in values)
 
 
-def describe_bc_error(response: requests.Response) -> VendorError:
+def describe_bc_error(response: requests.Response) -> VendorAnswer:
     """Message, ``error.code`` and class from a Business Central error body."""
     body = json_object(response)
     error = (body or {}).get("error")
     if not isinstance(error, dict):
-        return plain_error(response)
+        return plain_answer(response)
     code = str(error.get("code") or "")
     message = str(error.get("message") or code).split("  CorrelationId:")[0].strip()
     error_class, reason = _CODES.get(code, (None, None))
     if error_class is None and (response.status_code == 403 or "do not have the following permissions" in message):
-        error_class, reason = ERPAuthError, "erp_permission_denied"
-    return VendorError(message, code=code or None, error_class=error_class, reason=reason)
+        error_class, reason = UpstreamAuthFailed, "erp_permission_denied"
+    return VendorAnswer(message, code=code or None, kind=error_class, reason=reason)
+
+
+#: Business Central answers -> the shared error tree
+BUSINESS_CENTRAL = VendorTable("Business Central", ERP, describe=describe_bc_error)
 
 
 class BCClient:
     """Authorised, gated OData calls for one environment and company."""
 
-    def __init__(self, http: ERPHttp, *, company_id: str, tokens: TokenSource, gate: ConcurrencyGate,
+    def __init__(self, http: VendorHTTP, *, company_id: str, tokens: TokenSource, gate: ConcurrencyGate,
                  page_size: int = PAGE_SIZE):
         self.http, self.company_id, self.tokens, self.gate = http, company_id, tokens, gate
         self.page_size = min(max(int(page_size), 1), 20000)      # BC serves at most 20,000 per page
@@ -88,7 +100,7 @@ class BCClient:
             body = self.http.json(self._call("GET", path, params=params, headers=headers))
             value = body.get("value") if isinstance(body, dict) else None
             if not isinstance(value, list):
-                raise ERPValidationError("Business Central answered without a 'value' list", reason="erp_bad_response")
+                raise UpstreamRejected("Business Central answered without a 'value' list", side=ERP, reason="erp_bad_response")
             rows.extend(value)
             path, params = body.get("@odata.nextLink"), None
             if not path:
@@ -99,5 +111,5 @@ class BCClient:
         """POST a new entity (never retried); BC answers 201 with the created entity."""
         created = self.http.json(self._call("POST", path, json=body, safe=False))
         if not isinstance(created, dict):
-            raise ERPValidationError("Business Central answered a create without the entity", reason="erp_bad_response")
+            raise UpstreamRejected("Business Central answered a create without the entity", side=ERP, reason="erp_bad_response")
         return created

@@ -21,12 +21,13 @@ from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
 from app.domain.stock import ItemInfo, StockLine, items_by_code
-from app.erp.base import ConnectionCheck, ERPConnector, ERPNotFoundError, ERPValidationError
+from app.erp.base import ConnectionCheck, ERPConnector
 from app.erp.businesscentral import mapping
 from app.erp.businesscentral.client import BCClient, any_of, literal
 from app.erp.businesscentral.orders import BCOrders
 from app.erp.businesscentral.probe import probe_connection
 from app.erp.fields import amount, require
+from app.errors import ERP, UpstreamNotFound, UpstreamRejected
 
 DEFAULT_ITEMS = 12
 CUSTOMER_FIELDS = "id,number,displayName,blocked,balanceDue,creditLimit,currencyCode"
@@ -66,7 +67,7 @@ class BusinessCentralConnector(ERPConnector):
         rows = self.client.collection(self.client.path("customers"), filter=f"number eq {literal(number)}",
                                       select=CUSTOMER_FIELDS, expand="customerFinancialDetail", limit=1)
         if not rows:
-            raise ERPNotFoundError(f"Customer {number} does not exist in Business Central", reason="unknown_customer",
+            raise UpstreamNotFound(f"Customer {number} does not exist in Business Central", side=ERP, reason="unknown_customer",
                                    status=404)
         return rows[0]
 
@@ -125,7 +126,7 @@ class BusinessCentralConnector(ERPConnector):
             self.client.path("currencyExchangeRates"), filter=f"currencyCode eq {literal(currency)} and "
             f"startingDate le {today}", orderby="startingDate desc", limit=1)
         if not rates:
-            raise ERPValidationError(f"Business Central has no exchange rate for {currency}", reason="missing_rate")
+            raise UpstreamRejected(f"Business Central has no exchange rate for {currency}", side=ERP, reason="missing_rate")
         record = "currency exchange rate"
         rate = amount(rates[0], "exchangeRateAmount", vendor=mapping.VENDOR, record=record)
         relational = amount(rates[0], "relationalExchangeRateAmount", vendor=mapping.VENDOR, record=record)
@@ -148,8 +149,8 @@ class BusinessCentralConnector(ERPConnector):
                                       select="number,displayName,blocked")
         return items_by_code(mapping.item_from(row) for row in rows)
 
-    def find_order(self, external_ref: str) -> OrderResult | None:
-        return self.orders.find(external_ref)
+    def find_order(self, idempotency_key: str) -> OrderResult | None:
+        return self.orders.find(idempotency_key)
 
     def create_order(self, request: OrderRequest) -> OrderResult:
         return self.orders.create(request)

@@ -16,8 +16,8 @@ from app.domain.money import currency_code, quantize
 from app.domain.order import OrderResult, OrderStatus
 from app.domain.pricing import PriceQuote
 from app.domain.stock import ItemInfo, StockLine
-from app.erp.base import MissingVendorField
 from app.erp.fields import amount, require
+from app.errors import MissingVendorField
 
 VENDOR = "Business Central"
 #: stock lines cover every location: the standard API has no per-location quantities
@@ -110,7 +110,7 @@ def price_from(item: dict[str, Any], currency: str, factor: Decimal, places: int
                       list_price=price, currency=currency, price_list="Item unit price")
 
 
-def order_from(row: dict[str, Any], external_ref: str, *, created_now: bool) -> OrderResult:
+def order_from(row: dict[str, Any], idempotency_key: str, *, created_now: bool) -> OrderResult:
     record = "sales order"
     raw = str(require(row, "status", vendor=VENDOR, record=record))
     status = ORDER_STATUS.get(raw)
@@ -118,7 +118,7 @@ def order_from(row: dict[str, Any], external_ref: str, *, created_now: bool) -> 
         raise MissingVendorField(VENDOR, record, "status", unreadable=True)
     if row.get("fullyShipped") is True:
         status = OrderStatus.FULFILLED
-    return OrderResult(external_ref=external_ref, erp_id=str(require(row, "id", vendor=VENDOR, record=record)),
+    return OrderResult(idempotency_key=idempotency_key, erp_id=str(require(row, "id", vendor=VENDOR, record=record)),
                        order_number=str(require(row, "number", vendor=VENDOR, record=record)), status=status,
                        status_raw=raw, created_now=created_now,
                        total=amount(row, "totalAmountIncludingTax", vendor=VENDOR, record=record),

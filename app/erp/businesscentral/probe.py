@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.erp.base import ConnectionCheck, ERPAuthError, ERPError, ERPNotFoundError, ERPRetriableError
+from app.erp.base import ConnectionCheck
 from app.erp.fields import missing_field_check
+from app.errors import UpstreamAuthFailed, UpstreamError, UpstreamNotFound, UpstreamUnavailable
 
 REQUIRED_READS = ("customers", "items", "salesInvoices", "salesOrders", "generalLedgerSetup",
                   "currencyExchangeRates")
@@ -16,25 +17,25 @@ def probe_connection(connector: Any) -> ConnectionCheck:
     details = {"tenant": connector.tenant_id, "environment": connector.environment}
     try:
         client.tokens.token()
-    except ERPError as exc:
+    except UpstreamError as exc:
         if exc.reason == "wrong_tenant":
             return ConnectionCheck(False, "wrong_tenant", exc.message, details)
-        if isinstance(exc, ERPAuthError):
+        if isinstance(exc, UpstreamAuthFailed):
             return ConnectionCheck(False, "bad_credentials", f"{exc.message}. Check the client id and secret "
                                    "(secrets expire) of the app registration.", details)
         return ConnectionCheck(False, exc.reason, f"Could not reach Microsoft Entra: {exc.message}", details)
     try:
         companies = client.collection("companies", select="id,name")
-    except ERPNotFoundError:
+    except UpstreamNotFound:
         return ConnectionCheck(False, "wrong_environment", f"Business Central has no environment named "
                                f"'{connector.environment}' for this tenant", details)
-    except ERPAuthError as exc:
+    except UpstreamAuthFailed as exc:
         return ConnectionCheck(False, "bad_credentials", "Business Central refused the app: add its client id on "
                                "the 'Microsoft Entra Applications' page, set it to Enabled, assign permission "
                                f"sets and grant consent ({exc.message})", details)
-    except ERPRetriableError as exc:
+    except UpstreamUnavailable as exc:
         return ConnectionCheck(False, exc.reason, f"Could not reach Business Central: {exc.message}", details)
-    except ERPError as exc:
+    except UpstreamError as exc:
         return ConnectionCheck(False, exc.reason, exc.message, details)
     if not any(str(c.get("id", "")).lower() == client.company_id.lower() for c in companies):
         names = ", ".join(f"{c.get('name')} ({c.get('id')})" for c in companies[:5])
@@ -43,8 +44,8 @@ def probe_connection(connector: Any) -> ConnectionCheck:
     for entity_set in REQUIRED_READS:
         try:
             client.collection(client.path(entity_set), limit=1)
-        except ERPError as exc:
-            if isinstance(exc, ERPAuthError):
+        except UpstreamError as exc:
+            if isinstance(exc, UpstreamAuthFailed):
                 return ConnectionCheck(False, "missing_permission", f"The app may not read {entity_set}: "
                                        f"{exc.message}. Assign it the permission sets listed on this page.",
                                        details | {"entity": entity_set})

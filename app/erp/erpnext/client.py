@@ -15,15 +15,17 @@ from urllib.parse import quote
 
 import requests
 
-from app.erp.base import (
-    ERPAuthError,
-    ERPError,
-    ERPNotFoundError,
-    ERPRateLimited,
-    ERPRetriableError,
-    ERPValidationError,
+from app.errors import (
+    ERP,
+    UpstreamAuthFailed,
+    UpstreamError,
+    UpstreamNotFound,
+    UpstreamRateLimited,
+    UpstreamRejected,
+    UpstreamUnavailable,
 )
-from app.erp.http import ERPHttp, VendorError, json_object, plain_error
+from app.net.vendor import VendorAnswer, VendorTable, json_object, plain_answer
+from app.net.vendor_http import VendorHTTP
 
 #: Frappe's default page size is 20 (frappe/api/v1.py); we ask for bigger pages and keep paging
 DEFAULT_PAGE_SIZE = 100
@@ -31,24 +33,24 @@ DEFAULT_PAGE_SIZE = 100
 MAX_ROWS = 5000
 
 #: exc_type -> (error class, reason); anything else keeps the class implied by the HTTP status
-_EXC_TYPES: dict[str, tuple[type[ERPError] | None, str]] = {
-    "DoesNotExistError": (ERPNotFoundError, "erp_not_found"),
-    "AuthenticationError": (ERPAuthError, "erp_auth_failed"),
-    "SessionExpired": (ERPAuthError, "erp_auth_failed"),
-    "PermissionError": (ERPAuthError, "erp_permission_denied"),
-    "PartyFrozen": (ERPValidationError, "customer_frozen"),
-    "PartyDisabled": (ERPValidationError, "customer_disabled"),
-    "MandatoryError": (ERPValidationError, "missing_field"),
-    "LinkValidationError": (ERPValidationError, "unknown_reference"),
-    "UniqueValidationError": (ERPValidationError, "duplicate_reference"),
-    "DuplicateEntryError": (ERPValidationError, "duplicate_reference"),
+_EXC_TYPES: dict[str, tuple[type[UpstreamError] | None, str]] = {
+    "DoesNotExistError": (UpstreamNotFound, "erp_not_found"),
+    "AuthenticationError": (UpstreamAuthFailed, "erp_auth_failed"),
+    "SessionExpired": (UpstreamAuthFailed, "erp_auth_failed"),
+    "PermissionError": (UpstreamAuthFailed, "erp_permission_denied"),
+    "PartyFrozen": (UpstreamRejected, "customer_frozen"),
+    "PartyDisabled": (UpstreamRejected, "customer_disabled"),
+    "MandatoryError": (UpstreamRejected, "missing_field"),
+    "LinkValidationError": (UpstreamRejected, "unknown_reference"),
+    "UniqueValidationError": (UpstreamRejected, "duplicate_reference"),
+    "DuplicateEntryError": (UpstreamRejected, "duplicate_reference"),
     # check_if_latest (frappe/model/document.py) refuses a save when the document changed since it
     # was read: "Error: Document has been modified after you have opened it (...). Please refresh to
     # get the latest document." (HTTP 417) - re-reading and trying again succeeds, so it is transient.
     # https://github.com/frappe/frappe/blob/develop/frappe/model/document.py
-    "TimestampMismatchError": (ERPRetriableError, "erp_concurrent_update"),
+    "TimestampMismatchError": (UpstreamUnavailable, "erp_concurrent_update"),
     # per-endpoint @rate_limit raises a ValidationError subclass -> HTTP 417, yet it is a throttle
-    "RateLimitExceededError": (ERPRateLimited, "erp_rate_limited"),
+    "RateLimitExceededError": (UpstreamRateLimited, "erp_rate_limited"),
 }
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -74,14 +76,14 @@ def server_messages(raw: Any) -> list[str]:
     return messages
 
 
-def describe_frappe_error(response: requests.Response) -> VendorError:
+def describe_frappe_error(response: requests.Response) -> VendorAnswer:
     """Message, exc_type and error class from a Frappe error response (v1 and v2 bodies)."""
     if response.status_code == 429:
         # the global limiter answers with a plain-text "Too Many Requests" body
-        return VendorError("too many requests (rate limit)", code="TooManyRequestsError")
+        return VendorAnswer("too many requests (rate limit)", code="TooManyRequestsError")
     body = json_object(response)
     if body is None:
-        return plain_error(response)
+        return plain_answer(response)
     exc_type = body.get("exc_type")
     messages = server_messages(body.get("_server_messages"))
     if not exc_type and isinstance(body.get("errors"), list) and body["errors"]:   # /api/v2 shape
@@ -97,13 +99,17 @@ def describe_frappe_error(response: requests.Response) -> VendorError:
     error_class, reason = _EXC_TYPES.get(exc_type or "", (None, ""))
     if not reason and "credit limit" in message.lower():
         reason = "credit_limit_exceeded"
-    return VendorError(message, code=exc_type, error_class=error_class, reason=reason or None)
+    return VendorAnswer(message, code=exc_type, kind=error_class, reason=reason or None)
+
+
+#: ERPNext answers -> the shared error tree
+ERPNEXT = VendorTable("ERPNext", ERP, describe=describe_frappe_error)
 
 
 class FrappeClient:
     """Thin typed wrapper over /api/resource and /api/method."""
 
-    def __init__(self, http: ERPHttp, *, page_size: int = DEFAULT_PAGE_SIZE):
+    def __init__(self, http: VendorHTTP, *, page_size: int = DEFAULT_PAGE_SIZE):
         self.http = http
         self.page_size = max(int(page_size), 1)
 
@@ -127,7 +133,7 @@ class FrappeClient:
                 params["order_by"] = order_by
             page = self._data(self.http.request("GET", self._resource(doctype), params=params))
             if not isinstance(page, list):
-                raise ERPValidationError(f"ERPNext list of {doctype} had an unexpected shape",
+                raise UpstreamRejected(f"ERPNext list of {doctype} had an unexpected shape", side=ERP,
                                          reason="erp_bad_response")
             rows.extend(page)
             if len(page) < page_size:
@@ -135,7 +141,7 @@ class FrappeClient:
         return rows
 
     def get_doc(self, doctype: str, name: str) -> dict[str, Any]:
-        """One full document (with child tables); ERPNotFoundError when it does not exist."""
+        """One full document (with child tables); UpstreamNotFound when it does not exist."""
         return self._data(self.http.request("GET", self._resource(doctype, name)))
 
     def insert(self, doctype: str, doc: dict[str, Any]) -> dict[str, Any]:
@@ -161,6 +167,6 @@ class FrappeClient:
     def _envelope(self, response: requests.Response, key: str) -> Any:
         body = self.http.json(response)
         if not isinstance(body, dict) or key not in body:
-            raise ERPValidationError(f"ERPNext answered without '{key}'; is the URL a Frappe site?",
+            raise UpstreamRejected(f"ERPNext answered without '{key}'; is the URL a Frappe site?", side=ERP,
                                      reason="erp_bad_response", status=response.status_code)
         return body[key]

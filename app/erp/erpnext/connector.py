@@ -1,8 +1,8 @@
 """ERPNext connector: reads via /api/resource lists, orders as submitted Sales Orders.
 
 Reference: https://docs.frappe.io/framework/user/en/api/rest. Idempotency: the
-external reference goes into ``po_no`` (not unique in ERPNext), and every create
-first looks the reference up among live orders (docstatus < 2). The order flow
+idempotency key goes into ``po_no`` (not unique in ERPNext), and every create
+first looks the key up among live orders (docstatus < 2). The order flow
 serialises creates per deal, which closes the lookup/insert race window. Sites that
 add a unique custom field can name it in ``idempotency_field``; a duplicate insert
 then fails with UniqueValidationError (417) and is answered by re-reading the order.
@@ -20,10 +20,11 @@ from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
 from app.domain.stock import ItemInfo, StockLine, items_by_code
-from app.erp.base import ConnectionCheck, ERPConnector, ERPNotFoundError, ERPValidationError
+from app.erp.base import ConnectionCheck, ERPConnector
 from app.erp.erpnext import mapping
 from app.erp.erpnext.client import FrappeClient
 from app.erp.erpnext.probe import probe_connection
+from app.errors import ERP, UpstreamNotFound, UpstreamRejected
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class ERPNextConnector(ERPConnector):
     """ERPConnector over the Frappe REST API of one ERPNext site and company."""
 
     name = "erpnext"
-    retries_reads = True          # every read goes through ERPHttp with retries
+    retries_reads = True          # every read goes through VendorHTTP with retries
     #: ERPNext sets no concurrency cap of its own: a site answers as many requests at once as it has
     #: gunicorn web workers (``gunicorn_workers`` in common_site_config.json,
     #: https://docs.frappe.io/framework/v15/user/en/basics/site_config); 8 leaves a small site's
@@ -63,8 +64,8 @@ class ERPNextConnector(ERPConnector):
     def _customer(self, customer_id: str) -> dict:
         try:
             return self.client.get_doc("Customer", customer_id)
-        except ERPNotFoundError:
-            raise ERPNotFoundError(f"Customer {customer_id} does not exist in ERPNext",
+        except UpstreamNotFound:
+            raise UpstreamNotFound(f"Customer {customer_id} does not exist in ERPNext", side=ERP,
                                    reason="unknown_customer", status=404) from None
 
     def _submitted_invoices(self, customer_id: str, *, open_only: bool) -> list[dict]:
@@ -144,46 +145,46 @@ class ERPNextConnector(ERPConnector):
         return items_by_code(mapping.item_from(row) for row in rows)
 
     # -- orders -------------------------------------------------------------------
-    def _live_orders(self, external_ref: str) -> list[dict]:
+    def _live_orders(self, idempotency_key: str) -> list[dict]:
         return self.client.get_list(
             "Sales Order", order_by="creation asc",
-            filters=[[self.idempotency_field, "=", external_ref], ["docstatus", "<", 2]],
+            filters=[[self.idempotency_field, "=", idempotency_key], ["docstatus", "<", 2]],
             fields=["name", "status", "docstatus", "grand_total", "currency", "po_no"])
 
-    def find_order(self, external_ref: str) -> OrderResult | None:
-        orders = self._live_orders(external_ref)
+    def find_order(self, idempotency_key: str) -> OrderResult | None:
+        orders = self._live_orders(idempotency_key)
         if len(orders) > 1:
             # po_no is not unique: someone created a second order by hand; report the oldest
-            log.warning("ERPNext has %d live Sales Orders for one external reference", len(orders))
-        return mapping.order_from(orders[0], external_ref, created_now=False) if orders else None
+            log.warning("ERPNext has %d live Sales Orders for one idempotency key", len(orders))
+        return mapping.order_from(orders[0], idempotency_key, created_now=False) if orders else None
 
     def create_order(self, request: OrderRequest) -> OrderResult:
-        orders = self._live_orders(request.external_ref)
+        orders = self._live_orders(request.idempotency_key)
         if orders:
             found = orders[0]
             order = mapping.record(found, "Sales Order")
             if order.value("docstatus") == 0:
                 # an earlier attempt left a draft (or a person did): submit it instead of adding one
-                return mapping.order_from(self._submit(order.text("name")), request.external_ref, created_now=False)
-            return mapping.order_from(found, request.external_ref, created_now=False)
+                return mapping.order_from(self._submit(order.text("name")), request.idempotency_key, created_now=False)
+            return mapping.order_from(found, request.idempotency_key, created_now=False)
         return self.create_order_after_lookup(request)
 
     def create_order_after_lookup(self, request: OrderRequest) -> OrderResult:
         """Insert the Sales Order submitted (``docstatus`` 1): one request."""
         if not request.lines:
-            raise ERPValidationError("An order needs at least one line", reason="empty_order")
+            raise UpstreamRejected("An order needs at least one line", side=ERP, reason="empty_order")
         try:
             doc = self.client.insert("Sales Order", self._order_doc(request))
-        except ERPValidationError as exc:
+        except UpstreamRejected as exc:
             if exc.vendor_code in ("UniqueValidationError", "DuplicateEntryError"):
-                existing = self.find_order(request.external_ref)
+                existing = self.find_order(request.idempotency_key)
                 if existing is not None:
                     return existing
             raise
         inserted = mapping.record(doc, "Sales Order")
         if inserted.value("docstatus") == 0:
             doc = self._submit(inserted.text("name"))
-        return mapping.order_from(doc, request.external_ref, created_now=True)
+        return mapping.order_from(doc, request.idempotency_key, created_now=True)
 
     def _submit(self, name: str) -> dict:
         return self.client.update("Sales Order", name, {"docstatus": 1})
@@ -205,9 +206,9 @@ class ERPNextConnector(ERPConnector):
             items.append(row)
         doc = {"customer": request.customer_id, "company": self.company, "currency": request.currency,
                "transaction_date": order_date.isoformat(), "delivery_date": delivery.isoformat(),
-               "po_no": request.external_ref, "items": items, "docstatus": 1}
+               "po_no": request.idempotency_key, "items": items, "docstatus": 1}
         if self.idempotency_field != "po_no":
-            doc[self.idempotency_field] = request.external_ref
+            doc[self.idempotency_field] = request.idempotency_key
         if self.price_list:
             doc["selling_price_list"] = self.price_list
         if warehouse:

@@ -151,7 +151,7 @@ def price_from(details: dict[str, Any], item: dict[str, Any], currency: str, pri
                       currency=currency_code(answer.optional("currency")) or currency, price_list=price_list)
 
 
-def order_from(doc: dict[str, Any], external_ref: str, *, created_now: bool) -> OrderResult:
+def order_from(doc: dict[str, Any], idempotency_key: str, *, created_now: bool) -> OrderResult:
     """OrderResult from a Sales Order document/list row; the order number is its ``name``."""
     order = record(doc, "Sales Order")
     docstatus = order.value("docstatus")
@@ -161,6 +161,6 @@ def order_from(doc: dict[str, Any], external_ref: str, *, created_now: bool) -> 
     if docstatus == 2:
         status = OrderStatus.CANCELLED
     name = order.text("name")
-    return OrderResult(external_ref=external_ref, erp_id=name, order_number=name, status=status,
+    return OrderResult(idempotency_key=idempotency_key, erp_id=name, order_number=name, status=status,
                        status_raw=raw, created_now=created_now, total=order.optional_amount("grand_total"),
                        currency=currency_code(order.optional("currency")))

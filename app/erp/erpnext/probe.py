@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from app.erp.base import ConnectionCheck, ERPAuthError, ERPError, ERPNotFoundError, ERPRetriableError
+from app.erp.base import ConnectionCheck
 from app.erp.fields import missing_field_check
+from app.errors import UpstreamAuthFailed, UpstreamError, UpstreamNotFound, UpstreamUnavailable
 
 if TYPE_CHECKING:
     from app.erp.erpnext.connector import ERPNextConnector
@@ -25,30 +26,30 @@ def probe_connection(connector: ERPNextConnector) -> ConnectionCheck:
     client, company = connector.client, connector.company
     try:
         user = client.get_method("frappe.auth.get_logged_user")
-    except ERPAuthError as exc:
+    except UpstreamAuthFailed as exc:
         return ConnectionCheck(False, "bad_credentials",
                                "ERPNext rejected the API key/secret (check both values and that the user is enabled)",
                                {"status": str(exc.status or "")})
-    except ERPNotFoundError:
+    except UpstreamNotFound:
         return ConnectionCheck(False, "wrong_url", "That URL answers, but it is not a Frappe/ERPNext site")
-    except ERPRetriableError as exc:
+    except UpstreamUnavailable as exc:
         reason = "wrong_url" if exc.reason == "erp_unreachable" else exc.reason
         return ConnectionCheck(False, reason, exc.message)
-    except ERPError as exc:
+    except UpstreamError as exc:
         if exc.reason == "erp_bad_response":
             return ConnectionCheck(False, "wrong_url", "That URL does not look like an ERPNext site (no JSON API)")
         return ConnectionCheck(False, exc.reason, exc.message)
     details = {"user": str(user)}
     try:
         client.get_doc("Company", company)
-    except ERPNotFoundError:
+    except UpstreamNotFound:
         return ConnectionCheck(False, "unknown_company", f"ERPNext has no company named '{company}'", details)
-    except ERPError as exc:
+    except UpstreamError as exc:
         return _permission_failure("Company", exc, details)
     for doctype in REQUIRED_READS:
         try:
             client.get_list(doctype, fields=["name"], limit=1)
-        except ERPError as exc:
+        except UpstreamError as exc:
             return _permission_failure(doctype, exc, details)
     details["company"] = company
     sample = client.get_list("Customer", fields=["name"], limit=1)
@@ -58,8 +59,8 @@ def probe_connection(connector: ERPNextConnector) -> ConnectionCheck:
     return ConnectionCheck(True, "ok", f"Connected to ERPNext as {user}", details)
 
 
-def _permission_failure(doctype: str, exc: ERPError, details: dict[str, str]) -> ConnectionCheck:
-    if isinstance(exc, ERPAuthError):
+def _permission_failure(doctype: str, exc: UpstreamError, details: dict[str, str]) -> ConnectionCheck:
+    if isinstance(exc, UpstreamAuthFailed):
         return ConnectionCheck(False, "missing_permission",
                                f"The API user may not read {doctype}; give it the roles listed on this page",
                                details | {"doctype": doctype})

@@ -36,8 +36,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from app.clock import Clock
-from app.erp.base import ERPAuthError, ERPFatalError
-from app.erp.http import ERPHttp, VendorError, json_object, plain_error
+from app.errors import ERP, UpstreamAuthFailed, UpstreamMisconfigured
+from app.net.vendor import VendorAnswer, VendorTable, json_object, plain_answer
+from app.net.vendor_http import VendorHTTP
 
 TOKEN_PATH = "auth/oauth2/v1/token"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -54,8 +55,8 @@ def normalise_account(raw: str) -> str:
     """Account id as NetSuite's realm writes it (``1234567_SB1``); accepts ``1234567-sb1`` too."""
     account = str(raw or "").strip().upper().replace("-", "_")
     if not _ACCOUNT.match(account):
-        raise ERPFatalError("The NetSuite account id looks wrong: use the id from Setup > Company > "
-                            "Company Information, e.g. 1234567 or 1234567_SB1", reason="erp_not_configured")
+        raise UpstreamMisconfigured("The NetSuite account id looks wrong: use the id from Setup > Company > "
+                            "Company Information, e.g. 1234567 or 1234567_SB1", side=ERP)
     return account
 
 
@@ -69,34 +70,36 @@ def load_private_key(pem: str, algorithm: str) -> tuple[Any, str]:
     try:
         key = load_pem_private_key(pem.strip().encode(), password=None)
     except (ValueError, TypeError):
-        raise ERPFatalError("The NetSuite private key is not an unencrypted PEM private key",
-                            reason="erp_not_configured") from None
+        raise UpstreamMisconfigured("The NetSuite private key is not an unencrypted PEM private key", side=ERP) from None
     allowed = RSA_ALGORITHMS if isinstance(key, rsa.RSAPrivateKey) else (
         EC_ALGORITHMS if isinstance(key, ec.EllipticCurvePrivateKey) else ())
     if not allowed:
-        raise ERPFatalError("The NetSuite private key must be an RSA or EC key", reason="erp_not_configured")
+        raise UpstreamMisconfigured("The NetSuite private key must be an RSA or EC key", side=ERP)
     chosen = (algorithm or allowed[0]).upper()
     if chosen not in allowed:
-        raise ERPFatalError(f"Algorithm {chosen} does not fit this key; use one of {', '.join(allowed)}",
-                            reason="erp_not_configured")
+        raise UpstreamMisconfigured(f"Algorithm {chosen} does not fit this key; use one of {', '.join(allowed)}", side=ERP)
     return key, chosen
 
 
-def describe_token_error(response: requests.Response) -> VendorError:
+def describe_token_error(response: requests.Response) -> VendorAnswer:
     """OAuth error bodies (``{"error": "invalid_client", ...}``) of the token endpoint are auth failures."""
     body = json_object(response)
     if response.status_code in (400, 401, 403) and body is not None:
         code = str(body.get("error") or "invalid_request")
         detail = body.get("error_description") or code
-        return VendorError(f"token request refused ({detail})", code=code, error_class=ERPAuthError,
+        return VendorAnswer(f"token request refused ({detail})", code=code, kind=UpstreamAuthFailed,
                            reason="erp_auth_failed")
-    return plain_error(response)
+    return plain_answer(response)
+
+
+#: NetSuite token endpoint answers -> the shared error tree
+NETSUITE_TOKENS = VendorTable("NetSuite", ERP, describe=describe_token_error)
 
 
 class M2MTokens:
     """Client-credentials tokens for one integration, cached until shortly before expiry."""
 
-    def __init__(self, http: ERPHttp, *, client_id: str, certificate_id: str, private_key: str,
+    def __init__(self, http: VendorHTTP, *, client_id: str, certificate_id: str, private_key: str,
                  algorithm: str, clock: Clock, scope: str = "rest_webservices"):
         self.http, self.client_id, self.certificate_id, self.clock, self.scope = (
             http, client_id, certificate_id, clock, scope)
@@ -127,7 +130,7 @@ class M2MTokens:
             body = self.http.json(response)
             token = body.get("access_token") if isinstance(body, dict) else None
             if not token:
-                raise ERPAuthError("NetSuite answered the token request without an access token",
+                raise UpstreamAuthFailed("NetSuite answered the token request without an access token", side=ERP,
                                    reason="erp_auth_failed")
             # Oracle: "valid for 60 minutes"; its example sends expires_in as text
             lifetime = int(str(body.get("expires_in") or 3600))

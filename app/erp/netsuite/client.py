@@ -24,41 +24,43 @@ from urllib.parse import quote
 
 import requests
 
-from app.erp.base import (
-    ERPAuthError,
-    ERPError,
-    ERPNotFoundError,
-    ERPRateLimited,
-    ERPValidationError,
-)
-from app.erp.http import ERPHttp, VendorError, json_object, plain_error
 from app.erp.limits import ConcurrencyGate
 from app.erp.tokens import TokenSource, authorized_call
+from app.errors import (
+    ERP,
+    UpstreamAuthFailed,
+    UpstreamError,
+    UpstreamNotFound,
+    UpstreamRateLimited,
+    UpstreamRejected,
+)
+from app.net.vendor import VendorAnswer, VendorTable, json_object, plain_answer
+from app.net.vendor_http import VendorHTTP
 
 PAGE_SIZE = 1000            # SuiteQL's maximum page size
 _HIDDEN_TABLE = re.compile(r"Search error occurred: Record '\w+' was not found")
 MAX_ROWS = 5000             # hard cap per query, so a mis-scoped query cannot drain the account
-_CODES: dict[str, tuple[type[ERPError], str]] = {
-    "INVALID_LOGIN": (ERPAuthError, "erp_auth_failed"),
-    "INVALID_LOGIN_ATTEMPT": (ERPAuthError, "erp_auth_failed"),
-    "INSUFFICIENT_PERMISSION": (ERPAuthError, "erp_permission_denied"),
-    "CONCURRENCY_LIMIT_EXCEEDED": (ERPRateLimited, "erp_rate_limited"),
-    "SSS_REQUEST_LIMIT_EXCEEDED": (ERPRateLimited, "erp_rate_limited"),
-    "WS_REQUEST_BLOCKED": (ERPRateLimited, "erp_rate_limited"),
-    "NONEXISTENT_ID": (ERPNotFoundError, "erp_not_found"),
-    "RCRD_DSNT_EXIST": (ERPNotFoundError, "erp_not_found"),
-    "INVALID_CONTENT": (ERPValidationError, "erp_validation_failed"),
-    "FIELD_PARAM_REQD": (ERPValidationError, "missing_field"),
-    "USER_ERROR": (ERPValidationError, "erp_validation_failed"),
+_CODES: dict[str, tuple[type[UpstreamError], str]] = {
+    "INVALID_LOGIN": (UpstreamAuthFailed, "erp_auth_failed"),
+    "INVALID_LOGIN_ATTEMPT": (UpstreamAuthFailed, "erp_auth_failed"),
+    "INSUFFICIENT_PERMISSION": (UpstreamAuthFailed, "erp_permission_denied"),
+    "CONCURRENCY_LIMIT_EXCEEDED": (UpstreamRateLimited, "erp_rate_limited"),
+    "SSS_REQUEST_LIMIT_EXCEEDED": (UpstreamRateLimited, "erp_rate_limited"),
+    "WS_REQUEST_BLOCKED": (UpstreamRateLimited, "erp_rate_limited"),
+    "NONEXISTENT_ID": (UpstreamNotFound, "erp_not_found"),
+    "RCRD_DSNT_EXIST": (UpstreamNotFound, "erp_not_found"),
+    "INVALID_CONTENT": (UpstreamRejected, "erp_rejected"),
+    "FIELD_PARAM_REQD": (UpstreamRejected, "missing_field"),
+    "USER_ERROR": (UpstreamRejected, "erp_rejected"),
 }
 
 
-def describe_netsuite_error(response: requests.Response) -> VendorError:
+def describe_netsuite_error(response: requests.Response) -> VendorAnswer:
     """Message, first ``o:errorCode`` and error class from a SuiteTalk REST error body."""
     body = json_object(response)
     details = (body or {}).get("o:errorDetails")
     if not isinstance(details, list) or not details:
-        return plain_error(response)
+        return plain_answer(response)
     texts, code = [], None
     for item in details:
         if not isinstance(item, dict):
@@ -71,17 +73,21 @@ def describe_netsuite_error(response: requests.Response) -> VendorError:
     if error_class is None and _HIDDEN_TABLE.search(" ".join(texts)):
         # SuiteQL names a table the role may not see as "Record '<table>' was not found" (as NetSuite
         # users report it; the tables erp-panel queries exist in every account)
-        error_class, reason = ERPAuthError, "erp_permission_denied"
+        error_class, reason = UpstreamAuthFailed, "erp_permission_denied"
     if error_class is None and response.status_code == 403:
-        error_class, reason = ERPAuthError, "erp_permission_denied"
-    return VendorError("; ".join(t for t in texts if t) or f"HTTP {response.status_code}", code=code,
-                       error_class=error_class, reason=reason)
+        error_class, reason = UpstreamAuthFailed, "erp_permission_denied"
+    return VendorAnswer("; ".join(t for t in texts if t) or f"HTTP {response.status_code}", code=code,
+                       kind=error_class, reason=reason)
+
+
+#: NetSuite REST answers -> the shared error tree
+NETSUITE = VendorTable("NetSuite", ERP, describe=describe_netsuite_error)
 
 
 class SuiteTalkClient:
     """Authorised, gated calls to one account's REST web services."""
 
-    def __init__(self, http: ERPHttp, *, tokens: TokenSource | None, gate: ConcurrencyGate,
+    def __init__(self, http: VendorHTTP, *, tokens: TokenSource | None, gate: ConcurrencyGate,
                  page_size: int = PAGE_SIZE):
         self.http, self.tokens, self.gate = http, tokens, gate
         self.page_size = min(max(int(page_size), 1), PAGE_SIZE)
@@ -104,7 +110,7 @@ class SuiteTalkClient:
                                              json={"q": query}, headers={"Prefer": "transient"}, safe=True))
             items = page.get("items") if isinstance(page, dict) else None
             if not isinstance(items, list):
-                raise ERPValidationError("NetSuite answered a SuiteQL query without 'items'", reason="erp_bad_response")
+                raise UpstreamRejected("NetSuite answered a SuiteQL query without 'items'", side=ERP, reason="erp_bad_response")
             rows.extend({k.lower(): v for k, v in item.items() if k != "links"} for item in items)
             if not page.get("hasMore") or not items:
                 break
@@ -115,10 +121,10 @@ class SuiteTalkClient:
         """One record by internal id or ``eid:<external id>``; None when it does not exist."""
         try:
             body = self.http.json(self._call("GET", f"record/v1/{record}/{quote(key, safe=':')}"))
-        except ERPNotFoundError:
+        except UpstreamNotFound:
             return None
         if not isinstance(body, dict):
-            raise ERPValidationError(f"NetSuite answered a {record} read with an unexpected body",
+            raise UpstreamRejected(f"NetSuite answered a {record} read with an unexpected body", side=ERP,
                                      reason="erp_bad_response")
         return body
 

@@ -15,11 +15,12 @@ from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
 from app.domain.stock import ItemInfo, StockLine, items_by_code
-from app.erp.base import ConnectionCheck, ERPConnector, ERPNotFoundError
+from app.erp.base import ConnectionCheck, ERPConnector
 from app.erp.netsuite import mapping, pricing, queries
 from app.erp.netsuite.client import SuiteTalkClient
 from app.erp.netsuite.orders import NetSuiteOrders
 from app.erp.netsuite.probe import probe_connection
+from app.errors import ERP, UpstreamNotFound
 
 DEFAULT_ITEMS = 12
 
@@ -48,10 +49,10 @@ class NetSuiteConnector(ERPConnector):
         return probe_connection(self)
 
     def customer(self, customer_id: str) -> dict[str, Any]:
-        """The customer row of ``queries.customer``; ERPNotFoundError when there is none."""
+        """The customer row of ``queries.customer``; UpstreamNotFound when there is none."""
         rows = self.client.suiteql(queries.customer(customer_id), limit=1)
         if not rows:
-            raise ERPNotFoundError(f"Customer {customer_id} does not exist in NetSuite", reason="unknown_customer",
+            raise UpstreamNotFound(f"Customer {customer_id} does not exist in NetSuite", side=ERP, reason="unknown_customer",
                                    status=404)
         return rows[0]
 
@@ -61,7 +62,7 @@ class NetSuiteConnector(ERPConnector):
     def list_invoices(self, customer_id: str, *, open_only: bool = True) -> list[Invoice]:
         rows = self.client.suiteql(queries.invoices(customer_id, open_only=open_only))
         if not rows:
-            raise ERPNotFoundError(f"Customer {customer_id} does not exist in NetSuite", reason="unknown_customer",
+            raise UpstreamNotFound(f"Customer {customer_id} does not exist in NetSuite", side=ERP, reason="unknown_customer",
                                    status=404)
         invoices = [mapping.invoice_from(row, customer_id) for row in rows if row.get("id") not in (None, "")]
         return sorted(invoices, key=lambda i: (i.due_date or i.issue_date, i.number))
@@ -99,8 +100,8 @@ class NetSuiteConnector(ERPConnector):
         return items_by_code(mapping.item_from(row)
                              for row in self.client.suiteql(queries.known_items(list(item_codes))))
 
-    def find_order(self, external_ref: str) -> OrderResult | None:
-        return self.orders.find(external_ref)
+    def find_order(self, idempotency_key: str) -> OrderResult | None:
+        return self.orders.find(idempotency_key)
 
     def create_order(self, request: OrderRequest) -> OrderResult:
         return self.orders.create(request)

@@ -13,8 +13,8 @@ from app.domain.invoice import Invoice, InvoiceStatus
 from app.domain.money import currency_code, to_decimal
 from app.domain.order import OrderResult, OrderStatus
 from app.domain.stock import ItemInfo, StockLine
-from app.erp.base import MissingVendorField
 from app.erp.fields import amount, optional_amount, require
+from app.errors import MissingVendorField
 
 VENDOR = "NetSuite"
 
@@ -113,7 +113,7 @@ def _ref_text(value: Any) -> tuple[str, str]:
     return str(value or ""), str(value or "")
 
 
-def order_from(record: dict[str, Any], external_ref: str, *, created_now: bool, currency: str = "") -> OrderResult:
+def order_from(record: dict[str, Any], idempotency_key: str, *, created_now: bool, currency: str = "") -> OrderResult:
     """OrderResult from a ``salesOrder`` record: number = ``tranId``, status from ``status``."""
     code, name = _ref_text(record.get("status") or record.get("orderStatus"))
     code = code.split(":")[-1]
@@ -121,7 +121,7 @@ def order_from(record: dict[str, Any], external_ref: str, *, created_now: bool, 
     if status is None:
         raise MissingVendorField(VENDOR, "sales order", "status", unreadable=True)
     _cur_id, cur_name = _ref_text(record.get("currency"))
-    return OrderResult(external_ref=external_ref, erp_id=str(require(record, "id", vendor=VENDOR, record="sales order")),
+    return OrderResult(idempotency_key=idempotency_key, erp_id=str(require(record, "id", vendor=VENDOR, record="sales order")),
                        order_number=str(require(record, "tranId", vendor=VENDOR, record="sales order")),
                        status=status, status_raw=name or code, created_now=created_now,
                        total=to_decimal(record.get("total")), currency=currency_code(cur_name) or currency)

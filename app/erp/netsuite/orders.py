@@ -1,6 +1,6 @@
-"""NetSuite sales orders, created exactly once per external reference.
+"""NetSuite sales orders, created exactly once per idempotency key.
 
-Idempotency: the external reference (erp-panel's idempotency key) becomes the sales order's
+Idempotency: erp-panel's idempotency key becomes the sales order's
 ``externalId``. Before creating, the order is read by ``GET .../salesOrder/eid:<key>``; only a
 404 leads to ``POST .../salesOrder``. NetSuite keeps one record per external id and record type
 (https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_N3532463.html), so a
@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from app.domain.order import OrderRequest, OrderResult, OrderStatus
-from app.erp.base import ERPNotFoundError, ERPRetriableError, ERPValidationError
 from app.erp.netsuite import mapping, queries
+from app.errors import ERP, UpstreamNotFound, UpstreamRejected, UpstreamUnavailable
 
 RECORD = "salesOrder"
 
@@ -29,42 +29,42 @@ class NetSuiteOrders:
         self.connector = connector
         self.client = connector.client
 
-    def _by_key(self, external_ref: str) -> dict[str, Any] | None:
-        return self.client.get_record(RECORD, f"eid:{external_ref}")
+    def _by_key(self, idempotency_key: str) -> dict[str, Any] | None:
+        return self.client.get_record(RECORD, f"eid:{idempotency_key}")
 
-    def find(self, external_ref: str) -> OrderResult | None:
-        record = self._by_key(external_ref)
+    def find(self, idempotency_key: str) -> OrderResult | None:
+        record = self._by_key(idempotency_key)
         if record is None:
             return None
-        result = mapping.order_from(record, external_ref, created_now=False)
+        result = mapping.order_from(record, idempotency_key, created_now=False)
         return None if result.status == OrderStatus.CANCELLED else result
 
     def create(self, request: OrderRequest, *, looked_up: bool = False) -> OrderResult:
         """Create the order unless its key exists; ``looked_up``: the caller has just read the key (nothing)."""
-        record = None if looked_up else self._by_key(request.external_ref)
+        record = None if looked_up else self._by_key(request.idempotency_key)
         if record is not None:
             return self._existing(record, request)
         if not request.lines:
-            raise ERPValidationError("An order needs at least one line", reason="empty_order")
+            raise UpstreamRejected("An order needs at least one line", side=ERP, reason="empty_order")
         body = self.order_body(request)
         try:
             new_id = self.client.create_record(RECORD, body)
-        except ERPValidationError:
-            record = self._by_key(request.external_ref)   # refused because it exists already?
+        except UpstreamRejected:
+            record = self._by_key(request.idempotency_key)   # refused because it exists already?
             if record is not None:
                 return self._existing(record, request)
             raise
-        record = self.client.get_record(RECORD, new_id) if new_id else self._by_key(request.external_ref)
+        record = self.client.get_record(RECORD, new_id) if new_id else self._by_key(request.idempotency_key)
         if record is None:
-            raise ERPRetriableError("NetSuite accepted the sales order but cannot show it yet; it will be "
-                                    "found by its external id on the next attempt", reason="erp_unavailable")
-        return mapping.order_from(record, request.external_ref, created_now=True, currency=request.currency)
+            raise UpstreamUnavailable("NetSuite accepted the sales order but cannot show it yet; it will be "
+                                    "found by its external id on the next attempt", side=ERP, reason="erp_unavailable")
+        return mapping.order_from(record, request.idempotency_key, created_now=True, currency=request.currency)
 
     def _existing(self, record: dict[str, Any], request: OrderRequest) -> OrderResult:
-        result = mapping.order_from(record, request.external_ref, created_now=False, currency=request.currency)
+        result = mapping.order_from(record, request.idempotency_key, created_now=False, currency=request.currency)
         if result.status == OrderStatus.CANCELLED:
-            raise ERPValidationError(f"The NetSuite sales order {result.order_number} for this deal was cancelled; "
-                                     "NetSuite keeps its external id, so no new order is created automatically",
+            raise UpstreamRejected(f"The NetSuite sales order {result.order_number} for this deal was cancelled; "
+                                     "NetSuite keeps its external id, so no new order is created automatically", side=ERP,
                                      reason="order_cancelled")
         return result
 
@@ -72,18 +72,18 @@ class NetSuiteOrders:
         """The ``salesOrder`` body: references are ``{"id": <internal id>}``, lines ``{"items": [...]}``."""
         try:
             customer = self.connector.customer(request.customer_id)
-        except ERPNotFoundError:
-            raise ERPValidationError(f"NetSuite has no customer {request.customer_id}", reason="unknown_customer") from None
+        except UpstreamNotFound:
+            raise UpstreamRejected(f"NetSuite has no customer {request.customer_id}", side=ERP, reason="unknown_customer") from None
         codes = sorted({line.item_code for line in request.lines})
         ids = {str(r["itemid"]): str(r["id"]) for r in self.client.suiteql(queries.items(codes))}
         missing = [code for code in codes if code not in ids]
         if missing:
-            raise ERPValidationError(f"NetSuite has no active item {', '.join(missing)}", reason="unknown_item")
+            raise UpstreamRejected(f"NetSuite has no active item {', '.join(missing)}", side=ERP, reason="unknown_item")
         currency_id = customer.get("currencyid")
         if request.currency != str(customer.get("currency") or "").upper():
             rows = self.client.suiteql(queries.currency(request.currency), limit=1)
             if not rows:
-                raise ERPValidationError(f"NetSuite has no currency {request.currency}", reason="currency_mismatch")
+                raise UpstreamRejected(f"NetSuite has no currency {request.currency}", side=ERP, reason="currency_mismatch")
             currency_id = rows[0]["id"]
         order_date = request.order_date or self.connector.clock.now().date()
         lines = []
@@ -96,9 +96,9 @@ class NetSuiteOrders:
             if self.connector.location_id:
                 row["location"] = {"id": self.connector.location_id}
             lines.append(row)
-        body: dict[str, Any] = {"externalId": request.external_ref, "entity": {"id": str(customer["id"])},
+        body: dict[str, Any] = {"externalId": request.idempotency_key, "entity": {"id": str(customer["id"])},
                                 "currency": {"id": str(currency_id)}, "tranDate": order_date.isoformat(),
-                                "otherRefNum": request.external_ref, "item": {"items": lines}}
+                                "otherRefNum": request.idempotency_key, "item": {"items": lines}}
         if request.title:
             body["memo"] = request.title[:999]
         if request.delivery_date:

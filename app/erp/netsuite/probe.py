@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.erp.base import ConnectionCheck, ERPAuthError, ERPError, ERPRetriableError
+from app.erp.base import ConnectionCheck
 from app.erp.fields import missing_field_check
 from app.erp.netsuite import queries
+from app.errors import UpstreamAuthFailed, UpstreamError, UpstreamUnavailable
 from app.net.client import host_of
 
 #: what the connector reads, as the smallest SuiteQL that needs the same role permission
@@ -19,13 +20,13 @@ REQUIRED_READS = (
 )
 
 
-def _first_failure(exc: ERPError, what: str, details: dict[str, str]) -> ConnectionCheck:
-    if isinstance(exc, ERPAuthError) and exc.reason == "erp_permission_denied":
+def _first_failure(exc: UpstreamError, what: str, details: dict[str, str]) -> ConnectionCheck:
+    if isinstance(exc, UpstreamAuthFailed) and exc.reason == "erp_permission_denied":
         return ConnectionCheck(False, "missing_permission", f"The integration role may not read {what}: "
                                f"{exc.message}", details)
-    if isinstance(exc, ERPAuthError):
+    if isinstance(exc, UpstreamAuthFailed):
         return ConnectionCheck(False, "bad_credentials", f"NetSuite refused the credentials: {exc.message}", details)
-    if isinstance(exc, ERPRetriableError) and exc.reason == "erp_unreachable":
+    if isinstance(exc, UpstreamUnavailable) and exc.reason == "erp_unreachable":
         return ConnectionCheck(False, "wrong_account", "No NetSuite account answers at "
                                f"{details.get('host', '')}; check the account id (a sandbox is 1234567_SB1)",
                                details)
@@ -39,7 +40,7 @@ def probe_connection(connector: Any) -> ConnectionCheck:
     if client.tokens is not None:
         try:
             client.tokens.token()
-        except ERPError as exc:
+        except UpstreamError as exc:
             check = _first_failure(exc, "a token", details)
             if check.reason == "bad_credentials":
                 return ConnectionCheck(False, "bad_credentials", "NetSuite refused the token request: check the "
@@ -49,7 +50,7 @@ def probe_connection(connector: Any) -> ConnectionCheck:
     for what, query in REQUIRED_READS:
         try:
             client.suiteql(query, limit=1)
-        except ERPError as exc:
+        except UpstreamError as exc:
             return _first_failure(exc, what, details)
     for label, reason, table, value in (("subsidiary", "unknown_subsidiary", "subsidiary", connector.subsidiary_id),
                                         ("location", "unknown_location", "location", connector.location_id)):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.erp.base import ERPValidationError
+from app.errors import ERP, UpstreamRejected
 
 #: internal id of NetSuite's "Base Price" level, present in every account
 BASE_PRICE_LEVEL = 1
@@ -27,7 +27,7 @@ def literal(value: str) -> str:
     """A SuiteQL string literal."""
     text = str(value)
     if "\x00" in text:
-        raise ERPValidationError("Text sent to NetSuite contains a NUL character", reason="invalid_input")
+        raise UpstreamRejected("Text sent to NetSuite contains a NUL character", side=ERP, reason="invalid_input")
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -35,7 +35,7 @@ def integer(value: object) -> int:
     """An internal id as an integer (refuses anything else)."""
     text = str(value).strip()
     if not text.isdigit():
-        raise ERPValidationError(f"'{text}' is not a NetSuite internal id", reason="erp_not_configured")
+        raise UpstreamRejected(f"'{text}' is not a NetSuite internal id", side=ERP)
     return int(text)
 
 

@@ -2,7 +2,7 @@
 
 Customer ids: the CRM link holds either the partner's numeric id or its ``ref``
 ("Internal Reference", e.g. CUST-0001). Item codes are ``product.product.default_code``.
-Idempotency: the external reference goes into
+Idempotency: the idempotency key goes into
 ``client_order_ref`` (not unique) and is looked up before creating; create and confirm
 are separate transactions, so a retry confirms a found draft/sent order instead of
 creating another.
@@ -18,11 +18,12 @@ from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
 from app.domain.stock import ItemInfo, StockLine, items_by_code
-from app.erp.base import ConnectionCheck, ERPConnector, ERPNotFoundError, ERPValidationError
+from app.erp.base import ConnectionCheck, ERPConnector
 from app.erp.odoo import mapping
 from app.erp.odoo.prices import OdooPricer
 from app.erp.odoo.probe import probe_connection
 from app.erp.odoo.transport import OdooTransport
+from app.errors import ERP, UpstreamNotFound, UpstreamRejected
 
 DEFAULT_ITEMS = 12
 DEFAULT_PAGE_SIZE = 200
@@ -34,7 +35,7 @@ class OdooConnector(ERPConnector):
     """ERPConnector for one Odoo database/company."""
 
     name = "odoo"
-    retries_reads = True          # every read goes through ERPHttp with retries
+    retries_reads = True          # every read goes through VendorHTTP with retries
     #: Odoo sets no per-account cap; a server answers as many requests at once as it has HTTP workers
     #: (the ``workers`` option, https://www.odoo.com/documentation/18.0/administration/on_premise/deploy.html);
     #: 8 leaves a small server's workers free for its human users too
@@ -86,7 +87,7 @@ class OdooConnector(ERPConnector):
                                  "property_product_pricelist", "currency_id"],
                                 limit=1, context={"active_test": False})
         if not rows:
-            raise ERPNotFoundError(f"Customer {customer_id} does not exist in Odoo", reason="unknown_customer")
+            raise UpstreamNotFound(f"Customer {customer_id} does not exist in Odoo", side=ERP, reason="unknown_customer")
         return rows[0]
 
     def _invoices(self, partner_id: int, customer_id: str, *, open_only: bool) -> list[Invoice]:
@@ -159,43 +160,43 @@ class OdooConnector(ERPConnector):
         return items_by_code(mapping.item_from(row) for row in rows)
 
     # -- orders -------------------------------------------------------------------
-    def _orders(self, external_ref: str) -> list[dict[str, Any]]:
-        return self.search_read("sale.order", [("client_order_ref", "=", external_ref), ("state", "!=", "cancel")],
+    def _orders(self, idempotency_key: str) -> list[dict[str, Any]]:
+        return self.search_read("sale.order", [("client_order_ref", "=", idempotency_key), ("state", "!=", "cancel")],
                                 ["id", "name", "state", "amount_total", "currency_id", "client_order_ref"],
                                 order="id asc")
 
-    def find_order(self, external_ref: str) -> OrderResult | None:
-        orders = self._orders(external_ref)
-        return mapping.order_from(orders[0], external_ref, created_now=False) if orders else None
+    def find_order(self, idempotency_key: str) -> OrderResult | None:
+        orders = self._orders(idempotency_key)
+        return mapping.order_from(orders[0], idempotency_key, created_now=False) if orders else None
 
-    def _confirm(self, order_id: int, external_ref: str, *, created_now: bool) -> OrderResult:
+    def _confirm(self, order_id: int, idempotency_key: str, *, created_now: bool) -> OrderResult:
         self.rpc.call("sale.order", "action_confirm", ids=[order_id], context=self.context)
         rows = self.rpc.call("sale.order", "read", ids=[order_id], safe=True, context=self.context,
                              kwargs={"fields": ["id", "name", "state", "amount_total", "currency_id"]})
-        return mapping.order_from(rows[0], external_ref, created_now=created_now)
+        return mapping.order_from(rows[0], idempotency_key, created_now=created_now)
 
     def create_order(self, request: OrderRequest) -> OrderResult:
-        orders = self._orders(request.external_ref)
+        orders = self._orders(request.idempotency_key)
         if orders:
             found = orders[0]
             if found.get("state") in ("draft", "sent"):
                 # created by an earlier attempt whose confirm did not happen (separate transaction)
-                return self._confirm(found["id"], request.external_ref, created_now=False)
-            return mapping.order_from(found, request.external_ref, created_now=False)
+                return self._confirm(found["id"], request.idempotency_key, created_now=False)
+            return mapping.order_from(found, request.idempotency_key, created_now=False)
         return self.create_order_after_lookup(request)
 
     def create_order_after_lookup(self, request: OrderRequest) -> OrderResult:
         """Partner and product ids, create, confirm, read back the number (a draft found by an earlier
         ``find_order`` is the caller's to adopt)."""
         if not request.lines:
-            raise ERPValidationError("An order needs at least one line", reason="empty_order")
+            raise UpstreamRejected("An order needs at least one line", side=ERP, reason="empty_order")
         partner = self.partner(request.customer_id)
         products = {p["default_code"]: p["id"] for p in self.products([ln.item_code for ln in request.lines])}
         missing = sorted({ln.item_code for ln in request.lines} - set(products))
         if missing:
-            raise ERPValidationError(f"Odoo has no product with code {', '.join(missing)}", reason="unknown_item")
+            raise UpstreamRejected(f"Odoo has no product with code {', '.join(missing)}", side=ERP, reason="unknown_item")
         values: dict[str, Any] = {
-            "partner_id": partner["id"], "client_order_ref": request.external_ref,
+            "partner_id": partner["id"], "client_order_ref": request.idempotency_key,
             "origin": (request.title or f"CRM deal {request.crm_deal_id}")[:120],
             "order_line": [[0, 0, {"product_id": products[ln.item_code], "product_uom_qty": float(ln.quantity),
                                    "price_unit": float(ln.unit_price), "discount": float(ln.discount_percent),
@@ -212,5 +213,5 @@ class OdooConnector(ERPConnector):
             values["commitment_date"] = f"{request.delivery_date.isoformat()} 00:00:00"   # a Datetime field
         created = self.rpc.call("sale.order", "create", kwargs={"vals_list": [values]}, context=self.context)
         order_id = created[0] if isinstance(created, list) else created
-        return self._confirm(int(order_id), request.external_ref, created_now=True)
+        return self._confirm(int(order_id), request.idempotency_key, created_now=True)
 

@@ -106,11 +106,11 @@ def item_from(product: dict[str, Any]) -> ItemInfo:
     return ItemInfo(row.text("default_code"), row.text("name"), sellable)
 
 
-def order_from(order: dict[str, Any], external_ref: str, *, created_now: bool) -> OrderResult:
+def order_from(order: dict[str, Any], idempotency_key: str, *, created_now: bool) -> OrderResult:
     row = record(order, "sale.order")
     state = row.text("state")
     # total and currency are informational on the result
-    return OrderResult(external_ref=external_ref, erp_id=str(row.value("id")), order_number=row.text("name"),
+    return OrderResult(idempotency_key=idempotency_key, erp_id=str(row.value("id")), order_number=row.text("name"),
                        status=ORDER_STATUS.get(state, OrderStatus.OPEN), status_raw=state, created_now=created_now,
                        total=row.optional_amount("amount_total"),
                        currency=currency_code(m2o_name(row.optional("currency_id"))))

@@ -10,9 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from app.domain.pricing import PriceQuote
-from app.erp.base import MissingVendorField
 from app.erp.odoo import pricing
 from app.erp.odoo.mapping import m2o_id, record
+from app.errors import MissingVendorField
 
 
 class OdooPricer:

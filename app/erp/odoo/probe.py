@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app.erp.base import (
-    ConnectionCheck,
-    ERPAuthError,
-    ERPError,
-    ERPNotFoundError,
-    ERPRetriableError,
-    MissingVendorField,
-)
+from app.erp.base import ConnectionCheck
 from app.erp.fields import missing_field_check
+from app.errors import (
+    MissingVendorField,
+    UpstreamAuthFailed,
+    UpstreamError,
+    UpstreamNotFound,
+    UpstreamUnavailable,
+)
 
 #: model -> a field the connector needs (res.partner credit fields need Invoicing read access:
 #: groups account.group_account_invoice / account.group_account_readonly)
@@ -24,17 +24,17 @@ def probe_connection(connector) -> ConnectionCheck:
     """Never raises for expected failures; reports the first problem in plain words."""
     try:
         user = connector.rpc.call("res.users", "context_get", safe=True, context=connector.context)
-    except ERPAuthError:
+    except UpstreamAuthFailed:
         return ConnectionCheck(False, "bad_credentials",
                                "Odoo rejected the API key (or login/database for JSON-RPC); keys expire after "
                                "at most 3 months")
-    except ERPNotFoundError:
+    except UpstreamNotFound:
         return ConnectionCheck(False, "wrong_url", "That URL does not serve the Odoo API (for Odoo 18 or older "
                                                    "choose JSON-RPC or auto)")
-    except ERPRetriableError as exc:
+    except UpstreamUnavailable as exc:
         reason = "wrong_url" if exc.reason == "erp_unreachable" else exc.reason
         return ConnectionCheck(False, reason, exc.message)
-    except ERPError as exc:
+    except UpstreamError as exc:
         if exc.reason == "erp_bad_response":
             return ConnectionCheck(False, "wrong_url", "That URL does not look like an Odoo server (no JSON API)")
         if exc.reason == "erp_unknown_database":
@@ -47,11 +47,11 @@ def probe_connection(connector) -> ConnectionCheck:
                                context=connector.context, safe=True)
         except MissingVendorField as exc:
             return ConnectionCheck(False, "missing_field", exc.message, details | {"model": model, "field": exc.field})
-        except ERPAuthError:
+        except UpstreamAuthFailed:
             return ConnectionCheck(False, "missing_permission",
                                    f"The API user may not read {model}.{field}; give it the groups listed on "
                                    "this page", details | {"model": model})
-        except ERPError as exc:
+        except UpstreamError as exc:
             return ConnectionCheck(False, exc.reason, f"Reading {model} failed: {exc.message}", details)
     if connector.warehouse_id and not connector.search_read("stock.warehouse", [("id", "=", connector.warehouse_id)],
                                                             ["id"]):

@@ -19,30 +19,32 @@ from typing import Any
 
 import requests
 
-from app.erp.base import (
-    ERPAuthError,
-    ERPError,
-    ERPFatalError,
-    ERPNotFoundError,
-    ERPRetriableError,
-    ERPValidationError,
+from app.errors import (
+    ERP,
     MissingVendorField,
+    UpstreamAuthFailed,
+    UpstreamError,
+    UpstreamMisconfigured,
+    UpstreamNotFound,
+    UpstreamRejected,
+    UpstreamUnavailable,
 )
-from app.erp.http import ERPHttp, VendorError, json_object, plain_error, redact
+from app.net.vendor import VendorAnswer, VendorTable, json_object, plain_answer, redact
+from app.net.vendor_http import VendorHTTP
 
 #: exception name (``error.data.name`` / JSON-2 ``name``) -> (class, reason)
-_ODOO_ERRORS: dict[str, tuple[type[ERPError], str]] = {
-    "odoo.exceptions.AccessDenied": (ERPAuthError, "erp_auth_failed"),
-    "werkzeug.exceptions.Unauthorized": (ERPAuthError, "erp_auth_failed"),
-    "odoo.http.SessionExpiredException": (ERPAuthError, "erp_auth_failed"),
-    "odoo.exceptions.AccessError": (ERPAuthError, "erp_permission_denied"),
-    "werkzeug.exceptions.Forbidden": (ERPAuthError, "erp_permission_denied"),
-    "odoo.exceptions.MissingError": (ERPNotFoundError, "erp_not_found"),
-    "werkzeug.exceptions.NotFound": (ERPNotFoundError, "erp_not_found"),
-    "odoo.exceptions.UserError": (ERPValidationError, "erp_validation_failed"),
-    "odoo.exceptions.ValidationError": (ERPValidationError, "erp_validation_failed"),
-    "odoo.exceptions.RedirectWarning": (ERPValidationError, "erp_validation_failed"),
-    "werkzeug.exceptions.UnprocessableEntity": (ERPValidationError, "erp_bad_arguments"),
+_ODOO_ERRORS: dict[str, tuple[type[UpstreamError], str]] = {
+    "odoo.exceptions.AccessDenied": (UpstreamAuthFailed, "erp_auth_failed"),
+    "werkzeug.exceptions.Unauthorized": (UpstreamAuthFailed, "erp_auth_failed"),
+    "odoo.http.SessionExpiredException": (UpstreamAuthFailed, "erp_auth_failed"),
+    "odoo.exceptions.AccessError": (UpstreamAuthFailed, "erp_permission_denied"),
+    "werkzeug.exceptions.Forbidden": (UpstreamAuthFailed, "erp_permission_denied"),
+    "odoo.exceptions.MissingError": (UpstreamNotFound, "erp_not_found"),
+    "werkzeug.exceptions.NotFound": (UpstreamNotFound, "erp_not_found"),
+    "odoo.exceptions.UserError": (UpstreamRejected, "erp_rejected"),
+    "odoo.exceptions.ValidationError": (UpstreamRejected, "erp_rejected"),
+    "odoo.exceptions.RedirectWarning": (UpstreamRejected, "erp_rejected"),
+    "werkzeug.exceptions.UnprocessableEntity": (UpstreamRejected, "erp_bad_arguments"),
     # Transient conflicts: the same call succeeds when repeated. Odoo retries these itself
     # (``retrying`` in odoo/service/model.py, up to 5 tries on PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
     # = LockNotAvailable, SerializationFailure, DeadlockDetected, and on ConcurrencyError) and lets
@@ -51,14 +53,14 @@ _ODOO_ERRORS: dict[str, tuple[type[ERPError], str]] = {
     # module + class (``serialize_exception`` in odoo/http.py).
     # https://github.com/odoo/odoo/blob/18.0/odoo/service/model.py
     # https://github.com/odoo/odoo/blob/18.0/odoo/exceptions.py
-    "odoo.exceptions.LockError": (ERPRetriableError, "erp_concurrent_update"),
-    "odoo.exceptions.ConcurrencyError": (ERPRetriableError, "erp_concurrent_update"),
-    "psycopg2.errors.SerializationFailure": (ERPRetriableError, "erp_concurrent_update"),
-    "psycopg2.errors.DeadlockDetected": (ERPRetriableError, "erp_concurrent_update"),
-    "psycopg2.errors.LockNotAvailable": (ERPRetriableError, "erp_concurrent_update"),
+    "odoo.exceptions.LockError": (UpstreamUnavailable, "erp_concurrent_update"),
+    "odoo.exceptions.ConcurrencyError": (UpstreamUnavailable, "erp_concurrent_update"),
+    "psycopg2.errors.SerializationFailure": (UpstreamUnavailable, "erp_concurrent_update"),
+    "psycopg2.errors.DeadlockDetected": (UpstreamUnavailable, "erp_concurrent_update"),
+    "psycopg2.errors.LockNotAvailable": (UpstreamUnavailable, "erp_concurrent_update"),
     # psycopg2 < 2.8 reports both rollback kinds under their common base class
-    "psycopg2.extensions.TransactionRollbackError": (ERPRetriableError, "erp_concurrent_update"),
-    "psycopg2.OperationalError": (ERPRetriableError, "erp_unavailable"),
+    "psycopg2.extensions.TransactionRollbackError": (UpstreamUnavailable, "erp_concurrent_update"),
+    "psycopg2.OperationalError": (UpstreamUnavailable, "erp_unavailable"),
 }
 #: PostgreSQL's "database ... does not exist" (a connection failure psycopg2 raises as OperationalError):
 #: the configured database name is wrong - a setting to fix, not an outage to wait out
@@ -79,14 +81,14 @@ def missing_field(name: str | None, message: str) -> tuple[str, str] | None:
     return (found.group(2), found.group(1)) if found else None
 
 
-def classify(name: str | None, message: str = "") -> tuple[type[ERPError] | None, str | None]:
+def classify(name: str | None, message: str = "") -> tuple[type[UpstreamError] | None, str | None]:
     """(error class, reason) for an Odoo exception name and message; (None, None) when unknown."""
     found = _ODOO_ERRORS.get(name or "")
     if name == "psycopg2.OperationalError":
         if _NO_DATABASE.search(message):
-            return ERPFatalError, "erp_unknown_database"
+            return UpstreamMisconfigured, "erp_unknown_database"
         if any(text in message for text in _CONFLICT_MESSAGES):
-            return ERPRetriableError, "erp_concurrent_update"
+            return UpstreamUnavailable, "erp_concurrent_update"
     return (found[0], found[1]) if found else (None, None)
 
 
@@ -98,16 +100,21 @@ def odoo_message(name: str | None, message: str) -> str:
     return message
 
 
-def describe_json2_error(response: requests.Response) -> VendorError:
+def describe_json2_error(response: requests.Response) -> VendorAnswer:
     """JSON-2 error body -> message/name/class (non-JSON bodies: the HTTP status decides)."""
     body = json_object(response)
     if body is None:
-        return plain_error(response)
+        return plain_answer(response)
     name = body.get("name")
     message = str(body.get("message") or name or response.status_code)
-    error_class, reason = classify(name, message)
-    return VendorError(odoo_message(name, message), code=name, error_class=error_class, reason=reason,
+    kind, reason = classify(name, message)
+    return VendorAnswer(odoo_message(name, message), code=name, kind=kind, reason=reason,
                        missing_field=missing_field(name, message))
+
+
+#: Odoo answers -> the shared error tree (JSON-2 error bodies; JSON-RPC errors come inside HTTP 200)
+ODOO_JSON2 = VendorTable("Odoo", ERP, describe=describe_json2_error)
+ODOO_JSONRPC = VendorTable("Odoo", ERP)
 
 
 class OdooTransport:
@@ -115,7 +122,7 @@ class OdooTransport:
 
     flavour = "?"
 
-    def __init__(self, http: ERPHttp):
+    def __init__(self, http: VendorHTTP):
         self.http = http
 
     def call(self, model: str, method: str, *, ids: list[int] | None = None, kwargs: dict[str, Any] | None = None,
@@ -146,7 +153,7 @@ class JsonRpcTransport(OdooTransport):
 
     flavour = "jsonrpc"
 
-    def __init__(self, http: ERPHttp, *, database: str, login: str, api_key: str):
+    def __init__(self, http: VendorHTTP, *, database: str, login: str, api_key: str):
         super().__init__(http)
         self.database, self.login, self.api_key = database, login, api_key
         self._uid: int | None = None
@@ -160,7 +167,7 @@ class JsonRpcTransport(OdooTransport):
         def check(response: requests.Response) -> None:
             body = self.http.json(response)
             if not isinstance(body, dict):
-                raise ERPValidationError("Odoo JSON-RPC answered with an unexpected body", reason="erp_bad_response")
+                raise UpstreamRejected("Odoo JSON-RPC answered with an unexpected body", side=ERP, reason="erp_bad_response")
             if "error" in body:
                 raise self._error(body["error"], response.status_code)
             holder["result"] = body.get("result")
@@ -168,7 +175,7 @@ class JsonRpcTransport(OdooTransport):
         self.http.request("POST", "jsonrpc", json=payload, safe=safe, check=check)
         return holder.get("result")
 
-    def _error(self, error: dict[str, Any], status: int) -> ERPError:
+    def _error(self, error: dict[str, Any], status: int) -> UpstreamError:
         data = error.get("data") or {}
         name = data.get("name")
         raw = str(data.get("message") or error.get("message") or "server error")
@@ -176,18 +183,17 @@ class JsonRpcTransport(OdooTransport):
         missing = missing_field(name, raw)
         if missing is not None:
             return MissingVendorField("Odoo", *missing, status=status)
-        error_class, reason = classify(name, raw)
-        if error_class is None:
-            error_class, reason = ERPValidationError, "erp_server_error"
-        kwargs: dict[str, Any] = {"reason": reason, "status": status, "vendor_code": name}
-        return error_class(message, **kwargs)
+        kind, reason = classify(name, raw)
+        if kind is None:
+            kind, reason = UpstreamRejected, "erp_server_error"
+        return ODOO_JSONRPC.error(kind, message, status=status, reason=reason, code=name)
 
     def uid(self) -> int:
         """Log in once (common.login returns False, not an error, for bad credentials)."""
         if self._uid is None:
             uid = self.rpc("common", "login", [self.database, self.login, self.api_key], safe=True)
             if not uid:
-                raise ERPAuthError("Odoo rejected the login or API key", reason="erp_auth_failed")
+                raise UpstreamAuthFailed("Odoo rejected the login or API key", side=ERP, reason="erp_auth_failed")
             self._uid = int(uid)
         return self._uid
 
@@ -217,13 +223,12 @@ class AutoTransport(OdooTransport):
             try:
                 self.json2.call("res.users", "context_get", safe=True)
                 self.chosen = self.json2
-            except ERPNotFoundError as exc:
+            except UpstreamNotFound as exc:
                 if exc.vendor_code:              # an Odoo error body: the route exists
                     raise
                 if self.jsonrpc is None:
-                    raise ERPFatalError("This Odoo server has no JSON-2 API (Odoo 18 or older): enter the "
-                                        "database and login so JSON-RPC can be used",
-                                        reason="erp_not_configured") from None
+                    raise UpstreamMisconfigured("This Odoo server has no JSON-2 API (Odoo 18 or older): enter the "
+                                        "database and login so JSON-RPC can be used", side=ERP) from None
                 self.chosen = self.jsonrpc
         return self.chosen
 

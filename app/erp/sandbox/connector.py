@@ -16,17 +16,11 @@ from app.domain.money import quantize
 from app.domain.order import OrderRequest, OrderResult, OrderStatus
 from app.domain.pricing import PriceQuote
 from app.domain.stock import ItemInfo, StockLine
-from app.erp.base import (
-    ConnectionCheck,
-    ERPConnector,
-    ERPNotFoundError,
-    ERPRateLimited,
-    ERPRetriableError,
-    ERPValidationError,
-)
+from app.erp.base import ConnectionCheck, ERPConnector
 from app.erp.sandbox import catalogue
 from app.erp.sandbox.faults import SandboxFaults
 from app.erp.sandbox.orders import MemoryOrderBook, StoredOrder
+from app.errors import ERP, UpstreamNotFound, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable
 
 #: items the stock section shows when the tenant picked none (keeps the panel small)
 DEFAULT_STOCK_ITEMS = 12
@@ -60,17 +54,17 @@ class SandboxERP(ERPConnector):
         if fault is None:
             return
         if fault == "rate_limited":
-            raise ERPRateLimited("Sandbox ERP: too many requests", retry_after=2, status=429)
+            raise UpstreamRateLimited("Sandbox ERP: too many requests", side=ERP, retry_after=2, status=429)
         if fault == "timeout":
-            raise ERPRetriableError("Sandbox ERP did not answer in time", reason="erp_timeout")
+            raise UpstreamUnavailable("Sandbox ERP did not answer in time", side=ERP, reason="erp_timeout")
         if fault == "validation":
-            raise ERPValidationError("Sandbox ERP rejected the request", status=422)
-        raise ERPRetriableError("Sandbox ERP is unavailable (503)", status=503)
+            raise UpstreamRejected("Sandbox ERP rejected the request", side=ERP, status=422)
+        raise UpstreamUnavailable("Sandbox ERP is unavailable (503)", side=ERP, status=503)
 
     def _customer(self, customer_id: str) -> catalogue.Customer:
         customer = self.customers.get(customer_id)
         if customer is None:
-            raise ERPNotFoundError(f"Customer {customer_id} does not exist in the ERP", reason="unknown_customer")
+            raise UpstreamNotFound(f"Customer {customer_id} does not exist in the ERP", side=ERP, reason="unknown_customer")
         return customer
 
     def _invoices_today(self) -> tuple[catalogue.SeedInvoice, ...]:
@@ -91,7 +85,7 @@ class SandboxERP(ERPConnector):
     def check_connection(self) -> ConnectionCheck:
         try:
             self._enter("check_connection")
-        except ERPRetriableError as exc:
+        except UpstreamUnavailable as exc:
             return ConnectionCheck(False, exc.reason, exc.message)
         return ConnectionCheck(True, "ok", "Connected to the built-in sandbox ERP",
                                {"customers": str(len(self.customers)), "items": str(len(self.items))})
@@ -162,13 +156,13 @@ class SandboxERP(ERPConnector):
                 for code in item_codes if code in self.items}
 
     # -- orders -------------------------------------------------------------------
-    def find_order(self, external_ref: str) -> OrderResult | None:
+    def find_order(self, idempotency_key: str) -> OrderResult | None:
         self._enter("find_order")
-        found = [o for o in self.orders.find(external_ref) if o.status != "Cancelled"]
+        found = [o for o in self.orders.find(idempotency_key) if o.status != "Cancelled"]
         return _result(found[0], created_now=False) if found else None
 
     def create_order(self, request: OrderRequest) -> OrderResult:
-        existing = self.find_order(request.external_ref)
+        existing = self.find_order(request.idempotency_key)
         if existing is not None:
             return existing
         return self.create_order_after_lookup(request)
@@ -176,31 +170,31 @@ class SandboxERP(ERPConnector):
     def create_order_after_lookup(self, request: OrderRequest) -> OrderResult:
         self._enter("create_order")
         if self.faults.reject_orders_reason:
-            raise ERPValidationError(self.faults.reject_orders_reason, status=417, vendor_code="ValidationError")
+            raise UpstreamRejected(self.faults.reject_orders_reason, side=ERP, status=417, vendor_code="ValidationError")
         customer = self.customers.get(request.customer_id)
         if customer is None:
-            raise ERPValidationError(f"Could not find Customer: {request.customer_id}", reason="unknown_customer",
+            raise UpstreamRejected(f"Could not find Customer: {request.customer_id}", side=ERP, reason="unknown_customer",
                                      status=417, vendor_code="LinkValidationError")
         if customer.disabled:
-            raise ERPValidationError(f"Customer {customer.name} is disabled", reason="customer_disabled",
+            raise UpstreamRejected(f"Customer {customer.name} is disabled", side=ERP, reason="customer_disabled",
                                      status=417, vendor_code="PartyDisabled")
         if not request.lines:
-            raise ERPValidationError("Items cannot be empty", reason="empty_order", status=417)
+            raise UpstreamRejected("Items cannot be empty", side=ERP, reason="empty_order", status=417)
         if request.currency != customer.currency:
-            raise ERPValidationError(
-                f"Currency {request.currency} does not match the customer's billing currency {customer.currency}",
+            raise UpstreamRejected(
+                f"Currency {request.currency} does not match the customer's billing currency {customer.currency}", side=ERP,
                 reason="currency_mismatch", status=417)
         for line in request.lines:
             if line.item_code not in self.items:
-                raise ERPValidationError(f"Item {line.item_code} not found", reason="unknown_item", status=417)
+                raise UpstreamRejected(f"Item {line.item_code} not found", side=ERP, reason="unknown_item", status=417)
             if line.item_code in self.discontinued:
-                raise ERPValidationError(f"Item {line.item_code} is disabled", reason="item_not_sellable", status=417)
+                raise UpstreamRejected(f"Item {line.item_code} is disabled", side=ERP, reason="item_not_sellable", status=417)
             if line.quantity <= 0:
-                raise ERPValidationError(f"Quantity for {line.item_code} must be positive",
+                raise UpstreamRejected(f"Quantity for {line.item_code} must be positive", side=ERP,
                                          reason="invalid_quantity", status=417)
         total = sum((line.amount for line in request.lines), Decimal(0))
         stored = self.orders.add(
-            external_ref=request.external_ref, customer_id=customer.id, currency=request.currency,
+            idempotency_key=request.idempotency_key, customer_id=customer.id, currency=request.currency,
             total=total, status=NEW_ORDER_STATUS,
             lines=[{"item_code": ln.item_code, "qty": str(ln.quantity), "rate": str(ln.unit_price)}
                    for ln in request.lines],
@@ -209,14 +203,14 @@ class SandboxERP(ERPConnector):
             self.faults.after_create(stored.order_number)
         return _result(stored, created_now=True)
 
-    def orders_for(self, external_ref: str) -> list[StoredOrder]:
+    def orders_for(self, idempotency_key: str) -> list[StoredOrder]:
         """Every stored order with this reference (tests: must never exceed one)."""
-        return self.orders.find(external_ref)
+        return self.orders.find(idempotency_key)
 
 
 def _result(order: StoredOrder, *, created_now: bool) -> OrderResult:
     status = {"Draft": OrderStatus.DRAFT, "On Hold": OrderStatus.ON_HOLD, "Completed": OrderStatus.FULFILLED,
               "Closed": OrderStatus.CLOSED, "Cancelled": OrderStatus.CANCELLED}.get(order.status, OrderStatus.OPEN)
-    return OrderResult(external_ref=order.external_ref, erp_id=order.order_number, order_number=order.order_number,
+    return OrderResult(idempotency_key=order.idempotency_key, erp_id=order.order_number, order_number=order.order_number,
                        status=status, status_raw=order.status, created_now=created_now, total=order.total,
                        currency=order.currency)

@@ -1,6 +1,6 @@
 """Where the sandbox ERP keeps the sales orders it accepted.
 
-Like ERPNext's po_no, the external reference is NOT unique here: the sandbox
+Like ERPNext's po_no, the idempotency key is NOT unique here: the sandbox
 accepts a second order with the same reference, so only the connector's
 lookup-before-create (and the order flow's locking) keeps orders single. Tests
 count orders per reference to prove that.
@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -21,7 +22,7 @@ sandbox_orders = sa.Table(
     "sandbox_orders", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("book", sa.String(64), nullable=False, default="default"),
-    sa.Column("external_ref", sa.String(140), nullable=False, index=True),
+    sa.Column("idempotency_key", sa.String(140), nullable=False, index=True),
     sa.Column("customer_id", sa.String(140), nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("total", sa.Numeric(18, 4), nullable=False),
@@ -35,7 +36,7 @@ sandbox_orders = sa.Table(
 @dataclass(frozen=True)
 class StoredOrder:
     order_number: str
-    external_ref: str
+    idempotency_key: str
     customer_id: str
     currency: str
     total: Decimal
@@ -52,19 +53,19 @@ def order_number(seq: int) -> str:
 class MemoryOrderBook:
     """Process-local order book (unit tests, benchmarks)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._orders: list[StoredOrder] = []
         self._lock = threading.Lock()
 
-    def add(self, **fields) -> StoredOrder:
+    def add(self, **fields: Any) -> StoredOrder:
         with self._lock:
             order = StoredOrder(order_number=order_number(len(self._orders) + 1), **fields)
             self._orders.append(order)
             return order
 
-    def find(self, external_ref: str) -> list[StoredOrder]:
+    def find(self, idempotency_key: str) -> list[StoredOrder]:
         with self._lock:
-            return [o for o in self._orders if o.external_ref == external_ref]
+            return [o for o in self._orders if o.idempotency_key == idempotency_key]
 
     def all(self) -> list[StoredOrder]:
         with self._lock:
@@ -78,17 +79,18 @@ class SqlOrderBook:
         self.db = db
         self.book = book
 
-    def add(self, **fields) -> StoredOrder:
+    def add(self, **fields: Any) -> StoredOrder:
         with self.db.write() as conn:
-            result = conn.execute(sandbox_orders.insert().values(book=self.book, **{
-                k: v for k, v in fields.items()}))
-            seq = result.inserted_primary_key[0]
+            result = conn.execute(sandbox_orders.insert().values(book=self.book, **fields))
+            key = result.inserted_primary_key
+            assert key is not None, "an insert returns its primary key"
+            seq = key[0]
         return StoredOrder(order_number=order_number(seq), **fields)
 
-    def find(self, external_ref: str) -> list[StoredOrder]:
+    def find(self, idempotency_key: str) -> list[StoredOrder]:
         with self.db.read() as conn:
             rows = conn.execute(sa.select(sandbox_orders).where(
-                sandbox_orders.c.book == self.book, sandbox_orders.c.external_ref == external_ref)
+                sandbox_orders.c.book == self.book, sandbox_orders.c.idempotency_key == idempotency_key)
                 .order_by(sandbox_orders.c.id)).all()
         return [_stored(r) for r in rows]
 
@@ -99,8 +101,8 @@ class SqlOrderBook:
         return [_stored(r) for r in rows]
 
 
-def _stored(row) -> StoredOrder:
-    return StoredOrder(order_number=order_number(row.id), external_ref=row.external_ref,
+def _stored(row: sa.Row[Any]) -> StoredOrder:
+    return StoredOrder(order_number=order_number(row.id), idempotency_key=row.idempotency_key,
                        customer_id=row.customer_id, currency=row.currency, total=Decimal(str(row.total)),
                        status=row.status, lines=row.lines, correlation_id=row.correlation_id,
                        created_at=row.created_at)

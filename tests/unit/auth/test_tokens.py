@@ -6,9 +6,9 @@ import pytest
 from app.auth.admin import AdminSessionInvalid, AdminSessions
 from app.auth.widget_token import WidgetTokenInvalid, WidgetTokens
 from app.clock import FrozenClock
-from app.crm.base import CRMAuthError
 from app.crm.demo import signing
-from app.crm.demo.connector import DemoCRM
+from app.errors import Unauthorized
+from tests.fakes.demo import demo
 
 
 def test_widget_token_round_trip_and_expiry(clock):
@@ -67,17 +67,16 @@ def test_demo_signing_window_and_tamper(clock):
     clock.advance(299)
     signing.verify(token, [b"key"], clock)
     clock.advance(2)
-    with pytest.raises(signing.SignatureInvalid, match="window"):
+    with pytest.raises(Unauthorized, match="window"):
         signing.verify(token, [b"key"], clock)
     body, mac = token.split(".")
-    with pytest.raises(signing.SignatureInvalid):
+    with pytest.raises(Unauthorized):
         signing.verify(body[:-1] + ("A" if body[-1] != "A" else "B") + "." + mac, [b"key"], clock)
     later = FrozenClock(clock.now() + timedelta(seconds=301))
-    with pytest.raises(signing.SignatureInvalid, match="window"):     # too far in the future
+    with pytest.raises(Unauthorized, match="window"):     # too far in the future
         signing.verify(signing.sign({"company": "c"}, b"key", later), [b"key"], clock)
 
 
-def test_demo_crm_credential_errors_are_crm_auth_errors(services):
-    crm: DemoCRM = services.demo_crm
-    with pytest.raises(CRMAuthError):
-        crm.verify_widget_credential("x.y")
+def test_demo_crm_credential_errors_are_refused_credentials(services):
+    with pytest.raises(Unauthorized):
+        demo(services).verify_widget_credential("x.y")

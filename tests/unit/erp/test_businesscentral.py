@@ -6,15 +6,15 @@ import responses
 
 from app.domain.credit import HoldReason
 from app.domain.order import OrderLine, OrderRequest, OrderStatus
-from app.erp.base import ERPFatalError, ERPValidationError
 from app.erp.businesscentral import build_businesscentral
 from app.erp.registry import ConnectorContext
+from app.errors import UpstreamMisconfigured, UpstreamRejected
 from app.tenants.model import ERPConnectionSettings
 from tests.fakes import businesscentral as bc_fake
 
 
 def connector(clock, **config):
-    ctx = ConnectorContext(clock=clock, db=None, sandbox_faults=None, timeout=3.0, extra={"erp_http_sleep": [].append})
+    ctx = ConnectorContext(clock=clock, timeout=3.0)
     settings = {"tenant_id": bc_fake.TENANT, "environment": bc_fake.ENVIRONMENT, "company_id": bc_fake.COMPANY_ID,
                 "client_id": bc_fake.CLIENT_ID, **config}
     return build_businesscentral(ERPConnectionSettings("businesscentral", settings,
@@ -34,9 +34,9 @@ def test_building_the_connector_makes_no_network_call(mock, clock):
 
 
 def test_settings_that_would_change_the_url_are_refused(clock):
-    with pytest.raises(ERPFatalError):
+    with pytest.raises(UpstreamMisconfigured):
         connector(clock, environment="production/../x")
-    with pytest.raises(ERPFatalError):
+    with pytest.raises(UpstreamMisconfigured):
         connector(clock, company_id="not-a-guid")
 
 
@@ -49,7 +49,7 @@ def test_a_next_link_to_another_host_is_not_followed(mock, clock):
         status, headers, body = original(req, entity_set, rows)
         return status, headers, body.replace(bc_fake.API, "https://attacker.example")
     fake._collection = hostile
-    with pytest.raises(ERPValidationError, match="another host"):
+    with pytest.raises(UpstreamRejected, match="another host"):
         bc.list_invoices("CUST-0008")
     assert not any("attacker" in r.path for r in fake.seen)
 
@@ -66,7 +66,7 @@ def test_blank_blocked_in_either_spelling_is_not_a_hold(mock, clock):
 def test_an_order_invoiced_in_full_is_found_through_its_invoice(mock, clock):
     fake = bc_fake.FakeBusinessCentral(mock, clock)
     bc = connector(clock)
-    request = OrderRequest(customer_id="CUST-0001", currency="EUR", external_ref="CRM-INVOICED", crm_deal_id="D-8",
+    request = OrderRequest(customer_id="CUST-0001", currency="EUR", idempotency_key="CRM-INVOICED", crm_deal_id="D-8",
                            lines=(OrderLine("SKU-1001", 2, 10),))
     created = bc.create_order(request)
     order = fake.orders_for("CRM-INVOICED")[0]

@@ -10,11 +10,11 @@ import responses
 
 from app.domain.credit import HoldReason
 from app.domain.order import OrderStatus
-from app.erp.base import ERPAuthError, ERPRateLimited, ERPValidationError
-from app.erp.erpnext.client import describe_frappe_error, server_messages
-from app.erp.http import ERPHttp
-from tests.contract.harness import erpnext_harness
-from tests.contract.test_orders_contract import order_request
+from app.erp.erpnext.client import ERPNEXT, describe_frappe_error, server_messages
+from app.errors import UpstreamAuthFailed, UpstreamRateLimited, UpstreamRejected
+from app.net.vendor_http import VendorHTTP
+from tests.contract.erp.harness import erpnext_harness
+from tests.contract.erp.test_orders_contract import order_request
 from tests.fakes.erpnext import frappe_error
 
 
@@ -41,13 +41,13 @@ def test_server_messages_are_decoded_twice_and_stripped_of_html():
 
 @pytest.mark.parametrize("reply, cls, reason", [
     (frappe_error(417, "ValidationError", "Credit limit has been crossed for customer CUST-0001"),
-     ERPValidationError, "credit_limit_exceeded"),
-    (frappe_error(417, "PartyFrozen", "Accounts are frozen"), ERPValidationError, "customer_frozen"),
-    (frappe_error(417, "RateLimitExceededError", "Too many calls"), ERPRateLimited, "erp_rate_limited"),
-    (frappe_error(403, "PermissionError", "Not permitted"), ERPAuthError, "erp_permission_denied"),
+     UpstreamRejected, "credit_limit_exceeded"),
+    (frappe_error(417, "PartyFrozen", "Accounts are frozen"), UpstreamRejected, "customer_frozen"),
+    (frappe_error(417, "RateLimitExceededError", "Too many calls"), UpstreamRateLimited, "erp_rate_limited"),
+    (frappe_error(403, "PermissionError", "Not permitted"), UpstreamAuthFailed, "erp_permission_denied"),
 ])
 def test_exc_type_decides_class_and_reason(reply, cls, reason):
-    http = ERPHttp("https://erp.example.test", vendor="ERPNext", describe_error=describe_frappe_error)
+    http = VendorHTTP("https://erp.example.test", table=ERPNEXT)
     error = http.error_from(response_from(reply))
     assert type(error) is cls and error.reason == reason
     assert "Traceback" not in error.message
@@ -62,7 +62,7 @@ def test_v2_error_body_is_understood():
 def test_credit_limit_rejection_reaches_the_caller_as_a_clear_reason(mock, clock):
     erp = erpnext_harness(clock, mock)
     erp.fake.reject_orders = "Credit limit has been crossed for customer CUST-0001 (60000 / 50000)"
-    with pytest.raises(ERPValidationError) as info:
+    with pytest.raises(UpstreamRejected) as info:
         erp.connector.create_order(order_request("CRM-CL"))
     assert info.value.reason == "credit_limit_exceeded" and info.value.status == 417
     assert "Credit limit has been crossed" in info.value.message
@@ -72,7 +72,7 @@ def test_frozen_customer_is_on_hold_and_cannot_order(mock, clock):
     erp = erpnext_harness(clock, mock)
     credit = erp.connector.get_credit("CUST-0004")
     assert credit.on_hold and credit.hold_reason == HoldReason.FROZEN
-    with pytest.raises(ERPValidationError) as info:
+    with pytest.raises(UpstreamRejected) as info:
         erp.connector.create_order(order_request("CRM-FROZEN", customer="CUST-0004"))
     assert info.value.reason == "customer_frozen"
 
@@ -102,7 +102,7 @@ def test_order_body_follows_the_documented_shape(mock, clock):
 def test_missing_warehouse_is_reported_clearly(mock, clock):
     erp = erpnext_harness(clock, mock)
     erp.fake.default_warehouse = None
-    with pytest.raises(ERPValidationError) as info:
+    with pytest.raises(UpstreamRejected) as info:
         erp.connector.create_order(order_request("CRM-NOWH"))
     assert "warehouse" in info.value.message
 
@@ -164,7 +164,7 @@ def test_check_connection_on_a_site_that_is_not_frappe(mock, clock):
 
     mock.get("https://www.example.test/api/method/frappe.auth.get_logged_user", body="<html>Welcome</html>",
              content_type="text/html")
-    ctx = ConnectorContext(clock=clock, db=None, sandbox_faults=None, timeout=5, extra={})
+    ctx = ConnectorContext(clock=clock, timeout=5)
     connector = build_erpnext(ERPConnectionSettings("erpnext", {"url": "https://www.example.test", "company": "X"},
                                                     {"api_key": "k", "api_secret": "s"}), ctx)
     check = connector.check_connection()

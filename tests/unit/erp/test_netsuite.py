@@ -8,23 +8,22 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from app.domain.order import OrderLine, OrderRequest
-from app.erp.base import (
-    ERPFatalError,
-    ERPNotFoundError,
-    ERPRateLimited,
-    ERPValidationError,
-    MissingVendorField,
-)
 from app.erp.netsuite import build_netsuite, mapping
 from app.erp.netsuite.auth import normalise_account, rest_base_url
 from app.erp.registry import ConnectorContext
+from app.errors import (
+    MissingVendorField,
+    UpstreamMisconfigured,
+    UpstreamNotFound,
+    UpstreamRateLimited,
+    UpstreamRejected,
+)
 from app.tenants.model import ERPConnectionSettings
 from tests.fakes import netsuite as ns_fake
 
 
-def connector(clock, sleeps=None, **config):
-    ctx = ConnectorContext(clock=clock, db=None, sandbox_faults=None, timeout=3.0,
-                           extra={"erp_http_sleep": (sleeps if sleeps is not None else []).append})
+def connector(clock, **config):
+    ctx = ConnectorContext(clock=clock, timeout=3.0)
     secrets = {"private_key": config.pop("private_key", ns_fake.PRIVATE_KEY_PEM)}
     settings = {"account_id": ns_fake.ACCOUNT, "client_id": ns_fake.CLIENT_ID,
                 "certificate_id": ns_fake.CERTIFICATE_ID, **config}
@@ -46,7 +45,7 @@ def test_account_id_to_rest_host(raw, account, host):
 
 
 def test_account_id_with_a_host_in_it_is_refused():
-    with pytest.raises(ERPFatalError):
+    with pytest.raises(UpstreamMisconfigured):
         normalise_account("evil.example.com/x")
 
 
@@ -72,24 +71,23 @@ def test_rsa_keys_sign_with_ps256(mock, clock):
     pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
     ns_fake.FakeNetSuite(mock, clock, public_key=key.public_key())
     assert connector(clock, private_key=pem).get_credit("CUST-0001").customer_id == "CUST-0001"
-    with pytest.raises(ERPFatalError, match="RS256 does not fit"):
+    with pytest.raises(UpstreamMisconfigured, match="RS256 does not fit"):
         connector(clock, private_key=pem, algorithm="RS256")
 
 
 def test_concurrency_limit_without_retry_after_backs_off_then_reports_rate_limited(mock, clock):
     fake = ns_fake.FakeNetSuite(mock, clock, retry_after=None)
-    sleeps: list[float] = []
-    ns = connector(clock, sleeps)
+    ns = connector(clock)
     fake.fail_next("rate_limited", count=3)
-    with pytest.raises(ERPRateLimited) as info:
+    with pytest.raises(UpstreamRateLimited) as info:
         ns.list_stock(["SKU-1001"])
     assert info.value.retry_after is None and info.value.vendor_code == "CONCURRENCY_LIMIT_EXCEEDED"
-    assert sleeps == [0.25, 0.5]
+    assert clock.slept == [0.25, 0.5]      # read retries pause through the injected clock
 
 
 def test_quotes_in_ids_cannot_change_the_query(mock, clock):
     ns_fake.FakeNetSuite(mock, clock)
-    with pytest.raises(ERPNotFoundError):
+    with pytest.raises(UpstreamNotFound):
         connector(clock).get_credit("X' OR c.entityid <> 'Y")
 
 
@@ -102,11 +100,11 @@ def test_missing_field_is_an_error_naming_it_not_a_zero():
 def test_a_cancelled_order_for_the_deal_is_not_replaced_silently(mock, clock):
     fake = ns_fake.FakeNetSuite(mock, clock)
     ns = connector(clock)
-    request = OrderRequest(customer_id="CUST-0001", currency="EUR", external_ref="CRM-CANCELLED", crm_deal_id="D-9",
+    request = OrderRequest(customer_id="CUST-0001", currency="EUR", idempotency_key="CRM-CANCELLED", crm_deal_id="D-9",
                            lines=(OrderLine("SKU-1001", 1, 10),))
     ns.create_order(request)
     fake.orders[0]["status"] = {"id": "C", "refName": "Cancelled"}
     assert ns.find_order("CRM-CANCELLED") is None
-    with pytest.raises(ERPValidationError) as info:
+    with pytest.raises(UpstreamRejected) as info:
         ns.create_order(request)
     assert info.value.reason == "order_cancelled" and len(fake.orders) == 1

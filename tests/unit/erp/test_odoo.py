@@ -8,16 +8,16 @@ import pytest
 import responses
 
 from app.domain.order import OrderStatus
-from app.erp.base import (
-    ERPAuthError,
-    ERPFatalError,
-    ERPRetriableError,
-    ERPValidationError,
-    MissingVendorField,
-)
 from app.erp.odoo import pricing
-from tests.contract.harness import odoo_harness
-from tests.contract.test_orders_contract import order_request
+from app.errors import (
+    MissingVendorField,
+    UpstreamAuthFailed,
+    UpstreamMisconfigured,
+    UpstreamRejected,
+    UpstreamUnavailable,
+)
+from tests.contract.erp.harness import odoo_harness
+from tests.contract.erp.test_orders_contract import order_request
 
 TODAY = date(2026, 11, 23)
 PRODUCT = pricing.ProductForPricing(id=10, template_id=5, category_ids=(1, 2), list_price=Decimal("100.00"))
@@ -85,7 +85,7 @@ def test_currency_conversion_uses_rates_and_rounding():
 def test_jsonrpc_errors_arrive_with_http_200_and_are_classified(mock, clock):
     erp = odoo_harness(clock, mock, "jsonrpc", 16)
     erp.fake.denied.add("account.move")
-    with pytest.raises(ERPAuthError) as info:
+    with pytest.raises(UpstreamAuthFailed) as info:
         erp.connector.list_invoices("CUST-0001")
     assert info.value.status == 200 and info.value.vendor_code == "odoo.exceptions.AccessError"
     assert info.value.reason == "erp_permission_denied"
@@ -94,7 +94,7 @@ def test_jsonrpc_errors_arrive_with_http_200_and_are_classified(mock, clock):
 def test_jsonrpc_bad_key_fails_login(mock, clock):
     erp = odoo_harness(clock, mock, "jsonrpc", 16)
     erp.connector.rpc.api_key = "wrong-key"
-    with pytest.raises(ERPAuthError):
+    with pytest.raises(UpstreamAuthFailed):
         erp.connector.get_credit("CUST-0001")
 
 
@@ -124,7 +124,7 @@ def test_auto_detect_falls_back_to_jsonrpc(mock, clock):
 def test_failed_confirm_is_completed_on_retry_without_a_second_order(mock, clock, flavour, version):
     erp = odoo_harness(clock, mock, flavour, version)
     erp.fake.fail_next("timeout", path_contains="sale.order/action_confirm")
-    with pytest.raises(ERPRetriableError):
+    with pytest.raises(UpstreamUnavailable):
         erp.connector.create_order(order_request("CRM-CONFIRM"))
     assert erp.fake.orders_for("CRM-CONFIRM")[0]["state"] == "draft"
     result = erp.connector.create_order(order_request("CRM-CONFIRM"))
@@ -142,7 +142,7 @@ def test_order_uses_line_commands_and_client_order_ref(mock, clock):
 
 def test_unknown_product_is_rejected_before_anything_is_written(mock, clock):
     erp = odoo_harness(clock, mock, "json2", 19)
-    with pytest.raises(ERPValidationError) as info:
+    with pytest.raises(UpstreamRejected) as info:
         erp.connector.create_order(order_request("CRM-X", items=(("SKU-9999", "1", "1"),)))
     assert info.value.reason == "unknown_item" and not erp.fake.requests_to("sale.order/create")
 
@@ -186,7 +186,7 @@ def test_auto_on_an_old_server_without_jsonrpc_settings_says_what_is_missing(moc
     from tests.fakes.odoo import API_KEY, URL, FakeOdoo
 
     FakeOdoo(mock, clock, version=17)
-    ctx = ConnectorContext(clock=clock, db=None, sandbox_faults=None, timeout=5, extra={})
+    ctx = ConnectorContext(clock=clock, timeout=5)
     connector = build_odoo(ERPConnectionSettings("odoo", {"url": URL, "api_flavour": "auto"}, {"api_key": API_KEY}),
                            ctx)
     check = connector.check_connection()
@@ -203,7 +203,7 @@ def test_jsonrpc_wrong_database_is_named(mock, clock):
 def test_a_wrong_database_is_a_configuration_error_not_an_outage(mock, clock):
     erp = odoo_harness(clock, mock, "jsonrpc", 16)
     erp.connector.rpc.database = "acme-typo"
-    with pytest.raises(ERPFatalError) as info:
+    with pytest.raises(UpstreamMisconfigured) as info:
         erp.connector.get_credit("CUST-0001")
     assert not info.value.retriable and info.value.reason == "erp_unknown_database"
     assert info.value.message == "Odoo: this server has no database named 'acme-typo'; check the Database setting"

@@ -4,10 +4,16 @@ import pytest
 
 from app.domain.ids import idempotency_key
 from app.domain.order import OrderLine, OrderRequest
-from app.erp.base import ERPNotFoundError, ERPRateLimited, ERPRetriableError, ERPValidationError
 from app.erp.registry import ERPRegistry, available, describe
 from app.erp.sandbox import SandboxERP, SandboxFaults
 from app.erp.sandbox.catalogue import CUSTOMERS, WAREHOUSES
+from app.errors import (
+    UpstreamMisconfigured,
+    UpstreamNotFound,
+    UpstreamRateLimited,
+    UpstreamRejected,
+    UpstreamUnavailable,
+)
 
 
 @pytest.fixture
@@ -29,7 +35,7 @@ def test_credit_hold_and_overdue_customers(erp):
     assert erp.get_credit("CUST-0004").on_hold
     assert erp.get_credit("CUST-0005").overdue > 0
     assert not erp.get_credit("CUST-0001").on_hold
-    with pytest.raises(ERPNotFoundError):
+    with pytest.raises(UpstreamNotFound):
         erp.get_credit("CUST-NOPE")
 
 
@@ -45,12 +51,12 @@ def _order(customer="CUST-0001", currency="EUR", lines=None, deal="D1"):
     return OrderRequest(customer, currency, tuple(lines), idempotency_key("t", deal), deal)
 
 
-def test_create_order_is_idempotent_by_external_ref(erp):
+def test_create_order_is_idempotent_by_idempotency_key(erp):
     first = erp.create_order(_order())
     again = erp.create_order(_order())
     assert first.created_now and not again.created_now
-    assert again.order_number == first.order_number and len(erp.orders_for(first.external_ref)) == 1
-    assert erp.find_order(first.external_ref).order_number == first.order_number
+    assert again.order_number == first.order_number and len(erp.orders_for(first.idempotency_key)) == 1
+    assert erp.find_order(first.idempotency_key).order_number == first.order_number
     assert erp.find_order("CRM-UNKNOWN") is None
 
 
@@ -62,18 +68,18 @@ def test_create_order_is_idempotent_by_external_ref(erp):
     ({"lines": (OrderLine("SKU-1001", Decimal("0"), Decimal("1")),)}, "invalid_quantity"),
 ])
 def test_order_validation_errors(erp, request_kwargs, reason):
-    with pytest.raises(ERPValidationError) as err:
+    with pytest.raises(UpstreamRejected) as err:
         erp.create_order(_order(**request_kwargs))
     assert err.value.reason == reason and not err.value.retriable
 
 
 def test_fault_injection(erp):
     erp.faults.fail_next(1, "rate_limited")
-    with pytest.raises(ERPRateLimited) as err:
+    with pytest.raises(UpstreamRateLimited) as err:
         erp.get_credit("CUST-0001")
     assert err.value.retry_after == 2 and err.value.retriable
     erp.faults.down = True
-    with pytest.raises(ERPRetriableError):
+    with pytest.raises(UpstreamUnavailable):
         erp.list_stock()
     assert not erp.check_connection().ok
     erp.faults.reset()
@@ -83,8 +89,7 @@ def test_fault_injection(erp):
 def test_registry_describes_and_rejects_unknown_connectors(services):
     assert "sandbox" in available()
     assert describe("sandbox").label.startswith("Built-in sandbox")
-    from app.erp.base import ERPFatalError
     from app.tenants.model import ERPConnectionSettings
     registry: ERPRegistry = services.erp
-    with pytest.raises(ERPFatalError, match="Unknown ERP connector"):
+    with pytest.raises(UpstreamMisconfigured, match="Unknown ERP connector"):
         registry.build(ERPConnectionSettings("sap-r3", {}, {}))

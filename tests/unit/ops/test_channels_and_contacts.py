@@ -11,10 +11,10 @@ import pytest
 import responses
 import sqlalchemy as sa
 
+from app.errors import UpstreamError
 from app.net.policy import OutboundPolicy
 from app.ops.channels import (
     EmailChannel,
-    NotifyFailed,
     SlackChannel,
     SmtpConfig,
     WebhookChannel,
@@ -67,7 +67,7 @@ def test_email_lists_deals_and_value_at_stake_and_reports_failures_without_detai
     assert "Deal 42 (100.00 USD): unknown_sku, will be retried" in body
     assert "Deal 43 (value not read yet): erp_unavailable" in body and "Value at stake: 100.00 USD" in body
     smtp.fail = smtplib.SMTPRecipientsRefused({"a@example.com": (550, b"no such user a@example.com")})
-    with pytest.raises(NotifyFailed) as failed:
+    with pytest.raises(UpstreamError) as failed:
         EmailChannel(SMTP, ("a@example.com",), smtp.connect).send(NOTICE)
     assert "a@example.com" not in failed.value.message and "SMTPRecipientsRefused" in failed.value.message
 
@@ -86,9 +86,9 @@ def test_webhook_is_signed_so_the_receiver_can_check_it():
 @responses.activate
 def test_webhook_errors_and_refused_addresses():
     responses.post(WEBHOOK, status=410)
-    with pytest.raises(NotifyFailed, match="answered HTTP 410"):
+    with pytest.raises(UpstreamError, match="answered HTTP 410"):
         WebhookChannel(WEBHOOK, "", OutboundPolicy(), 5, lambda: 0).send(NOTICE)
-    with pytest.raises(NotifyFailed, match="private, loopback"):
+    with pytest.raises(UpstreamError, match="private, loopback"):
         WebhookChannel("https://192.168.1.10/hook", "", OutboundPolicy(), 5, lambda: 0).send(NOTICE)
     assert len(responses.calls) == 1
 
@@ -101,7 +101,7 @@ def test_slack_text_is_escaped_and_its_error_codes_reported():
     assert "Acme &lt;GmbH&gt; &amp; Co" in text and text.endswith("<https://erp-panel.test/admin/settings#errors|"
                                                                   "Open the error queue>")
     responses.replace("POST", SLACK, status=403, body="action_prohibited")
-    with pytest.raises(NotifyFailed, match=r"Slack answered HTTP 403 \(action_prohibited\)"):
+    with pytest.raises(UpstreamError, match=r"Slack answered HTTP 403 \(action_prohibited\)"):
         SlackChannel(SLACK, 5).send(NOTICE)
 
 

@@ -6,18 +6,16 @@ import requests
 import responses
 import sqlalchemy as sa
 
-from app.crm.base import CRMFatalError, CRMRetriableError
-from app.net.client import ErrorKinds, OutboundHTTP
+from app.errors import CRM, UpstreamMisconfigured, UpstreamUnavailable
+from app.net.client import OutboundHTTP
 from app.net.policy import OutboundPolicy
 from app.ops.scope import tenant_scope
 from app.ops.tables import ops_budgets
 from tests.unit.ops.support import sample
 
-ERRORS = ErrorKinds(retriable=CRMRetriableError, fatal=CRMFatalError, prefix="crm")
-
 
 def client(vendor: str = "HubSpot") -> OutboundHTTP:
-    return OutboundHTTP(vendor=vendor, errors=ERRORS, policy=OutboundPolicy(), timeout=2)
+    return OutboundHTTP(vendor=vendor, side=CRM, policy=OutboundPolicy(), timeout=2)
 
 
 @responses.activate
@@ -42,9 +40,9 @@ def test_calls_without_an_answer_and_refused_addresses_are_counted():
     unreachable = sample("erp_panel_vendor_calls_total", vendor="business_central", outcome="unreachable")
     refused = sample("erp_panel_vendor_calls_total", vendor="business_central", outcome="refused")
     http = client("Business Central")
-    with pytest.raises(CRMRetriableError):
+    with pytest.raises(UpstreamUnavailable):
         http.send("GET", "https://erp.example.com/down")
-    with pytest.raises(CRMFatalError):
+    with pytest.raises(UpstreamMisconfigured):      # the address is a setting an admin fixes
         http.send("GET", "https://10.0.0.5/api")             # private address: the policy refuses it
     assert sample("erp_panel_vendor_calls_total", vendor="business_central", outcome="unreachable") == unreachable + 1
     assert sample("erp_panel_vendor_calls_total", vendor="business_central", outcome="refused") == refused + 1

@@ -23,13 +23,13 @@ def count(services, table) -> int:
 
 
 def test_wiring_installs_intake_and_orders(services):
-    assert services.intake is not None
+    assert services.orders.intake is not None
     assert services.orders.queue is not None and services.orders.flow is not None
     assert services.orders.audit is not None
 
 
 def test_accept_stores_event_and_enqueues_one_job(services, demo_tenant):
-    result = services.intake.accept(won(demo_tenant.id))
+    result = services.orders.intake.accept(won(demo_tenant.id))
     assert result.status == ACCEPTED and result.job_id is not None
     job = services.orders.queue.get(result.job_id)
     assert (job.kind, job.status, job.crm_deal_id, job.event_id) == ("create_order", "queued", "D-2001", "evt-1")
@@ -41,15 +41,15 @@ def test_accept_stores_event_and_enqueues_one_job(services, demo_tenant):
 
 
 def test_same_event_twice_is_a_duplicate_event(services, demo_tenant):
-    first = services.intake.accept(won(demo_tenant.id))
-    again = services.intake.accept(won(demo_tenant.id))
+    first = services.orders.intake.accept(won(demo_tenant.id))
+    again = services.orders.intake.accept(won(demo_tenant.id))
     assert again.status == DUPLICATE_EVENT and again.job_id == first.job_id
     assert count(services, order_jobs) == 1 and count(services, order_inbox) == 1
 
 
 def test_second_event_for_same_deal_is_a_duplicate_deal(services, demo_tenant):
-    first = services.intake.accept(won(demo_tenant.id, event="evt-1"))
-    other = services.intake.accept(won(demo_tenant.id, event="evt-2"))
+    first = services.orders.intake.accept(won(demo_tenant.id, event="evt-1"))
+    other = services.orders.intake.accept(won(demo_tenant.id, event="evt-2"))
     assert other.status == DUPLICATE_DEAL and other.job_id == first.job_id
     assert count(services, order_jobs) == 1
     outcomes = [s.outcome for s in services.orders.audit.trail(demo_tenant.id, crm_deal_id="D-2001")]
@@ -58,14 +58,14 @@ def test_second_event_for_same_deal_is_a_duplicate_deal(services, demo_tenant):
 
 def test_same_ids_in_another_tenant_are_independent(services, demo_tenant):
     other = services.tenants.upsert_tenant("demo", "other-company", "Other")
-    assert services.intake.accept(won(demo_tenant.id)).status == ACCEPTED
-    assert services.intake.accept(won(other.id)).status == ACCEPTED
+    assert services.orders.intake.accept(won(demo_tenant.id)).status == ACCEPTED
+    assert services.orders.intake.accept(won(other.id)).status == ACCEPTED
     assert count(services, order_jobs) == 2 and count(services, order_records) == 2
 
 
 def test_event_without_ids_is_refused_and_nothing_stored(services, demo_tenant):
     with pytest.raises(InvalidEvent):
-        services.intake.accept(won(demo_tenant.id, event=""))
+        services.orders.intake.accept(won(demo_tenant.id, event=""))
     assert count(services, order_inbox) == 0 and count(services, order_jobs) == 0
 
 
@@ -75,7 +75,7 @@ def test_concurrent_duplicates_create_exactly_one_job(services, demo_tenant):
 
     def deliver(i):
         barrier.wait()
-        results.append(services.intake.accept(won(demo_tenant.id, event=f"evt-{i % 3}")).status)
+        results.append(services.orders.intake.accept(won(demo_tenant.id, event=f"evt-{i % 3}")).status)
 
     threads = [threading.Thread(target=deliver, args=(i,)) for i in range(10)]
     for t in threads:

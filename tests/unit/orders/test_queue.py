@@ -74,7 +74,7 @@ def test_replay_gives_fresh_attempts_and_only_touches_dead_jobs(queue, clock):
     job_id = add(queue)
     job = queue.claim("w")
     with queue.db.write() as conn:
-        queue.dead_letter(conn, job, "erp_validation_failed", "422")
+        queue.dead_letter(conn, job, "erp_rejected", "422")
     assert queue.replay(job_id, "other-tenant") is None
     replayed = queue.replay(job_id, "t1")
     assert replayed.status == "queued" and replayed.attempts == 0

@@ -6,14 +6,15 @@ import statistics
 
 import pytest
 
-from app.crm.base import CRMAuthError, CRMNotFoundError, CRMRateLimited, CRMRetriableError
-from app.erp.base import (
-    ERPAuthError,
-    ERPFatalError,
-    ERPNotFoundError,
-    ERPRateLimited,
-    ERPRetriableError,
-    ERPValidationError,
+from app.errors import (
+    CRM,
+    ERP,
+    UpstreamAuthFailed,
+    UpstreamMisconfigured,
+    UpstreamNotFound,
+    UpstreamRateLimited,
+    UpstreamRejected,
+    UpstreamUnavailable,
 )
 from app.orders.retry import Backoff, StepError, classify
 
@@ -52,17 +53,17 @@ def test_invalid_backoff_configuration_is_refused():
 
 
 @pytest.mark.parametrize("exc, retriable, reason", [
-    (ERPRetriableError("503"), True, "erp_unavailable"),
-    (ERPRetriableError("timeout", reason="erp_timeout"), True, "erp_timeout"),
-    (ERPRateLimited("429", retry_after=7), True, "erp_rate_limited"),
-    (ERPValidationError("422"), False, "erp_validation_failed"),
-    (ERPAuthError("401"), False, "erp_auth_failed"),
-    (ERPFatalError("no conn", reason="erp_not_configured"), False, "erp_not_configured"),
-    (ERPNotFoundError("gone", reason="unknown_customer"), False, "unknown_customer"),
-    (CRMRetriableError("500", status=500), True, "crm_unavailable"),
-    (CRMRateLimited("429", retry_after=3), True, "crm_rate_limited"),
-    (CRMAuthError("token revoked"), False, "crm_auth_failed"),
-    (CRMNotFoundError("deleted"), False, "crm_not_found"),
+    (UpstreamUnavailable("503", side=ERP), True, "erp_unavailable"),
+    (UpstreamUnavailable("timeout", side=ERP, reason="erp_timeout"), True, "erp_timeout"),
+    (UpstreamRateLimited("429", side=ERP, retry_after=7), True, "erp_rate_limited"),
+    (UpstreamRejected("422", side=ERP), False, "erp_rejected"),
+    (UpstreamAuthFailed("401", side=ERP), False, "erp_auth_failed"),
+    (UpstreamMisconfigured("no conn", side=ERP, reason="erp_not_configured"), False, "erp_not_configured"),
+    (UpstreamNotFound("gone", side=ERP, reason="unknown_customer"), False, "unknown_customer"),
+    (UpstreamUnavailable("500", side=CRM, status=500), True, "crm_unavailable"),
+    (UpstreamRateLimited("429", side=CRM, retry_after=3), True, "crm_rate_limited"),
+    (UpstreamAuthFailed("token revoked", side=CRM), False, "crm_auth_failed"),
+    (UpstreamNotFound("deleted", side=CRM), False, "crm_not_found"),
     (ConnectionResetError("reset"), True, "transient_error"),
     (KeyError("bug"), True, "internal_error"),
 ])
@@ -73,8 +74,8 @@ def test_classification(exc, retriable, reason):
 
 
 def test_rate_limit_retry_after_is_carried():
-    assert classify(ERPRateLimited("429", retry_after=7)).retry_after == 7
-    assert classify(CRMRateLimited("429", retry_after=3)).retry_after == 3
+    assert classify(UpstreamRateLimited("429", side=ERP, retry_after=7)).retry_after == 7
+    assert classify(UpstreamRateLimited("429", side=CRM, retry_after=3)).retry_after == 3
 
 
 def test_unexpected_errors_never_leak_their_message():
@@ -88,7 +89,7 @@ def test_step_errors_pass_through():
 
 
 def test_connection_problems_are_explained_as_setup_not_as_a_rejected_order():
-    error = classify(ERPFatalError("No ERP connection is configured", reason="erp_not_configured"))
+    error = classify(UpstreamMisconfigured("No ERP connection is configured", side=ERP, reason="erp_not_configured"))
     assert not error.retriable and "settings page" in error.plain and "rejected" not in error.plain
-    assert "cannot use the ERP connection" in classify(ERPAuthError("401")).plain
-    assert classify(ERPValidationError("PO missing")).plain == "The ERP rejected the order: PO missing"
+    assert "cannot use the ERP connection" in classify(UpstreamAuthFailed("401", side=ERP)).plain
+    assert classify(UpstreamRejected("PO missing", side=ERP)).plain == "The ERP rejected the order: PO missing"

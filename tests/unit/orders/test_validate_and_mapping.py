@@ -73,9 +73,9 @@ def test_credit_hold_policies():
 
 
 def test_mapping_defaults_to_the_deal_title_and_keeps_lines():
-    request = build_request(deal(), customer_id="CUST-1", currency="EUR", external_ref="CRM-X", correlation_id="c1",
+    request = build_request(deal(), customer_id="CUST-1", currency="EUR", idempotency_key="CRM-X", correlation_id="c1",
                             field_mapping={})
-    assert request.title == "Big deal" and request.external_ref == "CRM-X" and request.correlation_id == "c1"
+    assert request.title == "Big deal" and request.idempotency_key == "CRM-X" and request.correlation_id == "c1"
     assert [(ln.item_code, ln.quantity, ln.unit_price) for ln in request.lines] == [
         ("SKU-1", Decimal("2"), Decimal("10"))]
 
@@ -84,7 +84,7 @@ def test_mapping_sources_and_targets():
     mapping = {"title": "account.name", "delivery_date": "field:due", "po": "field:po_number",
                "channel": "literal:crm"}
     request = build_request(deal(custom={"due": "2026-12-24", "po_number": "PO-7"}), customer_id="CUST-1",
-                            currency="EUR", external_ref="CRM-X", correlation_id="c", field_mapping=mapping)
+                            currency="EUR", idempotency_key="CRM-X", correlation_id="c", field_mapping=mapping)
     assert request.title == "Acme" and request.delivery_date == date(2026, 12, 24)
     assert request.extra == {"po": "PO-7", "channel": "crm"}
 
@@ -93,6 +93,6 @@ def test_mapping_sources_and_targets():
                                              ({"order_date": "field:when"}, "invalid_field_value")])
 def test_mapping_errors_have_reasons(mapping, reason):
     with pytest.raises(MappingError) as info:
-        build_request(deal(custom={"when": "next week"}), customer_id="C", currency="EUR", external_ref="K",
+        build_request(deal(custom={"when": "next week"}), customer_id="C", currency="EUR", idempotency_key="K",
                       correlation_id="c", field_mapping=mapping)
     assert info.value.problem.reason == reason

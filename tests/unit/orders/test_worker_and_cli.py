@@ -24,7 +24,7 @@ def test_worker_pool_runs_announced_jobs_in_parallel_then_stops(services, demo_t
     thread, stop = _start(pool)
     deals = ("D-2001", "D-2002", "D-2004", "D-2005")
     for deal_id in deals:
-        services.intake.accept(won_event(services, demo_tenant, deal_id))   # announced: no poll wait
+        services.orders.intake.accept(won_event(services, demo_tenant, deal_id))   # announced: no poll wait
     assert faults.wait_for_calls(4 * 3)              # four jobs at once, each reading order, items, credit at once
     assert pool.busy == 4
     gate.set()
@@ -62,7 +62,7 @@ def test_worker_pool_survives_a_failing_claim(services, demo_tenant, monkeypatch
     monkeypatch.setattr(services.orders.queue, "claim_batch", flaky_claim)
     pool = WorkerPool(services, threads=1, worker_id="loop")
     thread, stop = _start(pool)
-    services.intake.accept(won_event(services, demo_tenant, "D-2001"))
+    services.orders.intake.accept(won_event(services, demo_tenant, "D-2001"))
     assert wait_for(pool, lambda: services.orders.queue.pending_count() == 0)
     stop.set()
     thread.join(10)
@@ -79,7 +79,7 @@ def _env(monkeypatch, base_config):
 def test_jobs_cli_lists_dead_letters_replays_and_shows_the_audit(services, demo_tenant, base_config, clock,
                                                                  monkeypatch):
     _env(monkeypatch, base_config)
-    services.intake.accept(won_event(services, demo_tenant, "D-2007", "evt-cli"))
+    services.orders.intake.accept(won_event(services, demo_tenant, "D-2007", "evt-cli"))
     drain(services, clock)
     runner = CliRunner()
     dead = runner.invoke(main, ["jobs", "dead"])

@@ -21,7 +21,7 @@ def test_a_failed_read_is_retried_at_once_and_the_section_has_data(services, dem
 
 def test_connectors_that_retry_their_own_reads_are_not_retried_twice(services, demo_tenant, faults):
     connector, _ = services.erp.connector_for(demo_tenant)
-    connector.retries_reads = True                 # as the HTTP connectors declare (their ERPHttp retries GETs)
+    connector.retries_reads = True                 # as the HTTP connectors declare (their VendorHTTP retries GETs)
     faults.fail_next(1)
     assert credit(services, demo_tenant).state == SectionState.RETRYING
     assert faults.calls["get_credit"] == 1

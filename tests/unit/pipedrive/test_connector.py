@@ -5,19 +5,19 @@ from decimal import Decimal
 
 import pytest
 
-from app.crm.base import (
-    CRMAuthError,
-    CRMFatalError,
-    CRMNotFoundError,
-    CRMRateLimited,
-    CRMRetriableError,
-    WriteBack,
-)
+from app.crm.base import WriteBack
 from app.crm.pipedrive.mapping import (
     FIELD_ERP_CUSTOMER,
     FIELD_FAILURE_REASON,
     FIELD_ORDER_NUMBER,
     FIELD_ORDER_STATUS,
+)
+from app.errors import (
+    UpstreamAuthFailed,
+    UpstreamNotFound,
+    UpstreamRateLimited,
+    UpstreamRejected,
+    UpstreamUnavailable,
 )
 from tests.fakes.pipedrive import field_key
 
@@ -58,9 +58,9 @@ def test_get_deal_reads_products_and_the_erp_customer_field(configured, pd_servi
 
 
 def test_missing_deal_is_not_found(configured, pd_services):
-    with pytest.raises(CRMNotFoundError):
+    with pytest.raises(UpstreamNotFound):
         connector(pd_services, configured).get_deal("999")
-    with pytest.raises(CRMNotFoundError):
+    with pytest.raises(UpstreamNotFound):
         connector(pd_services, configured).get_deal("../users")
 
 
@@ -74,7 +74,7 @@ def test_write_back_patches_custom_fields_v2(configured, pd_services, fake):
 
 
 def test_write_back_without_fields_is_a_clear_fatal_error(installed, pd_services):
-    with pytest.raises(CRMFatalError) as err:
+    with pytest.raises(UpstreamRejected) as err:
         connector(pd_services, installed).write_back("42", WriteBack(order_number="SO-1", status_text="Open"))
     assert err.value.reason == "crm_fields_not_configured"
 
@@ -83,7 +83,7 @@ def test_write_back_retry_after_5xx_then_success(configured, pd_services, fake):
     conn = connector(pd_services, configured)
     fake.fail_next("PATCH", r"/api/v2/deals/42$", 503)
     update = WriteBack(order_number="SO-1", status_text="Open")
-    with pytest.raises(CRMRetriableError):
+    with pytest.raises(UpstreamUnavailable):
         conn.write_back("42", update)
     assert fake.patches == []
     conn.write_back("42", update)  # what the worker does on its retry: same values, idempotent
@@ -95,11 +95,11 @@ def test_429_uses_retry_after_and_holds_further_calls(configured, pd_services, f
     conn = connector(pd_services, configured)
     fake.fail_next("PATCH", r"/api/v2/deals/42$", 429, headers={"Retry-After": "7", "x-ratelimit-remaining": "0",
                                                                  "x-ratelimit-reset": "2"})
-    with pytest.raises(CRMRateLimited) as err:
+    with pytest.raises(UpstreamRateLimited) as err:
         conn.write_back("42", WriteBack(order_number="SO-1", status_text="Open"))
     assert err.value.retry_after == 7
     calls = len(fake.calls)
-    with pytest.raises(CRMRateLimited):
+    with pytest.raises(UpstreamRateLimited):
         conn.get_deal("42")  # the gate refuses without spending the company's budget
     assert len(fake.calls) == calls
     clock.advance(7)
@@ -108,7 +108,7 @@ def test_429_uses_retry_after_and_holds_further_calls(configured, pd_services, f
 
 def test_429_without_retry_after_falls_back_to_reset_header(configured, pd_services, fake):
     fake.fail_next("GET", r"/api/v2/deals/42$", 429, headers={"x-ratelimit-reset": "3"})
-    with pytest.raises(CRMRateLimited) as err:
+    with pytest.raises(UpstreamRateLimited) as err:
         connector(pd_services, configured).get_deal("42")
     assert err.value.retry_after == 3
 
@@ -119,7 +119,7 @@ def test_exhausted_budget_header_blocks_until_reset(configured, pd_services, fak
                    body={"success": True, "data": fake.company.organizations[7]})
     conn = connector(pd_services, configured)
     assert conn.get_account("7").erp_customer_id == "C-100"
-    with pytest.raises(CRMRateLimited):
+    with pytest.raises(UpstreamRateLimited):
         conn.get_account("7")
     clock.advance(2)
     conn.get_account("7")
@@ -145,14 +145,14 @@ def test_revoked_access_token_is_refreshed_once_on_401(configured, pd_services, 
 def test_refresh_failure_is_an_auth_error(configured, pd_services, fake, clock):
     fake.refresh_tokens.clear()  # Pipedrive no longer knows our refresh token (app removed, revoked)
     clock.advance(3600)
-    with pytest.raises(CRMAuthError):
+    with pytest.raises(UpstreamAuthFailed):
         connector(pd_services, configured).get_deal("42")
 
 
 def test_refresh_outage_is_retriable(configured, pd_services, fake, clock):
     fake.fail_next("POST", "/oauth/token", 502)
     clock.advance(3600)
-    with pytest.raises(CRMRetriableError):
+    with pytest.raises(UpstreamUnavailable):
         connector(pd_services, configured).get_deal("42")
 
 
@@ -162,7 +162,7 @@ def test_timeout_is_retriable(configured, pd_services, rsps):
     import requests
     rsps.add(rsps.GET, re.compile(r"https://acme\.pipedrive\.com/api/v2/deals/77$"),
              body=requests.Timeout("slow"))
-    with pytest.raises(CRMRetriableError) as err:
+    with pytest.raises(UpstreamUnavailable) as err:
         connector(pd_services, configured).get_deal("77")
     # the shared outbound layer reports every "no answer" the same way (reason and sentence)
     assert err.value.reason == "crm_unreachable" and "Could not connect to Pipedrive" in err.value.message
@@ -170,9 +170,9 @@ def test_timeout_is_retriable(configured, pd_services, rsps):
 
 def test_forbidden_is_fatal(configured, pd_services, fake):
     fake.fail_next("GET", r"/api/v2/deals/42$", 403, body={"success": False, "error": "Scope and URL mismatch"})
-    with pytest.raises(CRMFatalError) as err:
+    with pytest.raises(UpstreamAuthFailed) as err:
         connector(pd_services, configured).get_deal("42")
-    assert err.value.reason == "crm_forbidden"
+    assert err.value.reason == "crm_permission_denied" and not err.value.retriable
 
 
 def test_failure_write_back_keeps_the_order_number_and_sets_the_reason(configured, pd_services, fake):
@@ -190,6 +190,6 @@ def test_failure_write_back_keeps_the_order_number_and_sets_the_reason(configure
 def test_validation_error_carries_pipedrive_code(configured, pd_services, fake):
     fake.fail_next("PATCH", r"/api/v2/deals/42$", 400, body={"success": False, "error": "Deals limit reached",
                                                              "code": "feature_capping_deals_limit"})
-    with pytest.raises(CRMFatalError) as err:
+    with pytest.raises(UpstreamRejected) as err:
         connector(pd_services, configured).write_back("42", WriteBack(order_number="SO-1", status_text="Open"))
     assert err.value.vendor_code == "feature_capping_deals_limit" and not err.value.retriable

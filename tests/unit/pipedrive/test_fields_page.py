@@ -71,6 +71,6 @@ def test_pipedrive_outage_shows_a_sentence(installed, browser, fake):
 
 
 def test_admin_links_point_to_the_fields_page(installed, pd_services):
-    adapter = pd_services.crm.get("pipedrive")
-    assert adapter.admin_links(installed) == [("Pipedrive fields (ERP customer ID, order number, status)",
-                                               "/pipedrive/settings/fields")]
+    integration = pd_services.crm.get("pipedrive")
+    assert [(link.label, link.href) for link in integration.settings_links(installed)] == [
+        ("Pipedrive fields (ERP customer ID, order number, status)", "/pipedrive/settings/fields")]

@@ -6,6 +6,8 @@ import base64
 import pytest
 
 from app.auth.admin import COOKIE_NAME
+from app.errors import Unauthorized
+from app.web.crm.install import STATE_COOKIE
 from tests.fakes.pipedrive import CLIENT_ID, CLIENT_SECRET
 from tests.fakes.pipedrive_fixtures import CALLBACK, https_client, install, start_install
 
@@ -16,7 +18,7 @@ def _cookie(browser, name):
 
 def test_happy_path_lands_on_settings_with_admin_session(browser, fake, pd_services):
     response = install(browser, fake)
-    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/settings")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/admin/settings")
     set_cookies = response.headers.getlist("Set-Cookie")
     admin = next(c for c in set_cookies if c.startswith(COOKIE_NAME + "="))
     for attribute in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
@@ -79,8 +81,8 @@ def test_state_from_another_browser_is_refused(pd_app, browser, fake, pd_service
 def test_reused_state_is_refused(browser, fake, pd_services):
     state = start_install(browser)
     first = browser.get("/pipedrive/oauth/callback", query_string={"code": fake.authorization_code(), "state": state})
-    assert first.status_code == 302
-    browser.set_cookie("__Host-erp_panel_pd_state", state, domain="erp-panel.test", secure=True, path="/")
+    assert first.status_code == 303
+    browser.set_cookie(STATE_COOKIE, state, domain="erp-panel.test", secure=True, path="/")
     again = browser.get("/pipedrive/oauth/callback", query_string={"code": fake.authorization_code(), "state": state})
     assert again.status_code == 400
     assert "already used" in again.get_data(as_text=True), again.get_data(as_text=True)
@@ -102,7 +104,7 @@ def test_denied_consent_stores_nothing_and_burns_the_state(browser, fake, pd_ser
     assert response.status_code == 400 and "cancelled" in response.get_data(as_text=True)
     assert pd_services.tenants.list() == [t for t in pd_services.tenants.list() if t.crm == "demo"]
     assert fake.token_calls == []
-    browser.set_cookie("__Host-erp_panel_pd_state", state, domain="erp-panel.test", secure=True, path="/")
+    browser.set_cookie(STATE_COOKIE, state, domain="erp-panel.test", secure=True, path="/")
     replay = browser.get("/pipedrive/oauth/callback", query_string={"code": fake.authorization_code(), "state": state})
     assert replay.status_code == 400
 
@@ -167,7 +169,7 @@ def test_install_without_configuration_says_so(tmp_path, base_config, clock):
     unconfigured = create_app(config, clock=clock)
     try:
         response = https_client(unconfigured).get("/pipedrive/install")
-        assert response.status_code == 503 and "not set up" in response.get_data(as_text=True)
+        assert response.status_code == 404 and "not configured" in response.get_data(as_text=True)
         assert "pipedrive" not in unconfigured.extensions["erp_panel"].crm.names()
     finally:
         unconfigured.extensions["erp_panel"].close()
@@ -175,7 +177,6 @@ def test_install_without_configuration_says_so(tmp_path, base_config, clock):
 
 def test_without_jwt_secret_the_client_secret_verifies_pipedrive_tokens(base_config, clock, tmp_path):
     from app import create_app
-    from app.crm.base import CRMAuthError
     from tests.fakes.pipedrive import JWT_SECRET
     config = {**base_config, "pipedrive_jwt_secret": "", "database_url": f"sqlite:///{tmp_path}/nojwt.sqlite3"}
     application = create_app(config, clock=clock)
@@ -184,9 +185,9 @@ def test_without_jwt_secret_the_client_secret_verifies_pipedrive_tokens(base_con
         import jwt
         now = int(clock.timestamp())
         good = jwt.encode({"userId": 1, "companyId": 2, "exp": now + 60}, CLIENT_SECRET, algorithm="HS256")
-        assert adapter.verify_widget_credential(good).crm_account_key == "2"
+        assert adapter.verify_widget_credential(good).installation_id == "2"
         other = jwt.encode({"userId": 1, "companyId": 2, "exp": now + 60}, JWT_SECRET, algorithm="HS256")
-        with pytest.raises(CRMAuthError):
+        with pytest.raises(Unauthorized):
             adapter.verify_widget_credential(other)
     finally:
         application.extensions["erp_panel"].close()

@@ -6,28 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.crm.pipedrive.webhooks import WebhookRejected, basic_credentials, parse_timestamp, won_event
+from app.crm.pipedrive.webhooks import basic_credentials, parse_timestamp, won_event
 from app.domain.events import DealWon
-
-
-class RecordingIntake:
-    """Stands in for issue 3's services.intake: records what it was given."""
-
-    def __init__(self):
-        self.events: list[DealWon] = []
-
-    def accept(self, event: DealWon):
-        self.events.append(event)
-        return None
-
-
-@pytest.fixture
-def intake(pd_services):
-    recorder = RecordingIntake()
-    previous = pd_services.intake
-    pd_services.intake = recorder
-    yield recorder
-    pd_services.intake = previous
+from app.errors import BadRequest
 
 
 def auth_for(pd_services, tenant, *, password=None):
@@ -98,12 +79,6 @@ def test_delivery_for_another_company_is_rejected(installed, browser, fake, pd_s
     assert intake.events == []
 
 
-def test_without_intake_the_delivery_is_refused_for_retry(installed, browser, fake, pd_services, monkeypatch):
-    monkeypatch.setattr(pd_services, "intake", None)
-    response = deliver(browser, installed, fake.webhook_payload(42), auth_for(pd_services, installed))
-    assert response.status_code == 503
-
-
 def test_uninstalled_tenant_gets_401(installed, browser, fake, pd_services, intake):
     headers = auth_for(pd_services, installed)
     pd_services.tenants.mark_uninstalled(installed.id)
@@ -114,15 +89,15 @@ def test_won_event_unit_rules():
     now = datetime(2026, 1, 1, tzinfo=UTC)
     base = {"meta": {"action": "change", "entity": "deal", "id": "e", "company_id": 1, "timestamp": 1760000000},
             "data": {"id": "5", "status": "won"}, "previous": {"status": "lost"}}
-    event = won_event(base, tenant_id="t", company_id="1", now=now)
+    event = won_event(base, tenant_id="t", installation_id="1", now=now)
     assert event.crm_deal_id == "5" and event.occurred_at == datetime.fromtimestamp(1760000000, tz=UTC)
-    assert won_event({**base, "meta": {**base["meta"], "entity": "person"}}, tenant_id="t", company_id="1",
+    assert won_event({**base, "meta": {**base["meta"], "entity": "person"}}, tenant_id="t", installation_id="1",
                      now=now) is None
-    assert won_event({**base, "data": None}, tenant_id="t", company_id="1", now=now) is None
-    with pytest.raises(WebhookRejected):
-        won_event({"nope": 1}, tenant_id="t", company_id="1", now=now)
-    with pytest.raises(WebhookRejected):
-        won_event({**base, "meta": {**base["meta"], "id": ""}}, tenant_id="t", company_id="1", now=now)
+    assert won_event({**base, "data": None}, tenant_id="t", installation_id="1", now=now) is None
+    with pytest.raises(BadRequest):
+        won_event({"nope": 1}, tenant_id="t", installation_id="1", now=now)
+    with pytest.raises(BadRequest):
+        won_event({**base, "meta": {**base["meta"], "id": ""}}, tenant_id="t", installation_id="1", now=now)
 
 
 def test_timestamp_forms():

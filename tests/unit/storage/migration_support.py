@@ -16,6 +16,8 @@ from app.storage.schema import load_tables
 #: table; see make_fixture.py there for how they were made.
 INSTALLED = Path(__file__).resolve().parents[2] / "fixtures" / "schema_d9fef75"
 BOOKKEEPING = {"alembic_version", "schema_version"}
+#: columns later revisions renamed: (table, old name) -> new name (revision 0004: one name per concept)
+RENAMED = {("tenants", "crm_account_key"): "installation_id", ("sandbox_orders", "external_ref"): "idempotency_key"}
 
 ADD_A_REVISION = (
     "The models and the migrations differ:\n{diff}\n"
@@ -54,10 +56,18 @@ def table_rows(db: Database) -> dict[str, list[dict]]:
                 for name in names}
 
 
+def renamed(table: str, rows: list[dict]) -> list[dict]:
+    """Rows with the columns later revisions renamed under their new names."""
+    return sorted(({RENAMED.get((table, column), column): value for column, value in row.items()} for row in rows),
+                  key=repr)
+
+
 def rows_kept(before: dict[str, list[dict]], after: dict[str, list[dict]]) -> bool:
-    """Every table that existed keeps exactly its rows (every column they had keeps its value; a column
-    added by a later revision may hold its default); tables added by later revisions start empty."""
+    """Every table that existed keeps exactly its rows (every column they had keeps its value, a renamed one
+    under its new name; a column added by a later revision may hold its default); tables added by later
+    revisions start empty."""
     for name, rows in before.items():
+        rows = renamed(name, rows)
         columns = set(rows[0]) if rows else set()
         projected = sorted(({k: v for k, v in row.items() if k in columns} for row in after.get(name) or []),
                            key=repr)

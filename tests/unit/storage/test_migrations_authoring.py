@@ -69,7 +69,7 @@ def test_batch_migration_on_sqlite_keeps_rows_of_tables_that_reference_the_copie
     db = Database(f"sqlite:///{tmp_path}/db.sqlite3")
     upgrade(db)
     with db.write() as conn:
-        conn.execute(tenants.insert().values(id="t1", crm="demo", crm_account_key="c", name="n", status="active",
+        conn.execute(tenants.insert().values(id="t1", crm="demo", installation_id="c", name="n", status="active",
                                              settings={}, created_at=T0, updated_at=T0))
         conn.execute(erp_connections.insert().values(tenant_id="t1", connector="sandbox", config={}, updated_at=T0))
     with db.schema_change(SCHEMA_LOCK_ID) as conn:

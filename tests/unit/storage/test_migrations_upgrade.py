@@ -56,7 +56,7 @@ def test_installed_database_upgrades_to_head_and_keeps_every_row(database_url):
     assert cafe.name == "Café Ünïcode GmbH 🚀" and cafe.settings["credit_hold_policy"] == "create_and_flag"
     assert cafe.created_at == datetime(2024, 3, 1, 9, 30, 15, tzinfo=UTC)
     # sequences (PostgreSQL) / rowids (SQLite) carry on after the rows that were there
-    order = SqlOrderBook(db).add(external_ref="after-upgrade", customer_id="C", currency="EUR",
+    order = SqlOrderBook(db).add(idempotency_key="after-upgrade", customer_id="C", currency="EUR",
                                  total=Decimal("1"), status="Draft", lines=[], correlation_id="",
                                  created_at=cafe.created_at)
     assert order.order_number == "SO-00003"

@@ -28,6 +28,9 @@ class RegistrySpy:
     def build(self, conn):
         return self.real.build(conn)
 
+    def available(self) -> list[str]:
+        return self.real.available()
+
     def forget(self, tenant_id: str) -> None:
         self.forgotten.append(tenant_id)
         self.real.forget(tenant_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from app.web.admin_forms import erp_values, order_changes, submitted_order_form
+from app.web.admin.forms import erp_values, order_changes, submitted_order_form
 
 
 def test_erp_values_take_only_setting_inputs():

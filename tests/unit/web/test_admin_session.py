@@ -5,7 +5,7 @@ import pytest
 from flask import Response
 
 from app.auth.admin import COOKIE_NAME
-from app.web.admin_session import (
+from app.web.admin.session import (
     clear_admin_session_cookie,
     set_admin_session_cookie,
     start_admin_session,

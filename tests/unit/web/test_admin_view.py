@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from app.erp.base import ConnectionCheck
-from app.web.admin_view import check_sentence
+from app.web.admin.view import check_sentence
 
 
 def test_check_sentences_name_the_cause():

@@ -8,8 +8,8 @@ from flask import jsonify
 
 from app.panel.model import DataKind, PanelView, Section, SectionState
 from app.panel.present import panel_dict
-from app.web.panel_render import PanelRenderer
-from app.web.panel_schemas import PanelSchema
+from app.panel.schema import PanelSchema
+from app.web.panel.render import PanelRenderer
 
 
 def schema_bytes(app, view, today) -> bytes:

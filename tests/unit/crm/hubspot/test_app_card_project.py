@@ -15,8 +15,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from app.crm.hubspot.integration import CALLBACK_PATH
 from app.crm.hubspot.oauth import SCOPES
-from app.crm.hubspot.wiring import CALLBACK_PATH
 
 ROOT = Path(__file__).resolve().parents[4]
 PROJECT = ROOT / "widgets" / "hubspot"

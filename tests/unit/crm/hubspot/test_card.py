@@ -54,7 +54,7 @@ def test_deal_without_company_says_what_to_do(client, linked, clock):
 def test_association_outage_degrades_to_a_message(client, linked, fake_hubspot, clock):
     fake_hubspot.fail_next("GET", "/crm/v3/objects/deals/501/associations", 503, times=3)
     response = post_card(client, clock, CARD, body("0-3", 501))
-    assert response.status_code == 200 and response.json["reason"] == "hubspot_unavailable"
+    assert response.status_code == 200 and response.json["reason"] == "crm_unavailable"
 
 
 def test_unlinked_company_shows_not_linked(client, linked, clock):

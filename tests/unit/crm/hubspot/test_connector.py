@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.crm.base import CRMNotFoundError
+from app.errors import UpstreamNotFound
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_company_without_erp_property_has_no_customer_id(connector, fake_hubspot
 
 
 def test_missing_deal(connector):
-    with pytest.raises(CRMNotFoundError):
+    with pytest.raises(UpstreamNotFound):
         connector.get_deal("404404")
 
 
@@ -68,5 +68,5 @@ def test_line_items_come_from_one_batch_read_retried_on_5xx(connector, fake_hubs
 def test_line_item_missing_from_batch_read_is_not_found(connector, fake_hubspot):
     fake_hubspot.add_deal("506", stage="closedwon", lines=[{"name": "A", "hs_sku": "A", "quantity": "1", "price": "1"}])
     fake_hubspot.line_items.clear()
-    with pytest.raises(CRMNotFoundError):
+    with pytest.raises(UpstreamNotFound):
         connector.get_deal("506")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app.auth.admin import COOKIE_NAME
 from app.tenants.tables import crm_credentials, oauth_states
+from app.web.crm.install import STATE_COOKIE
 from tests.fakes.browser_client import csrf_token_in
 from tests.fakes.hubspot import CLIENT_ID, PORTAL_ID, USER_ID
 from tests.fakes.hubspot_fixtures import run_install
@@ -76,14 +77,14 @@ def test_hub_id_from_token_metadata_when_response_lacks_it(client, services, fak
 def _assert_failed(response, services, words: str):
     assert response.status_code == 400
     assert words in response.get_data(as_text=True)
-    assert "Set-Cookie" not in response.headers
+    assert not any(c.startswith(COOKIE_NAME) for c in response.headers.getlist("Set-Cookie"))   # nobody signed in
     assert services.tenants.find("hubspot", str(PORTAL_ID)) is None
 
 
 def test_unknown_state_is_refused(client, services, fake_hubspot):
     code, _ = fake_hubspot.approve(_start(client))
     _assert_failed(client.get(f"/hubspot/oauth/callback?code={code}&state=forged"), services,
-                   "not one we issued")
+                   "another browser")   # a state this browser never started
 
 
 def test_missing_state_is_refused(client, services, fake_hubspot):
@@ -94,6 +95,7 @@ def test_missing_state_is_refused(client, services, fake_hubspot):
 def test_reused_state_is_refused(client, services, fake_hubspot):
     code, state = fake_hubspot.approve(_start(client))
     assert client.get(f"/hubspot/oauth/callback?code={code}&state={state}").status_code == 303
+    client.set_cookie(STATE_COOKIE, state)        # replayed in the browser that started it
     again = client.get(f"/hubspot/oauth/callback?code={code}&state={state}")
     assert again.status_code == 400 and "already used" in again.get_data(as_text=True)
 
@@ -108,20 +110,21 @@ def test_denied_consent_installs_nothing_and_spends_the_state(client, services, 
     code, state = fake_hubspot.approve(_start(client))
     _assert_failed(client.get(f"/hubspot/oauth/callback?error=access_denied&state={state}"), services,
                    "cancelled")
+    client.set_cookie(STATE_COOKIE, state)        # replayed in the browser that started it
     _assert_failed(client.get(f"/hubspot/oauth/callback?code={code}&state={state}"), services, "already used")
 
 
 def test_rejected_code_is_reported(client, services, fake_hubspot):
     _, state = fake_hubspot.approve(_start(client))
     _assert_failed(client.get(f"/hubspot/oauth/callback?code=wrong&state={state}"), services,
-                   "hubspot_token_rejected")
+                   "crm_oauth_refused")
 
 
 def test_token_endpoint_outage_is_reported(client, services, fake_hubspot):
     code, state = fake_hubspot.approve(_start(client))
     fake_hubspot.fail_next("POST", "/oauth/v3/token", 503)
     _assert_failed(client.get(f"/hubspot/oauth/callback?code={code}&state={state}"), services,
-                   "hubspot_token_unavailable")
+                   "crm_unavailable")
 
 
 def test_pkce_verifier_must_match_the_challenge(client, services, fake_hubspot):
@@ -129,7 +132,7 @@ def test_pkce_verifier_must_match_the_challenge(client, services, fake_hubspot):
     code, state = fake_hubspot.approve(url)
     fake_hubspot.codes[code] = base64.urlsafe_b64encode(hashlib.sha256(b"other").digest()).rstrip(b"=").decode()
     _assert_failed(client.get(f"/hubspot/oauth/callback?code={code}&state={state}"), services,
-                   "hubspot_token_rejected")
+                   "crm_oauth_refused")
 
 
 def test_property_setup_failure_is_reported(client, services, fake_hubspot):
@@ -160,8 +163,8 @@ def test_uninstall_needs_an_admin_session(app, fake_hubspot):
 
 
 def test_admin_links_point_at_install_and_uninstall(services, hs_tenant):
-    links = services.crm.get("hubspot").admin_links(hs_tenant)
-    assert [path for _label, path in links] == ["/hubspot/install", "/hubspot/uninstall"]
+    links = services.crm.get("hubspot").settings_links(hs_tenant)
+    assert [link.href for link in links] == ["/hubspot/install", "/hubspot/uninstall"]
 
 
 def test_without_app_credentials_hubspot_routes_say_not_configured(base_config, clock, faults):

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from app.crm.hubspot import signature as sig
-from app.crm.hubspot.signature import SignatureInvalid, SignedRequest
+from app.crm.inbound import InboundRequest
+from app.errors import Unauthorized
 
 SECRET = "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy"
 V1_BODY = (b'[{"eventId":1,"subscriptionId":12345,"portalId":62515,"occurredAt":1564113600000,'
@@ -31,7 +32,7 @@ def test_v3_vendor_vector():
 
 def _request(uri=URI, body=b"{'example_field':'example_value'}", signature=None, ts=TS, secret=SECRET):
     signature = signature or sig.sign_v3(secret, "POST", uri, body, ts)
-    return SignedRequest("POST", uri, body, {"X-HubSpot-Signature-v3": signature,
+    return InboundRequest("POST", uri, body, {"X-HubSpot-Signature-v3": signature,
                                              "X-HubSpot-Request-Timestamp": ts})
 
 
@@ -47,7 +48,7 @@ def test_v3_accepts_vendor_vector_at_its_time():
     (NOW - 300_001, "timestamp_in_future"),
 ])
 def test_v3_rejects_stale_and_future(now, reason):
-    with pytest.raises(SignatureInvalid) as err:
+    with pytest.raises(Unauthorized) as err:
         sig.verify_v3(_request(), [SECRET], now)
     assert err.value.reason == reason
 
@@ -59,11 +60,11 @@ def test_v3_accepts_edges_of_window():
 
 def test_v3_rejects_tampered_body_wrong_secret_and_other_uri():
     good = _request()
-    tampered = SignedRequest("POST", URI, good.body + b" ", good.headers)
+    tampered = InboundRequest("POST", URI, good.body + b" ", good.headers)
     for request, secrets in ((tampered, [SECRET]), (good, ["other-secret"]),
-                             (SignedRequest("POST", URI + "?x=1", good.body, good.headers), [SECRET]),
-                             (SignedRequest("PUT", URI, good.body, good.headers), [SECRET])):
-        with pytest.raises(SignatureInvalid) as err:
+                             (InboundRequest("POST", URI + "?x=1", good.body, good.headers), [SECRET]),
+                             (InboundRequest("PUT", URI, good.body, good.headers), [SECRET])):
+        with pytest.raises(Unauthorized) as err:
             sig.verify_v3(request, secrets, NOW)
         assert err.value.reason == "signature_mismatch"
 
@@ -78,14 +79,14 @@ def test_v3_accepts_any_configured_secret_for_rotation():
     ({"X-HubSpot-Signature-v3": "abc", "X-HubSpot-Request-Timestamp": "1693657560000.0"}, "bad_timestamp"),
 ])
 def test_v3_rejects_missing_parts(headers, reason):
-    with pytest.raises(SignatureInvalid) as err:
-        sig.verify_v3(SignedRequest("POST", URI, b"", headers), [SECRET], NOW)
+    with pytest.raises(Unauthorized) as err:
+        sig.verify_v3(InboundRequest("POST", URI, b"", headers), [SECRET], NOW)
     assert err.value.reason == reason
 
 
 def test_header_lookup_is_case_insensitive():
     request = _request()
-    lowered = SignedRequest("POST", URI, request.body, {k.lower(): v for k, v in request.headers.items()})
+    lowered = InboundRequest("POST", URI, request.body, {k.lower(): v for k, v in request.headers.items()})
     sig.verify_v3(lowered, [SECRET], NOW)
 
 
@@ -111,8 +112,8 @@ def test_v3_signature_over_encoded_uri_equals_signature_over_decoded_uri():
 
 def test_v1_verification():
     headers = {"X-HubSpot-Signature": sig.sign_v1(SECRET, V1_BODY), "X-HubSpot-Signature-Version": "v1"}
-    sig.verify_v1(SignedRequest("POST", URI, V1_BODY, headers), [SECRET])
-    with pytest.raises(SignatureInvalid):
-        sig.verify_v1(SignedRequest("POST", URI, V1_BODY + b" ", headers), [SECRET])
-    with pytest.raises(SignatureInvalid):
-        sig.verify_v1(SignedRequest("POST", URI, V1_BODY, {**headers, "X-HubSpot-Signature-Version": "v2"}), [SECRET])
+    sig.verify_v1(InboundRequest("POST", URI, V1_BODY, headers), [SECRET])
+    with pytest.raises(Unauthorized):
+        sig.verify_v1(InboundRequest("POST", URI, V1_BODY + b" ", headers), [SECRET])
+    with pytest.raises(Unauthorized):
+        sig.verify_v1(InboundRequest("POST", URI, V1_BODY, {**headers, "X-HubSpot-Signature-Version": "v2"}), [SECRET])

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import pytest
 
@@ -11,33 +10,6 @@ from tests.fakes.hubspot import CLIENT_SECRET, PORTAL_ID, signed_headers
 from tests.fakes.hubspot_fixtures import PUBLIC, post_signed
 
 PATH = "/api/v1/hubspot/webhooks"
-
-
-@dataclass(frozen=True)
-class _Result:
-    duplicate: bool
-
-
-class RecordingIntake:
-    """Test double for services.intake (issue 3): records events, dedupes by (tenant, deal) like the real one."""
-
-    def __init__(self):
-        self.events = []
-        self._deals = set()
-
-    def accept(self, event):
-        key = (event.tenant_id, event.crm_deal_id)
-        duplicate = key in self._deals
-        self._deals.add(key)
-        self.events.append(event)
-        return _Result(duplicate)
-
-
-@pytest.fixture
-def intake(services):
-    recorder = RecordingIntake()
-    services.intake = recorder
-    return recorder
 
 
 def event(deal_id, stage, *, event_id=100, portal=PORTAL_ID, occurred=1_795_000_000_000, kind="deal.propertyChange",
@@ -140,12 +112,6 @@ def test_pipelines_outage_answers_503_so_hubspot_retries(client, hs_tenant, inta
     assert response.status_code == 503 and response.headers["Retry-After"] == "60"
     assert intake.events == []
     assert post_signed(client, clock, PATH, [event("501", "closedwon")]).json["accepted"] == 1
-
-
-def test_without_intake_the_batch_is_refused_for_retry(client, hs_tenant, services, fake_hubspot, clock):
-    services.intake = None
-    response = post_signed(client, clock, PATH, [event("501", "closedwon")])
-    assert response.status_code == 503 and response.json["reason"] == "intake_unavailable"
 
 
 def test_malformed_dealstage_event_is_a_bad_request(client, hs_tenant, intake, clock):

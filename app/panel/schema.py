@@ -1,0 +1,119 @@
+"""The panel's shape, written once: what every surface shows (widget API, Pipedrive panel, HubSpot card).
+
+These schemas document the panel in the OpenAPI document and serialise it (exact decimals as
+strings, ISO dates); ``app.panel.present`` fills the same field names from the read service's
+PanelView, so a field is added here and nowhere else.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+
+STATES = ["ok", "stale", "retrying", "unavailable", "not_found", "not_linked", "error"]
+
+
+class SectionMetaSchema(ma.Schema):
+    state = ma.fields.String(required=True, validate=ma.validate.OneOf(STATES))
+    stale = ma.fields.Boolean(required=True)
+    as_of = ma.fields.DateTime(allow_none=True, metadata={"description": "When the ERP data was fetched"})
+    age_seconds = ma.fields.Float(allow_none=True)
+    source = ma.fields.String()
+    reason = ma.fields.String(metadata={"description": "Reason code when not ok"})
+    message = ma.fields.String(metadata={"description": "Plain sentence for the user when not ok"})
+    retry_after_seconds = ma.fields.Float(
+        allow_none=True, metadata={"description": "State 'retrying': the ERP is asked again after this many "
+                                                  "seconds; load the panel again then"})
+
+
+def _money(**kw: Any) -> ma.fields.Decimal:
+    """Exact decimal amounts, serialised as strings (documented as string/decimal)."""
+    return ma.fields.Decimal(as_string=True, metadata={"type": "string", "format": "decimal"}, **kw)
+
+
+class CreditSchema(ma.Schema):
+    customer_id = ma.fields.String()
+    customer_name = ma.fields.String()
+    currency = ma.fields.String()
+    credit_limit = _money(allow_none=True)
+    balance = _money()
+    overdue = _money()
+    available_credit = _money(allow_none=True)
+    on_hold = ma.fields.Boolean()
+    over_limit = ma.fields.Boolean()
+    hold_reason = ma.fields.String()
+    hold_note = ma.fields.String()
+
+
+class StockLineSchema(ma.Schema):
+    item_code = ma.fields.String()
+    item_name = ma.fields.String()
+    warehouse = ma.fields.String()
+    on_hand = _money()
+    reserved = _money()
+    available = _money()
+    uom = ma.fields.String()
+
+
+class InvoiceSchema(ma.Schema):
+    number = ma.fields.String()
+    issue_date = ma.fields.Date()
+    due_date = ma.fields.Date(allow_none=True)
+    currency = ma.fields.String()
+    total = _money()
+    outstanding = _money()
+    status = ma.fields.String()
+    status_raw = ma.fields.String()
+    is_overdue = ma.fields.Boolean()
+    days_overdue = ma.fields.Integer()
+
+
+class PriceSchema(ma.Schema):
+    item_code = ma.fields.String()
+    item_name = ma.fields.String()
+    unit_price = _money()
+    list_price = _money(allow_none=True)
+    discount_percent = _money(allow_none=True)
+    currency = ma.fields.String()
+    price_list = ma.fields.String()
+
+
+class CreditSectionSchema(SectionMetaSchema):
+    data = ma.fields.Nested(CreditSchema, allow_none=True)
+
+
+class StockSectionSchema(SectionMetaSchema):
+    data = ma.fields.List(ma.fields.Nested(StockLineSchema), allow_none=True)
+
+
+class InvoiceSummarySchema(ma.Schema):
+    open_count = ma.fields.Integer()
+    overdue_count = ma.fields.Integer()
+    outstanding_total = _money()
+    overdue_total = _money()
+    currency = ma.fields.String()
+
+
+class InvoicesSectionSchema(SectionMetaSchema):
+    data = ma.fields.List(ma.fields.Nested(InvoiceSchema), allow_none=True)
+    summary = ma.fields.Nested(InvoiceSummarySchema, allow_none=True)
+
+
+class PricingSectionSchema(SectionMetaSchema):
+    data = ma.fields.List(ma.fields.Nested(PriceSchema), allow_none=True)
+
+
+class SectionsSchema(ma.Schema):
+    credit = ma.fields.Nested(CreditSectionSchema, required=True)
+    stock = ma.fields.Nested(StockSectionSchema, required=True)
+    invoices = ma.fields.Nested(InvoicesSectionSchema, required=True)
+    pricing = ma.fields.Nested(PricingSectionSchema, required=True)
+
+
+class PanelSchema(ma.Schema):
+    crm_account_id = ma.fields.String(required=True)
+    erp_customer_id = ma.fields.String(allow_none=True)
+    customer_name = ma.fields.String()
+    linked = ma.fields.Boolean(required=True)
+    generated_at = ma.fields.DateTime(required=True)
+    sections = ma.fields.Nested(SectionsSchema, required=True)

@@ -1,0 +1,1 @@
+"""Admin pages: the server-rendered settings page, its forms, the admin session and who the admin is."""

@@ -1,0 +1,177 @@
+"""The server-rendered settings page: ERP connection, order behaviour, account links, CRM, error queue.
+
+Every cookie-authenticated POST passes the CSRF rule of ``app.web.csrf`` (same origin + per-session token),
+then redirects (303) on success or re-renders the page with plain-sentence errors
+next to the fields (422) and the admin's input kept.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Blueprint, g, make_response, redirect, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
+
+from app.errors import AppError
+from app.tenants.model import Tenant
+from app.tenants.settings_rules import SettingsInvalid
+from app.web.admin import forms as admin_forms
+from app.web.admin.operations_view import alert_section
+from app.web.admin.session import (
+    SETTINGS_PATH,
+    active_admin_tenant,
+    clear_admin_session_cookie,
+)
+from app.web.admin.view import settings_page_model, settings_service
+from app.web.context import services
+from app.web.csrf import BlueprintT, protect_admin_blueprint
+from app.web.widgets import WIDGETS_DIR
+
+STATIC_DIR = os.path.join(WIDGETS_DIR, "admin")
+
+bp = protect_admin_blueprint(Blueprint("admin", __name__, url_prefix="/admin", static_folder=STATIC_DIR,
+                                       static_url_path="/static"))
+
+#: CSP for admin pages: own CSS only, no scripts at all, forms only to ourselves, never framed
+ADMIN_CSP = ("default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; object-src 'none'; "
+             "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+NOTICES = {
+    "erp_saved": "The ERP connection was saved. The panel now reads from it.",
+    "orders_saved": "Order behaviour was saved.",
+    "link_added": "The account link was saved.",
+    "link_removed": "The account link was removed.",
+    "replayed": "The failed event was queued again.",
+    "alerts_saved": "The alert settings were saved.",
+}
+
+UNAUTHORIZED_HELP = ("You are not signed in as an admin of this installation. Open erp-panel's settings "
+                     "from your CRM's app settings (or the demo's 'Settings (admin)' button).")
+
+
+def admin_page_headers(blueprint: BlueprintT) -> BlueprintT:
+    """Every page of ``blueprint``: the admin CSP (no scripts, never framed) and ``Cache-Control: no-store``."""
+    def admin_csp() -> None:
+        g.csp = ADMIN_CSP
+
+    def no_store(response: Response) -> Response:
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    blueprint.before_request(admin_csp)
+    blueprint.after_request(no_store)
+    return blueprint
+
+
+admin_page_headers(bp)
+
+
+@bp.errorhandler(AppError)
+def _error_page(exc: AppError) -> tuple[str, int]:
+    message = UNAUTHORIZED_HELP if exc.status == 401 else exc.detail
+    return render_template("admin/error.html", status=exc.status, message=message), exc.status
+
+
+def _render(tenant: Tenant, status: int = 200, **kwargs: Any) -> tuple[str, int]:
+    model = settings_page_model(tenant, connector=request.args.get("connector"),
+                                notice=NOTICES.get(request.args.get("done", "")), **kwargs)
+    return render_template("admin/settings.html", **model), status
+
+
+@bp.get("/settings")
+def settings_page() -> ResponseReturnValue:
+    """The settings page for the signed-in admin's installation."""
+    return _render(active_admin_tenant())
+
+
+@bp.post("/settings/erp")
+def save_erp() -> ResponseReturnValue:
+    """Save the ERP connection, or test it without saving (``action=test``)."""
+    tenant = active_admin_tenant()
+    connector = request.form.get("connector", "")
+    values = admin_forms.erp_values(request.form)
+    service = settings_service()
+    try:
+        if request.form.get("action") == "test":
+            check = service.test_connection(tenant.id, connector, values)
+            return _render(tenant, erp_submitted=values, selected=connector, check=check)
+        service.save_connection(tenant.id, connector, values)
+    except SettingsInvalid as exc:
+        return _render(tenant, 422, erp_errors=exc.by_field(), erp_submitted=values, selected=connector)
+    return redirect(f"{SETTINGS_PATH}?done=erp_saved#erp", code=303)
+
+
+@bp.post("/settings/orders")
+def save_orders() -> ResponseReturnValue:
+    """Credit-hold policy, shadow mode, status translations, field mapping, stock items."""
+    tenant = active_admin_tenant()
+    changes, issues = admin_forms.order_changes(request.form)
+    try:
+        if issues:
+            raise SettingsInvalid(issues)
+        settings_service().update_settings(tenant.id, changes)
+    except SettingsInvalid as exc:
+        return _render(tenant, 422, order_errors=exc.by_field(),
+                       order_submitted=admin_forms.submitted_order_form(request.form))
+    return redirect(f"{SETTINGS_PATH}?done=orders_saved#orders", code=303)
+
+
+@bp.post("/settings/links")
+def add_link() -> ResponseReturnValue:
+    """Link a CRM account to an ERP customer."""
+    tenant = active_admin_tenant()
+    form = request.form
+    try:
+        settings_service().link_account(tenant.id, form.get("crm_account_id"), form.get("erp_customer_id"))
+    except SettingsInvalid as exc:
+        return _render(tenant, 422, link_errors=exc.by_field(),
+                       link_submitted={k: form.get(k, "") for k in ("crm_account_id", "erp_customer_id")})
+    return redirect(f"{SETTINGS_PATH}?done=link_added#links", code=303)
+
+
+@bp.post("/settings/links/remove")
+def remove_link() -> ResponseReturnValue:
+    """Remove one account link."""
+    tenant = active_admin_tenant()
+    settings_service().unlink_account(tenant.id, request.form.get("crm_account_id", ""))
+    return redirect(f"{SETTINGS_PATH}?done=link_removed#links", code=303)
+
+
+@bp.post("/settings/dead-letters/replay")
+def replay_dead_letter() -> ResponseReturnValue:
+    """Queue one dead-lettered event again."""
+    tenant = active_admin_tenant()
+    services().orders.dead_letters.replay(tenant.id, request.form.get("dead_letter_id", ""))
+    return redirect(f"{SETTINGS_PATH}?done=replayed#errors", code=303)
+
+
+@bp.post("/settings/alerts")
+def save_alerts():
+    """The alert owner and channels (blank secret fields keep the stored values; ``remove`` clears them)."""
+    tenant = active_admin_tenant()
+    form = request.form
+    values = {k: form.get(k, "") for k in ("owner_name", "email_to", "webhook_url", "webhook_secret",
+                                           "slack_webhook_url")}
+    contacts = services().ops.contacts
+    try:
+        contacts.save(contacts.prepare(tenant.id, values, remove=set(form.getlist("remove"))))
+    except SettingsInvalid as exc:
+        submitted = {"owner_name": values["owner_name"], "email_to": values["email_to"]}
+        return _render(tenant, 422, alerts=alert_section(tenant, errors=exc.by_field(), submitted=submitted))
+    return redirect(f"{SETTINGS_PATH}?done=alerts_saved#alerts", code=303)
+
+
+@bp.post("/settings/alerts/test")
+def test_alerts():
+    """Send a test alert to every channel now and show what each one said."""
+    tenant = active_admin_tenant()
+    results = services().ops.alerts.send_test(tenant)
+    return _render(tenant, alerts=alert_section(tenant, results=results))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """End the admin session (clears the cookie)."""
+    page = render_template("admin/error.html", status=200, title="Signed out",
+                           message="You are signed out of erp-panel's settings.")
+    return clear_admin_session_cookie(make_response(page))

@@ -1,0 +1,1 @@
+"""The widget/panel API: widget session exchange, panel read, refresh-now."""
