@@ -66,6 +66,11 @@ class Settings:
     #: private networks an on-premises ERP may live in (e.g. 10.0.0.0/8); link-local/metadata never
     erp_allowed_networks: list[str] = field(default_factory=list)
     coalesce_wait: float = 10.0                  # max seconds a reader waits on another's fetch
+    #: bytes one in-process cache may hold (panel entries; the tenant cache gets a quarter of it)
+    cache_max_bytes: int = 64 * 1024 * 1024
+    #: seconds a process trusts its copy of a tenant (record, links, ERP connection) while no change channel
+    #: from other processes is connected (no Redis, or Redis down); with Redis, changes arrive by pub/sub
+    tenant_cache_seconds: float = 10.0
     widget_token_ttl: int = 300
     fanout_workers: int = 16
     # sandbox ERP

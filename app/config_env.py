@@ -20,6 +20,7 @@ ENV_MAP: dict[str, tuple[str, type]] = {
     "ERP_TIMEOUT": ("erp_timeout", float), "PANEL_READ_RETRIES": ("panel_read_retries", int),
     "ERP_HTTP_RETRIES": ("erp_http_retries", int),
     "WIDGET_TOKEN_TTL": ("widget_token_ttl", int),
+    "CACHE_MAX_BYTES": ("cache_max_bytes", int), "TENANT_CACHE_SECONDS": ("tenant_cache_seconds", float),
     "ERP_ALLOW_HTTP": ("erp_allow_http", bool), "ERP_ALLOWED_NETWORKS": ("erp_allowed_networks", list),
     "SANDBOX_LATENCY_MS": ("sandbox_latency_ms", float), "SANDBOX_FAIL_RATE": ("sandbox_fail_rate", float),
     "DEMO_ENABLED": ("demo_enabled", bool), "WORKER_POLL_INTERVAL": ("worker_poll_interval", float),

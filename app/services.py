@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from app.auth.admin import AdminSessions
 from app.auth.widget_token import WidgetTokens
@@ -16,6 +17,7 @@ from app.cache.backend import CacheBackend, MemoryCache
 from app.cache.breaker import CircuitBreaker
 from app.cache.coalesce import Coalescer
 from app.cache.flush_backlog import FlushBacklog
+from app.cache.invalidation import Invalidations, RedisInvalidations
 from app.cache.redis_backend import RedisCache
 from app.cache.resilient import ResilientCache
 from app.clock import Clock
@@ -45,11 +47,17 @@ from app.orders.readiness import OrderReadiness
 from app.orders.reads import OrderReads
 from app.orders.records import OrderRecords
 from app.orders.retry import Backoff
+from app.panel.entries import SectionEntries
 from app.panel.policy import CachePolicy
 from app.panel.service import PanelService
 from app.storage.crypto import SecretBox
 from app.storage.db import Database
+from app.tenants.cache import TenantCache
 from app.tenants.store import TenantStore
+
+#: threads for work off the request path (background refreshes of panel entries and tenant copies)
+REFRESH_WORKERS = 4
+REFRESH_THREAD_PREFIX = "erp-panel-refresh"
 
 
 @dataclass
@@ -93,9 +101,14 @@ class Services:
     db: Database
     secrets: SecretBox
     tenants: TenantStore
+    #: the read path's in-process copy of tenants, links and built ERP connectors
+    tenant_cache: TenantCache
+    invalidations: Invalidations
     cache: CacheBackend
     coalescer: Coalescer
     executor: ThreadPoolExecutor
+    #: background work off the request path: stale-while-revalidate refreshes, tenant reloads
+    refresher: ThreadPoolExecutor
     sandbox_faults: SandboxFaults
     erp: ERPRegistry
     panel: PanelService
@@ -106,26 +119,39 @@ class Services:
     ops: OpsServices
 
     def close(self) -> None:
+        self.invalidations.close()
         self.ops.signals.stop_background()
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.refresher.shutdown(wait=False, cancel_futures=True)
         if self.orders is not None:
             self.orders.close()
         self.db.dispose()
 
 
-def build_cache(settings: Settings, clock: Clock, db: Database) -> tuple[CacheBackend, CacheBackend | None]:
-    """(cache, lock backend).
+@dataclass
+class CacheLayer:
+    """The caches of one process: shared entries, this process's copy of them, locks, change notices."""
 
-    With REDIS_URL: Redis for both, behind a circuit breaker that falls back to the in-process
-    cache (and so to per-process coalescing and rate limits) while Redis is unreachable.
-    Without: the in-process cache and no cross-process lock.
+    shared: CacheBackend
+    local: CacheBackend | None
+    locks: Any
+    invalidations: Invalidations
+
+
+def build_cache(settings: Settings, clock: Clock, db: Database) -> CacheLayer:
+    """With REDIS_URL: Redis for entries and locks, behind a circuit breaker that falls back to the
+    in-process cache (and so to per-process coalescing and rate limits) while Redis is unreachable;
+    a bytes-bounded copy in this process in front of it; change notices over Redis pub/sub.
+    Without: the in-process cache only, no cross-process lock, change notices within this process.
     """
     if settings.redis_url:
-        cache = ResilientCache(RedisCache.from_url(settings.redis_url, settings.redis_namespace), MemoryCache(clock),
+        redis = RedisCache.from_url(settings.redis_url, settings.redis_namespace)
+        cache = ResilientCache(redis, MemoryCache(clock, settings.cache_max_bytes),
                                CircuitBreaker(clock, reset_seconds=settings.redis_retry_seconds),
                                FlushBacklog(db, clock))
-        return cache, cache
-    return MemoryCache(clock), None
+        return CacheLayer(cache, MemoryCache(clock, settings.cache_max_bytes), cache,
+                          RedisInvalidations(redis.client, settings.redis_namespace))
+    return CacheLayer(MemoryCache(clock, settings.cache_max_bytes), None, None, Invalidations())
 
 
 def build_orders(settings: Settings, db: Database, clock: Clock, tenants: TenantStore, erp: ERPRegistry,
@@ -174,27 +200,34 @@ def build_services(settings: Settings, clock: Clock | None = None,
     db = Database(settings.database_url)
     secrets = SecretBox(settings.encryption_keys)
     tenants = TenantStore(db, secrets, clock)
-    cache, locks = build_cache(settings, clock, db)
-    coalescer = Coalescer(lock_backend=locks, wait_seconds=settings.coalesce_wait)
+    caches = build_cache(settings, clock, db)
+    coalescer = Coalescer(lock_backend=caches.locks, wait_seconds=settings.coalesce_wait)
     faults = sandbox_faults or SandboxFaults(latency_ms=settings.sandbox_latency_ms,
                                              fail_rate=settings.sandbox_fail_rate)
     faults.attach(SharedSwitches(db, clock))       # the demo's outage switch reaches every process
     executor = ThreadPoolExecutor(max_workers=settings.fanout_workers, thread_name_prefix="erp-fanout")
+    refresher = ThreadPoolExecutor(max_workers=REFRESH_WORKERS, thread_name_prefix=REFRESH_THREAD_PREFIX)
     ops = build_ops(settings, clock, db, secrets, tenants)
     erp = ERPRegistry(tenants, ConnectorContext(clock=clock, timeout=settings.erp_timeout,
                                                 outbound=outbound_policy(settings),
                                                 http_retries=settings.erp_http_retries, db=db,
                                                 sandbox_faults=faults),
                       production=settings.is_production)
-    panel = PanelService(tenants=tenants, erp_registry=erp, cache=cache, coalescer=coalescer,
-                         policy=CachePolicy.from_settings(settings), clock=clock, executor=executor,
-                         observer=ops.observer,
+    tenant_cache = TenantCache(tenants, erp, clock, caches.invalidations, refresher,
+                               max_age=settings.tenant_cache_seconds, max_bytes=settings.cache_max_bytes // 4)
+    policy = CachePolicy.from_settings(settings)
+    panel = PanelService(tenants=tenant_cache, entries=SectionEntries(caches.shared, caches.local, policy, clock),
+                         coalescer=coalescer, policy=policy, clock=clock, executor=executor, refresher=refresher,
+                         invalidations=caches.invalidations, observer=ops.observer,
                          refresh_min_interval=settings.refresh_min_interval, read_retries=settings.panel_read_retries)
     crm = CRMRegistry.build(CRMDeps(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants,
-                                    cache=cache, panel=panel))
-    return Services(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants, cache=cache,
-                    coalescer=coalescer, executor=executor, sandbox_faults=faults, erp=erp, panel=panel, crm=crm,
-                    orders=build_orders(settings, db, clock, tenants, erp, crm, panel, cache=cache, executor=executor,
-                                        observer=ops.observer),
+                                    tenant_cache=tenant_cache,
+                                    cache=caches.shared, panel=panel))
+    return Services(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants,
+                    tenant_cache=tenant_cache, invalidations=caches.invalidations, cache=caches.shared,
+                    coalescer=coalescer, executor=executor, refresher=refresher, sandbox_faults=faults, erp=erp,
+                    panel=panel, crm=crm,
+                    orders=build_orders(settings, db, clock, tenants, erp, crm, panel, cache=caches.shared,
+                                        executor=executor, observer=ops.observer),
                     widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
                     admin_sessions=AdminSessions([settings.secret_key], clock), ops=ops)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -15,7 +14,7 @@ import sqlalchemy as sa
 from app.crm.demo.seed import DEMO_COMPANY
 from app.crm.demo.tables import demo_deals
 from app.crm.demo.webhook import build_won_webhook
-from app.storage.db import normalise_url
+from bench._postgres import postgres_schema
 from tests.fakes.demo import demo
 
 
@@ -25,16 +24,8 @@ def database(tmp: str, name: str, postgres: str):
     if not postgres:
         yield f"sqlite:///{tmp}/{name}.sqlite3"
         return
-    schema = f"bench_{name}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(normalise_url(postgres))
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{postgres}{'&' if '?' in postgres else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+    with postgres_schema(postgres, f"bench_{name}") as url:
+        yield url
 
 
 def add_won_deals(services, count: int) -> list[str]:

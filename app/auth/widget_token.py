@@ -7,9 +7,11 @@ Expiry is checked against the injected clock.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import jwt
+from cachetools import LRUCache
 
 from app.auth.hs256 import ALGORITHM, decode_with_any_key
 from app.clock import Clock
@@ -17,6 +19,11 @@ from app.storage.crypto import derive_key
 
 AUDIENCE = "erp-panel-widget"
 MAX_TTL = 300
+#: bytes of tokens whose signature was checked, kept per process (a panel re-reads with the same token)
+VERIFIED_MEMO_BYTES = 2 * 1024 * 1024
+#: per remembered token: its text (about 300 bytes: only tokens we signed are kept), the claims object and
+#: the LRU's bookkeeping
+VERIFIED_ENTRY_BYTES = 1200
 
 
 class WidgetTokenInvalid(Exception):
@@ -30,6 +37,7 @@ class WidgetClaims:
     crm: str
     object_id: str
     expires_at: int
+    issued_at: int = 0
 
 
 class WidgetTokens:
@@ -41,6 +49,11 @@ class WidgetTokens:
         self.keys = [derive_key(k, "widget-token") for k in secret_keys]
         self.clock = clock
         self.ttl = min(ttl, MAX_TTL)
+        # token text -> its claims, once its signature matched: the same text needs no second HMAC and JSON
+        # decode; its times are checked on every use
+        self._verified: LRUCache = LRUCache(maxsize=VERIFIED_MEMO_BYTES,
+                                            getsizeof=lambda _claims: VERIFIED_ENTRY_BYTES)
+        self._lock = threading.Lock()
 
     def mint(self, tenant_id: str, user_id: str, crm: str, object_id: str = "") -> tuple[str, int]:
         """Return (token, expires_in seconds)."""
@@ -53,6 +66,10 @@ class WidgetTokens:
         """Claims of a valid token; raises WidgetTokenInvalid otherwise."""
         if not token:
             raise WidgetTokenInvalid("missing widget token")
+        with self._lock:
+            known = self._verified.get(token)
+        if known is not None:
+            return self._in_time(known)
         try:
             claims = decode_with_any_key(token, self.keys, audience=AUDIENCE,
                                          options={"verify_exp": False, "verify_iat": False,
@@ -61,10 +78,26 @@ class WidgetTokens:
             raise WidgetTokenInvalid("widget token signature does not match") from None
         except jwt.PyJWTError as exc:
             raise WidgetTokenInvalid(f"invalid widget token: {exc}") from None
-        now = self.clock.timestamp()
-        if now >= int(claims["exp"]):
-            raise WidgetTokenInvalid("widget token expired")
-        if int(claims["exp"]) - int(claims["iat"]) > MAX_TTL or int(claims["iat"]) > now + 60:
+        try:
+            verified = WidgetClaims(tenant_id=str(claims["tid"]), user_id=str(claims["sub"]),
+                                    crm=str(claims.get("crm", "")), object_id=str(claims.get("obj", "")),
+                                    expires_at=int(claims["exp"]), issued_at=int(claims["iat"]))
+        except (TypeError, ValueError):
+            raise WidgetTokenInvalid("invalid widget token: exp and iat must be numbers") from None
+        if verified.expires_at - verified.issued_at > MAX_TTL:
             raise WidgetTokenInvalid("widget token lifetime is not acceptable")
-        return WidgetClaims(tenant_id=str(claims["tid"]), user_id=str(claims["sub"]), crm=str(claims.get("crm", "")),
-                            object_id=str(claims.get("obj", "")), expires_at=int(claims["exp"]))
+        self._in_time(verified)
+        with self._lock:
+            try:
+                self._verified[token] = verified
+            except ValueError:      # a token larger than the memo: verified every time
+                pass
+        return verified
+
+    def _in_time(self, claims: WidgetClaims) -> WidgetClaims:
+        now = self.clock.timestamp()
+        if now >= claims.expires_at:
+            raise WidgetTokenInvalid("widget token expired")
+        if claims.issued_at > now + 60:
+            raise WidgetTokenInvalid("widget token lifetime is not acceptable")
+        return claims

@@ -7,6 +7,7 @@ useful life (fresh TTL + stale-if-error window) and then drop it.
 from __future__ import annotations
 
 import abc
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,7 @@ from typing import Any
 
 from cachetools import TLRUCache
 
+from app.cache.sizing import deep_sizeof
 from app.clock import Clock
 
 
@@ -69,41 +71,77 @@ class CacheBackend(abc.ABC):
         return {"state": "not_configured"}
 
 
-class _Slot:
-    __slots__ = ("value", "keep")
+#: default bound of one in-process cache, in bytes of the values it holds (CACHE_MAX_BYTES)
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
-    def __init__(self, value: Any, keep: float):
+
+#: the slot object and the cache's own bookkeeping (links, expiry entry) per key, measured on CPython 3.11
+SLOT_OVERHEAD = 300
+
+
+class _Slot:
+    __slots__ = ("value", "keep", "size")
+
+    def __init__(self, key: str, value: Any, keep: float):
         self.value = value
         self.keep = keep
+        self.size = sys.getsizeof(key) + deep_sizeof(value) + SLOT_OVERHEAD
 
 
 class MemoryCache(CacheBackend):
-    """In-process cache on cachetools' TLRUCache with per-entry lifetimes and the injected clock."""
+    """In-process cache on cachetools' TLRUCache with per-entry lifetimes and the injected clock.
 
-    def __init__(self, clock: Clock, maxsize: int = 50_000):
-        self._cache: TLRUCache = TLRUCache(maxsize=maxsize, ttu=lambda _k, slot, now: now + slot.keep,
-                                           timer=clock.monotonic)
+    Bounded in bytes: each entry counts its key, its value (``deep_sizeof``) and the slot's
+    overhead; past ``max_bytes`` the least recently used entries go first. A value larger than
+    the whole bound is not kept at all.
+    """
+
+    def __init__(self, clock: Clock, max_bytes: int = DEFAULT_MAX_BYTES):
+        self._cache: TLRUCache = TLRUCache(maxsize=max_bytes, ttu=lambda _k, slot, now: now + slot.keep,
+                                           timer=clock.monotonic, getsizeof=lambda slot: slot.size)
         self._lock = threading.Lock()
+
+    @property
+    def bytes_used(self) -> int:
+        """Bytes the entries held now account for (never above ``max_bytes``)."""
+        with self._lock:
+            return int(self._cache.currsize)
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self._cache.maxsize)
+
+    def _put(self, key: str, slot: _Slot) -> None:
+        try:
+            self._cache[key] = slot
+        except ValueError:              # larger than the whole bound: not cached
+            self._cache.pop(key, None)
+
+    def _slot(self, key: str) -> _Slot | None:
+        try:
+            return self._cache[key]     # one lookup (``get`` would check the expiry twice)
+        except KeyError:
+            return None
 
     def get(self, key: str) -> CacheEntry | None:
         with self._lock:
-            slot = self._cache.get(key)
+            slot = self._slot(key)
         return slot.value if slot is not None and isinstance(slot.value, CacheEntry) else None
 
     def set(self, key: str, entry: CacheEntry, keep_seconds: float) -> None:
         with self._lock:
-            self._cache[key] = _Slot(entry, keep_seconds)
+            self._put(key, _Slot(key, entry, keep_seconds))
 
     def add(self, key: str, value: str, keep_seconds: float) -> bool:
         with self._lock:
-            if self._cache.get(key) is not None:
+            if self._slot(key) is not None:
                 return False
-            self._cache[key] = _Slot(value, keep_seconds)
+            self._put(key, _Slot(key, value, keep_seconds))
             return True
 
     def exists(self, key: str) -> bool:
         with self._lock:
-            return self._cache.get(key) is not None
+            return self._slot(key) is not None
 
     def delete(self, key: str) -> None:
         with self._lock:

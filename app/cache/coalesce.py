@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -36,30 +37,55 @@ class SingleFlight:
 
     def do(self, key: str, fn: Callable[[], T], timeout: float | None = None) -> T:
         """Run fn once per key among concurrent callers; everyone gets its result."""
+        call, leader = self._join(key)
+        if leader:
+            self._lead(key, call, fn)
+        return self.result(call, timeout)
+
+    def start(self, key: str, fn: Callable[[], T], executor: Executor) -> _Call:
+        """Like ``do`` without blocking: a new call runs on ``executor``, a call in flight is joined.
+        Only leaders take an executor thread, so waiting callers never hold the pool. Wait with ``result``."""
+        call, leader = self._join(key)
+        if leader:
+            try:
+                executor.submit(self._lead, key, call, fn)
+            except RuntimeError:          # the executor is shut down: run it here
+                self._lead(key, call, fn)
+        return call
+
+    @staticmethod
+    def result(call: _Call, timeout: float | None = None) -> Any:
+        """The call's result (or its exception), once it finished."""
+        if not call.done.wait(timeout):
+            raise TimeoutError(f"waited {timeout}s for a coalesced fetch")
+        if call.error is not None:
+            raise call.error
+        return call.result
+
+    def _join(self, key: str) -> tuple[_Call, bool]:
         with self._lock:
             call = self._calls.get(key)
-            leader = call is None
-            if leader:
+            if call is None:
                 call = self._calls[key] = _Call()
-            else:
-                call.waiters += 1
-                self._changed.notify_all()
-        if not leader:
-            if not call.done.wait(timeout):
-                raise TimeoutError(f"waited {timeout}s for a coalesced fetch")
-            if call.error is not None:
-                raise call.error
-            return call.result
+                return call, True
+            call.waiters += 1
+            self._changed.notify_all()
+            return call, False
+
+    def _lead(self, key: str, call: _Call, fn: Callable[[], Any]) -> None:
         try:
             call.result = fn()
-            return call.result
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - handed to every waiter, re-raised by ``result``
             call.error = exc
-            raise
         finally:
             with self._lock:
                 self._calls.pop(key, None)
             call.done.set()
+
+    def busy(self, key: str) -> bool:
+        """True while a call for key is in flight in this process."""
+        with self._lock:
+            return key in self._calls
 
     def waiting(self, key: str) -> int:
         """How many followers currently wait on key (tests, metrics)."""
@@ -93,6 +119,14 @@ class Coalescer:
     def run(self, key: str, fetch: Callable[[], T], reread: Callable[[], T | None]) -> T:
         """Fetch once for key. ``reread`` returns what another process published, if anything."""
         return self.flight.do(key, lambda: self._leader(key, fetch, reread), timeout=self.wait_seconds)
+
+    def start(self, key: str, fetch: Callable[[], T], reread: Callable[[], T | None], executor: Executor) -> Any:
+        """``run`` on ``executor`` for a new fetch; wait for it with ``wait``."""
+        return self.flight.start(key, lambda: self._leader(key, fetch, reread), executor)
+
+    def wait(self, handle: Any) -> Any:
+        """The result of a fetch begun with ``start`` (TimeoutError after ``wait_seconds``)."""
+        return self.flight.result(handle, self.wait_seconds)
 
     def _leader(self, key: str, fetch: Callable[[], T], reread: Callable[[], T | None]) -> T:
         # Double-checked: a previous leader may have published between the caller's cache

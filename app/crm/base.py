@@ -34,6 +34,7 @@ from app.errors import Forbidden, Unauthorized
 from app.panel.service import PanelService
 from app.storage.crypto import SecretBox
 from app.storage.db import Database
+from app.tenants.cache import TenantCache
 from app.tenants.model import Tenant
 from app.tenants.store import TenantStore
 
@@ -49,6 +50,8 @@ class CRMDeps:
     db: Database
     secrets: SecretBox
     tenants: TenantStore
+    #: the read path's copy of tenants: verified requests find their tenant here without a database read
+    tenant_cache: TenantCache
     cache: CacheBackend
     panel: PanelService
 
@@ -146,7 +149,7 @@ class CRMIntegration(abc.ABC):
 
     def active_tenant(self, installation_id: str) -> Tenant | None:
         """The active tenant installed in this CRM installation (Pipedrive company, HubSpot portal, ...)."""
-        tenant = self.tenants.find(self.name, str(installation_id))
+        tenant = self.deps.tenant_cache.find(self.name, str(installation_id))
         return tenant if tenant is not None and tenant.active else None
 
     def tenant_of(self, caller: VerifiedCaller) -> Tenant:

@@ -110,17 +110,16 @@ class ERPRegistry:
         """The connectors an admin of this server may choose."""
         return available(production=self.production)
 
-    def settings_for(self, tenant: Tenant) -> ERPConnectionSettings:
-        conn = self.tenants.get_erp_connection(tenant.id)
+    def connector_for(self, tenant: Tenant) -> tuple[ERPConnector, str]:
+        """(connector, settings fingerprint) for the tenant; raises UpstreamMisconfigured when unconfigured."""
+        return self.connector_from(tenant.id, self.tenants.get_erp_connection(tenant.id))
+
+    def connector_from(self, tenant_id: str, conn: ERPConnectionSettings | None) -> tuple[ERPConnector, str]:
+        """(connector, fingerprint) for connection settings already read; UpstreamMisconfigured when none."""
         if conn is None:
             raise UpstreamMisconfigured("No ERP connection is configured for this account yet; an admin can set "
                                         "it up on the settings page", side=ERP)
-        return conn
-
-    def connector_for(self, tenant: Tenant) -> tuple[ERPConnector, str]:
-        """(connector, settings fingerprint) for the tenant; raises UpstreamMisconfigured when unconfigured."""
-        conn = self.settings_for(tenant)
-        return self.build_cached(tenant.id, conn)
+        return self.build_cached(tenant_id, conn)
 
     def build_cached(self, tenant_id: str, conn: ERPConnectionSettings) -> tuple[ERPConnector, str]:
         fp = fingerprint(conn)

@@ -6,9 +6,11 @@ database signals in :mod:`app.ops.signals`.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -35,6 +37,14 @@ from app.panel.model import PanelView, SectionState
 _AGED_STATES = (SectionState.OK, SectionState.STALE)
 
 
+@functools.cache
+def _child(metric: Any, *labels: str) -> Any:
+    """``metric.labels(*labels)``, looked up once: a warm panel read reports twelve of them, and ``labels``
+    (lock, validation, tuple building) cost more than the rest of such a read's bookkeeping. Only for
+    metrics whose label values come from small fixed sets (kinds, states), never tenants."""
+    return metric.labels(*labels)
+
+
 def auth_system(exc: BaseException | None) -> str | None:
     """"erp" or "crm" when ``exc`` says our credentials were refused (after any refresh), else None."""
     return exc.side if isinstance(exc, UpstreamAuthFailed) else None
@@ -55,15 +65,15 @@ class Observer:
     # -- panel ----------------------------------------------------------------------------------
     def cache_lookup(self, kind: str, hit: bool) -> None:
         """A section was served from fresh cache (hit) or had to ask the ERP / degrade (miss)."""
-        PANEL_CACHE.labels(kind, "hit" if hit else "miss").inc()
+        _child(PANEL_CACHE, kind, "hit" if hit else "miss").inc()
 
     def panel_served(self, view: PanelView) -> None:
         """Count every section of a served panel by state; measure the age of the data shown."""
         for section in view.sections.values():
             kind = section.kind.value
-            PANEL_SECTIONS.labels(kind, section.state.value).inc()
+            _child(PANEL_SECTIONS, kind, section.state.value).inc()
             if section.state in _AGED_STATES and section.age_seconds is not None:
-                PANEL_DATA_AGE.labels(kind).observe(section.age_seconds)
+                _child(PANEL_DATA_AGE, kind).observe(section.age_seconds)
             if section.state == SectionState.UNAVAILABLE:
                 # nothing newer than the kind's stale limit could be shown
                 STALE_EXCEEDED.labels(tenant_label(view.tenant_id), kind).inc()

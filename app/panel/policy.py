@@ -1,8 +1,10 @@
-"""Per-data-type cache policy (fresh TTL and stale-if-error limit)."""
+"""Per-data-type cache policy (fresh TTL, stale-while-revalidate window and stale-if-error limit)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from app.cache.backend import CacheEntry
 from app.panel.model import DataKind
 
 #: after an ERP error readers of that key skip the ERP for a while and serve stale/retrying/unavailable:
@@ -43,3 +45,18 @@ class CachePolicy:
     def keep_seconds(self, kind: DataKind) -> int:
         """How long a cache backend keeps an entry: fresh life plus the stale-if-error window."""
         return self.ttl[kind] + self.stale_limit[kind]
+
+    def is_fresh(self, entry: CacheEntry, kind: DataKind, now: datetime) -> bool:
+        """Still inside its TTL (the negative-cache TTL for an unknown customer)."""
+        limit = self.negative_ttl if entry.kind == "not_found" else self.ttl[kind]
+        return entry.age(now) < limit
+
+    def revalidates(self, entry: CacheEntry, kind: DataKind, now: datetime) -> bool:
+        """Past its TTL but young enough to be served while one background refresh runs: up to twice the TTL
+        (stale-while-revalidate). Older data is fetched while the reader waits, as on a cold read."""
+        return entry.kind == "data" and entry.age(now) < 2 * self.ttl[kind]
+
+    def keep_remaining(self, entry: CacheEntry, kind: DataKind, now: datetime) -> float:
+        """Seconds a copy of ``entry`` is still useful (to the end of its stale-if-error window)."""
+        life = self.negative_ttl if entry.kind == "not_found" else self.keep_seconds(kind)
+        return life - entry.age(now)

@@ -1,12 +1,16 @@
 """SQL store for tenants, ERP connection settings, CRM credentials and account links.
 
 Every query is scoped by tenant id; secrets go through SecretBox and are never
-returned in plaintext except to the code that calls the vendor.
+returned in plaintext except to the code that calls the vendor. Every write tells
+the change listeners (the in-process tenant cache, which tells the other processes)
+which tenant changed, after its transaction committed.
 """
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +22,19 @@ from app.storage.db import Database, insert_or_ignore, upsert
 from app.tenants.model import CRMCredentials, ERPConnectionSettings, Tenant, TenantSettings
 from app.tenants.tables import account_links, crm_credentials, erp_connections, tenants
 
+#: account ids per query when a snapshot re-reads many links (keeps the IN list well below driver limits)
+LINKS_PER_QUERY = 500
+
+
+@dataclass(frozen=True)
+class TenantSnapshot:
+    """What a panel read needs about one tenant, read in one transaction."""
+
+    tenant: Tenant | None
+    connection: ERPConnectionSettings | None
+    #: CRM account id -> linked ERP customer id, or None when not linked, for the accounts asked about
+    links: dict[str, str | None]
+
 
 class TenantStore:
     """Reads and writes tenant records."""
@@ -26,6 +43,16 @@ class TenantStore:
         self.db = db
         self.secrets = secrets
         self.clock = clock
+        self._listeners: list[Callable[[str], None]] = []
+
+    def on_change(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener(tenant_id)`` after every committed change to a tenant, its links,
+        ERP connection or CRM credentials."""
+        self._listeners.append(listener)
+
+    def _changed(self, tenant_id: str) -> None:
+        for listener in self._listeners:
+            listener(tenant_id)
 
     # -- tenants ---------------------------------------------------------------
     def upsert_tenant(self, crm: str, installation_id: str, name: str = "",
@@ -44,6 +71,7 @@ class TenantStore:
             if name:
                 values["name"] = name
             conn.execute(tenants.update().where(tenants.c.id == tenant_id).values(**values))
+        self._changed(tenant_id)
         tenant = self.get(tenant_id)
         assert tenant is not None
         return tenant
@@ -69,6 +97,7 @@ class TenantStore:
         with self.db.write() as conn:
             conn.execute(tenants.update().where(tenants.c.id == tenant_id).values(
                 settings=settings.to_dict(), updated_at=self.clock.now()))
+        self._changed(tenant_id)
 
     def mark_uninstalled(self, tenant_id: str) -> None:
         """Uninstall: drop tokens and ERP secrets, keep the tenant row for the audit trail."""
@@ -78,6 +107,7 @@ class TenantStore:
                          .values(secrets_enc=None, updated_at=self.clock.now()))
             conn.execute(tenants.update().where(tenants.c.id == tenant_id).values(
                 status="uninstalled", updated_at=self.clock.now()))
+        self._changed(tenant_id)
 
     # -- ERP connection ----------------------------------------------------------
     def save_erp_connection(self, tenant_id: str, connector: str, config: dict,
@@ -93,15 +123,35 @@ class TenantStore:
                 secrets_enc = self.secrets.encrypt(json.dumps(secrets))
             upsert(conn, erp_connections, {"tenant_id": tenant_id},
                    dict(connector=connector, config=config, secrets_enc=secrets_enc, updated_at=now))
+        self._changed(tenant_id)
 
     def get_erp_connection(self, tenant_id: str) -> ERPConnectionSettings | None:
         with self.db.read() as conn:
             row = conn.execute(sa.select(erp_connections).where(
                 erp_connections.c.tenant_id == tenant_id)).first()
+        return self._connection(row)
+
+    def _connection(self, row) -> ERPConnectionSettings | None:
         if row is None:
             return None
         secrets = json.loads(self.secrets.decrypt(row.secrets_enc)) if row.secrets_enc else {}
         return ERPConnectionSettings(connector=row.connector, config=dict(row.config or {}), secrets=secrets)
+
+    def snapshot(self, tenant_id: str, accounts: Iterable[str] = ()) -> TenantSnapshot:
+        """The tenant, its ERP connection (secrets decrypted) and the links of ``accounts``, in one transaction."""
+        wanted = sorted({str(a) for a in accounts})
+        links: dict[str, str | None] = dict.fromkeys(wanted)
+        with self.db.read() as conn:
+            row = conn.execute(sa.select(tenants).where(tenants.c.id == tenant_id)).first()
+            connection = conn.execute(sa.select(erp_connections).where(
+                erp_connections.c.tenant_id == tenant_id)).first()
+            for start in range(0, len(wanted), LINKS_PER_QUERY):
+                chunk = wanted[start:start + LINKS_PER_QUERY]
+                for link in conn.execute(sa.select(account_links.c.crm_account_id, account_links.c.erp_customer_id)
+                                         .where(account_links.c.tenant_id == tenant_id,
+                                                account_links.c.crm_account_id.in_(chunk))):
+                    links[link.crm_account_id] = link.erp_customer_id
+        return TenantSnapshot(_tenant(row) if row else None, self._connection(connection), links)
 
     # -- CRM credentials ---------------------------------------------------------
     def save_crm_credentials(self, tenant_id: str, *, access_token: str | None, refresh_token: str | None,
@@ -121,6 +171,7 @@ class TenantStore:
                 expires_at=expires_at, api_domain=api_domain, scopes=scopes or "",
                 extra_enc=extra_enc, updated_at=now)
             upsert(conn, crm_credentials, {"tenant_id": tenant_id}, values)
+        self._changed(tenant_id)
 
     def get_crm_credentials(self, tenant_id: str) -> CRMCredentials | None:
         with self.db.read() as conn:
@@ -142,11 +193,13 @@ class TenantStore:
         with self.db.write() as conn:
             upsert(conn, account_links, {"tenant_id": tenant_id, "crm_account_id": str(crm_account_id)},
                    {"erp_customer_id": erp_customer_id, "source": source, "updated_at": self.clock.now()})
+        self._changed(tenant_id)
 
     def unlink_account(self, tenant_id: str, crm_account_id: str) -> None:
         with self.db.write() as conn:
             conn.execute(account_links.delete().where(
                 account_links.c.tenant_id == tenant_id, account_links.c.crm_account_id == str(crm_account_id)))
+        self._changed(tenant_id)
 
     def erp_customer_for(self, tenant_id: str, crm_account_id: str) -> str | None:
         """The ERP customer id linked to a CRM account of this tenant, if any."""

@@ -42,7 +42,7 @@ def widget_caller(crm_account_id: str | None = None) -> WidgetCaller:
     except WidgetTokenInvalid as exc:
         raise Unauthorized(f"The widget session is not valid ({exc}); reload the panel",
                            reason="invalid_widget_token") from None
-    tenant = svc.tenants.get(claims.tenant_id)
+    tenant = svc.tenant_cache.tenant(claims.tenant_id)     # from memory; every change drops the copy
     if tenant is None or not tenant.active:
         raise Unauthorized("This installation is no longer active", reason="tenant_inactive")
     if crm_account_id is not None and claims.object_id and claims.object_id != crm_account_id:

@@ -4,14 +4,15 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.errors import Unauthorized
-from app.panel.present import panel_dict
 from app.panel.schema import PanelSchema
 from app.web.context import services, widget_caller
 from app.web.openapi_doc import NO_BEARER_TOKEN
+from app.web.panel.render import PanelRenderer
 from app.web.problems import alt_problem
 
 
@@ -35,11 +36,15 @@ blp = Blueprint("panel", __name__, url_prefix="/api/v1", description="ERP panel 
 _AUTH: list[dict[str, list[str]]] = [{"widgetToken": []}]
 
 
-def _panel(crm_account_id: str, *, refresh: bool) -> dict[str, Any]:
+_RENDERER = PanelRenderer()
+
+
+def _panel(crm_account_id: str, *, refresh: bool) -> Response | dict[str, Any]:
     caller = widget_caller(crm_account_id)
     svc = services()
     read = svc.panel.refresh if refresh else svc.panel.read
-    return panel_dict(read(caller.tenant, crm_account_id), svc.clock.now().date())
+    # the JSON PanelSchema documents, with the cached sections dumped once (see app.web.panel.render)
+    return _RENDERER.response(current_app, read(caller.tenant, crm_account_id), svc.clock.now().date())
 
 
 _SIGNED_BY_THE_CRM = (

@@ -53,6 +53,8 @@ def test_the_back_off_grows_while_failures_continue_and_resets_after_a_success(s
     assert credit(services, demo_tenant).state == SectionState.OK
     faults.fail_next(3)
     clock.advance(300)                                                      # credit TTL over: fetch again
+    assert credit(services, demo_tenant).state == SectionState.OK           # served while refreshed behind it
+    services.panel.settle()
     assert credit(services, demo_tenant).state == SectionState.STALE        # last good data, not blank
     clock.advance(1000)                                                     # beyond the stale limit
     faults.fail_next(3)

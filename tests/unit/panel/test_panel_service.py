@@ -61,9 +61,11 @@ def test_per_kind_ttls(services, demo_tenant, faults, clock):
     read(services, demo_tenant)
     clock.advance(61)                       # stock (60 s) expired, the others (>= 300 s) fresh
     read(services, demo_tenant)
+    services.panel.settle()                 # an expired key is refreshed in the background
     assert faults.calls["list_stock"] == 2 and faults.calls["get_credit"] == 1
     clock.advance(240)                      # 301 s: credit and invoices expired, pricing (900 s) fresh
     read(services, demo_tenant)
+    services.panel.settle()
     assert faults.calls["get_credit"] == 2 and faults.calls["list_invoices"] == 2
     assert faults.calls["get_prices"] == 1
 
@@ -82,7 +84,11 @@ def test_stale_if_error_then_unavailable(services, demo_tenant, faults, clock):
     warm = read(services, demo_tenant)
     faults.down = True
     clock.advance(301)                      # credit expired; ERP failing
-    view = read(services, demo_tenant)
+    view = read(services, demo_tenant)      # just expired: served at once while one background refresh runs
+    assert view.sections[DataKind.CREDIT].state == SectionState.OK
+    assert view.sections[DataKind.CREDIT].age_seconds == pytest.approx(301)
+    services.panel.settle()
+    view = read(services, demo_tenant)      # that refresh failed: the last good data, flagged stale
     credit = view.sections[DataKind.CREDIT]
     assert credit.state == SectionState.STALE and credit.stale
     assert credit.as_of == warm.sections[DataKind.CREDIT].as_of and credit.age_seconds == pytest.approx(301)
