@@ -10,10 +10,12 @@ import logging
 from dataclasses import replace
 from typing import Any
 
+from app.domain.customer import ERPCustomer
 from app.erp import registry as erp_registry
 from app.erp.base import ConnectionCheck, ERPConnector
 from app.erp.registry import ERPRegistry
 from app.errors import NotFound, UpstreamError
+from app.linking.service import LinkingService
 from app.net.policy import URLRefused
 from app.panel.service import PanelService
 from app.tenants.model import ERPConnectionSettings, Tenant, TenantSettings
@@ -48,6 +50,7 @@ class TenantSettingsService:
         self.tenants = tenants
         self.erp = erp
         self.panel = panel
+        self.linking = LinkingService(tenants, erp)
 
     # -- ERP connection ----------------------------------------------------------
     def prepare_connection(self, tenant_id: str, connector: str, values: dict[str, Any]) -> ERPConnectionSettings:
@@ -179,15 +182,18 @@ class TenantSettingsService:
         return settings
 
     # -- account links -------------------------------------------------------------
-    def link_account(self, tenant_id: str, crm_account_id: Any, erp_customer_id: Any) -> None:
-        """Link a CRM account to an ERP customer (replacing an existing link)."""
+    def link_account(self, tenant_id: str, crm_account_id: Any, erp_customer_id: Any) -> ERPCustomer:
+        """Link a CRM account to an ERP customer (replacing an existing link), after the ERP confirmed the
+        customer exists and is not disabled; returns that customer (its name goes beside the id)."""
         issues: list[Issue] = []
         account = clean_text(crm_account_id, "crm_account_id", "CRM account id", issues,
                              max_length=MAX_CRM_ACCOUNT_ID)
         customer = clean_text(erp_customer_id, "erp_customer_id", "ERP customer id", issues,
                               max_length=MAX_ERP_CUSTOMER_ID)
         raise_if(issues)
+        found = self.linking.check_link(tenant_id, customer)
         self.tenants.link_account(tenant_id, account, customer, source="admin")
+        return found
 
     def unlink_account(self, tenant_id: str, crm_account_id: str) -> None:
         """Remove a link; NotFound when this tenant has no link for the account."""

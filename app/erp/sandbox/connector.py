@@ -162,10 +162,9 @@ class SandboxERP(ERPConnector):
         found = [c for c in self.customers.values() if not c.disabled and catalogue.may_match(c, query)]
         return [catalogue.customer_record(c) for c in found[:query.limit]]
 
-    def get_customer(self, customer_id: str) -> ERPCustomer | None:
-        self._enter("get_customer")
-        customer = self.customers.get(customer_id)
-        return catalogue.customer_record(customer) if customer is not None else None
+    def get_customers(self, customer_ids: Sequence[str]) -> dict[str, ERPCustomer]:
+        self._enter("get_customers")
+        return {cid: catalogue.customer_record(self.customers[cid]) for cid in customer_ids if cid in self.customers}
 
     # -- orders -------------------------------------------------------------------
     def find_order(self, idempotency_key: str) -> OrderResult | None:
