@@ -11,6 +11,7 @@ from app.erp.registry import ERPRegistry
 from app.errors import ServiceUnavailable, UpstreamError, UpstreamMisconfigured
 from app.linking.health import LinkHealth, health_of
 from app.linking.search import CustomerMatch, search
+from app.storage.limits import require_no_nul
 from app.tenants.settings_rules import Issue, SettingsInvalid
 from app.tenants.store import TenantStore
 
@@ -46,6 +47,7 @@ class LinkingService:
 
     def search(self, tenant_id: str, query: CustomerQuery) -> list[CustomerMatch]:
         """ERP customers matching the query, best first; LinkingUnavailable when the ERP cannot answer."""
+        require_no_nul(query.name, query.tax_id, query.email_domain, query.phone)
         try:
             return search(self.connector(tenant_id), query)
         except UpstreamError as exc:
@@ -63,6 +65,7 @@ class LinkingService:
         when the ERP does not know it, it is disabled, or the ERP cannot be asked."""
         def refuse(reason: str, message: str) -> SettingsInvalid:
             return SettingsInvalid([Issue("erp_customer_id", reason, message)])
+        require_no_nul(customer_id)
         try:
             customer = self.connector(tenant_id).get_customer(customer_id)
         except UpstreamMisconfigured:

@@ -53,7 +53,12 @@ def _holds_nul(value: Any) -> bool:
     return False
 
 
+def require_no_nul(*values: Any) -> None:
+    """Raise NulCharacter when a value holds a NUL: for values sent on to a vendor before any statement."""
+    if _holds_nul(values):
+        raise NulCharacter("A value contains a NUL character (\\0), which cannot be stored or looked up.")
+
+
 def refuse_nul_characters(_conn, _cursor, _statement, parameters, _context, _executemany) -> None:
     """``before_cursor_execute`` listener: raise NulCharacter when any text parameter holds a NUL."""
-    if _holds_nul(parameters):
-        raise NulCharacter("A value contains a NUL character (\\0), which cannot be stored or looked up.")
+    require_no_nul(parameters)
