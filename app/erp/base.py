@@ -20,6 +20,7 @@ from app.domain.credit import CustomerCredit
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
+from app.domain.progress import OrderProgress
 from app.domain.stock import ItemInfo, StockLine
 from app.net.policy import OutboundPolicy
 from app.storage.db import Database
@@ -92,6 +93,13 @@ class ERPConnector(abc.ABC):
 
         The order flow validates every line of a deal with this single read before it writes.
         """
+
+    @abc.abstractmethod
+    def read_order_progress(self, idempotency_keys: Sequence[str]) -> dict[str, OrderProgress]:
+        """Where the orders carrying these idempotency keys stand (stage, deliveries, invoices, amount owed),
+        in as few requests as the ERP allows: one list request filtering on every key at once where the
+        ERP can (a second one for the orders' invoices where they live apart). Keys the ERP does not
+        know are absent; a cancelled order is reported as cancelled."""
 
     def create_order_after_lookup(self, request: OrderRequest) -> OrderResult:
         """Create the order when the caller has just asked ``find_order`` for its idempotency key
