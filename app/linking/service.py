@@ -5,6 +5,7 @@ sentence (``LinkingUnavailable``), never a vendor message with a stack behind it
 """
 from __future__ import annotations
 
+from app.crm.registry import CRMRegistry
 from app.domain.customer import CustomerQuery, ERPCustomer
 from app.erp.base import ERPConnector
 from app.erp.registry import ERPRegistry
@@ -12,6 +13,7 @@ from app.errors import ServiceUnavailable, UpstreamError, UpstreamMisconfigured
 from app.linking.health import LinkHealth, health_of
 from app.linking.search import CustomerMatch, search
 from app.storage.limits import require_no_nul
+from app.tenants.model import Tenant
 from app.tenants.settings_rules import Issue, SettingsInvalid
 from app.tenants.store import TenantStore
 
@@ -35,11 +37,12 @@ def unavailable(exc: UpstreamError, doing: str) -> LinkingUnavailable:
 
 
 class LinkingService:
-    """Customer search and look-up for one tenant at a time."""
+    """Customer search and look-up, link checks and link health, and the link's copy in the CRM."""
 
-    def __init__(self, tenants: TenantStore, erp: ERPRegistry):
+    def __init__(self, tenants: TenantStore, erp: ERPRegistry, crm: CRMRegistry):
         self.tenants = tenants
         self.erp = erp
+        self.crm = crm
 
     def connector(self, tenant_id: str) -> ERPConnector:
         """The tenant's ERP connector (built once and cached by the registry)."""
@@ -96,3 +99,16 @@ class LinkingService:
         except UpstreamError as exc:
             return health_of(links, None), unavailable(exc, "check the links against the ERP").detail
         return health_of(links, found), ""
+
+    def write_to_crm(self, tenant: Tenant, crm_account_id: str, erp_customer_id: str) -> str:
+        """Put the ERP customer id into the CRM account's field (so CRM reports can use it); "" when done, else
+        a sentence saying why not (the link itself stays saved)."""
+        integration = self.crm.find(tenant.crm)
+        if integration is None:
+            return ""
+        try:
+            integration.connector_for(tenant).write_erp_customer_id(crm_account_id, erp_customer_id)
+        except UpstreamError as exc:
+            return (f"The link is saved, but the ERP customer id could not be written to the {integration.label} "
+                    f"account: {exc.message.rstrip('.')}.")
+        return ""

@@ -47,11 +47,11 @@ EDITABLE_SETTINGS = ("credit_hold_policy", "shadow_mode", "status_translations",
 class TenantSettingsService:
     """Validates and applies admin changes for one tenant at a time."""
 
-    def __init__(self, tenants: TenantStore, erp: ERPRegistry, panel: PanelService):
+    def __init__(self, tenants: TenantStore, erp: ERPRegistry, panel: PanelService, linking: LinkingService):
         self.tenants = tenants
         self.erp = erp
         self.panel = panel
-        self.linking = LinkingService(tenants, erp)
+        self.linking = linking
 
     # -- ERP connection ----------------------------------------------------------
     def prepare_connection(self, tenant_id: str, connector: str, values: dict[str, Any]) -> ERPConnectionSettings:

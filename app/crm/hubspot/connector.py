@@ -14,16 +14,18 @@ import logging
 from app.crm.api import CRMApi
 from app.crm.base import CRMConnector, WriteBack
 from app.crm.hubspot.mapping import (
+    COMPANY_PROPERTIES,
     DEAL_PROPERTIES,
     LINE_ITEM_PROPERTIES,
     ORDER_PROPERTIES,
+    account_from_hubspot,
     association_ids,
     deal_from_hubspot,
     property_definition,
 )
 from app.crm.hubspot.stages import WonStages
-from app.domain.deal import Deal
-from app.errors import CRM, UpstreamError, UpstreamNotFound
+from app.domain.deal import Account, Deal
+from app.errors import CRM, UpstreamError, UpstreamNotFound, UpstreamRejected
 
 log = logging.getLogger("erp_panel.hubspot")
 
@@ -78,6 +80,29 @@ class HubSpotConnector(CRMConnector):
             properties["erp_invoice_status"] = update.invoice_status
         self.client.request("PATCH", f"/crm/v3/objects/deals/{crm_deal_id}", json={"properties": properties})
 
+    def get_account(self, crm_account_id: str) -> Account:
+        """``GET /crm/v3/objects/companies/{id}`` with name, domain, address and the ERP id property
+        (https://developers.hubspot.com/docs/api/crm/companies)."""
+        company = self.client.get(f"/crm/v3/objects/companies/{_safe_id(crm_account_id)}",
+                                  {"properties": f"{COMPANY_PROPERTIES},{self.erp_property}"})
+        return account_from_hubspot(company, self.erp_property)
+
+    def write_erp_customer_id(self, crm_account_id: str, erp_customer_id: str) -> None:
+        """``PATCH /crm/v3/objects/companies/{id}`` setting the ERP id property (idempotent, so retried).
+
+        HubSpot refuses a property the portal does not have (400 ``PROPERTY_DOESNT_EXIST``); the message says
+        which one to create.
+        """
+        try:
+            self.client.patch(f"/crm/v3/objects/companies/{_safe_id(crm_account_id)}",
+                              {"properties": {self.erp_property: erp_customer_id}})
+        except UpstreamRejected as exc:
+            if "does not exist" not in exc.message and "PROPERTY_DOESNT_EXIST" not in (exc.vendor_code or ""):
+                raise
+            raise UpstreamRejected(f"HubSpot has no company property '{self.erp_property}'; create it (single-line "
+                                   "text) in HubSpot's property settings, or set HUBSPOT_COMPANY_ERP_PROPERTY",
+                                   side=CRM, reason="crm_fields_not_configured") from None
+
     def company_for_deal(self, crm_deal_id: str) -> str | None:
         """The deal's first associated company id (v3 associations API), or None."""
         data = self.client.get(f"/crm/v3/objects/deals/{crm_deal_id}/associations/companies")
@@ -97,3 +122,11 @@ class HubSpotConnector(CRMConnector):
             created.append(name)
         log.info("hubspot deal properties ready (portal %s, created %d)", self.client.key, len(created))
         return created
+
+
+def _safe_id(value: object) -> str:
+    """Ids go into URL paths: digits only (HubSpot object ids are integers)."""
+    text = str(value).strip()
+    if not text.isdigit() or len(text) > 20:
+        raise UpstreamNotFound(f"'{text[:30]}' is not a HubSpot id", side=CRM)
+    return text

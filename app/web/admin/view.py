@@ -50,7 +50,7 @@ CHECK_HEADLINES = {
 def settings_service() -> TenantSettingsService:
     """The settings service bound to this app's tenant store, ERP registry and panel cache."""
     svc = services()
-    return TenantSettingsService(svc.tenants, svc.erp, svc.panel)
+    return TenantSettingsService(svc.tenants, svc.erp, svc.panel, svc.linking)
 
 
 def check_sentence(check: ConnectionCheck) -> str:
@@ -147,7 +147,7 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
                         order_errors: FieldErrors | None = None, order_submitted: dict[str, Any] | None = None,
                         link_errors: FieldErrors | None = None, link_submitted: dict[str, str] | None = None,
                         alerts: dict[str, Any] | None = None,
-                        search_args: Mapping[str, str] | None = None) -> dict[str, Any]:
+                        search_args: Mapping[str, str] | None = None, link_warning: str = "") -> dict[str, Any]:
     """Everything settings.html renders; ``*_errors`` map field names to plain sentences; ``alerts`` is the
     Alerts section's model (``app.web.admin.operations_view.alert_section``; built from the stored contacts
     when None); ``search_args`` the customer search form's GET parameters."""
@@ -157,7 +157,7 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
         "erp": _erp_section(tenant, selected or connector, erp_submitted, erp_errors or {}),
         "check": check, "check_sentence": check_sentence(check) if check else "",
         "orders": _order_section(tenant.settings, order_submitted, order_errors or {}),
-        **_links_section(tenant),
+        **_links_section(tenant), "link_warning": link_warning,
         "link_errors": link_errors or {}, "link_submitted": link_submitted or {},
         "crm_links": _crm_links(tenant),
         "customer_search": search_section(tenant, search_args or {}),

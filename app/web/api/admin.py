@@ -167,8 +167,9 @@ class AdminAccountLink(MethodView):
         exists and is enabled."""
         tenant = active_admin_tenant(tenant_id)
         customer = settings_service().link_account(tenant.id, crm_account_id, body["erp_customer_id"])
+        warning = services().linking.write_to_crm(tenant, crm_account_id.strip(), customer.customer_id)
         return {"crm_account_id": crm_account_id.strip(), "erp_customer_id": customer.customer_id,
-                "erp_customer_name": customer.name, "state": "ok", "duplicate": False, "message": ""}
+                "erp_customer_name": customer.name, "state": "ok", "duplicate": False, "message": warning}
 
     @_admin_op
     @blp.response(204)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from app.errors import NotFound
+from app.linking.service import LinkingService
 from app.tenants.settings_rules import SettingsInvalid
 from app.tenants.settings_service import TenantSettingsService
 from tests.fakes import credential_erp
@@ -51,7 +52,7 @@ def erp(services):
 
 @pytest.fixture
 def service(services, erp, panel):
-    return TenantSettingsService(services.tenants, erp, panel)
+    return TenantSettingsService(services.tenants, erp, panel, LinkingService(services.tenants, erp, services.crm))
 
 
 @pytest.fixture
