@@ -28,6 +28,7 @@ from app.erp.base import ConnectorContext
 from app.erp.registry import ERPRegistry
 from app.erp.sandbox.faults import SandboxFaults
 from app.erp.sandbox.switches import SharedSwitches
+from app.ops.admin_audit import AdminAuditLog
 from app.ops.alerting import EmbeddedAlerts, Notifier
 from app.ops.channels import SmtpConfig
 from app.ops.collector import DatabaseCollector
@@ -85,6 +86,8 @@ class OpsServices:
 
     signals: Signals
     observer: Observer
+    #: who changed an installation's setup, when, before/after (secrets masked)
+    admin_audit: AdminAuditLog
     contacts: AlertContactsStore
     alerts: EmbeddedAlerts
     retention: Retention
@@ -156,7 +159,7 @@ def build_cache(settings: Settings, clock: Clock, db: Database) -> CacheLayer:
 
 def build_orders(settings: Settings, db: Database, clock: Clock, tenants: TenantStore, erp: ERPRegistry,
                  crm: CRMRegistry, panel: PanelService, *, cache: CacheBackend, executor: ThreadPoolExecutor,
-                 observer: Observer) -> OrderServices:
+                 observer: Observer, admin_audit: AdminAuditLog) -> OrderServices:
     """The order pipeline: inbox intake, durable queue with back-off, flow, audit, records, dead letters."""
     audit = AuditLog(db, clock)
     records = OrderRecords(db, clock)
@@ -173,7 +176,7 @@ def build_orders(settings: Settings, db: Database, clock: Clock, tenants: Tenant
                                executor=executor, observer=observer, ttl=settings.readiness_ttl,
                                deadline=settings.readiness_timeout, credit_max_age=settings.ttl_credit)
     return OrderServices(intake=OrderIntake(db, clock, queue, records, audit), queue=queue, flow=flow, audit=audit,
-                         records=records, dead_letters=DeadLetters(queue), read_executor=read_executor,
+                         records=records, dead_letters=DeadLetters(queue, admin_audit), read_executor=read_executor,
                          readiness=readiness)
 
 
@@ -189,7 +192,8 @@ def build_ops(settings: Settings, clock: Clock, db: Database, secrets: SecretBox
     maintenance = Maintenance(TaskClaims(db, clock), signals,
                               alerts=alerts.evaluate_all if settings.embedded_alerts else None,
                               retention=retention.run_once, alert_interval=settings.alert_interval)
-    return OpsServices(signals=signals, observer=Observer(signals), contacts=contacts, alerts=alerts,
+    return OpsServices(signals=signals, observer=Observer(signals), admin_audit=AdminAuditLog(db, clock),
+                       contacts=contacts, alerts=alerts,
                        retention=retention, maintenance=maintenance, collector=DatabaseCollector(db, clock))
 
 
@@ -228,6 +232,6 @@ def build_services(settings: Settings, clock: Clock | None = None,
                     coalescer=coalescer, executor=executor, refresher=refresher, sandbox_faults=faults, erp=erp,
                     panel=panel, crm=crm,
                     orders=build_orders(settings, db, clock, tenants, erp, crm, panel, cache=caches.shared,
-                                        executor=executor, observer=ops.observer),
+                                        executor=executor, observer=ops.observer, admin_audit=ops.admin_audit),
                     widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
                     admin_sessions=AdminSessions([settings.secret_key], clock), ops=ops)
