@@ -28,6 +28,7 @@ from app.erp.base import ConnectorContext
 from app.erp.registry import ERPRegistry
 from app.erp.sandbox.faults import SandboxFaults
 from app.erp.sandbox.switches import SharedSwitches
+from app.linking.service import LinkingService
 from app.ops.admin_audit import AdminAuditLog
 from app.ops.alerting import EmbeddedAlerts, Notifier
 from app.ops.channels import SmtpConfig
@@ -117,6 +118,7 @@ class Services:
     panel: PanelService
     crm: CRMRegistry
     orders: OrderServices
+    linking: LinkingService
     widget_tokens: WidgetTokens
     admin_sessions: AdminSessions
     ops: OpsServices
@@ -233,5 +235,6 @@ def build_services(settings: Settings, clock: Clock | None = None,
                     panel=panel, crm=crm,
                     orders=build_orders(settings, db, clock, tenants, erp, crm, panel, cache=caches.shared,
                                         executor=executor, observer=ops.observer, admin_audit=ops.admin_audit),
+                    linking=LinkingService(tenants, erp),
                     widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
                     admin_sessions=AdminSessions([settings.secret_key], clock), ops=ops)
