@@ -103,6 +103,7 @@ def _order_section(settings: TenantSettings, submitted: dict[str, Any] | None,
         submitted = {"credit_hold_policy": settings.credit_hold_policy, "shadow_mode": settings.shadow_mode,
                      "default_warehouse": settings.default_warehouse,
                      "price_tolerance_percent": settings.price_tolerance_percent,
+                     "status_poll_minutes": settings.status_poll_minutes,
                      "status_translations": settings.status_translations,
                      "mapping_rows": sorted(settings.field_mapping.items()),
                      "stock_items": "\n".join(settings.stock_items)}
