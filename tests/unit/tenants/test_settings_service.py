@@ -5,6 +5,7 @@ import pytest
 
 from app.errors import NotFound
 from app.linking.service import LinkingService
+from app.ops.admin_audit import Actor
 from app.tenants.settings_rules import SettingsInvalid
 from app.tenants.settings_service import TenantSettingsService
 from tests.fakes import credential_erp
@@ -52,7 +53,8 @@ def erp(services):
 
 @pytest.fixture
 def service(services, erp, panel):
-    return TenantSettingsService(services.tenants, erp, panel, LinkingService(services.tenants, erp, services.crm))
+    return TenantSettingsService(services.tenants, erp, panel, services.ops.admin_audit.by(Actor("admin-1", "admin_api")),
+                                 LinkingService(services.tenants, erp, services.crm))
 
 
 @pytest.fixture
