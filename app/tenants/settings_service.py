@@ -219,6 +219,7 @@ class TenantSettingsService:
         found = self.linking.check_link(tenant_id, customer)
         previous = self.tenants.list_links(tenant_id).get(account)
         self.tenants.link_account(tenant_id, account, customer, source="admin")
+        self.panel.forget_tenant(tenant_id)       # cached checks of its deals (order readiness) named the old link
         self.audit.record(tenant_id, "link.save", target=account,
                           before={"erp_customer_id": previous} if previous else {},
                           after={"erp_customer_id": customer, "erp_customer_name": found.name})

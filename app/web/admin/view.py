@@ -7,9 +7,11 @@ from typing import Any
 from app.erp import registry as erp_registry
 from app.erp.base import ConnectionCheck
 from app.linking.health import LinkState
+from app.orders.error_queue import ErrorQueue
 from app.tenants.model import DEFAULT_STATUS_TRANSLATIONS, Tenant, TenantSettings
 from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, MAPPING_SOURCE_HELP, ORDER_MAPPING_FIELDS
 from app.tenants.settings_service import TenantSettingsService
+from app.web.admin import secret_drafts
 from app.web.admin.audit import admin_audit
 from app.web.admin.audit_view import audit_section
 from app.web.admin.linking_view import search_section
@@ -56,6 +58,12 @@ def settings_service() -> TenantSettingsService:
     return TenantSettingsService(svc.tenants, svc.erp, svc.panel, admin_audit(), svc.linking)
 
 
+def error_queue() -> ErrorQueue:
+    """The error queue over this app's dead letters and order readiness."""
+    svc = services()
+    return ErrorQueue(svc.orders.dead_letters, svc.orders.readiness)
+
+
 def check_sentence(check: ConnectionCheck) -> str:
     """A connection test result as one or two plain sentences."""
     if check.ok:
@@ -77,6 +85,7 @@ def _erp_section(tenant: Tenant, chosen: str | None, submitted: dict[str, str] |
     chosen = chosen or (stored.connector if stored else svc.settings.erp_connector) or available[0]
     description = erp_registry.describe(chosen)
     same = stored if stored is not None and stored.connector == chosen else None
+    kept = secret_drafts.kept(tenant.id, chosen)
     fields = []
     for field in description.fields if description else ():
         if field.secret:
@@ -88,6 +97,7 @@ def _erp_section(tenant: Tenant, chosen: str | None, submitted: dict[str, str] |
         fields.append({"name": field.name, "label": field.label, "secret": field.secret, "multiline": field.multiline,
                        "required": field.required, "help": field.help, "value": value,
                        "is_set": bool(field.secret and same and same.secrets.get(field.name)),
+                       "kept": field.name in kept,
                        "errors": errors.get(field.name, [])})
     return {"connectors": [(name, _label(name)) for name in available],
             "selected": chosen, "description": description, "fields": fields,
@@ -155,7 +165,6 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
     Alerts section's model (``app.web.admin.operations_view.alert_section``; built from the stored contacts
     when None); ``audit`` the Audit section's (``app.web.admin.audit_view.audit_section``; unfiltered when None);
     ``search_args`` the customer search form's GET parameters."""
-    svc = services()
     return {
         "tenant": tenant, "notice": notice, "csrf_field": CSRF_FIELD, "csrf_token": csrf_token(),
         "erp": _erp_section(tenant, selected or connector, erp_submitted, erp_errors or {}),
@@ -165,7 +174,7 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
         "link_errors": link_errors or {}, "link_submitted": link_submitted or {},
         "crm_links": _crm_links(tenant),
         "customer_search": search_section(tenant, search_args or {}),
-        "dead_letters": svc.orders.dead_letters.list(tenant.id),
+        "error_groups": error_queue().groups(tenant),
         "alerts": alerts or alert_section(tenant),
         "audit": audit or audit_section(tenant, {}),
     }
