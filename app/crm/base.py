@@ -30,7 +30,7 @@ from app.config import Settings
 from app.crm.inbound import Acknowledgement, InboundRequest, VerifiedCaller, WebhookOutcome
 from app.crm.oauth.flow import OAuthFlow
 from app.domain.deal import Account, Deal
-from app.errors import Forbidden, Unauthorized
+from app.errors import CRM, Forbidden, Unauthorized, UpstreamRejected
 from app.panel.service import PanelService
 from app.storage.crypto import SecretBox
 from app.storage.db import Database
@@ -81,6 +81,20 @@ class SettingsLink:
     href: str
 
 
+#: deals looked at when a CRM lists the accounts with open or won deals
+ORPHAN_SCAN_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class AccountDeals:
+    """A CRM account and how many open and won deals it has."""
+
+    crm_account_id: str
+    name: str
+    open_deals: int = 0
+    won_deals: int = 0
+
+
 class CRMConnector(abc.ABC):
     """Per-tenant CRM API client used by the worker."""
 
@@ -98,6 +112,16 @@ class CRMConnector(abc.ABC):
     def get_account(self, crm_account_id: str) -> Account:
         """The CRM account (company/organization) as the CRM has it now: name, domain and address where
         the CRM holds them, and the value of its "ERP customer id" field."""
+
+    def accounts_with_deals(self) -> list[AccountDeals]:
+        """Accounts with open or won deals (at most ORPHAN_SCAN_LIMIT deals looked at), for the orphans list.
+
+        Optional capability: the default raises ``UpstreamRejected`` (reason ``crm_not_supported``) with a
+        sentence the settings page shows; orphans from failed won deals are listed for every CRM anyway.
+        """
+        raise UpstreamRejected(f"{self.name} does not list its accounts with deals to erp-panel yet; accounts "
+                               "whose won deals failed for want of a link are listed instead",
+                               side=CRM, reason="crm_not_supported")
 
     @abc.abstractmethod
     def write_erp_customer_id(self, crm_account_id: str, erp_customer_id: str) -> None:

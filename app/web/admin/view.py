@@ -7,6 +7,7 @@ from typing import Any
 from app.erp import registry as erp_registry
 from app.erp.base import ConnectionCheck
 from app.linking.health import LinkState
+from app.linking.orphans import find_orphans
 from app.orders.error_queue import ErrorQueue
 from app.tenants.model import DEFAULT_STATUS_TRANSLATIONS, Tenant, TenantSettings
 from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, MAPPING_SOURCE_HELP, ORDER_MAPPING_FIELDS
@@ -149,8 +150,10 @@ FieldErrors = dict[str, list[str]]
 
 def _links_section(tenant: Tenant) -> dict[str, Any]:
     """Every link with its customer's name and health, and a sentence when the ERP could not be asked."""
-    links, error = services().linking.health(tenant.id)
+    svc = services()
+    links, error = svc.linking.health(tenant.id)
     return {"links": links, "links_error": error,
+            "orphans": find_orphans(tenant, svc.tenants, svc.crm, svc.orders.dead_letters, links),
             "links_broken": sum(1 for link in links if link.state in (LinkState.GONE, LinkState.DISABLED))}
 
 
