@@ -50,7 +50,11 @@ def find_orphans(tenant: Tenant, tenants: TenantStore, crm: CRMRegistry, dead_le
     integration = crm.find(tenant.crm)
     if integration is None:
         return result
-    connector = integration.connector_for(tenant)
+    try:
+        connector = integration.connector_for(tenant)
+    except UpstreamError as exc:
+        result.notes.append(f"The CRM could not be asked for accounts with deals: {exc.message.rstrip('.')}.")
+        return result
     found: dict[str, OrphanAccount] = {}
     try:
         for account in connector.accounts_with_deals():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from app.auth.admin import COOKIE_NAME
 from app.crm.base import CRMIntegration, SettingsLink
+from app.errors import CRM, UpstreamMisconfigured
 from tests.fakes.demo import demo
 from tests.scenarios.admin_support import csrf_of, page_text, post_form, sign_in, sign_in_demo_admin
 
@@ -132,7 +133,7 @@ class LinkingCRM(CRMIntegration):
         raise NotImplementedError
 
     def connector_for(self, tenant):
-        raise NotImplementedError
+        raise UpstreamMisconfigured("this test CRM has no API", side=CRM)
 
     def settings_links(self, tenant):
         return [SettingsLink("Pick CRM fields", f"/linkcrm/admin/fields?t={tenant.installation_id}"),

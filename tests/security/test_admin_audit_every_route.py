@@ -64,7 +64,10 @@ class Routes:
         self.services.tenants.save_erp_connection(self.tenant.id, "sandbox", {}, {})
 
     def dead_again(self):
-        """The dead letter back in the error queue, so each replay route has work."""
+        """The dead letter back in the error queue, so each replay route has work, with its blocker fixed (the
+        settings page offers Replay only then): the sandbox ERP and the deal's account linked again."""
+        self.on_sandbox()
+        self.services.tenants.link_account(self.tenant.id, "ACC-1002", "CUST-0002")
         with self.services.db.write() as conn:
             conn.execute(order_jobs.update().where(order_jobs.c.id == self.job.id).values(status="dead"))
 

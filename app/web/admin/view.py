@@ -15,6 +15,7 @@ from app.tenants.settings_service import TenantSettingsService
 from app.web.admin import secret_drafts
 from app.web.admin.audit import admin_audit
 from app.web.admin.audit_view import audit_section
+from app.web.admin.checklist import checklist, checklist_model
 from app.web.admin.linking_view import search_section
 from app.web.admin.operations_view import alert_section
 from app.web.context import services
@@ -168,16 +169,19 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
     Alerts section's model (``app.web.admin.operations_view.alert_section``; built from the stored contacts
     when None); ``audit`` the Audit section's (``app.web.admin.audit_view.audit_section``; unfiltered when None);
     ``search_args`` the customer search form's GET parameters."""
+    links = _links_section(tenant)
+    groups = error_queue().groups(tenant)
     return {
+        "checklist": checklist_model(checklist(tenant, links["links"], links["orphans"], groups)),
         "tenant": tenant, "notice": notice, "csrf_field": CSRF_FIELD, "csrf_token": csrf_token(),
         "erp": _erp_section(tenant, selected or connector, erp_submitted, erp_errors or {}),
         "check": check, "check_sentence": check_sentence(check) if check else "",
         "orders": _order_section(tenant.settings, order_submitted, order_errors or {}),
-        **_links_section(tenant), "link_warning": link_warning,
+        **links, "link_warning": link_warning,
         "link_errors": link_errors or {}, "link_submitted": link_submitted or {},
         "crm_links": _crm_links(tenant),
         "customer_search": search_section(tenant, search_args or {}),
-        "error_groups": error_queue().groups(tenant),
+        "error_groups": groups,
         "alerts": alerts or alert_section(tenant),
         "audit": audit or audit_section(tenant, {}),
     }
