@@ -28,6 +28,7 @@ from app.erp.base import ConnectorContext
 from app.erp.registry import ERPRegistry
 from app.erp.sandbox.faults import SandboxFaults
 from app.erp.sandbox.switches import SharedSwitches
+from app.linking.service import LinkingService
 from app.ops.alerting import EmbeddedAlerts, Notifier
 from app.ops.channels import SmtpConfig
 from app.ops.collector import DatabaseCollector
@@ -114,6 +115,7 @@ class Services:
     panel: PanelService
     crm: CRMRegistry
     orders: OrderServices
+    linking: LinkingService
     widget_tokens: WidgetTokens
     admin_sessions: AdminSessions
     ops: OpsServices
@@ -229,5 +231,6 @@ def build_services(settings: Settings, clock: Clock | None = None,
                     panel=panel, crm=crm,
                     orders=build_orders(settings, db, clock, tenants, erp, crm, panel, cache=caches.shared,
                                         executor=executor, observer=ops.observer),
+                    linking=LinkingService(tenants, erp),
                     widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
                     admin_sessions=AdminSessions([settings.secret_key], clock), ops=ops)

@@ -61,7 +61,9 @@ class FakeERPNext(FakeHTTP):
         self.docs["Customer"] = [{
             "name": c.id, "customer_name": c.name, "default_currency": c.currency,
             "default_price_list": c.price_list, "disabled": int(c.disabled),
-            "is_frozen": int(c.hold_reason == "credit_hold"),
+            "is_frozen": int(c.hold_reason == "credit_hold"), "tax_id": c.tax_id or None,
+            "email_id": c.email or None, "mobile_no": c.phone or None, "website": None,
+            "primary_address": f"{c.address}<br>{c.postal_code} {c.city}<br>{c.country}" if c.city else None,
             "credit_limits": [] if c.credit_limit is None else [
                 {"company": COMPANY, "credit_limit": float(c.credit_limit), "bypass_credit_limit_check": 0}],
         } for c in self.seed.customers.values()]

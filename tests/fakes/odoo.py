@@ -157,9 +157,10 @@ class FakeOdoo(FakeHTTP):
         unknown = set(kwargs) - {"domain", "fields", "offset", "limit", "order"}
         if unknown:
             raise OdooFault("werkzeug.exceptions.UnprocessableEntity", f"unexpected arguments {sorted(unknown)}", 422)
-        domain = [tuple(leaf) for leaf in kwargs.get("domain") or []]
+        domain = [leaf if isinstance(leaf, str) else tuple(leaf) for leaf in kwargs.get("domain") or []]
         rows = [r for r in self.db.get(model, []) if matches(r, domain)]
-        if context.get("active_test", True) and not any(leaf[0] == "active" for leaf in domain):
+        if context.get("active_test", True) and not any(leaf[0] == "active" for leaf in domain
+                                                        if not isinstance(leaf, str)):
             rows = [r for r in rows if r.get("active", True)]
         for part in reversed((kwargs.get("order") or "id asc").split(",")):
             field, _, direction = part.strip().partition(" ")

@@ -16,12 +16,13 @@ from decimal import Decimal
 
 from app.clock import Clock
 from app.domain.credit import CustomerCredit
+from app.domain.customer import CustomerQuery, ERPCustomer
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
 from app.domain.stock import ItemInfo, StockLine, items_by_code
 from app.erp.base import ConnectionCheck, ERPConnector
-from app.erp.erpnext import mapping
+from app.erp.erpnext import customers, mapping
 from app.erp.erpnext.client import FrappeClient
 from app.erp.erpnext.probe import probe_connection
 from app.errors import ERP, UpstreamNotFound, UpstreamRejected
@@ -67,6 +68,12 @@ class ERPNextConnector(ERPConnector):
         except UpstreamNotFound:
             raise UpstreamNotFound(f"Customer {customer_id} does not exist in ERPNext", side=ERP,
                                    reason="unknown_customer", status=404) from None
+
+    def search_customers(self, query: CustomerQuery) -> list[ERPCustomer]:
+        return customers.search(self.client, query)
+
+    def get_customer(self, customer_id: str) -> ERPCustomer | None:
+        return customers.get(self.client, customer_id)
 
     def _submitted_invoices(self, customer_id: str, *, open_only: bool) -> list[dict]:
         filters = [["customer", "=", customer_id], ["docstatus", "=", 1], ["company", "=", self.company]]

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from app.clock import Clock
 from app.domain.credit import CustomerCredit, HoldReason
+from app.domain.customer import CustomerQuery, ERPCustomer
 from app.domain.invoice import Invoice, InvoiceStatus
 from app.domain.money import quantize
 from app.domain.order import OrderRequest, OrderResult, OrderStatus
@@ -154,6 +155,17 @@ class SandboxERP(ERPConnector):
         self._enter("find_items")
         return {code: ItemInfo(code, self.items[code].name, code not in self.discontinued)
                 for code in item_codes if code in self.items}
+
+    # -- customers ----------------------------------------------------------------
+    def search_customers(self, query: CustomerQuery) -> list[ERPCustomer]:
+        self._enter("search_customers")
+        found = [c for c in self.customers.values() if not c.disabled and catalogue.may_match(c, query)]
+        return [catalogue.customer_record(c) for c in found[:query.limit]]
+
+    def get_customer(self, customer_id: str) -> ERPCustomer | None:
+        self._enter("get_customer")
+        customer = self.customers.get(customer_id)
+        return catalogue.customer_record(customer) if customer is not None else None
 
     # -- orders -------------------------------------------------------------------
     def find_order(self, idempotency_key: str) -> OrderResult | None:
