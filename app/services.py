@@ -29,6 +29,7 @@ from app.erp.registry import ERPRegistry
 from app.erp.sandbox.faults import SandboxFaults
 from app.erp.sandbox.switches import SharedSwitches
 from app.linking.service import LinkingService
+from app.ops.admin_audit import AdminAuditLog
 from app.ops.alerting import EmbeddedAlerts, Notifier
 from app.ops.channels import SmtpConfig
 from app.ops.collector import DatabaseCollector
@@ -48,6 +49,7 @@ from app.orders.readiness import OrderReadiness
 from app.orders.reads import OrderReads
 from app.orders.records import OrderRecords
 from app.orders.retry import Backoff
+from app.orders.status_poll import OrderStatusPoller
 from app.panel.entries import SectionEntries
 from app.panel.policy import CachePolicy
 from app.panel.service import PanelService
@@ -75,6 +77,8 @@ class OrderServices:
     readiness: OrderReadiness
     #: runs an order job's parallel ERP reads (besides the one in the job's own thread)
     read_executor: ThreadPoolExecutor
+    #: order status after creation: the scheduled per-tenant poll of open orders
+    status: OrderStatusPoller
 
     def close(self) -> None:
         self.read_executor.shutdown(wait=False, cancel_futures=True)
@@ -86,6 +90,8 @@ class OpsServices:
 
     signals: Signals
     observer: Observer
+    #: who changed an installation's setup, when, before/after (secrets masked)
+    admin_audit: AdminAuditLog
     contacts: AlertContactsStore
     alerts: EmbeddedAlerts
     retention: Retention
@@ -158,7 +164,7 @@ def build_cache(settings: Settings, clock: Clock, db: Database) -> CacheLayer:
 
 def build_orders(settings: Settings, db: Database, clock: Clock, tenants: TenantStore, erp: ERPRegistry,
                  crm: CRMRegistry, panel: PanelService, *, cache: CacheBackend, executor: ThreadPoolExecutor,
-                 observer: Observer) -> OrderServices:
+                 observer: Observer, claims: TaskClaims, admin_audit: AdminAuditLog) -> OrderServices:
     """The order pipeline: inbox intake, durable queue with back-off, flow, audit, records, dead letters."""
     audit = AuditLog(db, clock)
     records = OrderRecords(db, clock)
@@ -174,9 +180,11 @@ def build_orders(settings: Settings, db: Database, clock: Clock, tenants: Tenant
     readiness = OrderReadiness(tenants=tenants, erp=erp, crm=crm, panel=panel, reads=reads, cache=cache, clock=clock,
                                executor=executor, observer=observer, ttl=settings.readiness_ttl,
                                deadline=settings.readiness_timeout, credit_max_age=settings.ttl_credit)
+    status = OrderStatusPoller(db=db, clock=clock, tenants=tenants, erp=erp, queue=queue, records=records, audit=audit,
+                               claims=claims)
     return OrderServices(intake=OrderIntake(db, clock, queue, records, audit), queue=queue, flow=flow, audit=audit,
-                         records=records, dead_letters=DeadLetters(queue), read_executor=read_executor,
-                         readiness=readiness)
+                         records=records, dead_letters=DeadLetters(queue, admin_audit), read_executor=read_executor,
+                         readiness=readiness, status=status)
 
 
 def build_ops(settings: Settings, clock: Clock, db: Database, secrets: SecretBox, tenants: TenantStore) -> OpsServices:
@@ -191,7 +199,8 @@ def build_ops(settings: Settings, clock: Clock, db: Database, secrets: SecretBox
     maintenance = Maintenance(TaskClaims(db, clock), signals,
                               alerts=alerts.evaluate_all if settings.embedded_alerts else None,
                               retention=retention.run_once, alert_interval=settings.alert_interval)
-    return OpsServices(signals=signals, observer=Observer(signals), contacts=contacts, alerts=alerts,
+    return OpsServices(signals=signals, observer=Observer(signals), admin_audit=AdminAuditLog(db, clock),
+                       contacts=contacts, alerts=alerts,
                        retention=retention, maintenance=maintenance, collector=DatabaseCollector(db, clock))
 
 
@@ -225,12 +234,15 @@ def build_services(settings: Settings, clock: Clock | None = None,
     crm = CRMRegistry.build(CRMDeps(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants,
                                     tenant_cache=tenant_cache,
                                     cache=caches.shared, panel=panel))
+    orders = build_orders(settings, db, clock, tenants, erp, crm, panel, cache=caches.shared, executor=executor,
+                          observer=ops.observer, claims=ops.maintenance.claims,
+                          admin_audit=ops.admin_audit)
+    ops.maintenance.status_polls = orders.status.tick
     return Services(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants,
                     tenant_cache=tenant_cache, invalidations=caches.invalidations, cache=caches.shared,
                     coalescer=coalescer, executor=executor, refresher=refresher, sandbox_faults=faults, erp=erp,
                     panel=panel, crm=crm,
-                    orders=build_orders(settings, db, clock, tenants, erp, crm, panel, cache=caches.shared,
-                                        executor=executor, observer=ops.observer),
+                    orders=orders,
                     linking=LinkingService(tenants, erp),
                     widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
                     admin_sessions=AdminSessions([settings.secret_key], clock), ops=ops)

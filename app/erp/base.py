@@ -21,6 +21,7 @@ from app.domain.customer import CustomerQuery, ERPCustomer
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
+from app.domain.progress import OrderProgress
 from app.domain.stock import ItemInfo, StockLine
 from app.net.policy import OutboundPolicy
 from app.storage.db import Database
@@ -93,6 +94,13 @@ class ERPConnector(abc.ABC):
 
         The order flow validates every line of a deal with this single read before it writes.
         """
+
+    @abc.abstractmethod
+    def read_order_progress(self, idempotency_keys: Sequence[str]) -> dict[str, OrderProgress]:
+        """Where the orders carrying these idempotency keys stand (stage, deliveries, invoices, amount owed),
+        in as few requests as the ERP allows: one list request filtering on every key at once where the
+        ERP can (a second one for the orders' invoices where they live apart). Keys the ERP does not
+        know are absent; a cancelled order is reported as cancelled."""
 
     @abc.abstractmethod
     def search_customers(self, query: CustomerQuery) -> list[ERPCustomer]:

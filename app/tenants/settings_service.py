@@ -2,11 +2,14 @@
 
 Used by the settings page and the admin API alike (no HTTP here). Every change is
 validated first (``SettingsInvalid`` lists every problem), stored, and then the
-tenant's cached connector and panel data are forgotten so the next read uses it.
+tenant's cached connector and panel data are forgotten so the next read uses it. Every
+change (and every connection test, which sends the credentials) is recorded in the admin
+audit by the actor the service was built for.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -15,6 +18,7 @@ from app.erp.base import ConnectionCheck, ERPConnector
 from app.erp.registry import ERPRegistry
 from app.errors import NotFound, UpstreamError
 from app.net.policy import URLRefused
+from app.ops.admin_audit import BoundAudit, changed_values, secret_states
 from app.panel.service import PanelService
 from app.tenants.model import ERPConnectionSettings, Tenant, TenantSettings
 from app.tenants.settings_rules import (
@@ -26,6 +30,7 @@ from app.tenants.settings_rules import (
     SettingsInvalid,
     check_credit_policy,
     check_field_mapping,
+    check_minutes,
     check_percent,
     check_status_translations,
     check_stock_items,
@@ -38,16 +43,30 @@ log = logging.getLogger("erp_panel.admin")
 
 #: TenantSettings fields an admin may change through ``update_settings``
 EDITABLE_SETTINGS = ("credit_hold_policy", "shadow_mode", "status_translations", "field_mapping",
-                     "stock_items", "default_warehouse", "price_tolerance_percent")
+                     "stock_items", "default_warehouse", "price_tolerance_percent", "status_poll_minutes")
+
+#: how each remaining editable setting is checked: (submitted value, issues) -> the value to store
+_SETTING_CHECKS: dict[str, Callable[[Any, list[Issue]], Any]] = {
+    "credit_hold_policy": check_credit_policy,
+    "field_mapping": check_field_mapping,
+    "stock_items": check_stock_items,
+    "default_warehouse": lambda value, issues: clean_text(value, "default_warehouse", "Default warehouse", issues,
+                                                          required=False),
+    "price_tolerance_percent": lambda value, issues: check_percent(value, "price_tolerance_percent",
+                                                                   "Price tolerance", issues),
+    "status_poll_minutes": lambda value, issues: check_minutes(value, "status_poll_minutes",
+                                                               "Order status poll interval", issues),
+}
 
 
 class TenantSettingsService:
     """Validates and applies admin changes for one tenant at a time."""
 
-    def __init__(self, tenants: TenantStore, erp: ERPRegistry, panel: PanelService):
+    def __init__(self, tenants: TenantStore, erp: ERPRegistry, panel: PanelService, audit: BoundAudit):
         self.tenants = tenants
         self.erp = erp
         self.panel = panel
+        self.audit = audit
 
     # -- ERP connection ----------------------------------------------------------
     def prepare_connection(self, tenant_id: str, connector: str, values: dict[str, Any]) -> ERPConnectionSettings:
@@ -105,13 +124,25 @@ class TenantSettingsService:
         conn = self.prepare_connection(tenant_id, connector, values)
         built = self._build(conn)
         built.close()
+        stored = self.tenants.get_erp_connection(tenant_id)
         self.tenants.save_erp_connection(tenant_id, conn.connector, conn.config, conn.secrets)
         self.forget_caches(tenant_id)
+        old_secrets, new_secrets = secret_states(stored.secrets if stored else {}, conn.secrets)
+        self.audit.record(tenant_id, "erp_connection.save", target=conn.connector,
+                          before={"connector": stored.connector, "config": stored.config, "secrets": old_secrets}
+                          if stored else {},
+                          after={"connector": conn.connector, "config": conn.config, "secrets": new_secrets})
         log.info("ERP connection saved for tenant %s (connector=%s)", tenant_id, conn.connector)
         return conn
 
     def test_connection(self, tenant_id: str, connector: str, values: dict[str, Any]) -> ConnectionCheck:
         """Build a fresh connector from the submitted settings and run its connection check."""
+        check = self._check(tenant_id, connector, values)
+        self.audit.record(tenant_id, "erp_connection.test", target=connector,
+                          detail=f"{'works' if check.ok else 'failed'} ({check.reason or 'ok'})")
+        return check
+
+    def _check(self, tenant_id: str, connector: str, values: dict[str, Any]) -> ConnectionCheck:
         conn = self.prepare_connection(tenant_id, connector, values)
         try:
             built = self._build(conn)
@@ -151,32 +182,29 @@ class TenantSettingsService:
         issues: list[Issue] = []
         for key in sorted(set(changes) - set(EDITABLE_SETTINGS)):
             issues.append(Issue(key, "unknown_setting", f"'{key}' is not a setting that can be changed here."))
-        values: dict[str, Any] = {}
-        if "credit_hold_policy" in changes:
-            values["credit_hold_policy"] = check_credit_policy(changes["credit_hold_policy"], issues)
-        if "shadow_mode" in changes:
-            if not isinstance(changes["shadow_mode"], bool):
-                issues.append(Issue("shadow_mode", "not_boolean", "Shadow mode must be on or off."))
-            values["shadow_mode"] = bool(changes["shadow_mode"])
-        if "status_translations" in changes:
-            merged = dict(tenant.settings.status_translations)
-            merged.update(check_status_translations(changes["status_translations"], issues))
-            values["status_translations"] = merged
-        if "field_mapping" in changes:
-            values["field_mapping"] = check_field_mapping(changes["field_mapping"], issues)
-        if "stock_items" in changes:
-            values["stock_items"] = check_stock_items(changes["stock_items"], issues)
-        if "default_warehouse" in changes:
-            values["default_warehouse"] = clean_text(changes["default_warehouse"], "default_warehouse",
-                                                     "Default warehouse", issues, required=False)
-        if "price_tolerance_percent" in changes:
-            values["price_tolerance_percent"] = check_percent(changes["price_tolerance_percent"],
-                                                              "price_tolerance_percent", "Price tolerance", issues)
+        values = {key: self._checked(key, changes[key], tenant, issues) for key in EDITABLE_SETTINGS if key in changes}
         raise_if(issues)
         settings = replace(tenant.settings, **values)
         self.tenants.save_settings(tenant_id, settings)
         self.panel.forget_tenant(tenant_id)
+        old, new = tenant.settings.to_dict(), settings.to_dict()
+        before, after = changed_values({k: old[k] for k in values}, {k: new[k] for k in values})
+        self.audit.record(tenant_id, "settings.update", target=", ".join(sorted(after)) or "no change",
+                          before=before, after=after)
         return settings
+
+    @staticmethod
+    def _checked(key: str, value: Any, tenant: Tenant, issues: list[Issue]) -> Any:
+        """One editable setting's new value (problems go to ``issues``)."""
+        if key == "shadow_mode":
+            if not isinstance(value, bool):
+                issues.append(Issue("shadow_mode", "not_boolean", "Shadow mode must be on or off."))
+            return bool(value)
+        if key == "status_translations":
+            merged = dict(tenant.settings.status_translations)
+            merged.update(check_status_translations(value, issues))
+            return merged
+        return _SETTING_CHECKS[key](value, issues)
 
     # -- account links -------------------------------------------------------------
     def link_account(self, tenant_id: str, crm_account_id: Any, erp_customer_id: Any) -> None:
@@ -187,14 +215,21 @@ class TenantSettingsService:
         customer = clean_text(erp_customer_id, "erp_customer_id", "ERP customer id", issues,
                               max_length=MAX_ERP_CUSTOMER_ID)
         raise_if(issues)
+        previous = self.tenants.list_links(tenant_id).get(account)
         self.tenants.link_account(tenant_id, account, customer, source="admin")
+        self.audit.record(tenant_id, "link.save", target=account,
+                          before={"erp_customer_id": previous} if previous else {},
+                          after={"erp_customer_id": customer})
 
     def unlink_account(self, tenant_id: str, crm_account_id: str) -> None:
         """Remove a link; NotFound when this tenant has no link for the account."""
-        if crm_account_id not in self.tenants.list_links(tenant_id):
+        previous = self.tenants.list_links(tenant_id).get(crm_account_id)
+        if previous is None:
             raise NotFound(f"CRM account '{crm_account_id}' is not linked to an ERP customer.",
                            reason="link_not_found")
         self.tenants.unlink_account(tenant_id, crm_account_id)
+        self.audit.record(tenant_id, "link.remove", target=crm_account_id,
+                          before={"erp_customer_id": previous}, after={})
 
     def _tenant(self, tenant_id: str) -> Tenant:
         tenant = self.tenants.get(tenant_id)

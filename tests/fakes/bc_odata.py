@@ -146,5 +146,6 @@ def _seed_order(number: str, item: str, quantity: Decimal, shipped: Decimal, ful
             "status": "Open", "fullyShipped": fully, "totalAmountIncludingTax": 0.0, "currencyCode": "EUR",
             "orderDate": "2026-01-01",
             "_lines": [{"id": guid(), "sequence": 10000, "lineType": "Item", "lineObjectNumber": item,
-                        "quantity": float(quantity), "shippedQuantity": float(shipped), "unitPrice": 1.0,
+                        "quantity": float(quantity), "shippedQuantity": float(shipped), "invoicedQuantity": 0.0,
+                        "unitPrice": 1.0,
                         "discountPercent": 0.0}]}

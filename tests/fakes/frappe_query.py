@@ -66,4 +66,6 @@ def apply_list_query(rows: list[dict[str, Any]], params: dict[str, str]) -> list
     fields = json.loads(params["fields"]) if params.get("fields") else ["name"]
     if fields == ["*"]:
         return [dict(r) for r in page]
-    return [{f: r.get(f) for f in fields} for r in page]
+    # a child-table column (`tabSales Invoice Item`.sales_order) comes back under its own name
+    names = [f.rsplit(".", 1)[-1] if f.startswith("`tab") else f for f in fields]
+    return [{n: r.get(n) for n in names} for r in page]

@@ -32,6 +32,7 @@ CREATE TABLE customeritempricing (customer INTEGER, item INTEGER, level INTEGER,
 CREATE TABLE "transaction" (id INTEGER PRIMARY KEY, tranid TEXT, type TEXT, entity INTEGER, trandate TEXT,
   duedate TEXT, foreigntotal NUMERIC, foreignamountunpaid NUMERIC, status TEXT, currency INTEGER,
   externalid TEXT);
+CREATE TABLE previoustransactionlink (previousdoc INTEGER, nextdoc INTEGER, linktype TEXT);
 """
 BASE_PRICE = 1
 

@@ -21,12 +21,14 @@ from app.domain.customer import CustomerQuery, ERPCustomer
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
+from app.domain.progress import OrderProgress
 from app.domain.stock import ItemInfo, StockLine, items_by_code
 from app.erp.base import ConnectionCheck, ERPConnector
 from app.erp.businesscentral import customers, mapping
 from app.erp.businesscentral.client import BCClient, any_of, literal
 from app.erp.businesscentral.orders import BCOrders
 from app.erp.businesscentral.probe import probe_connection
+from app.erp.businesscentral.progress import read_progress
 from app.erp.fields import amount, require
 from app.errors import ERP, UpstreamNotFound, UpstreamRejected
 
@@ -155,6 +157,10 @@ class BusinessCentralConnector(ERPConnector):
         rows = self.client.collection(self.client.path("items"), filter=any_of("number", list(item_codes)),
                                       select="number,displayName,blocked")
         return items_by_code(mapping.item_from(row) for row in rows)
+
+    def read_order_progress(self, idempotency_keys: Sequence[str]) -> dict[str, OrderProgress]:
+        """One salesOrders read for every key (plus salesInvoices for orders invoiced or gone)."""
+        return read_progress(self.client, list(idempotency_keys))
 
     def find_order(self, idempotency_key: str) -> OrderResult | None:
         return self.orders.find(idempotency_key)

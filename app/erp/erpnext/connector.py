@@ -20,11 +20,13 @@ from app.domain.customer import CustomerQuery, ERPCustomer
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
+from app.domain.progress import OrderProgress
 from app.domain.stock import ItemInfo, StockLine, items_by_code
 from app.erp.base import ConnectionCheck, ERPConnector
 from app.erp.erpnext import customers, mapping
 from app.erp.erpnext.client import FrappeClient
 from app.erp.erpnext.probe import probe_connection
+from app.erp.erpnext.progress import read_progress
 from app.errors import ERP, UpstreamNotFound, UpstreamRejected
 
 log = logging.getLogger(__name__)
@@ -164,6 +166,10 @@ class ERPNextConnector(ERPConnector):
             # po_no is not unique: someone created a second order by hand; report the oldest
             log.warning("ERPNext has %d live Sales Orders for one idempotency key", len(orders))
         return mapping.order_from(orders[0], idempotency_key, created_now=False) if orders else None
+
+    def read_order_progress(self, idempotency_keys: Sequence[str]) -> dict[str, OrderProgress]:
+        """One Sales Order list for every key, plus one Sales Invoice list when any was billed."""
+        return read_progress(self.client, self.idempotency_field, list(idempotency_keys))
 
     def create_order(self, request: OrderRequest) -> OrderResult:
         orders = self._live_orders(request.idempotency_key)

@@ -16,11 +16,13 @@ from app.domain.invoice import Invoice, InvoiceStatus
 from app.domain.money import quantize
 from app.domain.order import OrderRequest, OrderResult, OrderStatus
 from app.domain.pricing import PriceQuote
+from app.domain.progress import OrderProgress
 from app.domain.stock import ItemInfo, StockLine
 from app.erp.base import ConnectionCheck, ERPConnector
 from app.erp.sandbox import catalogue
 from app.erp.sandbox.faults import SandboxFaults
 from app.erp.sandbox.orders import MemoryOrderBook, StoredOrder
+from app.erp.sandbox.progress import moved, progress_of
 from app.errors import ERP, UpstreamNotFound, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable
 
 #: items the stock section shows when the tenant picked none (keeps the panel small)
@@ -218,6 +220,25 @@ class SandboxERP(ERPConnector):
             if line.quantity <= 0:
                 raise UpstreamRejected(f"Quantity for {line.item_code} must be positive", side=ERP,
                                          reason="invalid_quantity", status=417)
+
+    def read_order_progress(self, idempotency_keys: Sequence[str]) -> dict[str, OrderProgress]:
+        """One read of the order book for every key (like one filtered list request)."""
+        self._enter("read_order_progress")
+        found: dict[str, OrderProgress] = {}
+        for order in self.orders.find_many(idempotency_keys):
+            if order.idempotency_key not in found or order.status != "Cancelled":
+                found[order.idempotency_key] = progress_of(order)
+        return found
+
+    def advance_order(self, idempotency_key: str, step: str) -> OrderProgress:
+        """Move the live order with this key on, as a person in the ERP would (``progress.STEPS``)."""
+        live = [o for o in self.orders.find(idempotency_key) if o.status != "Cancelled"]
+        if not live:
+            raise UpstreamNotFound(f"No live order with reference {idempotency_key}", side=ERP)
+        status, progress = moved(live[0], step)
+        self.orders.change(live[0].order_number, status=status, progress=progress)
+        return next(progress_of(o) for o in self.orders.find(idempotency_key)
+                    if o.order_number == live[0].order_number)
 
     def orders_for(self, idempotency_key: str) -> list[StoredOrder]:
         """Every stored order with this reference (tests: must never exceed one)."""
