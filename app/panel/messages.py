@@ -20,7 +20,6 @@ UNREACHABLE = "The ERP is not answering right now."
 SLOW = "The ERP is taking too long to answer."
 BUSY = "The ERP asked erp-panel to slow down for a moment."
 SIGN_IN = "erp-panel cannot sign in to the ERP; an admin needs to check the ERP connection."
-NOT_CONNECTED = "No ERP is connected for this account yet; an admin can connect one in the erp-panel settings."
 MISSING_FIELD = ("The ERP's answer lacks a figure this section needs; an admin can see which one with Test "
                  "connection on the erp-panel settings page.")
 REFUSED = "The ERP refused to give these figures; an admin can see why on the erp-panel operations page."
@@ -39,7 +38,7 @@ def rep_message(exc: UpstreamError) -> str:
     if isinstance(exc, UpstreamAuthFailed):
         return SIGN_IN
     if isinstance(exc, UpstreamMisconfigured):
-        return NOT_CONNECTED
+        return exc.message          # erp-panel's own settings sentence (what the admin changes), not vendor text
     if isinstance(exc, UpstreamRejected):
         return REFUSED
     return UNREACHABLE
