@@ -47,6 +47,7 @@ from app.orders.queue import JobQueue
 from app.orders.readiness import OrderReadiness
 from app.orders.reads import OrderReads
 from app.orders.records import OrderRecords
+from app.orders.reopened import OrderCancellation
 from app.orders.retry import Backoff
 from app.orders.status_poll import OrderStatusPoller
 from app.panel.entries import SectionEntries
@@ -78,6 +79,8 @@ class OrderServices:
     read_executor: ThreadPoolExecutor
     #: order status after creation: the scheduled per-tenant poll of open orders
     status: OrderStatusPoller
+    #: an admin's request to cancel the order of a deal that is no longer won
+    cancellation: OrderCancellation
 
     def close(self) -> None:
         self.read_executor.shutdown(wait=False, cancel_futures=True)
@@ -181,7 +184,9 @@ def build_orders(settings: Settings, db: Database, clock: Clock, tenants: Tenant
                                claims=claims)
     return OrderServices(intake=OrderIntake(db, clock, queue, records, audit), queue=queue, flow=flow, audit=audit,
                          records=records, dead_letters=DeadLetters(queue), read_executor=read_executor,
-                         readiness=readiness, status=status)
+                         readiness=readiness, status=status,
+                         cancellation=OrderCancellation(db=db, clock=clock, erp=erp, queue=queue, records=records,
+                                                        audit=audit))
 
 
 def build_ops(settings: Settings, clock: Clock, db: Database, secrets: SecretBox, tenants: TenantStore) -> OpsServices:

@@ -70,6 +70,11 @@ order_records = sa.Table(
     sa.Column("order_stage", sa.String(20), nullable=True),
     sa.Column("order_progress", sa.JSON, nullable=True),
     sa.Column("stage_seen_at", UTCDateTime, nullable=True),
+    #: the deal moved away from won after its order existed (reopened / lost): since when, its CRM status,
+    #: and when an admin asked the ERP to cancel the order (never done automatically)
+    sa.Column("not_won_since", UTCDateTime, nullable=True),
+    sa.Column("not_won_status", sa.String(40), nullable=True),
+    sa.Column("cancel_requested_at", UTCDateTime, nullable=True),
     sa.Column("lock_token", sa.String(32), nullable=True),
     sa.Column("lock_expires_at", UTCDateTime, nullable=True),
     sa.Column("correlation_id", sa.String(64), nullable=False),

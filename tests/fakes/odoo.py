@@ -151,6 +151,11 @@ class FakeOdoo(FakeHTTP):
             return [self.create_order(vals) for vals in kwargs["vals_list"]]
         if (model, method) == ("sale.order", "action_confirm"):
             return self.confirm(ids)
+        if (model, method) == ("sale.order", "action_cancel"):
+            for order in self.db["sale.order"]:
+                if order["id"] in ids:
+                    order["state"] = "cancel"
+            return True
         raise OdooFault("werkzeug.exceptions.NotFound", f"Method {model}.{method} not found", 404)
 
     def search_read(self, model: str, kwargs: dict, context: dict) -> list[dict]:

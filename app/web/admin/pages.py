@@ -13,10 +13,11 @@ from flask import Blueprint, g, make_response, redirect, render_template, reques
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from app.errors import AppError
+from app.errors import AppError, UpstreamError
 from app.tenants.model import Tenant
 from app.tenants.settings_rules import SettingsInvalid
 from app.web.admin import forms as admin_forms
+from app.web.admin.auth import admin_caller
 from app.web.admin.operations_view import alert_section
 from app.web.admin.session import (
     SETTINGS_PATH,
@@ -43,6 +44,7 @@ NOTICES = {
     "link_added": "The account link was saved.",
     "link_removed": "The account link was removed.",
     "replayed": "The failed event was queued again.",
+    "cancelled": "The ERP cancelled the order. The deal keeps the mark that it is no longer won.",
     "alerts_saved": "The alert settings were saved.",
 }
 
@@ -72,9 +74,10 @@ def _error_page(exc: AppError) -> tuple[str, int]:
     return render_template("admin/error.html", status=exc.status, message=message), exc.status
 
 
-def _render(tenant: Tenant, status: int = 200, **kwargs: Any) -> tuple[str, int]:
+def _render(tenant: Tenant, status: int = 200, notice: str | None = None, **kwargs: Any) -> tuple[str, int]:
     model = settings_page_model(tenant, connector=request.args.get("connector"),
-                                notice=NOTICES.get(request.args.get("done", "")), search_args=request.args, **kwargs)
+                                notice=notice or NOTICES.get(request.args.get("done", "")), search_args=request.args,
+                                **kwargs)
     return render_template("admin/settings.html", **model), status
 
 
@@ -143,6 +146,19 @@ def replay_dead_letter() -> ResponseReturnValue:
     tenant = active_admin_tenant()
     services().orders.dead_letters.replay(tenant.id, request.form.get("dead_letter_id", ""))
     return redirect(f"{SETTINGS_PATH}?done=replayed#errors", code=303)
+
+
+@bp.post("/settings/orders/cancel")
+def request_cancellation() -> ResponseReturnValue:
+    """Ask the ERP to cancel the order of a deal that is no longer won (audited; never done automatically).
+    An ERP that cannot cancel, or refuses, is explained on the page."""
+    tenant = active_admin_tenant()
+    try:
+        services().orders.cancellation.request(tenant, request.form.get("crm_deal_id", ""),
+                                               actor=f"admin {admin_caller().user_id}")
+    except UpstreamError as exc:
+        return _render(tenant, 422, notice=f"The order was not cancelled: {exc.message} (reason: {exc.reason})")
+    return redirect(f"{SETTINGS_PATH}?done=cancelled#errors", code=303)
 
 
 @bp.post("/settings/alerts")
