@@ -17,7 +17,16 @@ import sqlalchemy as sa
 
 from app.clock import Clock
 from app.erp.base import ERPConnector
-from app.orders.claim import CHECK_WON, CREATE_ORDER, DEAD, QUEUED, RUNNING, WRITE_BACK, claim_statement
+from app.orders.claim import (
+    CHECK_WON,
+    CREATE_ORDER,
+    DEAD,
+    QUEUED,
+    RECONCILE,
+    RUNNING,
+    WRITE_BACK,
+    claim_statement,
+)
 from app.orders.retry import Backoff, StepError
 from app.orders.tables import order_jobs
 from app.orders.wakeup import Wakeup
@@ -33,7 +42,7 @@ READY_CHANNEL = "erp_panel_jobs"
 
 DONE = "done"
 _CLAIM_LOCK = sa.select(sa.func.pg_advisory_xact_lock(CLAIM_LOCK_ID))
-__all__ = ["CHECK_WON", "CREATE_ORDER", "DEAD", "DONE", "QUEUED", "RUNNING", "WRITE_BACK", "Job", "JobQueue"]
+__all__ = ["CHECK_WON", "CREATE_ORDER", "RECONCILE", "DEAD", "DONE", "QUEUED", "RUNNING", "WRITE_BACK", "Job", "JobQueue"]
 
 
 @dataclass(frozen=True)

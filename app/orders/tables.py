@@ -122,3 +122,19 @@ status_polls = sa.Table(
     sa.Column("last_changed_at", UTCDateTime, nullable=True),
     sa.Column("last_error", sa.String(200), nullable=True),
 )
+
+#: Reconciliation runs: per tenant and window, the counts and every finding with its fix (the report).
+reconciliations = sa.Table(
+    "reconciliations", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tenant_id", sa.String(36), nullable=False),
+    sa.Column("window_days", sa.Integer, nullable=False),
+    sa.Column("trigger", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("counts", sa.JSON, nullable=False),
+    sa.Column("findings", sa.JSON, nullable=False),
+    sa.Column("error", sa.String(1000), nullable=True),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.Index("ix_reconciliations_tenant", "tenant_id", "id"),
+)

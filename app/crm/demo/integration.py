@@ -63,7 +63,9 @@ class DemoIntegration(CRMIntegration):
         """A signed ``deal.won`` delivery (the tenant comes from the company inside the verified body)."""
         event = verify_won_webhook(self.store, self.tenants, request.body, request.header(SIGNATURE_HEADER))
         if isinstance(event, DealLeftWon):
-            return WebhookOutcome(left_won=[event])
+            outcome = WebhookOutcome.of(None, otherwise="not_a_won_deal")
+            outcome.left_won.append(event)
+            return outcome
         return WebhookOutcome.of(event, otherwise="not_a_won_deal")
 
     def connector_for(self, tenant: Tenant) -> DemoCRMConnector:

@@ -59,7 +59,7 @@ def verify_won_webhook(crm: DemoCRM, tenants: TenantStore, body: bytes,
     if tenant is None or not tenant.active:
         raise Unauthorized("demo webhook rejected: erp-panel is not installed for this company",
                            reason="not_installed")
-    if payload.get("event") == UPDATED_EVENT and str(payload.get("status") or "") != "won":
+    if payload.get("event") == UPDATED_EVENT and str(payload.get("status") or "won") != "won":
         return DealLeftWon(tenant_id=tenant.id, crm_deal_id=deal_id, status=str(payload.get("status") or ""),
                            crm=DEMO)
     if payload.get("event") != WON_EVENT:

@@ -13,7 +13,8 @@ from flask import Blueprint, g, make_response, redirect, render_template, reques
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from app.errors import AppError, UpstreamError
+from app.errors import AppError, NotFound, UpstreamError
+from app.orders.reconcile import report_csv, window_of
 from app.tenants.model import Tenant
 from app.tenants.settings_rules import SettingsInvalid
 from app.web.admin import forms as admin_forms
@@ -45,6 +46,7 @@ NOTICES = {
     "link_removed": "The account link was removed.",
     "replayed": "The failed event was queued again.",
     "cancelled": "The ERP cancelled the order. The deal keeps the mark that it is no longer won.",
+    "reconcile_queued": "Reconciliation was queued; the report below updates when a worker has run it.",
     "alerts_saved": "The alert settings were saved.",
 }
 
@@ -159,6 +161,27 @@ def request_cancellation() -> ResponseReturnValue:
     except UpstreamError as exc:
         return _render(tenant, 422, notice=f"The order was not cancelled: {exc.message} (reason: {exc.reason})")
     return redirect(f"{SETTINGS_PATH}?done=cancelled#errors", code=303)
+
+
+@bp.post("/settings/reconcile")
+def request_reconciliation() -> ResponseReturnValue:
+    """Queue a reconciliation of this installation now (window in days, 30 by default)."""
+    tenant = active_admin_tenant()
+    services().orders.reconciliation.request(tenant.id, window_of(request.form.get("window_days")), trigger="admin")
+    return redirect(f"{SETTINGS_PATH}?done=reconcile_queued#reconcile", code=303)
+
+
+@bp.get("/settings/reconciliation.csv")
+def reconciliation_csv() -> ResponseReturnValue:
+    """The latest reconciliation report as CSV (findings with their fixes, then the counts)."""
+    tenant = active_admin_tenant()
+    report = services().orders.reconciliation.latest(tenant.id)
+    if report is None:
+        raise NotFound("No reconciliation has run for this installation yet.", reason="no_reconciliation")
+    response = make_response(report_csv(report))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="reconciliation-{report.id}.csv"'
+    return response
 
 
 @bp.post("/settings/alerts")
