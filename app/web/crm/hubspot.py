@@ -19,6 +19,7 @@ from app.crm.hubspot.cards import UnsupportedObject
 from app.crm.hubspot.integration import HubSpotIntegration
 from app.errors import AppError, BadRequest, Forbidden, NotFound
 from app.orders.present import deal_view
+from app.web.admin.audit import admin_audit
 from app.web.admin.auth import admin_tenant
 from app.web.admin.session import clear_admin_session_cookie
 from app.web.context import services
@@ -150,6 +151,8 @@ def uninstall() -> Response:
         return message_page(LABEL, "Disconnect HubSpot", "erp-panel will stop showing ERP data in HubSpot and stop "
                             "turning won deals into orders for this account.", form="Disconnect HubSpot")
     integration.uninstall(tenant)
+    admin_audit().record(tenant.id, "crm.uninstall", target=tenant.installation_id,
+                         before={"status": tenant.status}, after={"status": "uninstalled"})
     return clear_admin_session_cookie(message_page(
         LABEL, "HubSpot disconnected", "erp-panel is disconnected. Uninstall the app in HubSpot "
         "(Settings > Integrations > Connected apps) to remove the card as well."))
