@@ -133,7 +133,8 @@ class Reconciliation:
             conn.execute(reconciliations.update().where(reconciliations.c.id == report_id).values(
                 status=status, counts=counts, findings=findings, error=error, finished_at=self.clock.now()))
         report = self.latest(tenant.id)
-        assert report is not None
+        if report is None:      # just written in this database: only a concurrent tenant purge could remove it
+            raise RuntimeError(f"reconciliation report {report_id} disappeared")
         return report
 
     # -- comparing ------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from app.clock import Clock
@@ -71,9 +72,7 @@ class ReopenedCheck:
             status = (deal.status or "not won")[:40]
             self.records.update(conn, job.tenant_id, job.crm_deal_id, not_won_since=record.not_won_since or
                                 self.clock.now(), not_won_status=status)
-            flagged = self.records.get(job.tenant_id, job.crm_deal_id, conn=conn)
-            assert flagged is not None
-            sentence = not_won_sentence(flagged)
+            sentence = not_won_sentence(replace(record, not_won_status=status))
             self.queue.enqueue_once(conn, tenant_id=job.tenant_id, kind=WRITE_BACK, crm_deal_id=job.crm_deal_id,
                                     correlation_id=job.correlation_id)
             self.queue.dead_letter(conn, job, NOT_WON, sentence)
