@@ -83,8 +83,9 @@ def check_prices(deal: Deal, quotes: Sequence[PriceQuote], tolerance_percent: De
 def check_stock(deal: Deal, stock: Sequence[StockLine]) -> list[ReadinessItem]:
     """Deal quantities above the stock available across the warehouses the ERP reports."""
     available: dict[str, Decimal] = {}
-    for line in stock:
-        available[line.item_code] = available.get(line.item_code, Decimal(0)) + max(line.available, Decimal(0))
+    for stock_line in stock:
+        available[stock_line.item_code] = (available.get(stock_line.item_code, Decimal(0))
+                                           + max(stock_line.available, Decimal(0)))
     wanted: dict[str, Decimal] = {}
     for line in deal.lines:
         if line.sku and line.quantity > 0:

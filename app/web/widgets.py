@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, abort, send_from_directory
+from flask import Blueprint, Response, abort, send_from_directory
 
 from app.web.context import services
 from app.web.security import allow_framing
@@ -32,7 +32,7 @@ def frame_origins() -> list[str]:
 
 @bp.get("/widgets/<string:widget>/")
 @bp.get("/widgets/<string:widget>/<path:filename>")
-def widget_file(widget: str, filename: str = "index.html"):
+def widget_file(widget: str, filename: str = "index.html") -> Response:
     """Static widget files; the CRM passes its signed context in the query string."""
     if widget not in _SERVED and not (widget in _DEMO_ONLY and services().settings.demo_enabled):
         abort(404)
