@@ -57,6 +57,9 @@ class CRMUnderTest:
     consent: Callable[[InstallStart], str] | None = None
     #: seconds after which the stored access token must have been refreshed (OAuth CRMs)
     token_lifetime: float = 0.0
+    #: the account of ``won_deal`` and what the CRM's "ERP customer id" field of an account holds now
+    account_id: str = ""
+    account_field: Callable[[str], str | None] | None = None
 
 
 def _flow_install(integration: CRMIntegration, consent: Callable[[InstallStart], str]) -> Tenant:
@@ -89,7 +92,9 @@ def demo_harness(services: Services, mock: responses.RequestsMock) -> CRMUnderTe
         "demo", integration, installed=integration.ensure_installed, won_deal=won_deal,
         won_delivery=delivery, other_delivery=lambda t, d: delivery(t, d, "evt-other", event="deal.updated"),
         forged=lambda r: InboundRequest(r.method, r.url, r.body + b" ", r.headers),
-        written=written, widget_credential=lambda _t: store.sign_widget_context(DEMO_COMPANY, "rep-1", "ACC-1001"))
+        written=written, widget_credential=lambda _t: store.sign_widget_context(DEMO_COMPANY, "rep-1", "ACC-1001"),
+        account_id="ACC-1001",
+        account_field=lambda account: store.get_account(DEMO_COMPANY, account).erp_customer_id)
 
 
 def pipedrive_harness(services: Services, mock: responses.RequestsMock) -> CRMUnderTest:
@@ -131,7 +136,9 @@ def pipedrive_harness(services: Services, mock: responses.RequestsMock) -> CRMUn
         forged=lambda r: InboundRequest(r.method, r.url, r.body, {"Authorization": pd_fake.basic_auth("x", "y")},
                                         path_params=r.path_params),
         written=written, widget_credential=lambda _t: fake.sign_jwt(), consent=lambda _start: fake.authorization_code(),
-        token_lifetime=fake.expires_in)
+        token_lifetime=fake.expires_in, account_id="7",
+        account_field=lambda account: fake.company.organizations[int(account)].get("custom_fields", {}).get(
+            keys[FIELD_ERP_CUSTOMER]))
 
 
 def hubspot_harness(services: Services, mock: responses.RequestsMock) -> CRMUnderTest:
@@ -175,7 +182,8 @@ def hubspot_harness(services: Services, mock: responses.RequestsMock) -> CRMUnde
         forged=lambda r: InboundRequest(r.method, r.url, r.body + b" ", r.headers, query=r.query),
         written=written, consent=consent, token_lifetime=1800,
         signed_request=lambda _t: signed("/api/v1/hubspot/card",
-                                         json.dumps({"objectTypeId": "0-2", "objectId": "201"}).encode(), card_query))
+                                         json.dumps({"objectTypeId": "0-2", "objectId": "201"}).encode(), card_query),
+        account_id="201", account_field=lambda account: fake.companies[account]["properties"].get("erp_customer_id"))
 
 
 #: CRM name -> harness; a registered integration without one fails the contract suite
