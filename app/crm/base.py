@@ -22,6 +22,7 @@ import abc
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar, Self
 
 from app.cache.backend import CacheBackend
@@ -29,7 +30,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.crm.inbound import Acknowledgement, InboundRequest, VerifiedCaller, WebhookOutcome
 from app.crm.oauth.flow import OAuthFlow
-from app.domain.deal import Account, Deal
+from app.domain.deal import Account, Deal, WonDeal
 from app.errors import CRM, Forbidden, Unauthorized, UpstreamRejected
 from app.panel.service import PanelService
 from app.storage.crypto import SecretBox
@@ -39,6 +40,9 @@ from app.tenants.model import Tenant
 from app.tenants.store import TenantStore
 
 log = logging.getLogger("erp_panel.crm")
+
+#: the most won deals one reconciliation reads from a CRM (a month of a large sales team)
+MAX_WON_DEALS = 10_000
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,11 @@ class CRMConnector(abc.ABC):
         """Put the linked ERP customer id into the account's "ERP customer id" field, so CRM reports can use
         it (idempotent). ``UpstreamRejected`` with reason ``crm_fields_not_configured`` and a sentence when
         the CRM has no such field set up yet."""
+
+    @abc.abstractmethod
+    def search_won_deals(self, since: datetime) -> list[WonDeal]:
+        """Deals that are won now and were changed since ``since`` (the CRM's search API; paged, bounded at
+        ``MAX_WON_DEALS``): what reconciliation compares with the orders erp-panel made."""
 
 
 class CRMIntegration(abc.ABC):

@@ -101,6 +101,9 @@ class FlakyCRM(DemoIntegration):
             def write_erp_customer_id(self, crm_account_id, erp_customer_id):
                 real.write_erp_customer_id(crm_account_id, erp_customer_id)
 
+            def search_won_deals(self, since):
+                return real.search_won_deals(since)
+
             def write_back(self, crm_deal_id, update, *, correlation_id=""):
                 flaky.attempts += 1
                 if flaky.failures > 0:

@@ -12,6 +12,7 @@ ISCLOSED/PROBABILITY columns). Property values arrive as strings or null.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from app.domain.deal import Account, Deal, DealLine
 
@@ -32,7 +33,7 @@ ORDER_FIELD_KEYS = {"order_number": "erp_order_number", "order_status": "erp_ord
                     "invoice_status": "erp_invoice_status"}
 
 
-def _decimal(value, default: str = "0") -> Decimal:
+def _decimal(value: Any, default: str = "0") -> Decimal:
     try:
         return Decimal(str(value)) if value not in (None, "") else Decimal(default)
     except InvalidOperation:

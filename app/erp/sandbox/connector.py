@@ -7,6 +7,7 @@ references (like ERPNext's po_no), latency and faults from SandboxFaults.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 
 from app.clock import Clock
@@ -21,7 +22,7 @@ from app.domain.stock import ItemInfo, StockLine
 from app.erp.base import ConnectionCheck, ERPConnector
 from app.erp.sandbox import catalogue
 from app.erp.sandbox.faults import SandboxFaults
-from app.erp.sandbox.orders import MemoryOrderBook, StoredOrder
+from app.erp.sandbox.orders import MemoryOrderBook, SqlOrderBook, StoredOrder
 from app.erp.sandbox.progress import moved, progress_of
 from app.errors import ERP, UpstreamNotFound, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable
 
@@ -38,7 +39,8 @@ class SandboxERP(ERPConnector):
     #: simulated: no vendor cap; high enough that one tenant's burst of won deals runs in parallel
     max_concurrent_requests = 256
 
-    def __init__(self, *, clock: Clock, faults: SandboxFaults | None = None, order_book=None, seed: int = 42):
+    def __init__(self, *, clock: Clock, faults: SandboxFaults | None = None,
+                 order_book: MemoryOrderBook | SqlOrderBook | None = None, seed: int = 42):
         self.clock = clock
         self.faults = faults or SandboxFaults()
         self.orders = order_book or MemoryOrderBook()
@@ -48,7 +50,7 @@ class SandboxERP(ERPConnector):
         self.discontinued: set[str] = set()
         self._stock = catalogue.build_stock(seed, tuple(self.items.values()))
         self._seed = seed
-        self._invoice_day = None
+        self._invoice_day: date | None = None
         self._invoices: tuple[catalogue.SeedInvoice, ...] = ()
 
     # -- plumbing -----------------------------------------------------------------
@@ -238,6 +240,12 @@ class SandboxERP(ERPConnector):
         self.orders.change(live[0].order_number, status=status, progress=progress)
         return next(progress_of(o) for o in self.orders.find(idempotency_key)
                     if o.order_number == live[0].order_number)
+
+    def cancel_order(self, idempotency_key: str) -> OrderResult:
+        """The sandbox cancels like ERPNext (status Cancelled; the order stays in the book)."""
+        self._enter("cancel_order")
+        self.advance_order(idempotency_key, "cancel")
+        return _result(self.orders.find(idempotency_key)[-1], created_now=False)
 
     def orders_for(self, idempotency_key: str) -> list[StoredOrder]:
         """Every stored order with this reference (tests: must never exceed one)."""

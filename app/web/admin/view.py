@@ -182,6 +182,7 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
         "crm_links": _crm_links(tenant),
         "customer_search": search_section(tenant, search_args or {}),
         "error_groups": groups,
+        "reconciliation": services().orders.reconciliation.latest(tenant.id),
         "alerts": alerts or alert_section(tenant),
         "audit": audit or audit_section(tenant, {}),
     }

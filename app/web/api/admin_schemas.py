@@ -52,7 +52,8 @@ class ConnectorSchema(ma.Schema):
 
     name = _TEXT(required=True)
     label = _TEXT()
-    fields = ma.fields.List(ma.fields.Nested(SettingFieldSchema))
+    # "fields" on the wire; the attribute has another name because Schema.fields is marshmallow's own
+    setting_fields = ma.fields.List(ma.fields.Nested(SettingFieldSchema), data_key="fields", attribute="fields")
     permissions_help = _TEXT()
 
 
@@ -83,7 +84,8 @@ class ConnectionSchema(ma.Schema):
     label = _TEXT(allow_none=True)
     config = ma.fields.Dict(keys=_TEXT(), values=_TEXT())
     secrets_set = ma.fields.List(_TEXT())
-    fields = ma.fields.List(ma.fields.Nested(SettingFieldSchema))
+    # "fields" on the wire; the attribute has another name because Schema.fields is marshmallow's own
+    setting_fields = ma.fields.List(ma.fields.Nested(SettingFieldSchema), data_key="fields", attribute="fields")
     permissions_help = _TEXT()
     available = ma.fields.List(_TEXT())
 
