@@ -10,7 +10,7 @@ from app.web.admin import pages as admin_pages
 from app.web.api import admin as admin_api
 from app.web.api import ops as ops_api
 from app.web.api import orders as orders_api
-from app.web.crm import demo, hubspot, install, pipedrive, webhooks
+from app.web.crm import demo, hubspot, install, pipedrive, salesforce, webhooks
 from app.web.panel import api as panel_api
 from app.web.panel import deals as deals_api
 from app.web.problems import ProblemApi
@@ -29,6 +29,7 @@ def register_blueprints(app: Flask, api: ProblemApi, services: Services) -> None
     webhooks.register(app)
     pipedrive.register(app, api)
     hubspot.register(app, api)
+    salesforce.register(app)
     app.register_blueprint(operations_pages.bp)
     api.register_blueprint(ops_api.blp)
     running_demo = services.crm.of_kind(demo.DemoIntegration)

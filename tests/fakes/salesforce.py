@@ -52,6 +52,8 @@ class FakeSalesforce:
     revoked: list[str] = field(default_factory=list)
     api_usage: tuple[int, int] = (120, 15000)
     customize_application: bool = True
+    #: a man in the middle swaps the identity URL after Salesforce signed it
+    tamper_identity: bool = False
     failures: list[tuple[str, str, int, str]] = field(default_factory=list)
     calls: list[tuple[str, str]] = field(default_factory=list)
     patches: list[tuple[str, dict]] = field(default_factory=list)
@@ -130,6 +132,8 @@ class FakeSalesforce:
         issued_at = str(1_790_000_000_000 + self._counter)
         signature = base64.b64encode(hmac.new(CONSUMER_SECRET.encode(), (identity_url + issued_at).encode(),
                                               hashlib.sha256).digest()).decode()
+        if self.tamper_identity:
+            identity_url = identity_url.replace(ORG_ID, "00D5e000000ZzZzEAK")
         body = {"access_token": access, "instance_url": INSTANCE, "id": identity_url, "token_type": "Bearer",
                 "issued_at": issued_at, "signature": signature, "scope": "api refresh_token"}
         if form["grant_type"] == "authorization_code":

@@ -4,7 +4,8 @@
 (function () {
   "use strict";
   var params = new URLSearchParams(window.location.search);
-  var dealId = params.get("deal") || (params.get("resource") === "deal" ? (params.get("record") || "") : "");
+  var boot = (document.getElementById("app") || {}).dataset || {};   // Salesforce Canvas: start values on #app
+  var dealId = params.get("deal") || boot.deal || (params.get("resource") === "deal" ? (params.get("record") || "") : "");
   var SEVERITY = { blocker: "Must fix", warning: "Check", unchecked: "Not checked" };
   var STATE = { ready: "Ready", warnings: "Check first", blocked: "Blocked", could_not_check: "Not checked" };
   var OWNER = { rep: "sales rep", admin: "admin", finance: "finance" };

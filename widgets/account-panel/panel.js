@@ -5,9 +5,11 @@
   "use strict";
 
   var params = new URLSearchParams(window.location.search);
-  var crm = params.get("crm") || "demo";
-  var credential = params.get("ctx") || params.get("token") || "";
-  var accountId = params.get("account") || params.get("selectedIds") || "";
+  // A CRM entry page that receives the credential by POST (Salesforce Canvas) puts the start values on #app.
+  var boot = (document.getElementById("app") || {}).dataset || {};
+  var crm = params.get("crm") || boot.crm || "demo";
+  var credential = params.get("ctx") || params.get("token") || boot.credential || "";
+  var accountId = params.get("account") || params.get("selectedIds") || boot.account || "";
   var state = { token: null, tokenExpiresAt: 0, data: null, receivedAt: 0, busy: false, retryTimer: null, retries: 0 };
   var SECTIONS = ["credit", "stock", "invoices", "pricing"];
   // A "retrying" section is loaded again by itself: after the server's hint, growing 2 s, 4 s, 8 s ... up to 60 s.
