@@ -28,6 +28,7 @@ from app.erp.base import ConnectorContext
 from app.erp.registry import ERPRegistry
 from app.erp.sandbox.faults import SandboxFaults
 from app.erp.sandbox.switches import SharedSwitches
+from app.linking.service import LinkingService
 from app.ops.alerting import EmbeddedAlerts, Notifier
 from app.ops.channels import SmtpConfig
 from app.ops.collector import DatabaseCollector
@@ -47,6 +48,7 @@ from app.orders.readiness import OrderReadiness
 from app.orders.reads import OrderReads
 from app.orders.records import OrderRecords
 from app.orders.retry import Backoff
+from app.orders.status_poll import OrderStatusPoller
 from app.panel.entries import SectionEntries
 from app.panel.policy import CachePolicy
 from app.panel.service import PanelService
@@ -74,6 +76,8 @@ class OrderServices:
     readiness: OrderReadiness
     #: runs an order job's parallel ERP reads (besides the one in the job's own thread)
     read_executor: ThreadPoolExecutor
+    #: order status after creation: the scheduled per-tenant poll of open orders
+    status: OrderStatusPoller
 
     def close(self) -> None:
         self.read_executor.shutdown(wait=False, cancel_futures=True)
@@ -114,6 +118,7 @@ class Services:
     panel: PanelService
     crm: CRMRegistry
     orders: OrderServices
+    linking: LinkingService
     widget_tokens: WidgetTokens
     admin_sessions: AdminSessions
     ops: OpsServices
@@ -156,7 +161,7 @@ def build_cache(settings: Settings, clock: Clock, db: Database) -> CacheLayer:
 
 def build_orders(settings: Settings, db: Database, clock: Clock, tenants: TenantStore, erp: ERPRegistry,
                  crm: CRMRegistry, panel: PanelService, *, cache: CacheBackend, executor: ThreadPoolExecutor,
-                 observer: Observer) -> OrderServices:
+                 observer: Observer, claims: TaskClaims) -> OrderServices:
     """The order pipeline: inbox intake, durable queue with back-off, flow, audit, records, dead letters."""
     audit = AuditLog(db, clock)
     records = OrderRecords(db, clock)
@@ -172,9 +177,11 @@ def build_orders(settings: Settings, db: Database, clock: Clock, tenants: Tenant
     readiness = OrderReadiness(tenants=tenants, erp=erp, crm=crm, panel=panel, reads=reads, cache=cache, clock=clock,
                                executor=executor, observer=observer, ttl=settings.readiness_ttl,
                                deadline=settings.readiness_timeout, credit_max_age=settings.ttl_credit)
+    status = OrderStatusPoller(db=db, clock=clock, tenants=tenants, erp=erp, queue=queue, records=records, audit=audit,
+                               claims=claims)
     return OrderServices(intake=OrderIntake(db, clock, queue, records, audit), queue=queue, flow=flow, audit=audit,
                          records=records, dead_letters=DeadLetters(queue), read_executor=read_executor,
-                         readiness=readiness)
+                         readiness=readiness, status=status)
 
 
 def build_ops(settings: Settings, clock: Clock, db: Database, secrets: SecretBox, tenants: TenantStore) -> OpsServices:
@@ -223,11 +230,14 @@ def build_services(settings: Settings, clock: Clock | None = None,
     crm = CRMRegistry.build(CRMDeps(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants,
                                     tenant_cache=tenant_cache,
                                     cache=caches.shared, panel=panel))
+    orders = build_orders(settings, db, clock, tenants, erp, crm, panel, cache=caches.shared, executor=executor,
+                          observer=ops.observer, claims=ops.maintenance.claims)
+    ops.maintenance.status_polls = orders.status.tick
     return Services(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants,
                     tenant_cache=tenant_cache, invalidations=caches.invalidations, cache=caches.shared,
                     coalescer=coalescer, executor=executor, refresher=refresher, sandbox_faults=faults, erp=erp,
                     panel=panel, crm=crm,
-                    orders=build_orders(settings, db, clock, tenants, erp, crm, panel, cache=caches.shared,
-                                        executor=executor, observer=ops.observer),
+                    orders=orders,
+                    linking=LinkingService(tenants, erp),
                     widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
                     admin_sessions=AdminSessions([settings.secret_key], clock), ops=ops)

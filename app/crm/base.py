@@ -101,6 +101,9 @@ class WriteBack:
     status_text: str
     failure_reason: str | None = None
     erp_status: str = ""
+    #: the order's delivery and invoice status for CRMs with fields for them; None leaves them as they are
+    delivery_status: str | None = None
+    invoice_status: str | None = None
 
 
 @dataclass(frozen=True)

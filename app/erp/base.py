@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 
 from app.clock import Clock
 from app.domain.credit import CustomerCredit
+from app.domain.customer import CustomerQuery, ERPCustomer
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
+from app.domain.progress import OrderProgress
 from app.domain.stock import ItemInfo, StockLine
 from app.net.policy import OutboundPolicy
 from app.storage.db import Database
@@ -92,6 +94,28 @@ class ERPConnector(abc.ABC):
 
         The order flow validates every line of a deal with this single read before it writes.
         """
+
+    @abc.abstractmethod
+    def read_order_progress(self, idempotency_keys: Sequence[str]) -> dict[str, OrderProgress]:
+        """Where the orders carrying these idempotency keys stand (stage, deliveries, invoices, amount owed),
+        in as few requests as the ERP allows: one list request filtering on every key at once where the
+        ERP can (a second one for the orders' invoices where they live apart). Keys the ERP does not
+        know are absent; a cancelled order is reported as cancelled."""
+
+    @abc.abstractmethod
+    def search_customers(self, query: CustomerQuery) -> list[ERPCustomer]:
+        """Customers that may match the query, in ONE request where the ERP allows it (at most
+        ``query.limit``, active customers only).
+
+        The ERP filters what it can: name words (``CustomerQuery.name_words``: contains, any word), the
+        tax id, the e-mail domain, the phone number's last digits; any one criterion is enough. Ranking
+        (fuzzy, accent- and case-insensitive) is the linking service's job, not the connector's.
+        """
+
+    @abc.abstractmethod
+    def get_customer(self, customer_id: str) -> ERPCustomer | None:
+        """The customer with this id as a link holds it (disabled ones too), or None when the ERP does
+        not know it."""
 
     def create_order_after_lookup(self, request: OrderRequest) -> OrderResult:
         """Create the order when the caller has just asked ``find_order`` for its idempotency key

@@ -1,4 +1,4 @@
-"""The order worker's periodic operations work: write signals, evaluate alerts, apply retention.
+"""The order worker's periodic work: write signals, evaluate alerts, apply retention, poll order status.
 
 Runs in its own thread next to the job threads (``run``), so a worker busy with jobs still
 alerts. Several worker processes share the schedule through ``ops_tasks``: a task runs when one
@@ -21,7 +21,7 @@ from app.storage.db import Database, insert_or_ignore
 
 log = logging.getLogger("erp_panel.ops")
 
-ALERTS_TASK, RETENTION_TASK = "alerts", "retention"
+ALERTS_TASK, RETENTION_TASK, STATUS_TASK = "alerts", "retention", "order_status"
 RETENTION_INTERVAL = 3600          # seconds between retention passes
 TICK_SECONDS = 5.0                 # how often the maintenance thread wakes up
 
@@ -56,6 +56,9 @@ class Maintenance:
         self.alerts = alerts
         self.retention = retention
         self.alert_interval = alert_interval
+        #: order status polls (set by the composition root once the order pipeline exists): each tick polls
+        #: the tenants that are due and that this worker claims per tenant
+        self.status_polls: Callable[[str], object] | None = None
 
     def tick(self, owner: str) -> list[str]:
         """Flush signals, then run the tasks that are due and claimed; returns the tasks run."""
@@ -67,6 +70,8 @@ class Maintenance:
         if self.claims.claim(RETENTION_TASK, RETENTION_INTERVAL, owner):
             self.retention()
             ran.append(RETENTION_TASK)
+        if self.status_polls is not None and self.status_polls(owner):
+            ran.append(STATUS_TASK)
         return ran
 
     def run(self, stop: threading.Event, owner: str, tick_seconds: float = TICK_SECONDS) -> None:

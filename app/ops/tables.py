@@ -55,7 +55,8 @@ ops_alert_settings = sa.Table(
 #: Periodic worker tasks (alert evaluation, retention): whoever moves ``last_run_at`` runs the task.
 ops_tasks = sa.Table(
     "ops_tasks", metadata,
-    sa.Column("task", sa.String(40), primary_key=True),
+    #: a task name, or "<task>:<tenant id>" for a task run per tenant (order status polls)
+    sa.Column("task", sa.String(80), primary_key=True),
     sa.Column("last_run_at", UTCDateTime, nullable=True),
     sa.Column("owner", sa.String(200), nullable=True),
 )

@@ -42,6 +42,9 @@ class OrderRecord:
     shadow_order: dict | None
     shadow_write_back: dict | None
     written_back_at: datetime | None
+    order_stage: str | None
+    order_progress: dict | None
+    stage_seen_at: datetime | None
     lock_token: str | None
     lock_expires_at: datetime | None
     correlation_id: str

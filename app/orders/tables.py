@@ -66,6 +66,10 @@ order_records = sa.Table(
     sa.Column("shadow_order", sa.JSON, nullable=True),
     sa.Column("shadow_write_back", sa.JSON, nullable=True),
     sa.Column("written_back_at", UTCDateTime, nullable=True),
+    #: the order's life after creation (``OrderStage``), its latest facts and when they were first seen
+    sa.Column("order_stage", sa.String(20), nullable=True),
+    sa.Column("order_progress", sa.JSON, nullable=True),
+    sa.Column("stage_seen_at", UTCDateTime, nullable=True),
     sa.Column("lock_token", sa.String(32), nullable=True),
     sa.Column("lock_expires_at", UTCDateTime, nullable=True),
     sa.Column("correlation_id", sa.String(64), nullable=False),
@@ -88,4 +92,28 @@ order_audit = sa.Table(
     sa.Column("at", UTCDateTime, nullable=False),
     sa.Index("ix_order_audit_deal", "tenant_id", "crm_deal_id"),
     sa.Index("ix_order_audit_event", "tenant_id", "event_id"),
+)
+
+#: The order timeline: every change of an order's progress, with the time it was first seen.
+order_timeline = sa.Table(
+    "order_timeline", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tenant_id", sa.String(36), nullable=False),
+    sa.Column("crm_deal_id", sa.String(100), nullable=False),
+    sa.Column("order_number", sa.String(100), nullable=False),
+    sa.Column("stage", sa.String(20), nullable=False),
+    sa.Column("facts", sa.JSON, nullable=False),
+    sa.Column("seen_at", UTCDateTime, nullable=False),
+    sa.Index("ix_order_timeline_deal", "tenant_id", "crm_deal_id"),
+)
+
+#: Per tenant: how often its open orders are polled now (backs off while nothing changes).
+status_polls = sa.Table(
+    "status_polls", metadata,
+    sa.Column("tenant_id", sa.String(36), primary_key=True),
+    sa.Column("interval_seconds", sa.Integer, nullable=False),
+    sa.Column("unchanged_polls", sa.Integer, nullable=False, default=0),
+    sa.Column("last_polled_at", UTCDateTime, nullable=True),
+    sa.Column("last_changed_at", UTCDateTime, nullable=True),
+    sa.Column("last_error", sa.String(200), nullable=True),
 )

@@ -8,6 +8,8 @@ order. Status texts come from the tenant's editable translation table.
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 from app.crm.base import WriteBack
 from app.ops.observe import observe_number_written
 from app.orders.queue import CREATE_ORDER, DEAD, WRITE_BACK, Job
@@ -31,8 +33,37 @@ def order_write_back(settings, *, order_number: str, status: str, status_raw: st
                      erp_status=status_raw or "")
 
 
+def delivery_text(settings, facts: dict) -> str:
+    """The order's delivery status for the deal: from the quantities where the ERP reports them."""
+    delivered, ordered = facts.get("delivered_quantity"), facts.get("ordered_quantity")
+    if delivered is not None and ordered is not None:
+        done, total = Decimal(delivered), Decimal(ordered)
+        key = "delivered" if total and done >= total else ("partly_delivered" if done > 0 else "not_delivered")
+    else:
+        key = {"partly_delivered": "partly_delivered", "delivered": "delivered", "invoiced": "delivered",
+               "paid": "delivered", "cancelled": "cancelled"}.get(facts.get("stage", ""), "not_delivered")
+    return settings.translate_status(key)
+
+
+def invoice_text(settings, facts: dict) -> str:
+    """The order's invoice status for the deal: its invoice numbers and what is still owed, or paid."""
+    numbers = ", ".join(facts.get("invoice_numbers") or [])
+    if not numbers:
+        return settings.translate_status("not_invoiced")
+    owed = Decimal(facts.get("outstanding") or "0")
+    if owed <= 0:
+        return f"{numbers}: {settings.translate_status('paid')}"
+    return f"{numbers}: {owed} {facts.get('currency') or ''} {settings.translate_status('outstanding')}".replace("  ", " ")
+
+
 def build_write_back(record: OrderRecord, settings) -> WriteBack | None:
     """What the deal should show for this record (None while there is nothing to say yet)."""
+    if record.state in (CREATED, WRITTEN_BACK) and record.erp_order_number and record.order_progress:
+        facts = record.order_progress
+        return WriteBack(order_number=record.erp_order_number,
+                         status_text=status_text(settings, record.order_stage or "open", record.credit_flagged),
+                         erp_status=str(facts.get("status_raw") or ""), delivery_status=delivery_text(settings, facts),
+                         invoice_status=invoice_text(settings, facts))
     if record.state in (CREATED, WRITTEN_BACK) and record.erp_order_number:
         return order_write_back(settings, order_number=record.erp_order_number, status=record.erp_status or "open",
                                 status_raw=record.erp_status_raw or "", flagged=record.credit_flagged)

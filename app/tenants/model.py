@@ -17,6 +17,15 @@ DEFAULT_STATUS_TRANSLATIONS: dict[str, str] = {
     "failed": "Failed",
     "blocked_credit_hold": "Blocked: customer on credit hold",
     "flagged_credit_hold": "flagged: customer on credit hold",
+    # the order's life after creation (order status polling)
+    "confirmed": "Confirmed",
+    "partly_delivered": "Partly delivered",
+    "delivered": "Delivered",
+    "invoiced": "Invoiced",
+    "paid": "Paid",
+    "not_delivered": "Not delivered",
+    "not_invoiced": "Not invoiced",
+    "outstanding": "outstanding",
 }
 
 
@@ -38,6 +47,8 @@ class TenantSettings:
     default_warehouse: str = ""
     #: order readiness: how far (percent, either way) a deal line's price may be from the customer's ERP price
     price_tolerance_percent: str = "2"
+    #: order status after creation: minutes between polls of the ERP for the tenant's open orders
+    status_poll_minutes: str = "5"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> TenantSettings:

@@ -169,6 +169,15 @@ def check_percent(value: Any, field: str, label: str, issues: list[Issue]) -> st
     return format(number.normalize(), "f")
 
 
+def check_minutes(value: Any, field: str, label: str, issues: list[Issue]) -> str:
+    """Whole minutes from 1 to 1440 (a day), kept as text."""
+    text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    if not text.isdigit() or not 1 <= int(text) <= 1440:
+        issues.append(Issue(field, "not_minutes", f"{label} must be a whole number of minutes from 1 to 1440."))
+        return ""
+    return str(int(text))
+
+
 def check_stock_items(value: Any, issues: list[Issue]) -> list[str]:
     """Item codes shown in the panel's stock section (order kept, duplicates removed)."""
     if not isinstance(value, list | tuple):

@@ -26,6 +26,7 @@ from app.tenants.settings_rules import (
     SettingsInvalid,
     check_credit_policy,
     check_field_mapping,
+    check_minutes,
     check_percent,
     check_status_translations,
     check_stock_items,
@@ -38,7 +39,7 @@ log = logging.getLogger("erp_panel.admin")
 
 #: TenantSettings fields an admin may change through ``update_settings``
 EDITABLE_SETTINGS = ("credit_hold_policy", "shadow_mode", "status_translations", "field_mapping",
-                     "stock_items", "default_warehouse", "price_tolerance_percent")
+                     "stock_items", "default_warehouse", "price_tolerance_percent", "status_poll_minutes")
 
 
 class TenantSettingsService:
@@ -172,6 +173,9 @@ class TenantSettingsService:
         if "price_tolerance_percent" in changes:
             values["price_tolerance_percent"] = check_percent(changes["price_tolerance_percent"],
                                                               "price_tolerance_percent", "Price tolerance", issues)
+        if "status_poll_minutes" in changes:
+            values["status_poll_minutes"] = check_minutes(changes["status_poll_minutes"], "status_poll_minutes",
+                                                          "Order status poll interval", issues)
         raise_if(issues)
         settings = replace(tenant.settings, **values)
         self.tenants.save_settings(tenant_id, settings)

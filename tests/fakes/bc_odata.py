@@ -1,6 +1,7 @@
 """The OData query options the Business Central fake understands, and its seeded entities.
 
-``$filter``: comparisons (eq, ne, le, lt, ge, gt) joined by ``and``/``or`` (no parentheses);
+``$filter``: comparisons (eq, ne, le, lt, ge, gt) and ``contains``/``startswith``/``endswith`` (case-
+sensitive, as the documentation does not promise otherwise) joined by ``and``/``or`` (no parentheses);
 anything else is refused with 400 as BC refuses what it cannot parse. ``$select``, ``$expand``
 (navigation properties given by the caller), ``$orderby`` (``field [desc]``, comma list).
 """
@@ -16,6 +17,8 @@ from app.erp.sandbox import SandboxERP, catalogue
 
 LOCAL_CURRENCY = "EUR"
 _TERM = re.compile(r"^(\w+) (eq|ne|le|lt|ge|gt) ('(?:[^']|'')*'|true|false|null|[\d.:T-]+)$")
+_CALL = re.compile(r"^(contains|startswith|endswith)\((\w+),('(?:[^']|'')*')\)$")
+_TEXT_FUNCTIONS = {"contains": lambda a, b: b in a, "startswith": str.startswith, "endswith": str.endswith}
 
 
 class ODataError(Exception):
@@ -47,6 +50,10 @@ def matches(row: dict[str, Any], expression: str | None) -> bool:
     for disjunct in expression.split(" or "):
         ok = True
         for term in disjunct.split(" and "):
+            call = _CALL.match(term.strip())
+            if call and call.group(2) in row:
+                ok = ok and _TEXT_FUNCTIONS[call.group(1)](str(row[call.group(2)] or ""), _value(call.group(3)))
+                continue
             match = _TERM.match(term.strip())
             if not match or match.group(1) not in row:
                 raise ODataError(f"Could not parse the filter expression near '{term.strip()}'.")
@@ -104,6 +111,8 @@ def seed(sandbox: SandboxERP) -> dict[str, list[dict[str, Any]]]:
         blocked = "All" if c.disabled else ("Ship" if c.hold_reason == "credit_hold" else ("_x0020_" if n % 2 else " "))
         data["customers"].append({
             "id": guid(), "number": c.id, "displayName": c.name, "type": "Company", "blocked": blocked,
+            "taxRegistrationNumber": c.tax_id, "email": c.email, "phoneNumber": c.phone, "addressLine1": c.address,
+            "city": c.city, "postalCode": c.postal_code, "country": c.country, "website": "",
             "balanceDue": float(to_lcy(balance, c.currency)), "currencyCode": c.currency,
             "creditLimit": float(to_lcy(c.credit_limit, c.currency)) if c.credit_limit else 0.0,
             "_financial": {"balance": float(to_lcy(balance, c.currency)), "totalSalesExcludingTax": 0.0,
@@ -137,5 +146,6 @@ def _seed_order(number: str, item: str, quantity: Decimal, shipped: Decimal, ful
             "status": "Open", "fullyShipped": fully, "totalAmountIncludingTax": 0.0, "currencyCode": "EUR",
             "orderDate": "2026-01-01",
             "_lines": [{"id": guid(), "sequence": 10000, "lineType": "Item", "lineObjectNumber": item,
-                        "quantity": float(quantity), "shippedQuantity": float(shipped), "unitPrice": 1.0,
+                        "quantity": float(quantity), "shippedQuantity": float(shipped), "invoicedQuantity": 0.0,
+                        "unitPrice": 1.0,
                         "discountPercent": 0.0}]}

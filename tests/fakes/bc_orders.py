@@ -29,7 +29,7 @@ def create_sales_order(fake: Any, body: dict[str, Any]):
         if line.get("lineType") != "Item" or item is None:
             return bc_error(400, "Application_DialogException", "Item does not exist.")
         lines.append({"id": bc_odata.guid(), "sequence": n * 10000, "lineType": "Item", "lineObjectNumber":
-                      item["number"], "quantity": line["quantity"], "shippedQuantity": 0.0,
+                      item["number"], "quantity": line["quantity"], "shippedQuantity": 0.0, "invoicedQuantity": 0.0,
                       "unitPrice": line.get("unitPrice", item["unitPrice"]),
                       "discountPercent": line.get("discountPercent", 0.0)})
     order = {"id": bc_odata.guid(), "number": f"S-ORD{101001 + len(fake.data['salesOrders'])}",

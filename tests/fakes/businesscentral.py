@@ -172,6 +172,30 @@ class FakeBusinessCentral(FakeHTTP):
                 raise bc_odata.ODataError(f"Could not find a navigation property named '{name}'.")
         return out
 
+    def advance(self, ref: str, step: str) -> None:
+        """What people do in BC after the order: post the shipment (``deliver``), post the invoice
+        (``invoice``: BC deletes an order shipped and invoiced in full; the posted invoice keeps the external
+        document number), or apply a payment to it (``pay``). BC has no cancelled order status."""
+        if step in ("deliver", "deliver_part"):
+            order = self.orders_for(ref)[0]
+            for line in order["_lines"]:
+                line["shippedQuantity"] = line["quantity"] if step == "deliver" else line["quantity"] / 2
+            order["fullyShipped"] = step == "deliver"
+        elif step == "invoice":
+            order = self.orders_for(ref)[0]
+            self.data["salesOrders"].remove(order)
+            self.data["salesInvoices"].append({
+                "id": bc_odata.guid(), "number": f"S-INV{103001 + len(self.data['salesInvoices'])}",
+                "externalDocumentNumber": ref, "orderNumber": order["number"], "invoiceDate": order["orderDate"],
+                "postingDate": order["orderDate"], "dueDate": order["orderDate"],
+                "customerNumber": order["customerNumber"], "currencyCode": order["currencyCode"],
+                "totalAmountIncludingTax": order["totalAmountIncludingTax"],
+                "remainingAmount": order["totalAmountIncludingTax"], "status": "Open"})
+        elif step == "pay":
+            for invoice in self.data["salesInvoices"]:
+                if invoice["externalDocumentNumber"] == ref:
+                    invoice.update(remainingAmount=0.0, status="Paid")
+
     def add_order(self, order: dict[str, Any]) -> None:
         order["totalAmountIncludingTax"] = float(sum(
             (Decimal(str(line["quantity"])) * Decimal(str(line["unitPrice"])) *

@@ -61,7 +61,9 @@ class FakeERPNext(FakeHTTP):
         self.docs["Customer"] = [{
             "name": c.id, "customer_name": c.name, "default_currency": c.currency,
             "default_price_list": c.price_list, "disabled": int(c.disabled),
-            "is_frozen": int(c.hold_reason == "credit_hold"),
+            "is_frozen": int(c.hold_reason == "credit_hold"), "tax_id": c.tax_id or None,
+            "email_id": c.email or None, "mobile_no": c.phone or None, "website": None,
+            "primary_address": f"{c.address}<br>{c.postal_code} {c.city}<br>{c.country}" if c.city else None,
             "credit_limits": [] if c.credit_limit is None else [
                 {"company": COMPANY, "credit_limit": float(c.credit_limit), "bypass_credit_limit_check": 0}],
         } for c in self.seed.customers.values()]
@@ -93,7 +95,8 @@ class FakeERPNext(FakeHTTP):
         customer = self.docs["Customer"][0]
         self.docs["Sales Order"].append({
             "name": f"SAL-ORD-2026-{len(self.docs['Sales Order']) + 1:05d}", "customer": customer["name"],
-            "po_no": ref, "docstatus": 0, "status": "Draft", "grand_total": 10.0,
+            "po_no": ref, "docstatus": 0, "status": "Draft", "grand_total": 10.0, "per_delivered": 0.0,
+            "per_billed": 0.0, "total_qty": 1.0,
             "currency": customer["default_currency"], "items": [{"item_code": self.docs["Item"][0]["name"],
                                                                  "qty": 1.0, "rate": 10.0}],
             "creation": self.clock.now().isoformat()})
@@ -200,9 +203,35 @@ class FakeERPNext(FakeHTTP):
         total = sum(float(r["qty"]) * float(r["rate"]) for r in doc["items"])
         stored = dict(doc, name=f"SAL-ORD-2026-{len(self.docs['Sales Order']) + 1:05d}", grand_total=round(total, 2),
                       status="To Deliver and Bill" if submitted else "Draft", docstatus=1 if submitted else 0,
-                      creation=self.clock.now().isoformat())
+                      creation=self.clock.now().isoformat(), per_delivered=0.0, per_billed=0.0,
+                      total_qty=float(sum(float(r["qty"]) for r in doc["items"])))
         self.docs["Sales Order"].append(stored)
         return json_reply(200, {"data": stored})
+
+    def advance(self, ref: str, step: str) -> None:
+        """What people do in ERPNext after the order: a delivery note (``deliver``), a sales invoice
+        (``invoice``), a payment entry (``pay``) or cancelling it; ERPNext then updates ``per_delivered``,
+        ``per_billed``, ``status`` (status_updater.py) and the invoice's ``outstanding_amount``."""
+        order = self.orders_for(ref)[0]
+        invoice = next((i for i in self.docs["Sales Invoice"] if i.get("sales_order") == order["name"]), None)
+        if step == "cancel":
+            order.update(docstatus=2, status="Cancelled")
+        elif step in ("deliver", "deliver_part"):
+            order["per_delivered"] = 100.0 if step == "deliver" else 50.0
+        elif step == "invoice":
+            self.docs["Sales Invoice"].append({
+                "name": f"ACC-SINV-2026-{len(self.docs['Sales Invoice']) + 1:05d}", "customer": order["customer"],
+                "company": COMPANY, "posting_date": self.clock.now().date().isoformat(),
+                "due_date": self.clock.now().date().isoformat(), "currency": order["currency"],
+                "grand_total": order["grand_total"], "outstanding_amount": order["grand_total"], "status": "Unpaid",
+                "docstatus": 1, "is_return": 0, "sales_order": order["name"]})
+            order["per_billed"] = 100.0
+        elif step == "pay" and invoice is not None:
+            invoice.update(outstanding_amount=0.0, status="Paid")
+        if order["docstatus"] == 1:
+            delivered, billed = order["per_delivered"] >= 100, order["per_billed"] >= 100
+            order["status"] = ("Completed" if delivered and billed else "To Bill" if delivered
+                               else "To Deliver" if billed else "To Deliver and Bill")
 
     def _update_order(self, name: str | None, changes: dict):
         order = next((o for o in self.docs["Sales Order"] if o["name"] == name), None)

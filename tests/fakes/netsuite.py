@@ -168,6 +168,27 @@ class FakeNetSuite(FakeHTTP):
             return create_sales_order(self, req.body or {})
         return ns_error(404, "INVALID_URL", f"Invalid URL {req.path}", "Not Found")
 
+    def advance(self, ref: str, step: str) -> None:
+        """What people do in NetSuite after the order: item fulfilment (``deliver``: status F Pending Billing),
+        an invoice (``invoice``: G Billed, linked in ``previoustransactionlink``), a customer payment
+        (``pay``) or cancelling it (C)."""
+        order = self.orders_for(ref)[0]
+        so_id = int(order["id"])
+        letter = {"deliver": "F", "deliver_part": "E", "invoice": "G", "cancel": "C"}.get(step)
+        if step == "invoice":
+            inv_id = 90000 + so_id
+            self.db.execute('INSERT INTO "transaction" (id, tranid, type, entity, trandate, duedate, foreigntotal, '
+                            "foreignamountunpaid, status, currency) VALUES (?, ?, 'CustInvc', ?, ?, ?, ?, ?, 'A', ?)",
+                            (inv_id, f"INV{inv_id}", int(order["entity"]["id"]), order["tranDate"], order["tranDate"],
+                             str(order["total"]), str(order["total"]), int(order["currency"]["id"])))
+            self.db.execute("INSERT INTO previoustransactionlink VALUES (?, ?, 'OrdBill')", (so_id, inv_id))
+        if step == "pay":
+            self.db.execute("UPDATE \"transaction\" SET foreignamountunpaid = 0, status = 'B' WHERE id IN "
+                            "(SELECT nextdoc FROM previoustransactionlink WHERE previousdoc = ?)", (so_id,))
+        if letter:
+            self.db.execute('UPDATE "transaction" SET status = ? WHERE id = ?', (letter, so_id))
+            order["status"] = {"id": letter, "refName": letter}
+
     def _order(self, key: str) -> dict | None:
         field, value = ("externalId", key[4:]) if key.startswith("eid:") else ("id", key)
         return next((o for o in self.orders if o[field] == value), None)

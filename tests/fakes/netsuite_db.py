@@ -21,7 +21,8 @@ CREATE TABLE location (id INTEGER PRIMARY KEY, name TEXT, isinactive TEXT DEFAUL
 CREATE TABLE unitstypeuom (internalid INTEGER PRIMARY KEY, unitname TEXT, abbreviation TEXT);
 CREATE TABLE customer (id INTEGER PRIMARY KEY, entityid TEXT, companyname TEXT, isperson TEXT DEFAULT 'F',
   isinactive TEXT, creditlimit NUMERIC, balancesearch NUMERIC, overduebalancesearch NUMERIC,
-  creditholdoverride TEXT, currency INTEGER, pricelevel INTEGER, subsidiary INTEGER DEFAULT 1);
+  creditholdoverride TEXT, currency INTEGER, pricelevel INTEGER, subsidiary INTEGER DEFAULT 1, email TEXT,
+  phone TEXT, vatregnumber TEXT);
 CREATE TABLE item (id INTEGER PRIMARY KEY, itemid TEXT, displayname TEXT, itemtype TEXT, isinactive TEXT,
   stockunit INTEGER);
 CREATE TABLE inventoryitemlocations (item INTEGER, location INTEGER, quantityonhand NUMERIC,
@@ -31,6 +32,7 @@ CREATE TABLE customeritempricing (customer INTEGER, item INTEGER, level INTEGER,
 CREATE TABLE "transaction" (id INTEGER PRIMARY KEY, tranid TEXT, type TEXT, entity INTEGER, trandate TEXT,
   duedate TEXT, foreigntotal NUMERIC, foreignamountunpaid NUMERIC, status TEXT, currency INTEGER,
   externalid TEXT);
+CREATE TABLE previoustransactionlink (previousdoc INTEGER, nextdoc INTEGER, linktype TEXT);
 """
 BASE_PRICE = 1
 
@@ -80,10 +82,12 @@ def seed(db: sqlite3.Connection, sandbox: SandboxERP) -> dict[str, dict[str, int
         balance = sum((i.outstanding for i in mine), Decimal(0))
         overdue = sum((i.outstanding for i in mine if i.due_date < today), Decimal(0))
         db.execute("INSERT INTO customer (id, entityid, companyname, isinactive, creditlimit, balancesearch, "
-                   "overduebalancesearch, creditholdoverride, currency, pricelevel) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                   "overduebalancesearch, creditholdoverride, currency, pricelevel, email, phone, vatregnumber) "
+                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                    (100 + n, c.id, c.name, "T" if c.disabled else "F",
                     None if c.credit_limit is None else str(c.credit_limit), str(balance), str(overdue),
-                    "ON" if c.hold_reason == "credit_hold" else "AUTO", ids["currency"][c.currency], level))
+                    "ON" if c.hold_reason == "credit_hold" else "AUTO", ids["currency"][c.currency], level,
+                    c.email or None, c.phone or None, c.tax_id or None))
         ids["customer"][c.id] = 100 + n
     for n, item in enumerate(sandbox.items.values(), start=1):
         db.execute("INSERT INTO item VALUES (?, ?, ?, 'InvtPart', 'F', ?)",

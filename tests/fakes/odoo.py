@@ -157,9 +157,10 @@ class FakeOdoo(FakeHTTP):
         unknown = set(kwargs) - {"domain", "fields", "offset", "limit", "order"}
         if unknown:
             raise OdooFault("werkzeug.exceptions.UnprocessableEntity", f"unexpected arguments {sorted(unknown)}", 422)
-        domain = [tuple(leaf) for leaf in kwargs.get("domain") or []]
+        domain = [leaf if isinstance(leaf, str) else tuple(leaf) for leaf in kwargs.get("domain") or []]
         rows = [r for r in self.db.get(model, []) if matches(r, domain)]
-        if context.get("active_test", True) and not any(leaf[0] == "active" for leaf in domain):
+        if context.get("active_test", True) and not any(leaf[0] == "active" for leaf in domain
+                                                        if not isinstance(leaf, str)):
             rows = [r for r in rows if r.get("active", True)]
         for part in reversed((kwargs.get("order") or "id asc").split(",")):
             field, _, direction = part.strip().partition(" ")
@@ -204,8 +205,39 @@ class FakeOdoo(FakeHTTP):
         self.db["sale.order"].append({
             "id": order_id, "name": f"S{order_id:05d}", "state": "draft", "partner_id": [partner["id"], partner["name"]],
             "client_order_ref": vals.get("client_order_ref") or False, "amount_total": round(total, 2),
-            "currency_id": (pricelist or {}).get("currency_id", False), "order_line": vals.get("order_line")})
+            "currency_id": (pricelist or {}).get("currency_id", False), "order_line": vals.get("order_line"),
+            "delivery_status": "pending", "invoice_status": "no", "invoice_ids": []})
+        lines = self.db.setdefault("sale.order.line", [])
+        for command in vals.get("order_line") or []:
+            lines.append({"id": 9000 + len(lines), "order_id": [order_id, f"S{order_id:05d}"],
+                          "product_uom_qty": command[2]["product_uom_qty"], "qty_delivered": 0.0})
         return order_id
+
+    def advance(self, ref: str, step: str) -> None:
+        """What people do in Odoo after confirming: validate a delivery (``deliver``), post an invoice
+        (``invoice``), register its payment (``pay``) or cancel (``action_cancel``)."""
+        order = self.orders_for(ref)[0]
+        lines = [ln for ln in self.db["sale.order.line"] if ln["order_id"][0] == order["id"]]
+        if step == "cancel":
+            order["state"] = "cancel"
+        elif step in ("deliver", "deliver_part"):
+            for line in lines:
+                line["qty_delivered"] = line["product_uom_qty"] if step == "deliver" else line["product_uom_qty"] / 2
+            order["delivery_status"] = "full" if step == "deliver" else "partial"
+            order["invoice_status"] = "to invoice"
+        elif step == "invoice":
+            move_id = 6000 + len(self.db["account.move"])
+            self.db["account.move"].append({
+                "id": move_id, "name": f"INV/2026/{move_id:05d}", "partner_id": order["partner_id"],
+                "move_type": "out_invoice", "state": "posted", "amount_total": order["amount_total"],
+                "amount_residual": order["amount_total"], "payment_state": "not_paid",
+                "invoice_date": self.clock.now().date().isoformat(),
+                "invoice_date_due": self.clock.now().date().isoformat(), "currency_id": order["currency_id"]})
+            order.update(invoice_ids=[*order["invoice_ids"], move_id], invoice_status="invoiced")
+        elif step == "pay":
+            for move in self.db["account.move"]:
+                if move["id"] in order["invoice_ids"]:
+                    move.update(amount_residual=0.0, payment_state="paid")
 
     def confirm(self, ids) -> bool:
         for order in self.db["sale.order"]:

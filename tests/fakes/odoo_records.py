@@ -7,6 +7,7 @@ rate of 1 into the partner's ``credit`` so every connector sees the same numbers
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -24,26 +25,54 @@ def _value(row: dict[str, Any], field: str) -> Any:
     return value[0] if isinstance(value, list) and len(value) == 2 and isinstance(value[0], int) else value
 
 
+def _like(value: Any, pattern: str) -> bool:
+    """``=ilike``: the value is the pattern (% and _ wildcards), case-insensitive, as PostgreSQL ILIKE."""
+    regex = ".*".join(re.escape(part).replace("_", ".") for part in pattern.casefold().split("%"))
+    return isinstance(value, str) and re.fullmatch(regex, value.casefold(), flags=re.S) is not None
+
+
 def matches(row: dict[str, Any], domain: list) -> bool:
-    """AND of (field, operator, value) leaves - all the connector sends."""
-    for field, op, target in domain:
-        value = _value(row, field)
-        if op in ("=", "child_of"):
-            ok = value == target
-        elif op == "!=":
-            ok = value != target
-        elif op == "in":
-            ok = value in target
-        elif op == "not in":
-            ok = value not in target
-        elif op in ("<", ">", "<=", ">="):
-            ok = value is not False and {"<": value < target, ">": value > target,
-                                         "<=": value <= target, ">=": value >= target}[op]
-        else:
-            raise ValueError(f"Invalid leaf {field, op, target}")
+    """A domain in Odoo's prefix notation: leaves are ANDed, ``'|'`` ORs the next two terms
+    (https://www.odoo.com/documentation/19.0/developer/reference/backend/orm.html#reference-orm-domains)."""
+    def term(position: int) -> tuple[bool, int]:
+        if domain[position] == "|":
+            left, after = term(position + 1)
+            right, end = term(after)
+            return left or right, end
+        if domain[position] == "&":
+            left, after = term(position + 1)
+            right, end = term(after)
+            return left and right, end
+        return _leaf(row, tuple(domain[position])), position + 1
+    position = 0
+    while position < len(domain):
+        ok, position = term(position)
         if not ok:
             return False
     return True
+
+
+def _leaf(row: dict[str, Any], leaf: tuple) -> bool:
+    field, op, target = leaf
+    value = _value(row, field)
+    if op == "ilike":
+        ok = isinstance(value, str) and target.casefold() in value.casefold()
+    elif op == "=ilike":
+        ok = _like(value, target)
+    elif op in ("=", "child_of"):
+        ok = value == target
+    elif op == "!=":
+        ok = value != target
+    elif op == "in":
+        ok = value in target
+    elif op == "not in":
+        ok = value not in target
+    elif op in ("<", ">", "<=", ">="):
+        ok = value is not False and {"<": value < target, ">": value > target,
+                                     "<=": value <= target, ">=": value >= target}[op]
+    else:
+        raise ValueError(f"Invalid leaf {field, op, target}")
+    return ok
 
 
 def seed_records(seed: SandboxERP) -> tuple[dict[str, list[dict[str, Any]]], dict]:
@@ -84,8 +113,17 @@ def seed_records(seed: SandboxERP) -> tuple[dict[str, list[dict[str, Any]]], dic
             "id": 27 + n, "name": customer.name, "ref": customer.id, "active": not customer.disabled,
             "credit": float(receivable), "credit_limit": float(customer.credit_limit or 0),
             "use_partner_credit_limit": bool(customer.credit_limit), "property_product_pricelist": m2o(pricelist),
-            "currency_id": m2o(eur)})
-    partner = {p["ref"]: p for p in db["res.partner"]}
+            "currency_id": m2o(eur), "customer_rank": 1, "vat": customer.tax_id or False,
+            "email": customer.email or False, "phone": customer.phone or False, "street": customer.address or False,
+            "city": customer.city or False, "zip": customer.postal_code or False, "website": False,
+            "country_id": [1, customer.country] if customer.country else False})
+    # a supplier only (customer_rank 0): never offered as a customer to link
+    db["res.partner"].append({
+        "id": 90, "name": "Müller Rohstoffe KG", "ref": False, "active": True, "credit": 0.0, "credit_limit": 0.0,
+        "use_partner_credit_limit": False, "property_product_pricelist": False, "currency_id": m2o(eur),
+        "customer_rank": 0, "vat": "DE 999 888 777", "email": "info@mueller-soehne.de", "phone": False,
+        "street": False, "city": "Hamburg", "zip": False, "website": False, "country_id": False})
+    partner = {p["ref"]: p for p in db["res.partner"] if p["ref"]}
     db["account.move"] = [{
         "id": 5000 + n, "name": inv.number, "partner_id": m2o(partner[inv.customer_id]), "move_type": "out_invoice",
         "state": "posted", "invoice_date": inv.issue_date.isoformat(), "invoice_date_due": inv.due_date.isoformat(),

@@ -46,6 +46,7 @@
   window.ErpPanelDeal = {
     start: function (api) {
       if (!dealId) { return; }
+      if (window.ErpPanelOrder) { window.ErpPanelOrder.start(api, dealId); }   // the deal's ERP order (order.js)
       var box = document.getElementById("deal");
       box.hidden = false;
       box.setAttribute("aria-busy", "true");

@@ -71,6 +71,11 @@ class HubSpotConnector(CRMConnector):
         properties = {"erp_order_number": update.order_number or "",
                       "erp_order_status": update.status_text or "",
                       "erp_failure_reason": update.failure_reason or ""}
+        # delivery and invoice status only once the order moves (the properties are created on install)
+        if update.delivery_status is not None:
+            properties["erp_delivery_status"] = update.delivery_status
+        if update.invoice_status is not None:
+            properties["erp_invoice_status"] = update.invoice_status
         self.client.request("PATCH", f"/crm/v3/objects/deals/{crm_deal_id}", json={"properties": properties})
 
     def company_for_deal(self, crm_deal_id: str) -> str | None:

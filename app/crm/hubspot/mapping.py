@@ -23,10 +23,13 @@ ORDER_PROPERTIES = {
     "erp_order_number": "ERP order number",
     "erp_order_status": "ERP order status",
     "erp_failure_reason": "ERP order failure reason",
+    "erp_delivery_status": "ERP delivery status",
+    "erp_invoice_status": "ERP invoice status",
 }
 #: tenant-settings ``crm_fields`` keys -> the deal property each one names
 ORDER_FIELD_KEYS = {"order_number": "erp_order_number", "order_status": "erp_order_status",
-                    "failure_reason": "erp_failure_reason"}
+                    "failure_reason": "erp_failure_reason", "delivery_status": "erp_delivery_status",
+                    "invoice_status": "erp_invoice_status"}
 
 
 def _decimal(value, default: str = "0") -> Decimal:

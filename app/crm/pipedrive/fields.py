@@ -31,6 +31,10 @@ SPECS = (
     FieldSpec(mapping.FIELD_ORDER_STATUS, "deal", "ERP order status", "Deal field for the ERP order status"),
     FieldSpec(mapping.FIELD_FAILURE_REASON, "deal", "ERP order problem",
               "Deal field for the reason an order could not be created"),
+    FieldSpec(mapping.FIELD_DELIVERY_STATUS, "deal", "ERP delivery status",
+              "Deal field for the order's delivery status (optional)"),
+    FieldSpec(mapping.FIELD_INVOICE_STATUS, "deal", "ERP invoice status",
+              "Deal field for the order's invoices and what is still owed (optional)"),
 )
 SPEC_BY_SETTING = {s.setting: s for s in SPECS}
 _PATH = {"deal": "/v1/dealFields", "organization": "/v1/organizationFields"}

@@ -21,7 +21,10 @@ FIELD_ERP_CUSTOMER = "erp_customer_id"      # organization field
 FIELD_ORDER_NUMBER = "order_number"         # deal field
 FIELD_ORDER_STATUS = "order_status"         # deal field
 FIELD_FAILURE_REASON = "failure_reason"     # deal field
-DEAL_FIELDS = (FIELD_ORDER_NUMBER, FIELD_ORDER_STATUS, FIELD_FAILURE_REASON)
+FIELD_DELIVERY_STATUS = "delivery_status"   # deal field (optional: the order's deliveries)
+FIELD_INVOICE_STATUS = "invoice_status"     # deal field (optional: the order's invoices, what is owed)
+DEAL_FIELDS = (FIELD_ORDER_NUMBER, FIELD_ORDER_STATUS, FIELD_FAILURE_REASON, FIELD_DELIVERY_STATUS,
+               FIELD_INVOICE_STATUS)
 #: Pipedrive custom-field text values are capped; keep write-backs short
 MAX_TEXT = 255
 
@@ -98,12 +101,15 @@ def write_back_body(update: WriteBack, crm_fields: dict[str, str]) -> dict[str, 
     An empty failure reason clears a previous one; unconfigured fields are skipped.
     """
     values = {FIELD_ORDER_NUMBER: update.order_number, FIELD_ORDER_STATUS: update.status_text,
-              FIELD_FAILURE_REASON: update.failure_reason}
+              FIELD_FAILURE_REASON: update.failure_reason, FIELD_DELIVERY_STATUS: update.delivery_status,
+              FIELD_INVOICE_STATUS: update.invoice_status}
     custom: dict[str, Any] = {}
     for name, value in values.items():
         key = crm_fields.get(name)
         if not key:
             continue
+        if name in (FIELD_DELIVERY_STATUS, FIELD_INVOICE_STATUS) and value is None:
+            continue  # not part of this update (e.g. the order number right after the create)
         if name == FIELD_ORDER_NUMBER and value is None:
             continue  # never erase an order number we wrote earlier
         custom[key] = (str(value)[:MAX_TEXT] if value not in (None, "") else None)

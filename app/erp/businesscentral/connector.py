@@ -17,15 +17,18 @@ from typing import Any
 
 from app.clock import Clock
 from app.domain.credit import CustomerCredit
+from app.domain.customer import CustomerQuery, ERPCustomer
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
+from app.domain.progress import OrderProgress
 from app.domain.stock import ItemInfo, StockLine, items_by_code
 from app.erp.base import ConnectionCheck, ERPConnector
-from app.erp.businesscentral import mapping
+from app.erp.businesscentral import customers, mapping
 from app.erp.businesscentral.client import BCClient, any_of, literal
 from app.erp.businesscentral.orders import BCOrders
 from app.erp.businesscentral.probe import probe_connection
+from app.erp.businesscentral.progress import read_progress
 from app.erp.fields import amount, require
 from app.errors import ERP, UpstreamNotFound, UpstreamRejected
 
@@ -70,6 +73,12 @@ class BusinessCentralConnector(ERPConnector):
             raise UpstreamNotFound(f"Customer {number} does not exist in Business Central", side=ERP, reason="unknown_customer",
                                    status=404)
         return rows[0]
+
+    def search_customers(self, query: CustomerQuery) -> list[ERPCustomer]:
+        return customers.search(self, query)
+
+    def get_customer(self, customer_id: str) -> ERPCustomer | None:
+        return customers.get(self, customer_id)
 
     def get_credit(self, customer_id: str) -> CustomerCredit:
         return mapping.credit_from(self.customer(customer_id), self.local_currency())
@@ -148,6 +157,10 @@ class BusinessCentralConnector(ERPConnector):
         rows = self.client.collection(self.client.path("items"), filter=any_of("number", list(item_codes)),
                                       select="number,displayName,blocked")
         return items_by_code(mapping.item_from(row) for row in rows)
+
+    def read_order_progress(self, idempotency_keys: Sequence[str]) -> dict[str, OrderProgress]:
+        """One salesOrders read for every key (plus salesInvoices for orders invoiced or gone)."""
+        return read_progress(self.client, list(idempotency_keys))
 
     def find_order(self, idempotency_key: str) -> OrderResult | None:
         return self.orders.find(idempotency_key)

@@ -119,8 +119,12 @@ class FrappeClient:
         return f"{path}/{quote(name, safe='')}" if name is not None else path
 
     def get_list(self, doctype: str, *, fields: list[str], filters: list | dict | None = None,
-                 order_by: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        """All matching rows, paged with limit_start/limit_page_length, at most ``limit`` (or MAX_ROWS)."""
+                 order_by: str | None = None, limit: int | None = None,
+                 or_filters: list | None = None) -> list[dict[str, Any]]:
+        """All matching rows, paged with limit_start/limit_page_length, at most ``limit`` (or MAX_ROWS).
+
+        ``filters`` must all hold; of ``or_filters`` at least one (frappe.client.get_list's ``or_filters``).
+        """
         wanted = min(limit or MAX_ROWS, MAX_ROWS)
         rows: list[dict[str, Any]] = []
         while len(rows) < wanted:
@@ -129,6 +133,8 @@ class FrappeClient:
                                       "limit_page_length": page_size}
             if filters:
                 params["filters"] = json.dumps(filters)
+            if or_filters:
+                params["or_filters"] = json.dumps(or_filters)
             if order_by:
                 params["order_by"] = order_by
             page = self._data(self.http.request("GET", self._resource(doctype), params=params))

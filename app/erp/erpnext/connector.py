@@ -16,14 +16,17 @@ from decimal import Decimal
 
 from app.clock import Clock
 from app.domain.credit import CustomerCredit
+from app.domain.customer import CustomerQuery, ERPCustomer
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
+from app.domain.progress import OrderProgress
 from app.domain.stock import ItemInfo, StockLine, items_by_code
 from app.erp.base import ConnectionCheck, ERPConnector
-from app.erp.erpnext import mapping
+from app.erp.erpnext import customers, mapping
 from app.erp.erpnext.client import FrappeClient
 from app.erp.erpnext.probe import probe_connection
+from app.erp.erpnext.progress import read_progress
 from app.errors import ERP, UpstreamNotFound, UpstreamRejected
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,12 @@ class ERPNextConnector(ERPConnector):
         except UpstreamNotFound:
             raise UpstreamNotFound(f"Customer {customer_id} does not exist in ERPNext", side=ERP,
                                    reason="unknown_customer", status=404) from None
+
+    def search_customers(self, query: CustomerQuery) -> list[ERPCustomer]:
+        return customers.search(self.client, query)
+
+    def get_customer(self, customer_id: str) -> ERPCustomer | None:
+        return customers.get(self.client, customer_id)
 
     def _submitted_invoices(self, customer_id: str, *, open_only: bool) -> list[dict]:
         filters = [["customer", "=", customer_id], ["docstatus", "=", 1], ["company", "=", self.company]]
@@ -157,6 +166,10 @@ class ERPNextConnector(ERPConnector):
             # po_no is not unique: someone created a second order by hand; report the oldest
             log.warning("ERPNext has %d live Sales Orders for one idempotency key", len(orders))
         return mapping.order_from(orders[0], idempotency_key, created_now=False) if orders else None
+
+    def read_order_progress(self, idempotency_keys: Sequence[str]) -> dict[str, OrderProgress]:
+        """One Sales Order list for every key, plus one Sales Invoice list when any was billed."""
+        return read_progress(self.client, self.idempotency_field, list(idempotency_keys))
 
     def create_order(self, request: OrderRequest) -> OrderResult:
         orders = self._live_orders(request.idempotency_key)

@@ -11,15 +11,18 @@ from typing import Any
 
 from app.clock import Clock
 from app.domain.credit import CustomerCredit
+from app.domain.customer import CustomerQuery, ERPCustomer
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
+from app.domain.progress import OrderProgress
 from app.domain.stock import ItemInfo, StockLine, items_by_code
 from app.erp.base import ConnectionCheck, ERPConnector
-from app.erp.netsuite import mapping, pricing, queries
+from app.erp.netsuite import customers, mapping, pricing, queries
 from app.erp.netsuite.client import SuiteTalkClient
 from app.erp.netsuite.orders import NetSuiteOrders
 from app.erp.netsuite.probe import probe_connection
+from app.erp.netsuite.progress import read_progress
 from app.errors import ERP, UpstreamNotFound
 
 DEFAULT_ITEMS = 12
@@ -55,6 +58,12 @@ class NetSuiteConnector(ERPConnector):
             raise UpstreamNotFound(f"Customer {customer_id} does not exist in NetSuite", side=ERP, reason="unknown_customer",
                                    status=404)
         return rows[0]
+
+    def search_customers(self, query: CustomerQuery) -> list[ERPCustomer]:
+        return customers.search(self, query)
+
+    def get_customer(self, customer_id: str) -> ERPCustomer | None:
+        return customers.get(self, customer_id)
 
     def get_credit(self, customer_id: str) -> CustomerCredit:
         return mapping.credit_from(self.customer(customer_id))
@@ -99,6 +108,10 @@ class NetSuiteConnector(ERPConnector):
             return {}
         return items_by_code(mapping.item_from(row)
                              for row in self.client.suiteql(queries.known_items(list(item_codes))))
+
+    def read_order_progress(self, idempotency_keys: Sequence[str]) -> dict[str, OrderProgress]:
+        """One SuiteQL query for every key (orders joined to their invoices)."""
+        return read_progress(self.client.suiteql, list(idempotency_keys))
 
     def find_order(self, idempotency_key: str) -> OrderResult | None:
         return self.orders.find(idempotency_key)

@@ -14,14 +14,17 @@ from typing import Any
 
 from app.clock import Clock
 from app.domain.credit import CustomerCredit
+from app.domain.customer import CustomerQuery, ERPCustomer
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
+from app.domain.progress import OrderProgress
 from app.domain.stock import ItemInfo, StockLine, items_by_code
 from app.erp.base import ConnectionCheck, ERPConnector
-from app.erp.odoo import mapping
+from app.erp.odoo import customers, mapping
 from app.erp.odoo.prices import OdooPricer
 from app.erp.odoo.probe import probe_connection
+from app.erp.odoo.progress import read_progress
 from app.erp.odoo.transport import OdooTransport
 from app.errors import ERP, UpstreamNotFound, UpstreamRejected
 
@@ -89,6 +92,12 @@ class OdooConnector(ERPConnector):
         if not rows:
             raise UpstreamNotFound(f"Customer {customer_id} does not exist in Odoo", side=ERP, reason="unknown_customer")
         return rows[0]
+
+    def search_customers(self, query: CustomerQuery) -> list[ERPCustomer]:
+        return customers.search(self, query)
+
+    def get_customer(self, customer_id: str) -> ERPCustomer | None:
+        return customers.get(self, customer_id)
 
     def _invoices(self, partner_id: int, customer_id: str, *, open_only: bool) -> list[Invoice]:
         domain: list = [("move_type", "=", "out_invoice"), ("partner_id", "child_of", partner_id)]
@@ -168,6 +177,10 @@ class OdooConnector(ERPConnector):
     def find_order(self, idempotency_key: str) -> OrderResult | None:
         orders = self._orders(idempotency_key)
         return mapping.order_from(orders[0], idempotency_key, created_now=False) if orders else None
+
+    def read_order_progress(self, idempotency_keys: Sequence[str]) -> dict[str, OrderProgress]:
+        """One sale.order search_read for every key (lines and invoices only of orders that moved)."""
+        return read_progress(self.search_read, list(idempotency_keys))
 
     def _confirm(self, order_id: int, idempotency_key: str, *, created_now: bool) -> OrderResult:
         self.rpc.call("sale.order", "action_confirm", ids=[order_id], context=self.context)

@@ -11,15 +11,18 @@ from decimal import Decimal
 
 from app.clock import Clock
 from app.domain.credit import CustomerCredit, HoldReason
+from app.domain.customer import CustomerQuery, ERPCustomer
 from app.domain.invoice import Invoice, InvoiceStatus
 from app.domain.money import quantize
 from app.domain.order import OrderRequest, OrderResult, OrderStatus
 from app.domain.pricing import PriceQuote
+from app.domain.progress import OrderProgress
 from app.domain.stock import ItemInfo, StockLine
 from app.erp.base import ConnectionCheck, ERPConnector
 from app.erp.sandbox import catalogue
 from app.erp.sandbox.faults import SandboxFaults
 from app.erp.sandbox.orders import MemoryOrderBook, StoredOrder
+from app.erp.sandbox.progress import moved, progress_of
 from app.errors import ERP, UpstreamNotFound, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable
 
 #: items the stock section shows when the tenant picked none (keeps the panel small)
@@ -155,6 +158,17 @@ class SandboxERP(ERPConnector):
         return {code: ItemInfo(code, self.items[code].name, code not in self.discontinued)
                 for code in item_codes if code in self.items}
 
+    # -- customers ----------------------------------------------------------------
+    def search_customers(self, query: CustomerQuery) -> list[ERPCustomer]:
+        self._enter("search_customers")
+        found = [c for c in self.customers.values() if not c.disabled and catalogue.may_match(c, query)]
+        return [catalogue.customer_record(c) for c in found[:query.limit]]
+
+    def get_customer(self, customer_id: str) -> ERPCustomer | None:
+        self._enter("get_customer")
+        customer = self.customers.get(customer_id)
+        return catalogue.customer_record(customer) if customer is not None else None
+
     # -- orders -------------------------------------------------------------------
     def find_order(self, idempotency_key: str) -> OrderResult | None:
         self._enter("find_order")
@@ -202,6 +216,25 @@ class SandboxERP(ERPConnector):
         if self.faults.after_create is not None:
             self.faults.after_create(stored.order_number)
         return _result(stored, created_now=True)
+
+    def read_order_progress(self, idempotency_keys: Sequence[str]) -> dict[str, OrderProgress]:
+        """One read of the order book for every key (like one filtered list request)."""
+        self._enter("read_order_progress")
+        found: dict[str, OrderProgress] = {}
+        for order in self.orders.find_many(idempotency_keys):
+            if order.idempotency_key not in found or order.status != "Cancelled":
+                found[order.idempotency_key] = progress_of(order)
+        return found
+
+    def advance_order(self, idempotency_key: str, step: str) -> OrderProgress:
+        """Move the live order with this key on, as a person in the ERP would (``progress.STEPS``)."""
+        live = [o for o in self.orders.find(idempotency_key) if o.status != "Cancelled"]
+        if not live:
+            raise UpstreamNotFound(f"No live order with reference {idempotency_key}", side=ERP)
+        status, progress = moved(live[0], step)
+        self.orders.change(live[0].order_number, status=status, progress=progress)
+        return next(progress_of(o) for o in self.orders.find(idempotency_key)
+                    if o.order_number == live[0].order_number)
 
     def orders_for(self, idempotency_key: str) -> list[StoredOrder]:
         """Every stored order with this reference (tests: must never exceed one)."""

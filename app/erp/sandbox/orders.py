@@ -8,7 +8,8 @@ count orders per reference to prove that.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -30,6 +31,8 @@ sandbox_orders = sa.Table(
     sa.Column("lines", sa.JSON, nullable=False),
     sa.Column("correlation_id", sa.String(64), nullable=False, default=""),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    #: what happened to the order since: {"delivered": "<qty>", "invoices": [{number, amount, outstanding}]}
+    sa.Column("progress", sa.JSON, nullable=True),
 )
 
 
@@ -44,6 +47,7 @@ class StoredOrder:
     lines: list
     correlation_id: str
     created_at: datetime
+    progress: dict = field(default_factory=dict)
 
 
 def order_number(seq: int) -> str:
@@ -66,6 +70,18 @@ class MemoryOrderBook:
     def find(self, idempotency_key: str) -> list[StoredOrder]:
         with self._lock:
             return [o for o in self._orders if o.idempotency_key == idempotency_key]
+
+    def find_many(self, keys: Sequence[str]) -> list[StoredOrder]:
+        """Every order carrying one of these references (one read)."""
+        wanted = set(keys)
+        with self._lock:
+            return [o for o in self._orders if o.idempotency_key in wanted]
+
+    def change(self, number: str, *, status: str, progress: dict) -> None:
+        """Move an order on (status and progress), as people in the ERP would."""
+        with self._lock:
+            self._orders = [replace(o, status=status, progress=progress) if o.order_number == number else o
+                            for o in self._orders]
 
     def all(self) -> list[StoredOrder]:
         with self._lock:
@@ -94,6 +110,21 @@ class SqlOrderBook:
                 .order_by(sandbox_orders.c.id)).all()
         return [_stored(r) for r in rows]
 
+    def find_many(self, keys: Sequence[str]) -> list[StoredOrder]:
+        """Every order carrying one of these references (one query)."""
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(sandbox_orders).where(
+                sandbox_orders.c.book == self.book, sandbox_orders.c.idempotency_key.in_(list(keys)))
+                .order_by(sandbox_orders.c.id)).all()
+        return [_stored(r) for r in rows]
+
+    def change(self, number: str, *, status: str, progress: dict) -> None:
+        """Move an order on (status and progress), as people in the ERP would."""
+        with self.db.write() as conn:
+            conn.execute(sandbox_orders.update().where(sandbox_orders.c.book == self.book,
+                                                       sandbox_orders.c.id == int(number.removeprefix("SO-")))
+                         .values(status=status, progress=progress))
+
     def all(self) -> list[StoredOrder]:
         with self.db.read() as conn:
             rows = conn.execute(sa.select(sandbox_orders).where(sandbox_orders.c.book == self.book)
@@ -105,4 +136,4 @@ def _stored(row: sa.Row[Any]) -> StoredOrder:
     return StoredOrder(order_number=order_number(row.id), idempotency_key=row.idempotency_key,
                        customer_id=row.customer_id, currency=row.currency, total=Decimal(str(row.total)),
                        status=row.status, lines=row.lines, correlation_id=row.correlation_id,
-                       created_at=row.created_at)
+                       created_at=row.created_at, progress=row.progress or {})

@@ -51,6 +51,8 @@ def order_changes(form: MultiDict[str, str]) -> tuple[dict[str, Any], list[Issue
     changes["field_mapping"] = mapping
     if "price_tolerance_percent" in form:         # a form from before the field existed keeps the setting
         changes["price_tolerance_percent"] = form["price_tolerance_percent"]
+    if "status_poll_minutes" in form:
+        changes["status_poll_minutes"] = form["status_poll_minutes"]
     return changes, issues
 
 
@@ -63,6 +65,7 @@ def submitted_order_form(form: MultiDict[str, str]) -> dict[str, Any]:
         "shadow_mode": form.get("shadow_mode") == "on",
         "default_warehouse": form.get("default_warehouse", ""),
         "price_tolerance_percent": form.get("price_tolerance_percent", ""),
+        "status_poll_minutes": form.get("status_poll_minutes", ""),
         "status_translations": {s: form.get(STATUS_PREFIX + s, "") for s in DEFAULT_STATUS_TRANSLATIONS},
         "mapping_rows": rows,
         "stock_items": form.get("stock_items", ""),

@@ -74,7 +74,7 @@ def _error_page(exc: AppError) -> tuple[str, int]:
 
 def _render(tenant: Tenant, status: int = 200, **kwargs: Any) -> tuple[str, int]:
     model = settings_page_model(tenant, connector=request.args.get("connector"),
-                                notice=NOTICES.get(request.args.get("done", "")), **kwargs)
+                                notice=NOTICES.get(request.args.get("done", "")), search_args=request.args, **kwargs)
     return render_template("admin/settings.html", **model), status
 
 

@@ -1,6 +1,7 @@
 """Builds the template model of the settings page from the tenant's stored settings."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from app.erp import registry as erp_registry
@@ -8,6 +9,7 @@ from app.erp.base import ConnectionCheck
 from app.tenants.model import DEFAULT_STATUS_TRANSLATIONS, Tenant, TenantSettings
 from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, MAPPING_SOURCE_HELP, ORDER_MAPPING_FIELDS
 from app.tenants.settings_service import TenantSettingsService
+from app.web.admin.linking_view import search_section
 from app.web.admin.operations_view import alert_section
 from app.web.context import services
 from app.web.csrf import CSRF_FIELD, csrf_token
@@ -98,6 +100,7 @@ def _order_section(settings: TenantSettings, submitted: dict[str, Any] | None,
         submitted = {"credit_hold_policy": settings.credit_hold_policy, "shadow_mode": settings.shadow_mode,
                      "default_warehouse": settings.default_warehouse,
                      "price_tolerance_percent": settings.price_tolerance_percent,
+                     "status_poll_minutes": settings.status_poll_minutes,
                      "status_translations": settings.status_translations,
                      "mapping_rows": sorted(settings.field_mapping.items()),
                      "stock_items": "\n".join(settings.stock_items)}
@@ -135,10 +138,11 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
                         erp_errors: FieldErrors | None = None, erp_submitted: dict[str, str] | None = None,
                         order_errors: FieldErrors | None = None, order_submitted: dict[str, Any] | None = None,
                         link_errors: FieldErrors | None = None, link_submitted: dict[str, str] | None = None,
-                        alerts: dict[str, Any] | None = None) -> dict[str, Any]:
+                        alerts: dict[str, Any] | None = None,
+                        search_args: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Everything settings.html renders; ``*_errors`` map field names to plain sentences; ``alerts`` is the
     Alerts section's model (``app.web.admin.operations_view.alert_section``; built from the stored contacts
-    when None)."""
+    when None); ``search_args`` the customer search form's GET parameters."""
     svc = services()
     return {
         "tenant": tenant, "notice": notice, "csrf_field": CSRF_FIELD, "csrf_token": csrf_token(),
@@ -148,6 +152,7 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
         "links": sorted(svc.tenants.list_links(tenant.id).items()),
         "link_errors": link_errors or {}, "link_submitted": link_submitted or {},
         "crm_links": _crm_links(tenant),
+        "customer_search": search_section(tenant, search_args or {}),
         "dead_letters": svc.orders.dead_letters.list(tenant.id),
         "alerts": alerts or alert_section(tenant),
     }

@@ -6,9 +6,8 @@ instead must pass the shared CSRF rule (``app.web.csrf``: same origin + ``X-CSRF
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any, TypeVar
+from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -17,6 +16,7 @@ from app.erp import registry as erp_registry
 from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, ORDER_MAPPING_FIELDS
 from app.web.admin.session import active_admin_tenant
 from app.web.admin.view import check_sentence, settings_service
+from app.web.api.admin_ops import admin_operation
 from app.web.api.admin_schemas import (
     AccountLinkRequestSchema,
     AccountLinkSchema,
@@ -27,7 +27,6 @@ from app.web.api.admin_schemas import (
     ConnectionTestRequestSchema,
     ConnectorListSchema,
     SettingsResponseSchema,
-    TenantQuerySchema,
     TenantSettingsSchema,
 )
 from app.web.context import services
@@ -38,19 +37,8 @@ blp = protect_admin_blueprint(Blueprint(
     "admin_api", __name__, url_prefix="/api/v1/admin",
     description="Admin: ERP connection, order behaviour and account links of one installation"))
 
-_AUTH: list[dict[str, list[str]]] = [{"adminToken": []}]
 _SETTINGS_KEYS = tuple(TenantSettingsSchema().fields)
-ViewT = TypeVar("ViewT", bound=Callable[..., Any])
-
-
-def _admin_op(view: ViewT) -> ViewT:
-    """What every admin operation shares: the ``tenant_id`` query argument, security and auth errors."""
-    view = blp.arguments(TenantQuerySchema, location="query", as_kwargs=True)(view)
-    view = alt_problem(blp, 401, "No valid admin credential")(view)
-    view = alt_problem(blp, 403, "Another installation's session, or a cookie-authenticated write "
-                                 "without same-origin Origin/Referer and X-CSRF-Token")(view)
-    view = alt_problem(blp, 404, "Operator token without tenant_id, or an unknown tenant")(view)
-    return blp.doc(security=_AUTH)(view)
+_admin_op = admin_operation(blp)
 
 
 def _settings_body(tenant_id: str) -> dict[str, Any]:

@@ -26,6 +26,9 @@ class TenantSettingsSchema(ma.Schema):
     price_tolerance_percent = _TEXT(metadata={
         "description": "Order readiness: percent a deal line's price may differ from the customer's ERP price "
                        "(0-100, default 2)"})
+    status_poll_minutes = _TEXT(metadata={
+        "description": "Order status after creation: minutes between polls of the ERP for open orders (1-1440, "
+                       "default 5; doubles while nothing changes)"})
 
 
 class SettingsResponseSchema(TenantSettingsSchema):

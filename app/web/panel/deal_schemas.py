@@ -33,6 +33,38 @@ class ReadinessSchema(ma.Schema):
         "description": "Blockers first, then warnings, then checks that could not run"})
 
 
+class OrderEventSchema(ma.Schema):
+    stage = ma.fields.String(required=True, metadata={
+        "description": "confirmed | partly_delivered | delivered | invoiced | paid | cancelled"})
+    stage_text = ma.fields.String(required=True, metadata={"description": "The tenant's text for the stage"})
+    seen_at = ma.fields.DateTime(required=True, metadata={"description": "When erp-panel first saw this change"})
+    order_number = ma.fields.String(required=True)
+    delivered_quantity = ma.fields.String(allow_none=True, metadata={
+        "description": "Quantity delivered over all lines (decimal text); null when the ERP does not report it"})
+    ordered_quantity = ma.fields.String(allow_none=True)
+    invoice_numbers = ma.fields.List(ma.fields.String(), required=True)
+    outstanding = ma.fields.String(allow_none=True, metadata={
+        "description": "Amount still owed on the order's invoices (decimal text); null before the first invoice"})
+    currency = ma.fields.String(required=True)
+
+
+class OrderTimelineSchema(ma.Schema):
+    """The deal's ERP order after creation: where it stands and every change seen."""
+
+    crm_deal_id = ma.fields.String(required=True)
+    order_number = ma.fields.String(required=True)
+    stage = ma.fields.String(required=True, metadata={
+        "description": "open (not polled yet) | confirmed | partly_delivered | delivered | invoiced | paid | cancelled"})
+    stage_text = ma.fields.String(required=True)
+    delivery_status = ma.fields.String(allow_none=True)
+    invoice_status = ma.fields.String(allow_none=True)
+    outstanding = ma.fields.String(allow_none=True)
+    currency = ma.fields.String(required=True)
+    stage_seen_at = ma.fields.DateTime(allow_none=True)
+    events = ma.fields.List(ma.fields.Nested(OrderEventSchema), required=True, metadata={
+        "description": "Every change of the order, oldest first"})
+
+
 class DealViewSchema(ma.Schema):
     """What a CRM surface shows about the deal it is opened on (the HubSpot card on a deal record)."""
 

@@ -71,6 +71,8 @@ class ERPUnderTest:
     remove_field: Callable[[str, str], None] | None = None
     #: make the ERP stop selling an item it still knows (disabled / archived / not a sales item)
     discontinue: Callable[[str], None] | None = None
+    #: move an order on in the ERP as people there would: (idempotency key, "deliver" | "invoice" | "pay" | ...)
+    advance: Callable[[str, str], object] | None = None
 
     def requests(self, fragment: str) -> list:
         return self.fake.requests_to(fragment) if self.fake is not None else []
@@ -103,7 +105,7 @@ def sandbox_harness(clock, mock: responses.RequestsMock) -> ERPUnderTest:
 
     return ERPUnderTest("sandbox", erp, SandboxERP(clock=clock), fail_next,
                         lambda ref: len([o for o in erp.orders_for(ref) if o.status != "Cancelled"]),
-                        discontinue=erp.discontinued.add)
+                        discontinue=erp.discontinued.add, advance=erp.advance_order)
 
 
 def erpnext_harness(clock, mock: responses.RequestsMock, **fake_options) -> ERPUnderTest:
@@ -126,7 +128,8 @@ def erpnext_harness(clock, mock: responses.RequestsMock, **fake_options) -> ERPU
                                      "prices": ("get_item_details", "price_list_rate")},
                         remove_field=lambda record, name: fake.hidden.add((record, name)),
                         invoice_fragment="Sales%20Invoice",
-                        discontinue=lambda code: _set(fake.docs["Item"], "name", code, disabled=1))
+                        discontinue=lambda code: _set(fake.docs["Item"], "name", code, disabled=1),
+                        advance=fake.advance)
 
 
 def odoo_harness(clock, mock: responses.RequestsMock, flavour: str = "json2", version: int = 19) -> ERPUnderTest:
@@ -149,7 +152,8 @@ def odoo_harness(clock, mock: responses.RequestsMock, flavour: str = "json2", ve
                                      "prices": ("product.product", "lst_price")},
                         remove_field=lambda record, name: fake.removed.add((record, name)),
                         invoice_fragment="account.move",
-                        discontinue=lambda code: _set(fake.db["product.product"], "default_code", code, active=False))
+                        discontinue=lambda code: _set(fake.db["product.product"], "default_code", code, active=False),
+                        advance=fake.advance)
 
 
 def netsuite_harness(clock, mock: responses.RequestsMock, auth: str = "m2m") -> ERPUnderTest:
@@ -177,7 +181,8 @@ def netsuite_harness(clock, mock: responses.RequestsMock, auth: str = "m2m") -> 
                                      "invoices": ("invoice", "unpaid")},
                         remove_field=lambda _record, name: fake.removed.add(name),
                         discontinue=lambda code: fake.db.execute("UPDATE item SET isinactive = 'T' WHERE itemid = ?",
-                                                                 (code,)))
+                                                                 (code,)),
+                        advance=fake.advance)
 
 
 def _in_local_currency(credit: CustomerCredit) -> CustomerCredit:
@@ -208,7 +213,8 @@ def businesscentral_harness(clock, mock: responses.RequestsMock) -> ERPUnderTest
                                      "stock": ("item", "inventory"), "invoices": ("sales invoice", "remainingAmount"),
                                      "prices": ("item", "unitPrice")},
                         remove_field=lambda _record, name: fake.removed.add(name),
-                        discontinue=lambda code: _set(fake.data["items"], "number", code, blocked=True))
+                        discontinue=lambda code: _set(fake.data["items"], "number", code, blocked=True),
+                        advance=fake.advance)
 
 
 #: registered connector name -> its harness variants (the contract suite runs every variant of

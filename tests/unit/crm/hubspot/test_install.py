@@ -56,7 +56,8 @@ def test_install_creates_tenant_tokens_properties_and_admin_session(client, serv
     with services.db.read() as conn:
         raw = conn.execute(sa.select(crm_credentials)).first()
     assert creds.access_token not in raw.access_token_enc and creds.refresh_token not in raw.refresh_token_enc
-    assert fake_hubspot.properties == {"erp_order_number", "erp_order_status", "erp_failure_reason"}
+    assert fake_hubspot.properties == {"erp_order_number", "erp_order_status", "erp_failure_reason",
+                                       "erp_delivery_status", "erp_invoice_status"}
     assert tenant.settings.crm_fields["order_number"] == "erp_order_number"
 
 
