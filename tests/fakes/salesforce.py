@@ -43,7 +43,8 @@ class FakeSalesforce:
     records: dict[str, dict[str, dict]] = field(default_factory=lambda: {"Opportunity": {}, "Account": {},
                                                                          "OpportunityLineItem": {}})
     fields: dict[str, set[str]] = field(default_factory=lambda: {
-        "Opportunity": {"ERP_Order_Number__c", "ERP_Order_Status__c", "ERP_Order_Problem__c"},
+        "Opportunity": {"ERP_Order_Number__c", "ERP_Order_Status__c", "ERP_Order_Problem__c", "ERP_Delivery_Status__c",
+                        "ERP_Invoice_Status__c"},
         "Account": {"ERP_Customer_Id__c"}})
     #: code -> (login host, PKCE challenge, redirect_uri) of the authorize request
     codes: dict[str, tuple[str, str | None, str]] = field(default_factory=dict)

@@ -30,7 +30,8 @@ from app.crm.salesforce.oauth import b64decode_lenient, long_id
 from app.errors import Unauthorized
 
 ALGORITHM = "HMACSHA256"
-MAX_LENGTH = 64 * 1024
+#: the widget session takes credentials up to 16 KiB (a signed request with many entityFields is several KiB)
+MAX_LENGTH = 16 * 1024
 #: the OAuth token inside "typically expires after two hours"
 #: (https://developer.salesforce.com/docs/atlas.en-us.platform_connect.meta/platform_connect/canvas_app_refresh_signed_request.htm);
 #: a signed request older than that is not exchanged for a widget session any more

@@ -65,10 +65,10 @@ class SalesforceConnector(CRMConnector):
         return records
 
     def write_back(self, crm_deal_id: str, update: WriteBack, *, correlation_id: str = "") -> None:
-        """PATCH order number, status text and failure reason onto the Opportunity (null clears a field)."""
+        """PATCH order number, status text and failure reason (and, once the order moves, delivery and invoice
+        status) onto the Opportunity (null clears a field)."""
         opportunity_id = self._id(crm_deal_id, "Opportunity")
-        self.client.patch(f"{DATA}/sobjects/Opportunity/{opportunity_id}",
-                          order_fields(update.order_number, update.status_text, update.failure_reason))
+        self.client.patch(f"{DATA}/sobjects/Opportunity/{opportunity_id}", order_fields(update))
 
     def organization(self) -> dict[str, Any]:
         """The org's name, default currency and whether it is a sandbox (install)."""

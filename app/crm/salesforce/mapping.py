@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from app.crm.base import WriteBack
 from app.domain.deal import Account, Deal, DealLine
 from app.errors import CRM, MissingVendorField
 
@@ -20,6 +21,9 @@ ORDER_NUMBER_FIELD = "ERP_Order_Number__c"
 ORDER_STATUS_FIELD = "ERP_Order_Status__c"
 ORDER_PROBLEM_FIELD = "ERP_Order_Problem__c"
 ORDER_FIELDS = (ORDER_NUMBER_FIELD, ORDER_STATUS_FIELD, ORDER_PROBLEM_FIELD)
+#: written once the order moves (deliveries, invoices); sent only when the update has a value for them
+DELIVERY_STATUS_FIELD = "ERP_Delivery_Status__c"
+INVOICE_STATUS_FIELD = "ERP_Invoice_Status__c"
 #: the Account field naming the ERP customer
 ACCOUNT_ERP_FIELD = "ERP_Customer_Id__c"
 #: the ``Text`` fields' length in the shipped metadata (a longer value is cut, never refused)
@@ -75,7 +79,13 @@ def deal_from_salesforce(opportunity: dict[str, Any], lines: list[dict[str, Any]
                 custom_fields={k: str(opportunity.get(k) or "") for k in ORDER_FIELDS})
 
 
-def order_fields(order_number: str | None, status_text: str, failure_reason: str | None) -> dict[str, str | None]:
-    """The PATCH body of a write-back (None clears a field)."""
-    values = (order_number, status_text, failure_reason)
-    return {name: (value[:FIELD_LENGTH] if value else None) for name, value in zip(ORDER_FIELDS, values, strict=True)}
+def order_fields(update: WriteBack) -> dict[str, str | None]:
+    """The PATCH body of a write-back: number, status and problem always (None clears a field), delivery
+    and invoice status only when the update carries them."""
+    values: dict[str, str | None] = dict(zip(ORDER_FIELDS, (update.order_number, update.status_text,
+                                                            update.failure_reason), strict=True))
+    if update.delivery_status is not None:
+        values[DELIVERY_STATUS_FIELD] = update.delivery_status
+    if update.invoice_status is not None:
+        values[INVOICE_STATUS_FIELD] = update.invoice_status
+    return {name: (value[:FIELD_LENGTH] if value else None) for name, value in values.items()}

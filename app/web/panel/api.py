@@ -19,7 +19,7 @@ from app.web.problems import alt_problem
 class WidgetSessionRequestSchema(ma.Schema):
     crm = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20),
                            metadata={"description": "Which CRM issued the credential: demo, pipedrive, salesforce, ..."})
-    credential = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=8192),
+    credential = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=16384),
                                   metadata={"description": "The signed context/JWT the CRM gave the iframe"})
 
 

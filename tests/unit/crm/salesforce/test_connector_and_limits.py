@@ -49,6 +49,11 @@ def test_write_back_patches_the_three_fields_and_a_missing_field_is_named(servic
                                                    failure_reason="Unknown part SKU-9"))
     assert fake_salesforce.patches[-1][1] == {"ERP_Order_Number__c": None, "ERP_Order_Status__c": "Failed",
                                               "ERP_Order_Problem__c": "Unknown part SKU-9"}
+    connector.write_back(OPPORTUNITY_ID, WriteBack(order_number="SO-1", status_text="Shipped",
+                                                   delivery_status="Delivered 2 of 2", invoice_status="Paid"))
+    assert fake_salesforce.patches[-1][1] == {"ERP_Order_Number__c": "SO-1", "ERP_Order_Status__c": "Shipped",
+                                              "ERP_Order_Problem__c": None, "ERP_Delivery_Status__c": "Delivered 2 of 2",
+                                              "ERP_Invoice_Status__c": "Paid"}
     fake_salesforce.fields["Opportunity"].discard("ERP_Order_Problem__c")      # metadata not deployed
     with pytest.raises(MissingVendorField) as info:
         connector.write_back(OPPORTUNITY_ID, WriteBack(order_number="SO-1", status_text="Open"))

@@ -6,7 +6,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from app.crm.salesforce.integration import CALLBACK_PATH, SANDBOX_CALLBACK_PATH
-from app.crm.salesforce.mapping import ACCOUNT_ERP_FIELD, FIELD_LENGTH, ORDER_FIELDS
+from app.crm.salesforce.mapping import (
+    ACCOUNT_ERP_FIELD,
+    DELIVERY_STATUS_FIELD,
+    FIELD_LENGTH,
+    INVOICE_STATUS_FIELD,
+    ORDER_FIELDS,
+)
 from app.web.crm.salesforce import CANVAS_PATH
 
 ROOT = Path(__file__).resolve().parents[4] / "widgets" / "salesforce"
@@ -26,7 +32,7 @@ def test_every_metadata_file_is_well_formed_and_the_project_is_sfdx():
 
 
 def test_the_custom_fields_are_the_ones_the_connector_writes_and_reads():
-    for name in ORDER_FIELDS:
+    for name in (*ORDER_FIELDS, DELIVERY_STATUS_FIELD, INVOICE_STATUS_FIELD):
         field = _xml(f"objects/Opportunity/fields/{name}.field-meta.xml")
         assert field.findtext("md:fullName", namespaces=NS) == name
         assert int(field.findtext("md:length", namespaces=NS)) == FIELD_LENGTH
