@@ -29,6 +29,7 @@ from app.erp.registry import ERPRegistry
 from app.erp.sandbox.faults import SandboxFaults
 from app.erp.sandbox.switches import SharedSwitches
 from app.linking.service import LinkingService
+from app.ops.admin_audit import AdminAuditLog
 from app.ops.alerting import EmbeddedAlerts, Notifier
 from app.ops.channels import SmtpConfig
 from app.ops.collector import DatabaseCollector
@@ -89,6 +90,8 @@ class OpsServices:
 
     signals: Signals
     observer: Observer
+    #: who changed an installation's setup, when, before/after (secrets masked)
+    admin_audit: AdminAuditLog
     contacts: AlertContactsStore
     alerts: EmbeddedAlerts
     retention: Retention
@@ -161,7 +164,7 @@ def build_cache(settings: Settings, clock: Clock, db: Database) -> CacheLayer:
 
 def build_orders(settings: Settings, db: Database, clock: Clock, tenants: TenantStore, erp: ERPRegistry,
                  crm: CRMRegistry, panel: PanelService, *, cache: CacheBackend, executor: ThreadPoolExecutor,
-                 observer: Observer, claims: TaskClaims) -> OrderServices:
+                 observer: Observer, claims: TaskClaims, admin_audit: AdminAuditLog) -> OrderServices:
     """The order pipeline: inbox intake, durable queue with back-off, flow, audit, records, dead letters."""
     audit = AuditLog(db, clock)
     records = OrderRecords(db, clock)
@@ -180,7 +183,7 @@ def build_orders(settings: Settings, db: Database, clock: Clock, tenants: Tenant
     status = OrderStatusPoller(db=db, clock=clock, tenants=tenants, erp=erp, queue=queue, records=records, audit=audit,
                                claims=claims)
     return OrderServices(intake=OrderIntake(db, clock, queue, records, audit), queue=queue, flow=flow, audit=audit,
-                         records=records, dead_letters=DeadLetters(queue), read_executor=read_executor,
+                         records=records, dead_letters=DeadLetters(queue, admin_audit), read_executor=read_executor,
                          readiness=readiness, status=status)
 
 
@@ -196,7 +199,8 @@ def build_ops(settings: Settings, clock: Clock, db: Database, secrets: SecretBox
     maintenance = Maintenance(TaskClaims(db, clock), signals,
                               alerts=alerts.evaluate_all if settings.embedded_alerts else None,
                               retention=retention.run_once, alert_interval=settings.alert_interval)
-    return OpsServices(signals=signals, observer=Observer(signals), contacts=contacts, alerts=alerts,
+    return OpsServices(signals=signals, observer=Observer(signals), admin_audit=AdminAuditLog(db, clock),
+                       contacts=contacts, alerts=alerts,
                        retention=retention, maintenance=maintenance, collector=DatabaseCollector(db, clock))
 
 
@@ -231,7 +235,8 @@ def build_services(settings: Settings, clock: Clock | None = None,
                                     tenant_cache=tenant_cache,
                                     cache=caches.shared, panel=panel))
     orders = build_orders(settings, db, clock, tenants, erp, crm, panel, cache=caches.shared, executor=executor,
-                          observer=ops.observer, claims=ops.maintenance.claims)
+                          observer=ops.observer, claims=ops.maintenance.claims,
+                          admin_audit=ops.admin_audit)
     ops.maintenance.status_polls = orders.status.tick
     return Services(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants,
                     tenant_cache=tenant_cache, invalidations=caches.invalidations, cache=caches.shared,

@@ -43,6 +43,10 @@ class AlertContacts:
     def has_channel(self) -> bool:
         return bool(self.email_to or self.webhook_url or self.slack_webhook_url)
 
+    def channels(self) -> dict[str, str]:
+        """The secret channel settings in clear (to compare before/after; never shown or stored as is)."""
+        return {name: getattr(self, name) for name in SECRET_FIELDS}
+
     def redacted(self) -> dict[str, Any]:
         """What the settings page may show: names and addresses, and only *whether* secrets are set."""
         return {"owner_name": self.owner_name, "email_to": ", ".join(self.email_to),
@@ -69,7 +73,7 @@ class AlertContactsStore:
                              **{name: str(channels.get(name, "")) for name in SECRET_FIELDS})
 
     def save(self, contacts: AlertContacts) -> None:
-        secrets = {name: getattr(contacts, name) for name in SECRET_FIELDS if getattr(contacts, name)}
+        secrets = {name: value for name, value in contacts.channels().items() if value}
         with self.db.write() as conn:
             upsert(conn, ops_alert_settings, {"tenant_id": contacts.tenant_id}, {
                 "owner_name": contacts.owner_name, "email_to": ",".join(contacts.email_to),

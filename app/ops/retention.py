@@ -1,7 +1,7 @@
 """Retention: rows older than their table's keep period are deleted by the worker, in small batches.
 
-Won events in the inbox and audit rows are kept ``RETENTION_DAYS_INBOX`` / ``RETENTION_DAYS_AUDIT``
-days (90 by default; logs of every transaction are kept at least 90 days); the operations
+Won events in the inbox and audit rows (order steps and admin actions) are kept
+``RETENTION_DAYS_INBOX`` / ``RETENTION_DAYS_AUDIT`` days (90 by default; logs of every transaction are kept at least 90 days); the operations
 signals (``ops_counts``) 8 days, enough for every alert window and a week of history. Each
 batch is its own short transaction (``DELETE ... WHERE id IN (SELECT id ... LIMIT n)``, the
 same on SQLite and PostgreSQL), so webhook intake never waits long for the write lock, and a
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from app.clock import Clock
 from app.ops.metrics import RETENTION_DELETED
-from app.ops.tables import ops_counts
+from app.ops.tables import admin_audit, ops_counts
 from app.orders.tables import order_audit, order_inbox
 from app.storage.db import Database
 
@@ -44,6 +44,7 @@ def default_targets(settings) -> list[Target]:
     """What is kept how long under these settings."""
     return [Target(order_inbox, "received_at", settings.retention_days_inbox),
             Target(order_audit, "at", settings.retention_days_audit),
+            Target(admin_audit, "at", settings.retention_days_audit),
             Target(ops_counts, "bucket", SIGNAL_DAYS)]
 
 

@@ -60,3 +60,21 @@ ops_tasks = sa.Table(
     sa.Column("last_run_at", UTCDateTime, nullable=True),
     sa.Column("owner", sa.String(200), nullable=True),
 )
+
+#: Admin actions: who changed what for which installation, when, with the values before and after
+#: (secrets masked before they get here). ``tenant_id`` is NULL for operator-wide actions (operator sign-in).
+admin_audit = sa.Table(
+    "admin_audit", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tenant_id", sa.String(36), nullable=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("action", sa.String(60), nullable=False),
+    sa.Column("target", sa.String(200), nullable=False, default=""),
+    sa.Column("before", sa.Text, nullable=False, default=""),
+    sa.Column("after", sa.Text, nullable=False, default=""),
+    sa.Column("detail", sa.String(1000), nullable=False, default=""),
+    sa.Index("ix_admin_audit_tenant_at", "tenant_id", "at"),
+    sa.Index("ix_admin_audit_at", "at"),
+)

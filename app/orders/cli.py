@@ -7,6 +7,7 @@ import click
 
 from app.config import load_settings
 from app.errors import ConfigError, NotFound
+from app.ops.admin_audit import CLI_ACTOR
 from app.orders.queue import Job
 from app.services import Services, build_services
 from app.storage.schema import upgrade
@@ -63,10 +64,10 @@ def replay(job_id: int | None, replay_all: bool, tenant_id: str | None) -> None:
         click.echo("error: give a JOB_ID or --all", err=True)
         sys.exit(2)
     if replay_all:
-        click.echo(f"replayed {len(dead_letters.replay_all(tenant_id))} dead letters")
+        click.echo(f"replayed {len(dead_letters.replay_all(tenant_id, CLI_ACTOR))} dead letters")
         return
     try:
-        dead_letters.replay(tenant_id, job_id)
+        dead_letters.replay(tenant_id, job_id, CLI_ACTOR)
     except NotFound:
         click.echo(f"error: job {job_id} is not a dead letter", err=True)
         sys.exit(1)

@@ -6,6 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from app.domain.credit import CustomerCredit
+
 
 class DataKind(StrEnum):
     CREDIT = "credit"
@@ -38,6 +40,8 @@ class Section:
     message: str = ""
     #: seconds until the read service asks the ERP again (retrying sections; readers may re-load then)
     retry_after: float | None = None
+    #: when the ERP stopped answering for this section (first failed fetch of the current streak)
+    unreachable_since: datetime | None = None
 
     @property
     def stale(self) -> bool:
@@ -53,12 +57,24 @@ class PanelView:
     erp_customer_id: str | None
     generated_at: datetime
     sections: dict[DataKind, Section] = field(default_factory=dict)
+    #: the last credit the ERP gave, when the credit section has nothing to show (past its stale limit):
+    #: its hold and the customer's name outlive the stale limit, with the time they were read
+    last_credit: CustomerCredit | None = None
+    last_credit_at: datetime | None = None
 
     @property
     def linked(self) -> bool:
         return self.erp_customer_id is not None
 
     @property
+    def credit(self) -> CustomerCredit | None:
+        """The credit the credit section shows (fresh or stale), else None."""
+        section = self.sections.get(DataKind.CREDIT)
+        data = section.data if section is not None else None
+        return data if isinstance(data, CustomerCredit) else None
+
+    @property
     def customer_name(self) -> str:
-        credit = self.sections.get(DataKind.CREDIT)
-        return getattr(credit.data, "customer_name", "") if credit and credit.data is not None else ""
+        """The customer's name from the credit section, else from the last good credit read."""
+        credit = self.credit or self.last_credit
+        return credit.customer_name if credit is not None else ""

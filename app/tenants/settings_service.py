@@ -2,7 +2,9 @@
 
 Used by the settings page and the admin API alike (no HTTP here). Every change is
 validated first (``SettingsInvalid`` lists every problem), stored, and then the
-tenant's cached connector and panel data are forgotten so the next read uses it.
+tenant's cached connector and panel data are forgotten so the next read uses it. Every
+change (and every connection test, which sends the credentials) is recorded in the admin
+audit by the actor the service was built for.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from app.erp.base import ConnectionCheck, ERPConnector
 from app.erp.registry import ERPRegistry
 from app.errors import NotFound, UpstreamError
 from app.net.policy import URLRefused
+from app.ops.admin_audit import BoundAudit, changed_values, secret_states
 from app.panel.service import PanelService
 from app.tenants.model import ERPConnectionSettings, Tenant, TenantSettings
 from app.tenants.settings_rules import (
@@ -45,10 +48,11 @@ EDITABLE_SETTINGS = ("credit_hold_policy", "shadow_mode", "status_translations",
 class TenantSettingsService:
     """Validates and applies admin changes for one tenant at a time."""
 
-    def __init__(self, tenants: TenantStore, erp: ERPRegistry, panel: PanelService):
+    def __init__(self, tenants: TenantStore, erp: ERPRegistry, panel: PanelService, audit: BoundAudit):
         self.tenants = tenants
         self.erp = erp
         self.panel = panel
+        self.audit = audit
 
     # -- ERP connection ----------------------------------------------------------
     def prepare_connection(self, tenant_id: str, connector: str, values: dict[str, Any]) -> ERPConnectionSettings:
@@ -106,13 +110,25 @@ class TenantSettingsService:
         conn = self.prepare_connection(tenant_id, connector, values)
         built = self._build(conn)
         built.close()
+        stored = self.tenants.get_erp_connection(tenant_id)
         self.tenants.save_erp_connection(tenant_id, conn.connector, conn.config, conn.secrets)
         self.forget_caches(tenant_id)
+        old_secrets, new_secrets = secret_states(stored.secrets if stored else {}, conn.secrets)
+        self.audit.record(tenant_id, "erp_connection.save", target=conn.connector,
+                          before={"connector": stored.connector, "config": stored.config, "secrets": old_secrets}
+                          if stored else {},
+                          after={"connector": conn.connector, "config": conn.config, "secrets": new_secrets})
         log.info("ERP connection saved for tenant %s (connector=%s)", tenant_id, conn.connector)
         return conn
 
     def test_connection(self, tenant_id: str, connector: str, values: dict[str, Any]) -> ConnectionCheck:
         """Build a fresh connector from the submitted settings and run its connection check."""
+        check = self._check(tenant_id, connector, values)
+        self.audit.record(tenant_id, "erp_connection.test", target=connector,
+                          detail=f"{'works' if check.ok else 'failed'} ({check.reason or 'ok'})")
+        return check
+
+    def _check(self, tenant_id: str, connector: str, values: dict[str, Any]) -> ConnectionCheck:
         conn = self.prepare_connection(tenant_id, connector, values)
         try:
             built = self._build(conn)
@@ -180,6 +196,10 @@ class TenantSettingsService:
         settings = replace(tenant.settings, **values)
         self.tenants.save_settings(tenant_id, settings)
         self.panel.forget_tenant(tenant_id)
+        old, new = tenant.settings.to_dict(), settings.to_dict()
+        before, after = changed_values({k: old[k] for k in values}, {k: new[k] for k in values})
+        self.audit.record(tenant_id, "settings.update", target=", ".join(sorted(after)) or "no change",
+                          before=before, after=after)
         return settings
 
     # -- account links -------------------------------------------------------------
@@ -191,14 +211,21 @@ class TenantSettingsService:
         customer = clean_text(erp_customer_id, "erp_customer_id", "ERP customer id", issues,
                               max_length=MAX_ERP_CUSTOMER_ID)
         raise_if(issues)
+        previous = self.tenants.list_links(tenant_id).get(account)
         self.tenants.link_account(tenant_id, account, customer, source="admin")
+        self.audit.record(tenant_id, "link.save", target=account,
+                          before={"erp_customer_id": previous} if previous else {},
+                          after={"erp_customer_id": customer})
 
     def unlink_account(self, tenant_id: str, crm_account_id: str) -> None:
         """Remove a link; NotFound when this tenant has no link for the account."""
-        if crm_account_id not in self.tenants.list_links(tenant_id):
+        previous = self.tenants.list_links(tenant_id).get(crm_account_id)
+        if previous is None:
             raise NotFound(f"CRM account '{crm_account_id}' is not linked to an ERP customer.",
                            reason="link_not_found")
         self.tenants.unlink_account(tenant_id, crm_account_id)
+        self.audit.record(tenant_id, "link.remove", target=crm_account_id,
+                          before={"erp_customer_id": previous}, after={})
 
     def _tenant(self, tenant_id: str) -> Tenant:
         tenant = self.tenants.get(tenant_id)

@@ -8,6 +8,7 @@ from app.web import health, widgets
 from app.web.admin import operations as operations_pages
 from app.web.admin import pages as admin_pages
 from app.web.api import admin as admin_api
+from app.web.api import admin_audit as admin_audit_api
 from app.web.api import linking as linking_api
 from app.web.api import ops as ops_api
 from app.web.api import orders as orders_api
@@ -25,6 +26,7 @@ def register_blueprints(app: Flask, api: ProblemApi, services: Services) -> None
     app.register_blueprint(health.bp)
     app.register_blueprint(admin_pages.bp)
     api.register_blueprint(admin_api.blp)
+    api.register_blueprint(admin_audit_api.blp)
     api.register_blueprint(linking_api.blp)
     api.register_blueprint(orders_api.blp)
     install.register(app)

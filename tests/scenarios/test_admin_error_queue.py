@@ -23,7 +23,7 @@ def queue(services, demo_tenant, clock):
                 clock.now()),
     ])
     real = services.orders.dead_letters
-    services.orders.dead_letters = DeadLetters(jobs)
+    services.orders.dead_letters = DeadLetters(jobs, services.ops.admin_audit)
     yield jobs
     services.orders.dead_letters = real
 

@@ -10,6 +10,7 @@ from tests.fakes.browser_client import browser_like
 from tests.fakes.hubspot import CLIENT_ID as HS_CLIENT_ID
 from tests.fakes.hubspot import CLIENT_SECRET as HS_CLIENT_SECRET
 from tests.fakes.hubspot_fixtures import fake_hubspot, hs_linked, hs_sleeps, hs_tenant  # noqa: F401 - fixtures
+from tests.fakes.orders import drain
 from tests.fakes.pipedrive_fixtures import PIPEDRIVE_SETTINGS
 from tests.fakes.salesforce import CLIENT_ID as SF_CLIENT_ID
 from tests.fakes.salesforce_messages import CONSUMER_SECRET as SF_CLIENT_SECRET
@@ -70,3 +71,13 @@ def reason_of(response) -> str:
     if response.headers.get("Content-Type", "").startswith("application/problem+json"):
         return response.get_json().get("reason", "")
     return ""
+
+
+@pytest.fixture
+def dead_letter(services, demo_tenant, client, clock):
+    """A real dead letter of the demo tenant (a won deal without an ERP customer link), so replay has work."""
+    services.tenants.unlink_account(demo_tenant.id, "ACC-1002")
+    client.post("/demo/deals/D-2002/won", data={"back": "/demo/"})
+    drain(services, clock)
+    [job] = services.orders.queue.list(tenant_id=demo_tenant.id, status="dead", limit=10)
+    return job

@@ -9,13 +9,11 @@ from __future__ import annotations
 import html
 import re
 
-import pytest
 from flask.testing import FlaskClient
 
 from app.auth.admin import COOKIE_NAME
 from app.web import csrf
 from app.web.csrf import CROSS_SITE, ORIGIN_MISSING
-from tests.fakes.orders import drain
 from tests.security.conftest import EVIL, PUBLIC, reason_of, snapshot
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -58,16 +56,6 @@ def send(client, method: str, path: str, headers: dict, *, cookie: bool = True):
     if not cookie:
         headers.pop("Cookie", None)
     return client.open(path, method=method, headers=headers, base_url=PUBLIC, data={"csrf_token": token})
-
-
-@pytest.fixture
-def dead_letter(services, demo_tenant, client, clock):
-    """A real dead letter of the demo tenant (a won deal without an ERP customer link), so replay has work."""
-    services.tenants.unlink_account(demo_tenant.id, "ACC-1002")
-    client.post("/demo/deals/D-2002/won", data={"back": "/demo/"})
-    drain(services, clock)
-    [job] = services.orders.queue.list(tenant_id=demo_tenant.id, status="dead", limit=10)
-    return job
 
 
 def test_every_admin_write_route_refuses_cross_origin_and_header_less_cookie_writes(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 
-from flask import request
+from flask import g, request
 
 from app.auth.admin import COOKIE_NAME, AdminSessionInvalid
 from app.errors import Forbidden, NotFound, Unauthorized
@@ -28,7 +28,15 @@ class AdminCaller:
 
 
 def admin_caller() -> AdminCaller:
-    """Verify the admin credential of the current request."""
+    """Verify the admin credential of the current request (once per request)."""
+    known: AdminCaller | None = g.get("admin_caller")
+    if known is not None:
+        return known
+    g.admin_caller = caller = _verify_admin_caller()
+    return caller
+
+
+def _verify_admin_caller() -> AdminCaller:
     svc = services()
     token = presented_bearer()
     operator = svc.settings.admin_token

@@ -12,6 +12,7 @@ from flask import Blueprint, make_response, redirect, render_template, request
 
 from app.auth.operator import COOKIE_NAME, SESSION_TTL, OperatorSessionInvalid, OperatorSessions
 from app.errors import AppError, Unauthorized
+from app.ops.admin_audit import Actor
 from app.web.admin.auth import admin_caller
 from app.web.admin.operations_view import operations_model
 from app.web.admin.pages import admin_page_headers
@@ -19,6 +20,8 @@ from app.web.context import services
 from app.web.csrf import CSRF_FIELD, csrf_token, protect_admin_blueprint, require_same_origin
 
 OPERATIONS_PATH = "/admin/operations"
+#: who signs in and out on this page (the operator token names no person)
+OPERATOR = Actor("operator", "operations_page")
 
 bp = admin_page_headers(protect_admin_blueprint(Blueprint("ops_pages", __name__, url_prefix="/admin")))
 
@@ -69,6 +72,7 @@ def operator_sign_in():
         session = operator_sessions().sign_in(request.form.get("token", ""))
     except OperatorSessionInvalid:
         raise Unauthorized("That is not the operator token (ADMIN_TOKEN).", reason="operator_token_refused") from None
+    services().ops.admin_audit.record(None, OPERATOR, "operator.sign_in")
     response = redirect(OPERATIONS_PATH, code=303)
     response.set_cookie(COOKIE_NAME, session, max_age=SESSION_TTL, path="/", secure=True, httponly=True,
                         samesite="Strict")
@@ -79,6 +83,8 @@ def operator_sign_in():
 def operator_sign_out():
     """End the operator session."""
     require_same_origin()
+    if _is_operator_session():
+        services().ops.admin_audit.record(None, OPERATOR, "operator.sign_out")
     response = make_response(render_template("admin/error.html", status=200, title="Signed out",
                                              message="The operator session has ended."))
     response.delete_cookie(COOKIE_NAME, path="/", secure=True, httponly=True, samesite="Strict")

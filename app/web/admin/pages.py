@@ -14,9 +14,13 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from app.errors import AppError
+from app.ops.admin_audit import secret_states
 from app.tenants.model import Tenant
 from app.tenants.settings_rules import SettingsInvalid
 from app.web.admin import forms as admin_forms
+from app.web.admin.audit import admin_audit, current_actor
+from app.web.admin.audit_view import audit_export, audit_section
+from app.web.admin.auth import admin_caller
 from app.web.admin.operations_view import alert_section
 from app.web.admin.session import (
     SETTINGS_PATH,
@@ -80,8 +84,19 @@ def _render(tenant: Tenant, status: int = 200, **kwargs: Any) -> tuple[str, int]
 
 @bp.get("/settings")
 def settings_page() -> ResponseReturnValue:
-    """The settings page for the signed-in admin's installation."""
-    return _render(active_admin_tenant())
+    """The settings page for the signed-in admin's installation (its Audit section filtered by the query)."""
+    tenant = active_admin_tenant()
+    return _render(tenant, audit=audit_section(tenant, request.args))
+
+
+@bp.get("/settings/audit.csv")
+def export_audit() -> ResponseReturnValue:
+    """The installation's admin audit, filtered like the page, as a CSV download."""
+    tenant = active_admin_tenant()
+    try:
+        return audit_export(tenant, request.args)
+    except SettingsInvalid as exc:
+        return render_template("admin/error.html", status=422, message=exc.detail), 422
 
 
 @bp.post("/settings/erp")
@@ -141,7 +156,7 @@ def remove_link() -> ResponseReturnValue:
 def replay_dead_letter() -> ResponseReturnValue:
     """Queue one dead-lettered event again."""
     tenant = active_admin_tenant()
-    services().orders.dead_letters.replay(tenant.id, request.form.get("dead_letter_id", ""))
+    services().orders.dead_letters.replay(tenant.id, request.form.get("dead_letter_id", ""), current_actor())
     return redirect(f"{SETTINGS_PATH}?done=replayed#errors", code=303)
 
 
@@ -153,11 +168,19 @@ def save_alerts():
     values = {k: form.get(k, "") for k in ("owner_name", "email_to", "webhook_url", "webhook_secret",
                                            "slack_webhook_url")}
     contacts = services().ops.contacts
+    stored = contacts.get(tenant.id)
     try:
-        contacts.save(contacts.prepare(tenant.id, values, remove=set(form.getlist("remove"))))
+        chosen = contacts.prepare(tenant.id, values, remove=set(form.getlist("remove")))
+        contacts.save(chosen)
     except SettingsInvalid as exc:
         submitted = {"owner_name": values["owner_name"], "email_to": values["email_to"]}
         return _render(tenant, 422, alerts=alert_section(tenant, errors=exc.by_field(), submitted=submitted))
+    old_channels, new_channels = secret_states(stored.channels(), chosen.channels())
+    admin_audit().record(tenant.id, "alerts.save", target="alert contacts",
+                         before={"owner_name": stored.owner_name, "email_to": list(stored.email_to),
+                                 "channels": old_channels},
+                         after={"owner_name": chosen.owner_name, "email_to": list(chosen.email_to),
+                                "channels": new_channels})
     return redirect(f"{SETTINGS_PATH}?done=alerts_saved#alerts", code=303)
 
 
@@ -166,12 +189,21 @@ def test_alerts():
     """Send a test alert to every channel now and show what each one said."""
     tenant = active_admin_tenant()
     results = services().ops.alerts.send_test(tenant)
+    admin_audit().record(tenant.id, "alerts.test", target="alert channels",
+                         detail="; ".join(f"{r.channel}: {'sent' if r.ok else 'failed'}" for r in results)
+                         or "no channel configured")
     return _render(tenant, alerts=alert_section(tenant, results=results))
 
 
 @bp.post("/logout")
 def logout() -> Response:
     """End the admin session (clears the cookie)."""
+    try:
+        caller = admin_caller()
+    except AppError:
+        caller = None                   # no valid session: nothing to end, nothing to record
+    if caller is not None:
+        admin_audit().record(caller.tenant_id, "session.sign_out", target=caller.user_id)
     page = render_template("admin/error.html", status=200, title="Signed out",
                            message="You are signed out of erp-panel's settings.")
     return clear_admin_session_cookie(make_response(page))

@@ -9,6 +9,8 @@ from app.erp.base import ConnectionCheck
 from app.tenants.model import DEFAULT_STATUS_TRANSLATIONS, Tenant, TenantSettings
 from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, MAPPING_SOURCE_HELP, ORDER_MAPPING_FIELDS
 from app.tenants.settings_service import TenantSettingsService
+from app.web.admin.audit import admin_audit
+from app.web.admin.audit_view import audit_section
 from app.web.admin.linking_view import search_section
 from app.web.admin.operations_view import alert_section
 from app.web.context import services
@@ -47,9 +49,10 @@ CHECK_HEADLINES = {
 
 
 def settings_service() -> TenantSettingsService:
-    """The settings service bound to this app's tenant store, ERP registry and panel cache."""
+    """The settings service bound to this app's tenant store, ERP registry and panel cache, recording its
+    changes as this request's admin."""
     svc = services()
-    return TenantSettingsService(svc.tenants, svc.erp, svc.panel)
+    return TenantSettingsService(svc.tenants, svc.erp, svc.panel, admin_audit())
 
 
 def check_sentence(check: ConnectionCheck) -> str:
@@ -138,11 +141,12 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
                         erp_errors: FieldErrors | None = None, erp_submitted: dict[str, str] | None = None,
                         order_errors: FieldErrors | None = None, order_submitted: dict[str, Any] | None = None,
                         link_errors: FieldErrors | None = None, link_submitted: dict[str, str] | None = None,
-                        alerts: dict[str, Any] | None = None,
+                        alerts: dict[str, Any] | None = None, audit: dict[str, Any] | None = None,
                         search_args: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Everything settings.html renders; ``*_errors`` map field names to plain sentences; ``alerts`` is the
     Alerts section's model (``app.web.admin.operations_view.alert_section``; built from the stored contacts
-    when None); ``search_args`` the customer search form's GET parameters."""
+    when None); ``audit`` the Audit section's (``app.web.admin.audit_view.audit_section``; unfiltered when None);
+    ``search_args`` the customer search form's GET parameters."""
     svc = services()
     return {
         "tenant": tenant, "notice": notice, "csrf_field": CSRF_FIELD, "csrf_token": csrf_token(),
@@ -155,4 +159,5 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
         "customer_search": search_section(tenant, search_args or {}),
         "dead_letters": svc.orders.dead_letters.list(tenant.id),
         "alerts": alerts or alert_section(tenant),
+        "audit": audit or audit_section(tenant, {}),
     }

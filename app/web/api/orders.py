@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 
 from app.errors import BadRequest
 from app.services import OrderServices
+from app.web.admin.audit import current_actor
 from app.web.admin.auth import admin_tenant
 from app.web.api.orders_schemas import (
     AuditQuerySchema,
@@ -71,7 +72,7 @@ class ReplayAll(MethodView):
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Put every dead job of the installation back in the queue with fresh attempts."""
         tenant = admin_tenant(args.get("tenant_id"))
-        replayed = _orders().dead_letters.replay_all(tenant.id)
+        replayed = _orders().dead_letters.replay_all(tenant.id, current_actor())
         return {"replayed": len(replayed), "job_ids": replayed}
 
 
@@ -84,7 +85,7 @@ class ReplayOne(MethodView):
     def post(self, args: dict[str, Any], job_id: int) -> dict[str, Any]:
         """Put one dead job back in the queue (after fixing the cause, e.g. linking the customer)."""
         tenant = admin_tenant(args.get("tenant_id"))
-        _orders().dead_letters.replay(tenant.id, job_id)
+        _orders().dead_letters.replay(tenant.id, job_id, current_actor())
         return {"replayed": 1, "job_ids": [job_id]}
 
 

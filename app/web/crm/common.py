@@ -11,6 +11,7 @@ from app.crm.base import CRMIntegration
 from app.crm.inbound import InboundRequest, WebhookOutcome
 from app.errors import AppError, ServiceUnavailable, UpstreamError
 from app.orders.intake import IntakeResult
+from app.web.admin.audit import admin_audit
 from app.web.admin.auth import admin_tenant
 from app.web.admin.session import clear_admin_session_cookie
 from app.web.context import services
@@ -76,5 +77,7 @@ def disconnect_page(label: str, integration: Callable[[], CRMIntegration], also:
         return message_page(label, f"Disconnect {label}", f"erp-panel will stop showing ERP data in {label} and "
                             "stop turning won deals into orders for this account.", form=f"Disconnect {label}")
     found.uninstall(tenant)
+    admin_audit().record(tenant.id, "crm.uninstall", target=tenant.installation_id,
+                         before={"status": tenant.status}, after={"status": "uninstalled"})
     return clear_admin_session_cookie(message_page(label, f"{label} disconnected",
                                                    f"erp-panel is disconnected. {also}"))

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from app.crm.oauth.flow import OAuthFlow
 from app.crm.oauth.states import STATE_TTL_SECONDS, InstallError
 from app.crm.registry import INTEGRATIONS, CRMRegistry
+from app.ops.admin_audit import Actor
 from app.web.admin.session import start_admin_session
 from app.web.context import services
 from app.web.crm.common import message_page
@@ -72,6 +73,8 @@ def callback(name: str, flow: OAuthFlow | None = None, install_path: str = "") -
     except InstallError as exc:
         log.info("%s install refused: %s", name, exc.reason)
         return _forget_state(message_page(label, "Install did not complete", exc.message, 400, link=restart))
+    services().ops.admin_audit.record(result.tenant.id, Actor(result.user_id or name, "crm"), "crm.install",
+                                      target=result.tenant.installation_id, after={"status": result.tenant.status})
     if not result.state_verified:
         # started on the CRM's side: installed, but sign the browser in only via a state-bound round trip
         return redirect(install_path, code=302)

@@ -13,6 +13,8 @@ from werkzeug.wrappers import Response
 from app.crm.pipedrive.fields import SPECS, UnknownField, apply_choices
 from app.crm.pipedrive.integration import FIELDS_PAGE, PipedriveIntegration
 from app.errors import AppError, Unauthorized, UpstreamError
+from app.ops.admin_audit import Actor, changed_values
+from app.web.admin.audit import admin_audit
 from app.web.admin.auth import admin_tenant
 from app.web.context import services
 from app.web.crm import pipedrive_panels
@@ -41,6 +43,10 @@ def pipedrive() -> PipedriveIntegration:
 def uninstall_callback() -> tuple[dict[str, str], int]:
     """Pipedrive's uninstall notice: Basic client_id:client_secret, JSON {client_id, company_id, user_id}."""
     tenant = pipedrive().uninstall_notice(inbound())
+    if tenant is not None:
+        services().ops.admin_audit.record(tenant.id, Actor("pipedrive", "crm"), "crm.uninstall",
+                                          target=tenant.installation_id, before={"status": tenant.status},
+                                          after={"status": "uninstalled"})
     return {"status": "uninstalled" if tenant else "unknown company"}, 200
 
 
@@ -66,8 +72,11 @@ def fields_page() -> Response | str:
     notice = None
     try:
         if request.method == "POST":
+            before = dict(tenant.settings.crm_fields)
             tenant.settings.crm_fields = apply_choices(manager, tenant.settings.crm_fields, request.form.to_dict())
             services().tenants.save_settings(tenant.id, tenant.settings)
+            old, new = changed_values(before, tenant.settings.crm_fields)
+            admin_audit().record(tenant.id, "crm_fields.save", target="Pipedrive fields", before=old, after=new)
             notice = "Saved."
         choices = {entity: manager.list(entity) for entity in ("deal", "organization")}
     except UnknownField as exc:

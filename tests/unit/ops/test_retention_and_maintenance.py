@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.ops.maintenance import ALERTS_TASK, RETENTION_TASK, Maintenance, TaskClaims
 from app.ops.retention import Retention, Target, default_targets
 from app.ops.signals import READ_OK
-from app.ops.tables import ops_counts
+from app.ops.tables import admin_audit, ops_counts
 from app.orders.tables import order_audit, order_inbox
 from tests.unit.ops.support import sample
 
@@ -26,6 +26,9 @@ def add_rows(services, days_old: list[float]) -> None:
                 tenant_id="t1", crm_deal_id=f"D{n}", correlation_id="c", step="intake", outcome="accepted", at=when))
             conn.execute(ops_counts.insert().values(tenant_id="t1", bucket=when, signal=READ_OK, subject=f"s{n}",
                                                     events=1))
+            conn.execute(admin_audit.insert().values(tenant_id="t1", at=when, actor="admin-1", source="admin_api",
+                                                     action="link.save", target=f"ACC-{n}", before="", after="",
+                                                     detail=""))
 
 
 def remaining(services, table: sa.Table) -> int:
@@ -36,8 +39,9 @@ def remaining(services, table: sa.Table) -> int:
 def test_only_rows_past_their_age_are_deleted(services):
     add_rows(services, [0, 7.9, 8.1, 89.9, 90.1, 400])
     deleted = Retention(services.db, services.clock, default_targets(services.settings)).run_once()
-    assert deleted == {"order_inbox": 2, "order_audit": 2, "ops_counts": 4}
+    assert deleted == {"order_inbox": 2, "order_audit": 2, "admin_audit": 2, "ops_counts": 4}
     assert remaining(services, order_inbox) == 4 and remaining(services, order_audit) == 4
+    assert remaining(services, admin_audit) == 4                 # admin actions: RETENTION_DAYS_AUDIT too
     assert remaining(services, ops_counts) == 2                  # signals are kept 8 days
 
 
@@ -60,7 +64,8 @@ def test_deletes_run_in_small_batches_and_stop_after_max_batches(services):
 def test_retention_days_are_configurable(app_factory):
     services = app_factory(retention_days_inbox=30, retention_days_audit=365).extensions["erp_panel"]
     add_rows(services, [29, 31, 364, 366])
-    assert services.ops.retention.run_once() == {"order_inbox": 3, "order_audit": 1, "ops_counts": 4}
+    assert services.ops.retention.run_once() == {"order_inbox": 3, "order_audit": 1, "admin_audit": 1,
+                                                 "ops_counts": 4}
 
 
 def test_a_task_runs_once_per_interval_whichever_worker_asks(services, clock):
@@ -95,6 +100,6 @@ def test_batched_deletes_on_postgresql(app_factory, pg_url):
     services = app_factory(database_url=pg_url).extensions["erp_panel"]
     add_rows(services, [1, 9, 100, 100])
     retention = Retention(services.db, services.clock, default_targets(services.settings), batch_size=1)
-    assert retention.run_once() == {"order_inbox": 2, "order_audit": 2, "ops_counts": 3}
+    assert retention.run_once() == {"order_inbox": 2, "order_audit": 2, "admin_audit": 2, "ops_counts": 3}
     claims = TaskClaims(services.db, services.clock)
     assert claims.claim(RETENTION_TASK, 60, "a") and not claims.claim(RETENTION_TASK, 60, "b")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from app.errors import NotFound
+from app.ops.admin_audit import Actor
 from app.tenants.settings_rules import SettingsInvalid
 from app.tenants.settings_service import TenantSettingsService
 from tests.fakes import credential_erp
@@ -48,7 +49,7 @@ def erp(services):
 
 @pytest.fixture
 def service(services, erp, panel):
-    return TenantSettingsService(services.tenants, erp, panel)
+    return TenantSettingsService(services.tenants, erp, panel, services.ops.admin_audit.by(Actor("admin-1", "admin_api")))
 
 
 @pytest.fixture
