@@ -70,4 +70,4 @@ class ReadScope:
     @cached_property
     def items_suffix(self) -> str:
         items = self.tenant.settings.stock_items
-        return hashlib.sha1(",".join(items).encode()).hexdigest()[:8] if items else "default"
+        return hashlib.sha1(",".join(items).encode(), usedforsecurity=False).hexdigest()[:8] if items else "default"

@@ -33,7 +33,7 @@ def basic_auth(user: str, password: str) -> str:
 
 
 def field_key(name: str) -> str:
-    return hashlib.sha1(name.encode()).hexdigest()  # 40 hex chars, like Pipedrive's hash keys
+    return hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()  # 40 hex chars, like Pipedrive's hash keys
 
 
 @dataclass

@@ -27,7 +27,7 @@ def integrations() -> dict:
 
 
 @pytest.fixture
-def base_config(base_config):  # noqa: F811 - extends the root fixture
+def base_config(base_config):  # extends the root fixture
     """Development mode with the demo, Pipedrive, HubSpot and Salesforce: every route the app has."""
     return {**base_config, **integrations()}
 

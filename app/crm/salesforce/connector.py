@@ -77,7 +77,8 @@ class SalesforceConnector(CRMConnector):
 
     def can_customize(self, user_id: str) -> bool:
         """Whether the user's profile has "Customize Application" (an admin of the org)."""
-        records = self._query("SELECT Id, Profile.PermissionsCustomizeApplication FROM User "
-                              f"WHERE Id = '{self._id(user_id, 'User')}'")
+        user = self._id(user_id, "User")       # a checked Salesforce id: letters and digits only
+        soql = f"SELECT Id, Profile.PermissionsCustomizeApplication FROM User WHERE Id = '{user}'"  # noqa: S608 - SOQL, id checked
+        records = self._query(soql)
         profile = (records[0].get("Profile") or {}) if records else {}
         return profile.get("PermissionsCustomizeApplication") is True

@@ -25,7 +25,7 @@ from app.tenants.model import Tenant
 from app.tenants.store import TenantStore
 
 #: credential extras: the outbound message secret, the org's default currency, the installing user
-OUTBOUND_SECRET = "outbound_secret"
+OUTBOUND_SECRET = "outbound_secret"  # noqa: S105 - the key the secret is stored under, not a secret
 ORG_CURRENCY = "org_currency"
 
 

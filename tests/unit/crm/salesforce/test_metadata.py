@@ -5,6 +5,8 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import defusedxml.ElementTree as SafeET
+
 from app.crm.salesforce.integration import CALLBACK_PATH, SANDBOX_CALLBACK_PATH
 from app.crm.salesforce.mapping import (
     ACCOUNT_ERP_FIELD,
@@ -21,14 +23,14 @@ NS = {"md": "http://soap.sforce.com/2006/04/metadata"}
 
 
 def _xml(relative: str) -> ET.Element:
-    return ET.parse(SOURCE / relative).getroot()
+    return SafeET.parse(SOURCE / relative).getroot()
 
 
 def test_every_metadata_file_is_well_formed_and_the_project_is_sfdx():
     project = json.loads((ROOT / "sfdx-project.json").read_text())
     assert project["packageDirectories"][0]["path"] == "force-app"
     for path in SOURCE.rglob("*.xml"):
-        ET.parse(path)
+        SafeET.parse(path)
 
 
 def test_the_custom_fields_are_the_ones_the_connector_writes_and_reads():
