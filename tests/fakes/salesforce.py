@@ -199,6 +199,9 @@ class FakeSalesforce:
         elif "FROM OpportunityLineItem" in soql and where:
             rows = sorted((r for r in self.records["OpportunityLineItem"].values()
                            if r["OpportunityId"] == where.group(2)), key=lambda r: r["SortOrder"])
+        elif "FROM Opportunity WHERE IsWon = true AND SystemModstamp >= " in soql:
+            rows = [{"Id": r["Id"], "Name": r["Name"], "Amount": r["Amount"]}
+                    for r in self.records["Opportunity"].values() if r["IsWon"]]
         else:
             return _error(400, "MALFORMED_QUERY", "unexpected query in the fake")
         return 200, {"totalSize": len(rows), "done": True, "records": rows}

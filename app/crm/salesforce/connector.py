@@ -12,14 +12,16 @@ Salesforce ids before they reach a URL or a SOQL string.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from app.crm.api import CRMApi
-from app.crm.base import CRMConnector, WriteBack
+from app.crm.base import MAX_WON_DEALS, CRMConnector, WriteBack
 from app.crm.salesforce.client import DATA
 from app.crm.salesforce.mapping import LINE_QUERY, deal_from_salesforce, order_fields
 from app.crm.salesforce.oauth import long_id
-from app.domain.deal import Deal
+from app.domain.deal import Deal, WonDeal
 from app.errors import CRM, UpstreamNotFound
 
 #: query pages followed at most (2,000 records a page: far more lines than an order takes)
@@ -53,10 +55,10 @@ class SalesforceConnector(CRMConnector):
         # the deal id as the event named it: the order's idempotency key must not depend on the id's length
         return replace(deal, crm_deal_id=crm_deal_id)
 
-    def _query(self, soql: str) -> list[dict[str, Any]]:
+    def _query(self, soql: str, max_pages: int = MAX_PAGES) -> list[dict[str, Any]]:
         page = self.client.get(f"{DATA}/query", {"q": soql})
         records = list(page.get("records") or [])
-        for _ in range(MAX_PAGES - 1):
+        for _ in range(max_pages - 1):
             next_url = str(page.get("nextRecordsUrl") or "")
             if page.get("done", True) or not next_url.startswith(f"{DATA}/query/"):
                 break
@@ -69,6 +71,19 @@ class SalesforceConnector(CRMConnector):
         status) onto the Opportunity (null clears a field)."""
         opportunity_id = self._id(crm_deal_id, "Opportunity")
         self.client.patch(f"{DATA}/sobjects/Opportunity/{opportunity_id}", order_fields(update))
+
+    def search_won_deals(self, since: datetime) -> list[WonDeal]:
+        """Won Opportunities changed since ``since``: one SOQL query on ``IsWon`` and ``SystemModstamp``
+        (https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_dateformats.htm),
+        paged by ``nextRecordsUrl`` and bounded at ``MAX_WON_DEALS``. The currency is the org's default:
+        ``CurrencyIsoCode`` exists only in multi-currency orgs, and naming it elsewhere fails the query."""
+        stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        soql = ("SELECT Id, Name, Amount FROM Opportunity "  # noqa: S608 - SOQL of a formatted timestamp only
+                f"WHERE IsWon = true AND SystemModstamp >= {stamp} ORDER BY SystemModstamp LIMIT {MAX_WON_DEALS}")
+        return [WonDeal(crm_deal_id=long_id(str(r.get("Id") or "")), title=str(r.get("Name") or ""),
+                        value=Decimal(str(r["Amount"])) if r.get("Amount") not in (None, "") else None,
+                        currency=self.org_currency)
+                for r in self._query(soql, max_pages=MAX_WON_DEALS // 2000 + 1)]
 
     def organization(self) -> dict[str, Any]:
         """The org's name, default currency and whether it is a sandbox (install)."""

@@ -21,7 +21,7 @@ from app.crm.salesforce.client import RATE_RULES, salesforce_api
 from app.crm.salesforce.connector import SalesforceConnector
 from app.crm.salesforce.install import ORG_CURRENCY, OUTBOUND_SECRET, SalesforceInstall
 from app.crm.salesforce.oauth import PRODUCTION_LOGIN, SANDBOX_LOGIN, TOKEN_RULES, endpoints, revoke
-from app.domain.events import DealWon
+from app.domain.events import DealLeftWon, DealWon
 from app.errors import Unauthorized
 from app.tenants.model import Tenant
 
@@ -92,7 +92,10 @@ class SalesforceIntegration(CRMIntegration):
             if item.object_type != "Opportunity":
                 outcome.ignore("not_an_opportunity")
             elif not item.is_won:
+                # reopened or lost: the intake looks at it only when the deal's ERP order exists
                 outcome.ignore("not_won")
+                outcome.left_won.append(DealLeftWon(tenant_id=tenant.id, crm_deal_id=item.record_id,
+                                                    status="not won", crm=self.name))
             else:
                 outcome.won.append(DealWon(tenant_id=tenant.id, crm_deal_id=item.record_id,
                                            event_id=item.notification_id, occurred_at=now, crm=self.name))

@@ -10,7 +10,7 @@ Salesforce origins.
 """
 from __future__ import annotations
 
-from pathlib import Path
+import re
 
 from flask import Blueprint, Flask, make_response, render_template, request
 from markupsafe import escape
@@ -29,11 +29,14 @@ from app.web.crm import install
 from app.web.crm.common import disconnect_page, message_page
 from app.web.csrf import protect_admin_blueprint
 from app.web.security import allow_framing
-from app.web.widgets import WIDGETS_DIR
+from app.web.widgets import ASSETS
 
 LABEL = SalesforceIntegration.label
 CANVAS_PATH = "/salesforce/canvas"
 _APP_TAG = '<main id="app"'
+WIDGET_PATH = "/widgets/account-panel/"
+#: index.html's relative asset references (the widget's own route serves them relative to its directory)
+_ASSET_REFERENCE = re.compile(r'\b(src|href|data-src)="(?![/#]|[a-z]+:)([^"]+)"')
 
 bp = Blueprint("salesforce", __name__, url_prefix="/salesforce")
 admin_bp = protect_admin_blueprint(Blueprint("salesforce_admin", __name__, url_prefix="/salesforce"))
@@ -48,8 +51,9 @@ def salesforce() -> SalesforceIntegration:
 
 
 def widget_page(data: dict[str, str]) -> str:
-    """The account widget's page with its start values as ``data-*`` attributes (escaped) on ``#app``."""
-    page = (Path(WIDGETS_DIR) / "account-panel" / "index.html").read_text(encoding="utf-8")
+    """The account widget's page (its fingerprinted assets named by absolute path, as this page is served
+    at the Canvas URL) with its start values as ``data-*`` attributes (escaped) on ``#app``."""
+    page = _ASSET_REFERENCE.sub(rf'\1="{WIDGET_PATH}\2"', ASSETS.index("account-panel")[0].decode("utf-8"))
     attributes = "".join(f' data-{name}="{escape(value)}"' for name, value in data.items() if value)
     if _APP_TAG not in page:
         raise RuntimeError("widgets/account-panel/index.html lost its #app element")

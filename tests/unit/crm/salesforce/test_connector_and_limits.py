@@ -104,3 +104,12 @@ def test_an_expired_session_is_refreshed_at_the_orgs_my_domain_and_repeated(serv
     deal = _connector(services, sf_tenant).get_deal(OPPORTUNITY_ID)
     assert deal.crm_deal_id == OPPORTUNITY_ID
     assert len(fake_salesforce.access_tokens) == 1
+
+
+def test_won_opportunities_are_listed_for_reconciliation(services, sf_tenant, fake_salesforce, clock):
+    fake_salesforce.add_opportunity(OPPORTUNITY_ID, None, amount=99.5)
+    fake_salesforce.add_opportunity("0065e000003AbCeAAK", None, won=False)
+    [won] = _connector(services, sf_tenant).search_won_deals(clock.now())
+    assert (won.crm_deal_id, won.value, won.currency) == (OPPORTUNITY_ID, Decimal("99.5"), "EUR")
+    soql = [c for c in fake_salesforce.calls if c[1].endswith("/query")]
+    assert soql
