@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import re
 from urllib.parse import parse_qs, urlparse
 
 from app import create_app
@@ -55,7 +56,7 @@ def test_canvas_page_serves_the_widget_without_cookies_framed_only_by_crms(clien
     assert "frame-ancestors" in csp and "https://*.force.com" in csp and "https://*.salesforce.com" in csp
     html = page.get_data(as_text=True)
     assert 'data-crm="salesforce"' in html and f'data-account="{ACCOUNT_ID}"' in html
-    assert 'src="/widgets/account-panel/panel.js"' in html
+    assert re.search(r'src="/widgets/account-panel/panel\.[0-9a-f]{10}\.js"', html)      # fingerprinted, absolute
 
 
 def test_canvas_page_refuses_what_does_not_verify(client, sf_tenant):
