@@ -33,7 +33,7 @@ from app.crm.oauth.client import OAuthClient, OAuthEndpoints
 from app.crm.oauth.flow import OAuthFlow, VendorInstall
 from app.crm.oauth.states import OAuthStates
 from app.crm.oauth.tokens import InstallationTokens, TokenRules
-from app.domain.deal import Deal, WonDeal
+from app.domain.deal import Account, Deal, WonDeal
 from app.errors import Forbidden, Unauthorized
 from app.panel.service import PanelService
 from app.storage.crypto import SecretBox
@@ -130,6 +130,17 @@ class CRMConnector(abc.ABC):
     @abc.abstractmethod
     def write_back(self, crm_deal_id: str, update: WriteBack, *, correlation_id: str = "") -> None:
         """Write order number/status or a plain-language failure reason onto the deal (idempotent)."""
+
+    @abc.abstractmethod
+    def get_account(self, crm_account_id: str) -> Account:
+        """The CRM account (company/organization) as the CRM has it now: name, domain and address where
+        the CRM holds them, and the value of its "ERP customer id" field."""
+
+    @abc.abstractmethod
+    def write_erp_customer_id(self, crm_account_id: str, erp_customer_id: str) -> None:
+        """Put the linked ERP customer id into the account's "ERP customer id" field, so CRM reports can use
+        it (idempotent). ``UpstreamRejected`` with reason ``crm_fields_not_configured`` and a sentence when
+        the CRM has no such field set up yet."""
 
     @abc.abstractmethod
     def search_won_deals(self, since: datetime) -> list[WonDeal]:

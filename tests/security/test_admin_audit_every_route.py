@@ -63,6 +63,10 @@ class Routes:
         return self.plain.open(path, method=method, base_url=PUBLIC, json=body,
                                headers={"Authorization": f"Bearer {token}"})
 
+    def on_sandbox(self):
+        """Links are checked against the ERP: the tenant back on the sandbox (another case saved ERPNext)."""
+        self.services.tenants.save_erp_connection(self.tenant.id, "sandbox", {}, {})
+
     def dead_again(self):
         """The dead letter back in the error queue, so each replay route has work."""
         with self.services.db.write() as conn:
@@ -99,8 +103,8 @@ class Routes:
                 "connector": "sandbox", "setting-seed": "42"})),
             ("POST", "/admin/settings/orders"): (t, lambda: self.cookie("/admin/settings/orders", {
                 "credit_hold_policy": "create_and_flag"})),
-            ("POST", "/admin/settings/links"): (t, lambda: self.cookie("/admin/settings/links", {
-                "crm_account_id": "ACC-8", "erp_customer_id": "CUST-0003"})),
+            ("POST", "/admin/settings/links"): (t, lambda: (self.on_sandbox(), self.cookie("/admin/settings/links", {
+                "crm_account_id": "ACC-8", "erp_customer_id": "CUST-0003"}))[1]),
             ("POST", "/admin/settings/links/remove"): (t, lambda: self.cookie("/admin/settings/links/remove", {
                 "crm_account_id": "ACC-8"})),
             ("POST", "/admin/settings/dead-letters/replay"): (t, lambda: (self.dead_again(), self.cookie(
@@ -118,8 +122,8 @@ class Routes:
                                                                           {"connector": "erpnext", "values": erpnext})),
             ("POST", "/api/v1/admin/erp-connection/test"): (t, lambda: self.api(
                 "POST", "/api/v1/admin/erp-connection/test", {"connector": "sandbox", "values": {}})),
-            ("PUT", "/api/v1/admin/account-links/<string:crm_account_id>"): (t, lambda: self.api(
-                "PUT", link, {"erp_customer_id": "CUST-0002"})),
+            ("PUT", "/api/v1/admin/account-links/<string:crm_account_id>"): (t, lambda: (self.on_sandbox(), self.api(
+                "PUT", link, {"erp_customer_id": "CUST-0002"}))[1]),
             ("DELETE", "/api/v1/admin/account-links/<string:crm_account_id>"): (t, lambda: self.api("DELETE", link)),
             ("POST", "/api/v1/admin/orders/dead-letters/<int:job_id>/replay"): (t, lambda: (
                 self.dead_again(), self.api("POST", replay_one))[1]),

@@ -19,10 +19,16 @@ from typing import Any
 from app.crm.api import CRMApi
 from app.crm.base import MAX_WON_DEALS, CRMConnector, WriteBack
 from app.crm.salesforce.client import DATA
-from app.crm.salesforce.mapping import LINE_QUERY, deal_from_salesforce, order_fields
+from app.crm.salesforce.mapping import (
+    ACCOUNT_ERP_FIELD,
+    LINE_QUERY,
+    account_from_salesforce,
+    deal_from_salesforce,
+    order_fields,
+)
 from app.crm.salesforce.oauth import long_id
-from app.domain.deal import Deal, WonDeal
-from app.errors import CRM, UpstreamNotFound
+from app.domain.deal import Account, Deal, WonDeal
+from app.errors import CRM, MissingVendorField, UpstreamNotFound, UpstreamRejected
 
 #: query pages followed at most (2,000 records a page: far more lines than an order takes)
 MAX_PAGES = 5
@@ -71,6 +77,22 @@ class SalesforceConnector(CRMConnector):
         status) onto the Opportunity (null clears a field)."""
         opportunity_id = self._id(crm_deal_id, "Opportunity")
         self.client.patch(f"{DATA}/sobjects/Opportunity/{opportunity_id}", order_fields(update))
+
+    def get_account(self, crm_account_id: str) -> Account:
+        """``GET /sobjects/Account/{id}``: name, website, billing address and ``ERP_Customer_Id__c``."""
+        account = self.client.get(f"{DATA}/sobjects/Account/{self._id(crm_account_id, 'Account')}")
+        return account_from_salesforce(account)
+
+    def write_erp_customer_id(self, crm_account_id: str, erp_customer_id: str) -> None:
+        """``PATCH /sobjects/Account/{id}`` setting ``ERP_Customer_Id__c`` (idempotent, so retried); an org
+        without the field (metadata not deployed) is told which field to create."""
+        try:
+            self.client.patch(f"{DATA}/sobjects/Account/{self._id(crm_account_id, 'Account')}",
+                              {ACCOUNT_ERP_FIELD: erp_customer_id or None})
+        except MissingVendorField:
+            raise UpstreamRejected(f"Salesforce has no Account field {ACCOUNT_ERP_FIELD}; deploy erp-panel's metadata "
+                                   "(widgets/salesforce/) or create it as a Text field", side=CRM,
+                                   reason="crm_fields_not_configured") from None
 
     def search_won_deals(self, since: datetime) -> list[WonDeal]:
         """Won Opportunities changed since ``since``: one SOQL query on ``IsWon`` and ``SystemModstamp``

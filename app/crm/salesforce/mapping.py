@@ -57,8 +57,11 @@ def line_from_salesforce(item: dict[str, Any], currency: str) -> DealLine:
 
 
 def account_from_salesforce(account: dict[str, Any]) -> Account:
+    """The Account; its website, billing street/city/country help find the ERP customer."""
     erp_id = str(account.get(ACCOUNT_ERP_FIELD) or "").strip() or None
-    return Account(crm_account_id=str(account["Id"]), name=str(account.get("Name") or ""), erp_customer_id=erp_id)
+    return Account(crm_account_id=str(account["Id"]), name=str(account.get("Name") or ""), erp_customer_id=erp_id,
+                   domain=str(account.get("Website") or ""), address=str(account.get("BillingStreet") or ""),
+                   city=str(account.get("BillingCity") or ""), country=str(account.get("BillingCountry") or ""))
 
 
 def deal_from_salesforce(opportunity: dict[str, Any], lines: list[dict[str, Any]], account: dict[str, Any] | None,

@@ -98,7 +98,7 @@ class AccountPanel(MethodView):
     @blp.response(200, PanelSchema)
     @alt_problem(blp, 401, "Missing or invalid widget token")
     @alt_problem(blp, 403, "Token is for another record")
-    def get(self, crm_account_id: str) -> dict[str, Any]:
+    def get(self, crm_account_id: str) -> Response | dict[str, Any]:
         """The ERP panel (credit, stock, invoices, pricing) for one CRM account."""
         return _panel(crm_account_id, refresh=False)
 
@@ -109,6 +109,6 @@ class AccountPanelRefresh(MethodView):
     @blp.response(200, PanelSchema)
     @alt_problem(blp, 401, "Missing or invalid widget token")
     @alt_problem(blp, 429, "Refreshed too recently")
-    def post(self, crm_account_id: str) -> dict[str, Any]:
+    def post(self, crm_account_id: str) -> Response | dict[str, Any]:
         """Refresh now: bypass the cache for this account (rate limited)."""
         return _panel(crm_account_id, refresh=True)

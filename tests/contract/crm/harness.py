@@ -60,6 +60,9 @@ class CRMUnderTest:
     consent: Callable[[InstallStart], str] | None = None
     #: seconds after which the stored access token must have been refreshed (OAuth CRMs)
     token_lifetime: float = 0.0
+    #: the account of ``won_deal`` and what the CRM's "ERP customer id" field of an account holds now
+    account_id: str = ""
+    account_field: Callable[[str], str | None] | None = None
 
 
 def _flow_install(integration: CRMIntegration, consent: Callable[[InstallStart], str]) -> Tenant:
@@ -92,7 +95,9 @@ def demo_harness(services: Services, mock: responses.RequestsMock) -> CRMUnderTe
         "demo", integration, installed=integration.ensure_installed, won_deal=won_deal,
         won_delivery=delivery, other_delivery=lambda t, d: delivery(t, d, "evt-other", event="deal.updated"),
         forged=lambda r: InboundRequest(r.method, r.url, r.body + b" ", r.headers),
-        written=written, widget_credential=lambda _t: store.sign_widget_context(DEMO_COMPANY, "rep-1", "ACC-1001"))
+        written=written, widget_credential=lambda _t: store.sign_widget_context(DEMO_COMPANY, "rep-1", "ACC-1001"),
+        account_id="ACC-1001",
+        account_field=lambda account: store.get_account(DEMO_COMPANY, account).erp_customer_id)
 
 
 def pipedrive_harness(services: Services, mock: responses.RequestsMock) -> CRMUnderTest:
@@ -134,7 +139,9 @@ def pipedrive_harness(services: Services, mock: responses.RequestsMock) -> CRMUn
         forged=lambda r: InboundRequest(r.method, r.url, r.body, {"Authorization": pd_fake.basic_auth("x", "y")},
                                         path_params=r.path_params),
         written=written, widget_credential=lambda _t: fake.sign_jwt(), consent=lambda _start: fake.authorization_code(),
-        token_lifetime=fake.expires_in)
+        token_lifetime=fake.expires_in, account_id="7",
+        account_field=lambda account: fake.company.organizations[int(account)].get("custom_fields", {}).get(
+            keys[FIELD_ERP_CUSTOMER]))
 
 
 def hubspot_harness(services: Services, mock: responses.RequestsMock) -> CRMUnderTest:
@@ -178,7 +185,8 @@ def hubspot_harness(services: Services, mock: responses.RequestsMock) -> CRMUnde
         forged=lambda r: InboundRequest(r.method, r.url, r.body + b" ", r.headers, query=r.query),
         written=written, consent=consent, token_lifetime=1800,
         signed_request=lambda _t: signed("/api/v1/hubspot/card",
-                                         json.dumps({"objectTypeId": "0-2", "objectId": "201"}).encode(), card_query))
+                                         json.dumps({"objectTypeId": "0-2", "objectId": "201"}).encode(), card_query),
+        account_id="201", account_field=lambda account: fake.companies[account]["properties"].get("erp_customer_id"))
 
 
 def salesforce_harness(services: Services, mock: responses.RequestsMock) -> CRMUnderTest:
@@ -220,7 +228,8 @@ def salesforce_harness(services: Services, mock: responses.RequestsMock) -> CRMU
         won_delivery=lambda t, d, e: delivery(t, d, e), other_delivery=lambda t, d: delivery(t, d, "900", won=False),
         forged=lambda r: InboundRequest(r.method, r.url, r.body, r.headers,
                                         path_params={**r.path_params, "secret": "guessed-" + "x" * 35}),
-        written=written, widget_credential=canvas, consent=consent, token_lifetime=7200)
+        written=written, widget_credential=canvas, consent=consent, token_lifetime=7200, account_id=account_id,
+        account_field=lambda account: fake.records["Account"][account].get("ERP_Customer_Id__c"))
 
 
 #: CRM name -> harness; a registered integration without one fails the contract suite

@@ -6,7 +6,14 @@ from decimal import Decimal
 import pytest
 
 from app.crm.base import WriteBack
-from app.errors import CRM, MissingVendorField, UpstreamAuthFailed, UpstreamNotFound, UpstreamRateLimited
+from app.errors import (
+    CRM,
+    MissingVendorField,
+    UpstreamAuthFailed,
+    UpstreamNotFound,
+    UpstreamRateLimited,
+    UpstreamRejected,
+)
 from tests.fakes.salesforce_fixtures import ACCOUNT_ID, OPPORTUNITY_ID
 
 
@@ -113,3 +120,14 @@ def test_won_opportunities_are_listed_for_reconciliation(services, sf_tenant, fa
     assert (won.crm_deal_id, won.value, won.currency) == (OPPORTUNITY_ID, Decimal("99.5"), "EUR")
     soql = [c for c in fake_salesforce.calls if c[1].endswith("/query")]
     assert soql
+
+
+def test_the_account_is_read_and_its_erp_customer_id_written(services, sf_tenant, fake_salesforce):
+    fake_salesforce.add_account(ACCOUNT_ID, "Acme")
+    connector = _connector(services, sf_tenant)
+    connector.write_erp_customer_id(ACCOUNT_ID, "CUST-0007")
+    assert connector.get_account(ACCOUNT_ID).erp_customer_id == "CUST-0007"
+    fake_salesforce.fields["Account"].discard("ERP_Customer_Id__c")            # metadata not deployed
+    with pytest.raises(UpstreamRejected) as info:
+        connector.write_erp_customer_id(ACCOUNT_ID, "CUST-0008")
+    assert info.value.reason == "crm_fields_not_configured"
