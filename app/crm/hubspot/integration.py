@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Self
 
 from app.crm.api import TenantToken
-from app.crm.base import CRMDeps, CRMIntegration, SettingsLink
+from app.crm.base import CRMDeps, CRMIntegration, OAuthApp, SettingsLink
 from app.crm.hubspot import signature
 from app.crm.hubspot.cards import CardData
 from app.crm.hubspot.client import RATE_RULES, hubspot_api
@@ -21,10 +21,7 @@ from app.crm.hubspot.stages import WonStages
 from app.crm.hubspot.webhooks import company_property_changes, stage_changes
 from app.crm.inbound import InboundRequest, VerifiedCaller, WebhookOutcome
 from app.crm.links import AccountLinkPickup
-from app.crm.oauth.client import OAuthClient
 from app.crm.oauth.flow import OAuthFlow
-from app.crm.oauth.states import OAuthStates
-from app.crm.oauth.tokens import InstallationTokens
 from app.crm.ratelimit import RateLimiter
 from app.domain.events import DealLeftWon
 from app.errors import BadRequest, Unauthorized
@@ -47,16 +44,14 @@ class HubSpotIntegration(CRMIntegration):
         self.timeout = s.hubspot_timeout
         self.accept_v1_webhooks = s.hubspot_accept_v1_webhooks
         self.erp_property = s.hubspot_company_erp_property
-        self.oauth = OAuthClient(ENDPOINTS, client_id=s.hubspot_client_id, client_secret=s.hubspot_client_secret,
-                                 redirect_uri=deps.public_url(CALLBACK_PATH), timeout=s.hubspot_timeout,
-                                 pkce=s.hubspot_pkce)
-        self.tokens = InstallationTokens(deps.tenants, self.oauth, deps.clock, TOKEN_RULES)
+        app = OAuthApp(deps, ENDPOINTS, TOKEN_RULES, client_id=s.hubspot_client_id,
+                       client_secret=s.hubspot_client_secret, redirect_uri=deps.public_url(CALLBACK_PATH),
+                       timeout=s.hubspot_timeout, pkce=s.hubspot_pkce)
+        self.oauth, self.tokens = app.client, app.tokens
         self.limiter = RateLimiter(deps.clock, RATE_RULES)
         vendor = HubSpotInstall(client=self.oauth, tenants=deps.tenants, connector_for=self.connector_for,
                                 erp_property=self.erp_property)
-        super().__init__(deps, OAuthFlow(crm=self.name, label=self.label, client=self.oauth,
-                                         states=OAuthStates(deps.db, deps.secrets, deps.clock), tokens=self.tokens,
-                                         tenants=deps.tenants, vendor=vendor))
+        super().__init__(deps, app.flow(self.name, self.label, vendor))
         self.link_pickup = AccountLinkPickup(deps.tenants, deps.cache, "hubspot")
         self.cards = CardData(deps.panel, deps.cache, deps.clock, self.connector_for, self.link_pickup)
 
