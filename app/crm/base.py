@@ -29,8 +29,11 @@ from app.cache.backend import CacheBackend
 from app.clock import Clock
 from app.config import Settings
 from app.crm.inbound import Acknowledgement, InboundRequest, VerifiedCaller, WebhookOutcome
-from app.crm.oauth.flow import OAuthFlow
-from app.domain.deal import Deal, WonDeal
+from app.crm.oauth.client import OAuthClient, OAuthEndpoints
+from app.crm.oauth.flow import OAuthFlow, VendorInstall
+from app.crm.oauth.states import OAuthStates
+from app.crm.oauth.tokens import InstallationTokens, TokenRules
+from app.domain.deal import Account, Deal, WonDeal
 from app.errors import Forbidden, Unauthorized
 from app.panel.service import PanelService
 from app.storage.crypto import SecretBox
@@ -62,6 +65,36 @@ class CRMDeps:
     def public_url(self, path: str) -> str:
         """An absolute URL of this deployment (PUBLIC_BASE_URL + path), as CRMs must call it."""
         return self.settings.public_base_url.rstrip("/") + path
+
+
+class OAuthApp:
+    """One CRM's OAuth app in this process: its client, its token store and the install flows built on them.
+
+    What every OAuth CRM wires the same way (the vendor's endpoints and token rules are parameters);
+    a vendor with several login hosts (Salesforce production and sandbox) adds clients with
+    :meth:`client_for` and builds one flow per client over the one token store.
+    """
+
+    def __init__(self, deps: CRMDeps, endpoints: OAuthEndpoints, rules: TokenRules, *, client_id: str,
+                 client_secret: str, redirect_uri: str, timeout: float, pkce: bool = False):
+        self.deps = deps
+        self.client = OAuthClient(endpoints, client_id=client_id, client_secret=client_secret,
+                                  redirect_uri=redirect_uri, timeout=timeout, pkce=pkce)
+        self.tokens = InstallationTokens(deps.tenants, self.client, deps.clock, rules)
+
+    def client_for(self, endpoints: OAuthEndpoints, redirect_uri: str) -> OAuthClient:
+        """Another client of the same app (same id, secret, timeout, PKCE) for other endpoints."""
+        c = self.client
+        return OAuthClient(endpoints, client_id=c.client_id, client_secret=c.client_secret, redirect_uri=redirect_uri,
+                           timeout=c.timeout, pkce=c.pkce)
+
+    def flow(self, crm: str, label: str, vendor: VendorInstall, *, client: OAuthClient | None = None,
+             stateless_installs: bool = False) -> OAuthFlow:
+        """The install flow (one state store, this app's token store) for ``client`` (default: the app's)."""
+        deps = self.deps
+        return OAuthFlow(crm=crm, label=label, client=client or self.client,
+                         states=OAuthStates(deps.db, deps.secrets, deps.clock), tokens=self.tokens,
+                         tenants=deps.tenants, vendor=vendor, stateless_installs=stateless_installs)
 
 
 @dataclass(frozen=True)
@@ -97,6 +130,17 @@ class CRMConnector(abc.ABC):
     @abc.abstractmethod
     def write_back(self, crm_deal_id: str, update: WriteBack, *, correlation_id: str = "") -> None:
         """Write order number/status or a plain-language failure reason onto the deal (idempotent)."""
+
+    @abc.abstractmethod
+    def get_account(self, crm_account_id: str) -> Account:
+        """The CRM account (company/organization) as the CRM has it now: name, domain and address where
+        the CRM holds them, and the value of its "ERP customer id" field."""
+
+    @abc.abstractmethod
+    def write_erp_customer_id(self, crm_account_id: str, erp_customer_id: str) -> None:
+        """Put the linked ERP customer id into the account's "ERP customer id" field, so CRM reports can use
+        it (idempotent). ``UpstreamRejected`` with reason ``crm_fields_not_configured`` and a sentence when
+        the CRM has no such field set up yet."""
 
     @abc.abstractmethod
     def search_won_deals(self, since: datetime) -> list[WonDeal]:

@@ -141,10 +141,13 @@ def add_link() -> ResponseReturnValue:
     tenant = active_admin_tenant()
     form = request.form
     try:
-        settings_service().link_account(tenant.id, form.get("crm_account_id"), form.get("erp_customer_id"))
+        customer = settings_service().link_account(tenant.id, form.get("crm_account_id"), form.get("erp_customer_id"))
     except SettingsInvalid as exc:
         return _render(tenant, 422, link_errors=exc.by_field(),
                        link_submitted={k: form.get(k, "") for k in ("crm_account_id", "erp_customer_id")})
+    warning = services().linking.write_to_crm(tenant, str(form.get("crm_account_id", "")).strip(), customer.customer_id)
+    if warning:
+        return _render(tenant, link_warning=warning)
     return redirect(f"{SETTINGS_PATH}?done=link_added#links", code=303)
 
 

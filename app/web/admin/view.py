@@ -6,6 +6,7 @@ from typing import Any
 
 from app.erp import registry as erp_registry
 from app.erp.base import ConnectionCheck
+from app.linking.health import LinkState
 from app.tenants.model import DEFAULT_STATUS_TRANSLATIONS, Tenant, TenantSettings
 from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, MAPPING_SOURCE_HELP, ORDER_MAPPING_FIELDS
 from app.tenants.settings_service import TenantSettingsService
@@ -52,7 +53,7 @@ def settings_service() -> TenantSettingsService:
     """The settings service bound to this app's tenant store, ERP registry and panel cache, recording its
     changes as this request's admin."""
     svc = services()
-    return TenantSettingsService(svc.tenants, svc.erp, svc.panel, admin_audit())
+    return TenantSettingsService(svc.tenants, svc.erp, svc.panel, admin_audit(), svc.linking)
 
 
 def check_sentence(check: ConnectionCheck) -> str:
@@ -136,13 +137,20 @@ def _crm_links(tenant: Tenant) -> list[tuple[str, str]]:
 FieldErrors = dict[str, list[str]]
 
 
+def _links_section(tenant: Tenant) -> dict[str, Any]:
+    """Every link with its customer's name and health, and a sentence when the ERP could not be asked."""
+    links, error = services().linking.health(tenant.id)
+    return {"links": links, "links_error": error,
+            "links_broken": sum(1 for link in links if link.state in (LinkState.GONE, LinkState.DISABLED))}
+
+
 def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice: str | None = None,
                         selected: str | None = None, check: ConnectionCheck | None = None,
                         erp_errors: FieldErrors | None = None, erp_submitted: dict[str, str] | None = None,
                         order_errors: FieldErrors | None = None, order_submitted: dict[str, Any] | None = None,
                         link_errors: FieldErrors | None = None, link_submitted: dict[str, str] | None = None,
                         alerts: dict[str, Any] | None = None, audit: dict[str, Any] | None = None,
-                        search_args: Mapping[str, str] | None = None) -> dict[str, Any]:
+                        search_args: Mapping[str, str] | None = None, link_warning: str = "") -> dict[str, Any]:
     """Everything settings.html renders; ``*_errors`` map field names to plain sentences; ``alerts`` is the
     Alerts section's model (``app.web.admin.operations_view.alert_section``; built from the stored contacts
     when None); ``audit`` the Audit section's (``app.web.admin.audit_view.audit_section``; unfiltered when None);
@@ -153,7 +161,7 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
         "erp": _erp_section(tenant, selected or connector, erp_submitted, erp_errors or {}),
         "check": check, "check_sentence": check_sentence(check) if check else "",
         "orders": _order_section(tenant.settings, order_submitted, order_errors or {}),
-        "links": sorted(svc.tenants.list_links(tenant.id).items()),
+        **_links_section(tenant), "link_warning": link_warning,
         "link_errors": link_errors or {}, "link_submitted": link_submitted or {},
         "crm_links": _crm_links(tenant),
         "customer_search": search_section(tenant, search_args or {}),
