@@ -44,6 +44,20 @@ class ERPCustomer:
 
 
 @dataclass(frozen=True)
+class NewCustomer:
+    """A customer to create in the ERP, mapped from a CRM account (and what the admin added to it)."""
+
+    name: str
+    address: str = ""
+    city: str = ""
+    postal_code: str = ""
+    country: str = ""
+    tax_id: str = ""
+    currency: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
 class CustomerQuery:
     """What to look for: any mix of a name, a tax id / VAT number, an e-mail domain and a phone number."""
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from app.clock import Clock
 from app.domain.credit import CustomerCredit
-from app.domain.customer import CustomerQuery, ERPCustomer
+from app.domain.customer import CustomerQuery, ERPCustomer, NewCustomer
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
@@ -133,6 +133,13 @@ class ERPConnector(abc.ABC):
     def get_customers(self, customer_ids: Sequence[str]) -> dict[str, ERPCustomer]:
         """The customers with these ids as links hold them (disabled ones too), by id, in ONE request per
         ``CUSTOMER_BATCH`` ids; ids the ERP does not know are absent."""
+
+    @abc.abstractmethod
+    def create_customer(self, new: NewCustomer) -> ERPCustomer:
+        """Create a customer with the mapped fields (name required; empty fields are left to the ERP's
+        defaults) and return it as ``get_customer`` would; NOT idempotent, so never retried (the linking
+        service searches first). Connectors whose API cannot create customers raise
+        ``UpstreamNotSupported`` with what to do in the ERP instead."""
 
     def get_customer(self, customer_id: str) -> ERPCustomer | None:
         """The customer with this id (disabled ones too), or None when the ERP does not know it."""

@@ -27,6 +27,7 @@ ACTIONS: dict[str, str] = {
     "erp_connection.test": "ERP connection tested",
     "link.save": "Account link saved",
     "link.remove": "Account link removed",
+    "customer.create": "ERP customer created and linked",
     "dead_letter.replay": "Failed event replayed",
     "dead_letter.replay_all": "All failed events replayed",
     "order.cancel_request": "ERP order cancellation requested",

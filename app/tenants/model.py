@@ -49,6 +49,8 @@ class TenantSettings:
     price_tolerance_percent: str = "2"
     #: order status after creation: minutes between polls of the ERP for the tenant's open orders
     status_poll_minutes: str = "5"
+    #: account linking: admins may create a missing customer in the ERP (off by default)
+    create_customers: bool = False
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> TenantSettings:

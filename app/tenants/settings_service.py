@@ -45,7 +45,11 @@ log = logging.getLogger("erp_panel.admin")
 
 #: TenantSettings fields an admin may change through ``update_settings``
 EDITABLE_SETTINGS = ("credit_hold_policy", "shadow_mode", "status_translations", "field_mapping",
-                     "stock_items", "default_warehouse", "price_tolerance_percent", "status_poll_minutes")
+                     "stock_items", "default_warehouse", "price_tolerance_percent", "status_poll_minutes",
+                     "create_customers")
+#: editable settings that are on or off, with the sentence a value that is neither gets
+_SWITCHES = {"shadow_mode": "Shadow mode must be on or off.",
+             "create_customers": "Creating customers in the ERP must be on or off."}
 
 #: how each remaining editable setting is checked: (submitted value, issues) -> the value to store
 _SETTING_CHECKS: dict[str, Callable[[Any, list[Issue]], Any]] = {
@@ -200,9 +204,9 @@ class TenantSettingsService:
     @staticmethod
     def _checked(key: str, value: Any, tenant: Tenant, issues: list[Issue]) -> Any:
         """One editable setting's new value (problems go to ``issues``)."""
-        if key == "shadow_mode":
+        if key in _SWITCHES:
             if not isinstance(value, bool):
-                issues.append(Issue("shadow_mode", "not_boolean", "Shadow mode must be on or off."))
+                issues.append(Issue(key, "not_boolean", _SWITCHES[key]))
             return bool(value)
         if key == "status_translations":
             merged = dict(tenant.settings.status_translations)

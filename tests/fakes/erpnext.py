@@ -47,6 +47,7 @@ class FakeERPNext(FakeHTTP):
         self.denied: set[str] = set()          # doctypes the API user may not read (403)
         self.hidden: set[tuple[str, str]] = set()   # (doctype, field) hidden from the API user (permlevel)
         self.reject_orders: str | None = None  # e.g. a credit-limit message for every new order
+        self.created_customers: list[dict] = []   # the body of every Customer insert
         #: Stock Settings / Item Defaults warehouse ERPNext fills into rows that name none (None: no default)
         self.default_warehouse: str | None = "Main – Berlin"
         self.docs: dict[str, list[dict[str, Any]]] = {"Sales Order": []}
@@ -140,11 +141,11 @@ class FakeERPNext(FakeHTTP):
             if doc is None:
                 return frappe_error(404, "DoesNotExistError", f"{doctype} {name} not found")
             return json_reply(200, {"data": self._visible(doctype, doc)})
-        if req.method == "POST" and doctype == "Sales Order":
-            return self._insert_order(req.body or {})
-        if req.method == "PUT" and doctype == "Sales Order":
-            return self._update_order(name, req.body or {})
-        return frappe_error(403, "PermissionError", "Not permitted")
+        writes = {("POST", "Customer"): lambda: self._insert_customer(req.body or {}),
+                  ("POST", "Sales Order"): lambda: self._insert_order(req.body or {}),
+                  ("PUT", "Sales Order"): lambda: self._update_order(name, req.body or {})}
+        write = writes.get((req.method, doctype))
+        return write() if write else frappe_error(403, "PermissionError", "Not permitted")
 
     def _method(self, method: str, req: SeenRequest):
         if method == "frappe.auth.get_logged_user":
@@ -178,6 +179,27 @@ class FakeERPNext(FakeHTTP):
             "item_code": item.code, "item_name": item.name, "price_list_rate": float(list_price),
             "rate": float(unit), "discount_percentage": float(customer.discount), "currency": customer.currency,
             "actual_qty": 0.0, "projected_qty": 0.0, "pricing_rules": ""})})
+
+    # -- Customer -----------------------------------------------------------------
+    def _insert_customer(self, doc: dict):
+        """POST /api/resource/Customer (https://frappeframework.com/docs/user/en/api/rest): named by the customer
+        name (Selling Settings' default naming), a taken name gets " - 1"; the quick-entry e-mail and address
+        fields become the primary contact and address."""
+        if not doc.get("customer_name"):
+            return frappe_error(417, "MandatoryError", "[Customer, new-customer-1]: customer_name")
+        self.created_customers.append(dict(doc))
+        name = doc["customer_name"]
+        while self.customer(name) is not None:
+            name = f"{doc['customer_name']} - 1" if name == doc["customer_name"] else name + "1"
+        address = [doc.get("address_line1"), " ".join(filter(None, (doc.get("pincode"), doc.get("city")))),
+                   doc.get("country")]
+        stored = {"name": name, "customer_name": doc["customer_name"], "customer_type": doc.get("customer_type"),
+                  "default_currency": doc.get("default_currency"), "default_price_list": None, "disabled": 0,
+                  "is_frozen": 0, "tax_id": doc.get("tax_id"), "email_id": doc.get("email_id"), "mobile_no": None,
+                  "website": None, "primary_address": "<br>".join(a for a in address if a) or None,
+                  "credit_limits": []}
+        self.docs["Customer"].append(stored)
+        return json_reply(200, {"data": stored})
 
     # -- Sales Order --------------------------------------------------------------
     def _insert_order(self, doc: dict):

@@ -41,6 +41,7 @@ class FakeOdoo(FakeHTTP):
         self.db, self.stock = seed_records(self.seed)
         self.denied: set[str] = set()         # models the API user may not read (AccessError)
         self.removed: set[tuple[str, str]] = set()   # (model, field) an upgrade renamed or removed
+        self.created_partners: list[dict] = []        # the values of every res.partner create
         mock.add_callback(responses.POST, re.compile(re.escape(url) + r"/json/2/.*"), callback=self.handler(self.json2))
         mock.add_callback(responses.POST, url + "/jsonrpc", callback=self.handler(self.jsonrpc))
 
@@ -149,6 +150,8 @@ class FakeOdoo(FakeHTTP):
             return self.read(model, ids, kwargs.get("fields"), context)
         if (model, method) == ("sale.order", "create"):
             return [self.create_order(vals) for vals in kwargs["vals_list"]]
+        if (model, method) == ("res.partner", "create"):
+            return [self.create_partner(vals) for vals in kwargs["vals_list"]]
         if (model, method) == ("sale.order", "action_confirm"):
             return self.confirm(ids)
         if (model, method) == ("sale.order", "action_cancel"):
@@ -190,6 +193,20 @@ class FakeOdoo(FakeHTTP):
         if field not in row and field != "id":
             raise OdooFault("builtins.ValueError", f"Invalid field {field!r} on model {model!r}", 422)
         return row.get(field)
+
+    def create_partner(self, vals: dict) -> int:
+        """``res.partner`` ``create``: unset fields read back as False, as Odoo answers them
+        (https://www.odoo.com/documentation/19.0/developer/reference/external_api.html)."""
+        if not vals.get("name"):
+            raise OdooFault("odoo.exceptions.ValidationError", "Contacts require a name", 422)
+        row: dict = {field: False for field in ("ref", "vat", "email", "phone", "street", "city", "zip", "website",
+                                                "country_id", "property_product_pricelist")}
+        row.update(credit=0.0, credit_limit=0.0, use_partner_credit_limit=False, active=True, customer_rank=0,
+                   currency_id=False)
+        row.update(vals, id=max(p["id"] for p in self.db["res.partner"]) + 1)
+        self.db["res.partner"].append(row)
+        self.created_partners.append(dict(vals))
+        return row["id"]
 
     def create_order(self, vals: dict) -> int:
         partner = next((p for p in self.db["res.partner"] if p["id"] == vals.get("partner_id")), None)

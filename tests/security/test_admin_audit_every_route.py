@@ -8,6 +8,7 @@ with a case, until it records.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
@@ -79,6 +80,17 @@ class Routes:
         sessions = OperatorSessions([self.services.settings.secret_key], OPERATOR_TOKEN, self.services.clock)
         return {"Cookie": f"{OPERATOR_COOKIE}={sessions.sign_in(OPERATOR_TOKEN)}", "Origin": PUBLIC}
 
+    def allow_creation(self):
+        """Customer creation on (it is off by default), on the sandbox ERP."""
+        self.on_sandbox()
+        tenant = self.services.tenants.get(self.tenant.id)
+        self.services.tenants.save_settings(self.tenant.id, replace(tenant.settings, create_customers=True))
+
+    def create_customer_for(self, account_id: str):
+        """An orphan account (its link removed) to create the ERP customer of."""
+        self.allow_creation()
+        self.services.tenants.unlink_account(self.tenant.id, account_id)
+
     def cancel_flagged(self):
         """A won deal's order whose deal was then lost (flagged): the admin requests its cancellation."""
         services, clock = self.services, self.services.clock
@@ -110,6 +122,8 @@ class Routes:
                 "crm_account_id": "ACC-8", "erp_customer_id": "CUST-0003"}))[1]),
             ("POST", "/admin/settings/links/remove"): (t, lambda: self.cookie("/admin/settings/links/remove", {
                 "crm_account_id": "ACC-8"})),
+            ("POST", "/admin/settings/links/create-customer"): (t, lambda: (self.allow_creation(), self.cookie(
+                "/admin/settings/links/create-customer", {"crm_account_id": "ACC-1008"}))[1]),
             ("POST", "/admin/settings/dead-letters/replay"): (t, lambda: (self.dead_again(), self.cookie(
                 "/admin/settings/dead-letters/replay", {"dead_letter_id": str(self.job.id)}))[1]),
             ("POST", "/admin/settings/orders/cancel"): (t, self.cancel_flagged),
@@ -128,6 +142,9 @@ class Routes:
             ("PUT", "/api/v1/admin/account-links/<string:crm_account_id>"): (t, lambda: (self.on_sandbox(), self.api(
                 "PUT", link, {"erp_customer_id": "CUST-0002"}))[1]),
             ("DELETE", "/api/v1/admin/account-links/<string:crm_account_id>"): (t, lambda: self.api("DELETE", link)),
+            ("POST", "/api/v1/admin/account-links/<string:crm_account_id>/erp-customer"): (t, lambda: (
+                self.create_customer_for("ACC-1008"), self.api(
+                    "POST", "/api/v1/admin/account-links/ACC-1008/erp-customer", {"confirm": True}))[1]),
             ("POST", "/api/v1/admin/orders/dead-letters/<int:job_id>/replay"): (t, lambda: (
                 self.dead_again(), self.api("POST", replay_one))[1]),
             ("POST", "/api/v1/admin/orders/dead-letters/replay"): (t, lambda: (

@@ -17,7 +17,7 @@ from typing import Any
 
 from app.clock import Clock
 from app.domain.credit import CustomerCredit
-from app.domain.customer import CustomerQuery, ERPCustomer
+from app.domain.customer import CustomerQuery, ERPCustomer, NewCustomer
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
@@ -169,6 +169,13 @@ class BusinessCentralConnector(ERPConnector):
         raise UpstreamNotSupported("Business Central has no way to cancel a sales order, only to delete it: open "
                                    "the order in Business Central and delete it there if it is no longer wanted.",
                                    side=ERP)
+
+    def create_customer(self, new: NewCustomer) -> ERPCustomer:
+        """Not offered yet: the customers API can create one, but posting groups and the customer template
+        are company setup erp-panel's connection settings do not hold."""
+        raise UpstreamNotSupported("erp-panel does not create Business Central customers yet: create the "
+                                   "customer in Business Central, then link it here.", side=ERP,
+                                   reason="create_customer_not_supported")
 
     def find_order(self, idempotency_key: str) -> OrderResult | None:
         return self.orders.find(idempotency_key)

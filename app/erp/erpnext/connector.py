@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from app.clock import Clock
 from app.domain.credit import CustomerCredit
-from app.domain.customer import CustomerQuery, ERPCustomer
+from app.domain.customer import CustomerQuery, ERPCustomer, NewCustomer
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
@@ -76,6 +76,9 @@ class ERPNextConnector(ERPConnector):
 
     def get_customers(self, customer_ids: Sequence[str]) -> dict[str, ERPCustomer]:
         return customers.get_many(self.client, customer_ids)
+
+    def create_customer(self, new: NewCustomer) -> ERPCustomer:
+        return customers.create(self.client, new)
 
     def _submitted_invoices(self, customer_id: str, *, open_only: bool) -> list[dict]:
         filters = [["customer", "=", customer_id], ["docstatus", "=", 1], ["company", "=", self.company]]

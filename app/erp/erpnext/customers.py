@@ -5,13 +5,18 @@ as frappe.client.get_list takes them (https://docs.frappe.io/framework/user/en/a
 case-insensitive and, with MariaDB's default utf8mb4 collation, accent-insensitive too. Fields are the
 Customer DocType's (https://github.com/frappe/erpnext/blob/develop/erpnext/selling/doctype/customer/customer.json):
 ``email_id`` / ``mobile_no`` come from the primary contact, ``primary_address`` from the primary address.
+
+Creating is ``POST /api/resource/Customer`` (https://frappeframework.com/docs/user/en/api/rest). The Customer
+DocType's quick-entry fields (``email_id``; ``address_line1``, ``city``, ``pincode``, ``country``) make ERPNext
+create the primary contact and address itself after the insert (``create_primary_contact`` /
+``create_primary_address`` in https://github.com/frappe/erpnext/blob/develop/erpnext/selling/doctype/customer/customer.py).
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from app.domain.customer import CustomerQuery, ERPCustomer
+from app.domain.customer import CustomerQuery, ERPCustomer, NewCustomer
 from app.erp.base import batches
 from app.erp.erpnext import mapping
 from app.erp.erpnext.client import FrappeClient
@@ -44,6 +49,16 @@ def get_many(client: FrappeClient, customer_ids: Sequence[str]) -> dict[str, ERP
         rows = client.get_list("Customer", fields=FIELDS, filters=[["name", "in", chunk]], limit=len(chunk))
         found.update((c.customer_id, c) for c in map(customer_from, rows))
     return found
+
+
+def create(client: FrappeClient, new: NewCustomer) -> ERPCustomer:
+    """Insert a Customer (type Company) with the mapped fields; empty ones are left to ERPNext's defaults
+    (customer group and territory from Selling Settings)."""
+    doc: dict[str, Any] = {"customer_name": new.name, "customer_type": "Company"}
+    optional = {"tax_id": new.tax_id, "default_currency": new.currency, "email_id": new.email,
+                "address_line1": new.address, "city": new.city, "pincode": new.postal_code, "country": new.country}
+    doc.update({key: value for key, value in optional.items() if value})
+    return customer_from(client.insert("Customer", doc))
 
 
 def customer_from(row: dict[str, Any]) -> ERPCustomer:

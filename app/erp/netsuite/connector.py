@@ -11,7 +11,7 @@ from typing import Any
 
 from app.clock import Clock
 from app.domain.credit import CustomerCredit
-from app.domain.customer import CustomerQuery, ERPCustomer
+from app.domain.customer import CustomerQuery, ERPCustomer, NewCustomer
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
@@ -118,6 +118,12 @@ class NetSuiteConnector(ERPConnector):
         REST record equivalent, and closing lines would change what fulfilment sees."""
         raise UpstreamNotSupported("erp-panel cannot cancel NetSuite sales orders: open the order in NetSuite and "
                                    "use Cancel Order (or close its lines).", side=ERP)
+
+    def create_customer(self, new: NewCustomer) -> ERPCustomer:
+        """Not offered yet: a NetSuite customer needs a subsidiary and the account's own required fields,
+        which erp-panel's connection settings do not hold."""
+        raise UpstreamNotSupported("erp-panel does not create NetSuite customers yet: create the customer in "
+                                   "NetSuite, then link it here.", side=ERP, reason="create_customer_not_supported")
 
     def find_order(self, idempotency_key: str) -> OrderResult | None:
         return self.orders.find(idempotency_key)

@@ -14,7 +14,7 @@ from typing import Any
 
 from app.clock import Clock
 from app.domain.credit import CustomerCredit
-from app.domain.customer import CustomerQuery, ERPCustomer
+from app.domain.customer import CustomerQuery, ERPCustomer, NewCustomer
 from app.domain.invoice import Invoice
 from app.domain.order import OrderRequest, OrderResult
 from app.domain.pricing import PriceQuote
@@ -98,6 +98,9 @@ class OdooConnector(ERPConnector):
 
     def get_customers(self, customer_ids: Sequence[str]) -> dict[str, ERPCustomer]:
         return customers.get_many(self, customer_ids)
+
+    def create_customer(self, new: NewCustomer) -> ERPCustomer:
+        return customers.create(self, new)
 
     def _invoices(self, partner_id: int, customer_id: str, *, open_only: bool) -> list[Invoice]:
         domain: list = [("move_type", "=", "out_invoice"), ("partner_id", "child_of", partner_id)]

@@ -7,6 +7,11 @@ is in Odoo's prefix notation: ``'|'`` joins the next two leaves. ``ilike`` match
 insensitively (accent-insensitively too where the database has the ``unaccent`` option on); ``=ilike``
 takes the value as a pattern, so the tax id and phone match whatever the spacing.
 The link id of a partner is its ``ref`` (Internal Reference), else its numeric id - as the connector reads it.
+
+Creating is ``res.partner`` ``create`` through the same transport (external API:
+https://www.odoo.com/documentation/19.0/developer/reference/external_api.html) with ``customer_rank`` 1, so
+the search above offers the new partner. A partner has no currency of its own (its pricelist decides) and
+``country_id`` is a many2one to ``res.country``: both are left for the admin to set in Odoo.
 """
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from app.domain.customer import CustomerQuery, ERPCustomer
+from app.domain.customer import CustomerQuery, ERPCustomer, NewCustomer
 from app.erp.base import batches
 from app.erp.odoo import mapping
 
@@ -63,6 +68,19 @@ def get_many(odoo: OdooConnector, customer_ids: Sequence[str]) -> dict[str, ERPC
                 if key in chunk:
                     found[key] = customer if key == customer.customer_id else replace(customer, customer_id=key)
     return found
+
+
+def create(odoo: OdooConnector, new: NewCustomer) -> ERPCustomer:
+    """Create a company partner marked as a customer with the mapped fields, read it back (one create, one
+    read: the create answers ids only)."""
+    values: dict[str, Any] = {"name": new.name, "is_company": True, "customer_rank": 1}
+    optional = {"vat": new.tax_id, "email": new.email, "street": new.address, "city": new.city, "zip": new.postal_code}
+    values.update({key: value for key, value in optional.items() if value})
+    created = odoo.rpc.call("res.partner", "create", kwargs={"vals_list": [values]}, context=odoo.context)
+    partner_id = int(created[0] if isinstance(created, list) else created)
+    rows = odoo.rpc.call("res.partner", "read", ids=[partner_id], kwargs={"fields": FIELDS}, safe=True,
+                         context=odoo.context)
+    return customer_from(rows[0])
 
 
 def customer_from(row: dict[str, Any]) -> ERPCustomer:

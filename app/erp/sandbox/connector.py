@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from app.clock import Clock
 from app.domain.credit import CustomerCredit, HoldReason
-from app.domain.customer import CustomerQuery, ERPCustomer
+from app.domain.customer import CustomerQuery, ERPCustomer, NewCustomer
 from app.domain.invoice import Invoice, InvoiceStatus
 from app.domain.money import quantize
 from app.domain.order import OrderRequest, OrderResult, OrderStatus
@@ -169,6 +169,22 @@ class SandboxERP(ERPConnector):
     def get_customers(self, customer_ids: Sequence[str]) -> dict[str, ERPCustomer]:
         self._enter("get_customers")
         return {cid: catalogue.customer_record(self.customers[cid]) for cid in customer_ids if cid in self.customers}
+
+    def create_customer(self, new: NewCustomer) -> ERPCustomer:
+        """Add the customer to this connector's customers (in memory, like the order book's default) with the
+        next free ``CUST-`` number; EUR and no credit limit when the mapping gives none."""
+        self._enter("create_customer")
+        number = len(self.customers) + 1
+        while f"CUST-{number:04d}" in self.customers:
+            number += 1
+        customer = catalogue.Customer(f"CUST-{number:04d}", new.name, new.currency or "EUR", None,
+                                      tax_id=new.tax_id, email=new.email, address=new.address, city=new.city,
+                                      postal_code=new.postal_code, country=new.country)
+        if customer.currency not in catalogue.RATES:
+            raise UpstreamRejected(f"Currency {customer.currency} is not one the ERP knows", side=ERP,
+                                   reason="unknown_currency", status=417)
+        self.customers[customer.id] = customer
+        return catalogue.customer_record(customer)
 
     # -- orders -------------------------------------------------------------------
     def find_order(self, idempotency_key: str) -> OrderResult | None:

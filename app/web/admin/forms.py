@@ -53,6 +53,8 @@ def order_changes(form: MultiDict[str, str]) -> tuple[dict[str, Any], list[Issue
         changes["price_tolerance_percent"] = form["price_tolerance_percent"]
     if "status_poll_minutes" in form:
         changes["status_poll_minutes"] = form["status_poll_minutes"]
+    if "create_customers_shown" in form:           # a form from before the switch existed keeps the setting
+        changes["create_customers"] = form.get("create_customers") == "on"
     return changes, issues
 
 
@@ -66,6 +68,7 @@ def submitted_order_form(form: MultiDict[str, str]) -> dict[str, Any]:
         "default_warehouse": form.get("default_warehouse", ""),
         "price_tolerance_percent": form.get("price_tolerance_percent", ""),
         "status_poll_minutes": form.get("status_poll_minutes", ""),
+        "create_customers": form.get("create_customers") == "on",
         "status_translations": {s: form.get(STATUS_PREFIX + s, "") for s in DEFAULT_STATUS_TRANSLATIONS},
         "mapping_rows": rows,
         "stock_items": form.get("stock_items", ""),

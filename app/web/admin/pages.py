@@ -14,10 +14,11 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from app.errors import AppError, Conflict, NotFound, UpstreamError
+from app.linking.create import CustomerDetails, create_and_link
 from app.ops.admin_audit import secret_states
 from app.orders.reconcile import report_csv, window_of
 from app.tenants.model import Tenant
-from app.tenants.settings_rules import SettingsInvalid
+from app.tenants.settings_rules import MAX_CRM_ACCOUNT_ID, SettingsInvalid
 from app.web.admin import forms as admin_forms
 from app.web.admin import secret_drafts
 from app.web.admin.audit import admin_audit, current_actor
@@ -48,6 +49,7 @@ NOTICES = {
     "orders_saved": "Order behaviour was saved.",
     "link_added": "The account link was saved.",
     "link_removed": "The account link was removed.",
+    "customer_created": "The customer was created in the ERP and the account linked to it.",
     "replayed": "The failed event was queued again.",
     "cancelled": "The ERP cancelled the order. The deal keeps the mark that it is no longer won.",
     "reconcile_queued": "Reconciliation was queued; the report below updates when a worker has run it.",
@@ -155,6 +157,24 @@ def add_link() -> ResponseReturnValue:
     if warning:
         return _render(tenant, link_warning=warning)
     return redirect(f"{SETTINGS_PATH}?done=link_added#links", code=303)
+
+
+@bp.post("/settings/links/create-customer")
+def create_customer() -> ResponseReturnValue:
+    """Create an orphan account's customer in the ERP and link it (refused on a strong match unless confirmed)."""
+    tenant = active_admin_tenant()
+    account = request.form.get("crm_account_id", "")[:MAX_CRM_ACCOUNT_ID]
+    try:
+        created = create_and_link(settings_service(), tenant.id, account, CustomerDetails(),
+                                  confirm=request.form.get("confirm") == "1")
+    except SettingsInvalid as exc:
+        return _render(tenant, 422, link_warning=exc.detail)
+    except AppError as exc:
+        refusal = {"crm_account_id": account, "message": exc.detail, "duplicate": exc.reason == "duplicate_customer"}
+        return _render(tenant, exc.status, create_refusal=refusal)
+    if created.crm_warning:
+        return _render(tenant, link_warning=created.crm_warning)
+    return redirect(f"{SETTINGS_PATH}?done=customer_created#links", code=303)
 
 
 @bp.post("/settings/links/remove")

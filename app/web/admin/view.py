@@ -117,6 +117,7 @@ def _order_section(settings: TenantSettings, submitted: dict[str, Any] | None,
                      "default_warehouse": settings.default_warehouse,
                      "price_tolerance_percent": settings.price_tolerance_percent,
                      "status_poll_minutes": settings.status_poll_minutes,
+                     "create_customers": settings.create_customers,
                      "status_translations": settings.status_translations,
                      "mapping_rows": sorted(settings.field_mapping.items()),
                      "stock_items": "\n".join(settings.stock_items)}
@@ -164,11 +165,13 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
                         order_errors: FieldErrors | None = None, order_submitted: dict[str, Any] | None = None,
                         link_errors: FieldErrors | None = None, link_submitted: dict[str, str] | None = None,
                         alerts: dict[str, Any] | None = None, audit: dict[str, Any] | None = None,
-                        search_args: Mapping[str, str] | None = None, link_warning: str = "") -> dict[str, Any]:
+                        search_args: Mapping[str, str] | None = None, link_warning: str = "",
+                        create_refusal: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything settings.html renders; ``*_errors`` map field names to plain sentences; ``alerts`` is the
     Alerts section's model (``app.web.admin.operations_view.alert_section``; built from the stored contacts
     when None); ``audit`` the Audit section's (``app.web.admin.audit_view.audit_section``; unfiltered when None);
-    ``search_args`` the customer search form's GET parameters."""
+    ``search_args`` the customer search form's GET parameters; ``create_refusal`` why creating an orphan's
+    customer was refused (``crm_account_id``, ``message``, ``duplicate``: a "Create anyway" button)."""
     links = _links_section(tenant)
     groups = error_queue().groups(tenant)
     return {
@@ -177,7 +180,7 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
         "erp": _erp_section(tenant, selected or connector, erp_submitted, erp_errors or {}),
         "check": check, "check_sentence": check_sentence(check) if check else "",
         "orders": _order_section(tenant.settings, order_submitted, order_errors or {}),
-        **links, "link_warning": link_warning,
+        **links, "link_warning": link_warning, "create_refusal": create_refusal,
         "link_errors": link_errors or {}, "link_submitted": link_submitted or {},
         "crm_links": _crm_links(tenant),
         "customer_search": search_section(tenant, search_args or {}),

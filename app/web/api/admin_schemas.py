@@ -31,6 +31,10 @@ class TenantSettingsSchema(ma.Schema):
                        "default 5; doubles while nothing changes)"})
 
 
+    create_customers = ma.fields.Boolean(metadata={
+        "description": "Account linking: admins may create a missing customer in the ERP (default off)"})
+
+
 class SettingsResponseSchema(TenantSettingsSchema):
     tenant_id = _TEXT(required=True)
     allowed_mapping_fields = ma.fields.Dict(keys=_TEXT(), values=_TEXT(), dump_only=True)

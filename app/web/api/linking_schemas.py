@@ -42,3 +42,24 @@ class CustomerMatchSchema(ma.Schema):
 
 class CustomerMatchesSchema(ma.Schema):
     matches = ma.fields.List(ma.fields.Nested(CustomerMatchSchema), required=True)
+
+
+class CreateCustomerRequestSchema(ma.Schema):
+    """What the ERP customer gets besides the CRM account's name and address."""
+
+    tax_id = _TEXT(load_default="", validate=ma.validate.Length(max=60), metadata={
+        "description": "Tax id / VAT number of the new customer"})
+    currency = _TEXT(load_default="", validate=ma.validate.Length(max=3), metadata={
+        "description": "ISO 4217 code of the customer's currency (empty: the ERP's default)"})
+    email = _TEXT(load_default="", validate=ma.validate.Length(max=200), metadata={
+        "description": "The customer's e-mail address"})
+    confirm = ma.fields.Boolean(load_default=False, metadata={
+        "description": "Create even though the ERP has a strong match (refused with 409 duplicate_customer "
+                       "otherwise)"})
+
+
+class CreatedCustomerSchema(ma.Schema):
+    crm_account_id = _TEXT(required=True)
+    customer = ma.fields.Nested(ERPCustomerSchema, required=True)
+    message = _TEXT(required=True, metadata={
+        "description": "Why the id could not be written to the CRM account's field (empty when it was)"})

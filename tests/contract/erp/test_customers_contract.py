@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 
-from app.domain.customer import CustomerQuery
+from app.domain.customer import CustomerQuery, NewCustomer
+from app.errors import UpstreamNotSupported
 from app.linking.search import search
 from tests.contract.erp.harness import PAGE_SIZE
 
@@ -79,3 +80,19 @@ def test_get_customers_reads_many_ids_in_one_request(erp):
     assert found["CUST-0002"].name == "Acme Corporation" and found["CUST-0011"].disabled
     if erp.fake is not None:   # one query for the three distinct ids, paged as the harness pages
         assert len(erp.fake.requests_to("")) - before <= math.ceil(3 / PAGE_SIZE)
+
+
+def test_create_customer_makes_a_customer_the_erp_then_knows_or_says_it_cannot(erp):
+    new = NewCustomer("Nordlicht Handel AG", address="Kaiserweg 3", city="Hamburg", postal_code="20095",
+                      country="DE", tax_id="DE 555 444 333", currency="EUR", email="info@nordlicht.example")
+    try:
+        created = erp.connector.create_customer(new)
+    except UpstreamNotSupported as exc:
+        assert exc.reason == "create_customer_not_supported" and "then link it here" in exc.message
+        return
+    assert created.name == "Nordlicht Handel AG" and not created.disabled and created.customer_id
+    assert created.tax_id == "DE 555 444 333" and created.email == "info@nordlicht.example"
+    again = erp.connector.get_customer(created.customer_id)
+    assert again is not None and again.name == "Nordlicht Handel AG"
+    assert [m.customer.customer_id for m in search(erp.connector, CustomerQuery(name="Nordlicht Handel"))][:1] == [
+        created.customer_id]
