@@ -38,6 +38,9 @@ class Section:
     message: str = ""
     #: seconds until the read service asks the ERP again (retrying sections; readers may re-load then)
     retry_after: float | None = None
+    #: what this viewer may see of it (role-based figures): full, badges (``badges`` instead of data), hidden
+    visibility: str = "full"
+    badges: tuple[Any, ...] = ()
 
     @property
     def stale(self) -> bool:
@@ -53,6 +56,8 @@ class PanelView:
     erp_customer_id: str | None
     generated_at: datetime
     sections: dict[DataKind, Section] = field(default_factory=dict)
+    #: the customer's name when the credit section's figures are not shown (role-based figures)
+    shown_name: str = ""
 
     @property
     def linked(self) -> bool:
@@ -60,5 +65,7 @@ class PanelView:
 
     @property
     def customer_name(self) -> str:
+        if self.shown_name:
+            return self.shown_name
         credit = self.sections.get(DataKind.CREDIT)
         return getattr(credit.data, "customer_name", "") if credit and credit.data is not None else ""

@@ -18,6 +18,7 @@ from app.erp.registry import ERPRegistry
 from app.errors import NotFound, UpstreamError
 from app.net.policy import URLRefused
 from app.ops.admin_audit import BoundAudit, changed_values, secret_states
+from app.panel.figures import FigurePolicy
 from app.panel.service import PanelService
 from app.tenants.model import ERPConnectionSettings, Tenant, TenantSettings
 from app.tenants.settings_rules import (
@@ -201,6 +202,17 @@ class TenantSettingsService:
         self.audit.record(tenant_id, "settings.update", target=", ".join(sorted(after)) or "no change",
                           before=before, after=after)
         return settings
+
+    # -- role-based figures ----------------------------------------------------------
+    def update_figure_policy(self, tenant_id: str, raw: dict[str, Any]) -> FigurePolicy:
+        """Replace who sees which panel sections (``FigurePolicy.parse`` names every problem)."""
+        tenant = self._tenant(tenant_id)
+        policy = FigurePolicy.parse(raw)
+        before = FigurePolicy.parse(tenant.settings.figure_policy).to_dict()
+        self.tenants.save_settings(tenant_id, replace(tenant.settings, figure_policy=policy.to_dict()))
+        old, new = changed_values(before, policy.to_dict())
+        self.audit.record(tenant_id, "figures.save", target="panel sections", before=old, after=new)
+        return policy
 
     # -- account links -------------------------------------------------------------
     def link_account(self, tenant_id: str, crm_account_id: Any, erp_customer_id: Any) -> None:

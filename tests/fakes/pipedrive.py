@@ -52,6 +52,9 @@ class Company:
         {"key": "title", "name": "Title", "field_type": "varchar", "edit_flag": False}], "organization": [
         {"key": "name", "name": "Name", "field_type": "varchar", "edit_flag": False}]})
     webhooks: list[dict] = field(default_factory=list)
+    #: other users of the company (GET /v1/users/{id}) and roles (GET /v1/roles/{id}), for role-based figures
+    users: dict[int, dict] = field(default_factory=dict)
+    roles: dict[int, dict] = field(default_factory=dict)
 
 
 class FakePipedrive:
@@ -107,6 +110,18 @@ class FakePipedrive:
                                        "value": 0, "currency": "EUR", "org_id": org_id, "custom_fields": {}}
         self.company.deal_products[deal_id] = list(products)
         return self.company.deals[deal_id]
+
+    def add_user(self, user_id: int, *, role: tuple[int, str] | None = None, permission_set: str = "",
+                 admin: bool = False) -> dict:
+        """A user as GET /v1/users/{id} answers it (https://developers.pipedrive.com/docs/api/v1/Users#getUser):
+        ``role_id`` (a role of GET /v1/roles/{id}), ``is_admin`` and ``access`` with the sales app's permission set."""
+        if role is not None:
+            self.company.roles[role[0]] = {"id": role[0], "name": role[1], "parent_role_id": None}
+        user = {"id": user_id, "name": f"User {user_id}", "email": f"user{user_id}@acme.example",
+                "is_admin": 1 if admin else 0, "role_id": role[0] if role else None, "active_flag": True,
+                "access": [{"app": "sales", "admin": admin, "permission_set_id": permission_set or "regular-sales"}]}
+        self.company.users[user_id] = user
+        return user
 
     def add_text_field(self, entity: str, name: str) -> str:
         key = field_key(name)
@@ -192,6 +207,10 @@ class FakePipedrive:
         if path == "/v1/users/me":
             return ok({"id": c.user_id, "company_id": c.company_id, "company_name": c.name,
                        "is_admin": c.is_admin, "name": "Ada Admin"})
+        m = re.fullmatch(r"/v1/(users|roles)/(\d+)", path)
+        if m and method == "GET":
+            found = (c.users if m.group(1) == "users" else c.roles).get(int(m.group(2)))
+            return ok(found) if found else missing
         m = re.fullmatch(r"/v1/(deal|organization)Fields", path)
         if m:
             entity = m.group(1)

@@ -11,6 +11,7 @@ from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, MAPPING_SOURCE_HELP
 from app.tenants.settings_service import TenantSettingsService
 from app.web.admin.audit import admin_audit
 from app.web.admin.audit_view import audit_section
+from app.web.admin.figures_view import figures_section
 from app.web.admin.linking_view import search_section
 from app.web.admin.operations_view import alert_section
 from app.web.context import services
@@ -142,7 +143,7 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
                         order_errors: FieldErrors | None = None, order_submitted: dict[str, Any] | None = None,
                         link_errors: FieldErrors | None = None, link_submitted: dict[str, str] | None = None,
                         alerts: dict[str, Any] | None = None, audit: dict[str, Any] | None = None,
-                        search_args: Mapping[str, str] | None = None) -> dict[str, Any]:
+                        figures: dict[str, Any] | None = None, search_args: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Everything settings.html renders; ``*_errors`` map field names to plain sentences; ``alerts`` is the
     Alerts section's model (``app.web.admin.operations_view.alert_section``; built from the stored contacts
     when None); ``audit`` the Audit section's (``app.web.admin.audit_view.audit_section``; unfiltered when None);
@@ -160,4 +161,5 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
         "dead_letters": svc.orders.dead_letters.list(tenant.id),
         "alerts": alerts or alert_section(tenant),
         "audit": audit or audit_section(tenant, {}),
+        "figures": figures or figures_section(tenant),
     }

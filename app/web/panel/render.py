@@ -64,7 +64,8 @@ class PanelRenderer:
         kinds = sorted(view.sections, key=lambda kind: kind.value)
         sections = [view.sections[kind] for kind in kinds]
         key = (view.crm_account_id, view.erp_customer_id, today,
-               tuple((k, id(s.data), s.state, s.as_of, s.source, s.reason, s.message, s.retry_after)
+               tuple((k, id(s.data), s.state, s.as_of, s.source, s.reason, s.message, s.retry_after,
+                      s.visibility, s.badges)
                      for k, s in zip(kinds, sections, strict=True)))
         with self._lock:
             template = self._memo.get(key)
