@@ -150,7 +150,10 @@ def openapi(output: str, check: bool) -> None:
     """Write (or check) openapi.yaml generated from the app."""
     text = build_openapi_yaml()
     if check:
-        current = open(output, encoding="utf-8").read() if os.path.exists(output) else ""
+        current = ""
+        if os.path.exists(output):
+            with open(output, encoding="utf-8") as fh:
+                current = fh.read()
         if current != text:
             _fail(f"{output} is out of date; run `erp-panel openapi`")
         click.echo(f"{output} is up to date")

@@ -23,7 +23,7 @@ from app.errors import ConfigError
 from app.net.policy import OutboundPolicy
 
 INSTANCE_DIR = os.path.abspath(os.environ.get("ERP_PANEL_INSTANCE", "instance"))
-DEV_SECRET_FILE = "dev-secret.key"
+DEV_SECRET_FILE = "dev-secret.key"  # noqa: S105 - a file name, not a secret
 
 
 @dataclass(frozen=True)

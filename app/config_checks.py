@@ -38,6 +38,18 @@ def production_problems(s: Settings) -> list[str]:
 
 def check_retry_settings(s: Settings) -> None:
     """ConfigError listing every retry or cache setting out of range."""
+    problems = _retry_problems(s) + _cache_problems(s)
+    if problems:
+        raise ConfigError("Invalid retry or cache settings: " + "; ".join(problems))
+    if s.worker_threads < 1:
+        raise ConfigError("WORKER_THREADS must be at least 1")
+    if s.order_credit_max_age < 0:
+        raise ConfigError("ORDER_CREDIT_MAX_AGE must be 0 (always read the credit) or more seconds")
+    if s.readiness_ttl < 0 or s.readiness_timeout <= 0:
+        raise ConfigError("READINESS_TTL must be 0 or more seconds and READINESS_TIMEOUT above 0")
+
+
+def _retry_problems(s: Settings) -> list[str]:
     problems = []
     if s.job_max_attempts < 1:
         problems.append("JOB_MAX_ATTEMPTS must be at least 1")
@@ -51,18 +63,16 @@ def check_retry_settings(s: Settings) -> None:
         problems.append("PANEL_READ_RETRIES must be 0 or more")
     if s.erp_http_retries < 0:
         problems.append("ERP_HTTP_RETRIES must be 0 or more")
+    return problems
+
+
+def _cache_problems(s: Settings) -> list[str]:
+    problems = []
     if s.cache_max_bytes < 1024 * 1024:
         problems.append("CACHE_MAX_BYTES must be at least 1048576 (1 MiB)")
     if s.tenant_cache_seconds <= 0:
         problems.append("TENANT_CACHE_SECONDS must be above 0")
-    if problems:
-        raise ConfigError("Invalid retry or cache settings: " + "; ".join(problems))
-    if s.worker_threads < 1:
-        raise ConfigError("WORKER_THREADS must be at least 1")
-    if s.order_credit_max_age < 0:
-        raise ConfigError("ORDER_CREDIT_MAX_AGE must be 0 (always read the credit) or more seconds")
-    if s.readiness_ttl < 0 or s.readiness_timeout <= 0:
-        raise ConfigError("READINESS_TTL must be 0 or more seconds and READINESS_TIMEOUT above 0")
+    return problems
 
 
 def check_operations_settings(s: Settings) -> None:

@@ -31,7 +31,8 @@ def gunicorn(app: str, env: dict[str, str], *, workers: int = 2, ready_path: str
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), *SETTINGS,
                "--bind", f"127.0.0.1:{port}", "--config", "python:bench.gunicorn_conf", app]
     log = open(log_path or os.devnull, "ab")
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=log)
+    # this interpreter running gunicorn with fixed arguments, no shell
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=log)  # noqa: S603
     try:
         deadline = time.monotonic() + 90
         while True:

@@ -25,13 +25,13 @@ from cryptography.fernet import Fernet
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from app import create_app  # noqa: E402
-from app.clock import FrozenClock  # noqa: E402
-from app.domain.ids import idempotency_key  # noqa: E402
-from app.orders.records import WRITTEN_BACK  # noqa: E402
-from app.orders.tables import order_records  # noqa: E402
-from tests.contract.erp import harness  # noqa: E402
-from tests.contract.erp.test_orders_contract import order_request  # noqa: E402
+from app import create_app
+from app.clock import FrozenClock
+from app.domain.ids import idempotency_key
+from app.orders.records import WRITTEN_BACK
+from app.orders.tables import order_records
+from tests.contract.erp import harness
+from tests.contract.erp.test_orders_contract import order_request
 
 KINDS = ("sandbox", "erpnext", "odoo-json2", "netsuite-m2m", "businesscentral")
 BUILD = {"sandbox": harness.sandbox_harness, "erpnext": harness.erpnext_harness,
@@ -64,6 +64,32 @@ def reset(erp: harness.ERPUnderTest) -> None:
         erp.connector.orders.reads = 0
 
 
+def seed_orders(services: Any, fakes: dict[str, harness.ERPUnderTest], clock: FrozenClock,
+                orders_per_tenant: int) -> dict[str, tuple[str, harness.ERPUnderTest]]:
+    """Ten tenants, two on each ERP's fake, each with ``orders_per_tenant`` written-back orders that people
+    have moved on in the ERP (every 3rd delivered, every 5th invoiced, every 10th paid)."""
+    erps: dict[str, tuple[str, harness.ERPUnderTest]] = {}
+    for n in range(10):
+        kind = KINDS[n % len(KINDS)]
+        tenant = services.tenants.upsert_tenant("demo", f"bench-{n}", f"Bench {n}")
+        erp = fakes[kind]
+        erps[tenant.id] = (kind, erp)
+        with services.db.write() as conn:
+            for d in range(orders_per_tenant):
+                deal = f"D-{d}"
+                key = idempotency_key(tenant.id, deal)
+                created = erp.connector.create_order(order_request(key))
+                now = clock.now()
+                conn.execute(order_records.insert().values(
+                    tenant_id=tenant.id, crm_deal_id=deal, idempotency_key=key, state=WRITTEN_BACK,
+                    erp_order_number=created.order_number, erp_status="open", credit_flagged=False,
+                    correlation_id="bench", created_at=now, updated_at=now))
+                for step, every in (("deliver", 3), ("invoice", 5), ("pay", 10)):
+                    if d % every == 0:
+                        erp.advance(key, step)
+    return erps
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders-per-tenant", type=int, default=100)
@@ -78,25 +104,7 @@ def main() -> None:
         # one fake per vendor (a fake answers every request to its vendor's URL); two tenants on each
         fakes = {kind: BUILD[kind](clock, mock) for kind in KINDS}
         fakes["sandbox"].connector.orders = CountingBook(fakes["sandbox"].connector.orders)
-        erps: dict[str, tuple[str, harness.ERPUnderTest]] = {}
-        for n in range(10):
-            kind = KINDS[n % len(KINDS)]
-            tenant = services.tenants.upsert_tenant("demo", f"bench-{n}", f"Bench {n}")
-            erp = fakes[kind]
-            erps[tenant.id] = (kind, erp)
-            with services.db.write() as conn:
-                for d in range(args.orders_per_tenant):
-                    deal = f"D-{d}"
-                    key = idempotency_key(tenant.id, deal)
-                    created = erp.connector.create_order(order_request(key))
-                    now = clock.now()
-                    conn.execute(order_records.insert().values(
-                        tenant_id=tenant.id, crm_deal_id=deal, idempotency_key=key, state=WRITTEN_BACK,
-                        erp_order_number=created.order_number, erp_status="open", credit_flagged=False,
-                        correlation_id="bench", created_at=now, updated_at=now))
-                    for step, every in (("deliver", 3), ("invoice", 5), ("pay", 10)):
-                        if d % every == 0:
-                            erp.advance(key, step)
+        erps = seed_orders(services, fakes, clock, args.orders_per_tenant)
         batched: dict[str, int] = {}
 
         def counted(tenant: Any) -> tuple[Any, str]:

@@ -32,13 +32,13 @@ from cryptography.fernet import Fernet
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from app.auth.widget_token import WidgetTokens  # noqa: E402
-from app.clock import Clock  # noqa: E402
-from app.storage.db import normalise_url  # noqa: E402
-from bench import loadgen  # noqa: E402
-from bench._gunicorn import SETTINGS, gunicorn, transaction_counts  # noqa: E402
-from bench._http import percentile  # noqa: E402
-from bench._postgres import postgres_schema  # noqa: E402
+from app.auth.widget_token import WidgetTokens
+from app.clock import Clock
+from app.storage.db import normalise_url
+from bench import loadgen
+from bench._gunicorn import SETTINGS, gunicorn, transaction_counts
+from bench._http import percentile
+from bench._postgres import postgres_schema
 
 ACCOUNT = "ACC-1001"
 PATH = f"/api/v1/panel/accounts/{ACCOUNT}"

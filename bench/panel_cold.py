@@ -24,11 +24,11 @@ from flask import Flask, jsonify
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from app import create_app  # noqa: E402
-from app.erp.sandbox import SandboxERP, SandboxFaults  # noqa: E402
-from app.panel.present import shaped  # noqa: E402
-from app.panel.schema import CreditSchema, PriceSchema, StockLineSchema  # noqa: E402
-from bench._http import serve, summary  # noqa: E402
+from app import create_app
+from app.erp.sandbox import SandboxERP, SandboxFaults
+from app.panel.present import shaped
+from app.panel.schema import CreditSchema, PriceSchema, StockLineSchema
+from bench._http import serve, summary
 
 ACCOUNT, CUSTOMER = "ACC-1001", "CUST-0001"
 

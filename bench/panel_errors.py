@@ -21,9 +21,9 @@ from cryptography.fernet import Fernet
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from app import create_app  # noqa: E402
-from app.erp.sandbox import SandboxFaults  # noqa: E402
-from bench._http import serve, summary  # noqa: E402
+from app import create_app
+from app.erp.sandbox import SandboxFaults
+from bench._http import serve, summary
 
 ACCOUNTS = ["ACC-1001", "ACC-1002", "ACC-1003", "ACC-1004", "ACC-1005"]
 BLANK = {"retrying", "unavailable"}

@@ -39,13 +39,13 @@ from cryptography.fernet import Fernet
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from app import create_app  # noqa: E402
-from app.crm.demo.seed import DEMO_COMPANY  # noqa: E402
-from app.domain.ids import idempotency_key  # noqa: E402
-from app.erp.sandbox.faults import SandboxFaults  # noqa: E402
-from app.orders.worker import run_worker  # noqa: E402
-from bench._http import serve, summary  # noqa: E402
-from bench._orders import NumberWatcher, add_won_deals, database, plan, send, stages  # noqa: E402
+from app import create_app
+from app.crm.demo.seed import DEMO_COMPANY
+from app.domain.ids import idempotency_key
+from app.erp.sandbox.faults import SandboxFaults
+from app.orders.worker import run_worker
+from bench._http import serve, summary
+from bench._orders import NumberWatcher, add_won_deals, database, plan, send, stages
 
 #: ERP round trips one order waits for one after the other: the parallel reads, then the create
 ROUND_TRIPS = 2
@@ -100,7 +100,8 @@ def worker_process(config_json: str) -> None:
 def start_workers(config: dict, latency_ms: float, count: int) -> list[subprocess.Popen]:
     """``count`` worker processes, returned once each has started (workers are long-running in production)."""
     child = json.dumps({**config, "latency_ms": latency_ms})
-    procs = [subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker-process", child],
+    # this interpreter running this script, no shell
+    procs = [subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker-process", child],  # noqa: S603
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(count)]
     for proc in procs:
         if proc.stdout.readline().strip() != "ready":
@@ -197,7 +198,7 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     total = int(args.rate * args.seconds)
     deals = [f"B-{i:05d}" for i in range(total)]
-    events = plan(deals, total, args.dup_share, random.Random(11))
+    events = plan(deals, total, args.dup_share, random.Random(11))  # noqa: S311 - a repeatable load plan
     setup = (f"PostgreSQL, web intake + {args.processes} worker processes" if args.postgres
              else "SQLite, one embedded process")
     print(f"{total} deliveries at {args.rate:g}/s, {args.dup_share:.0%} duplicates, {args.threads} job threads per "

@@ -7,10 +7,14 @@ import uuid
 
 import pytest
 from cryptography.fernet import Fernet
+from flask import Flask
 
 from app.clock import FrozenClock
 from app.erp.sandbox.faults import SandboxFaults
-from tests.fakes.browser_client import browser_like
+from tests.fakes.browser_client import ClosingClient, browser_like
+
+# every app's test_client() closes its responses (see ClosingClient)
+Flask.test_client_class = ClosingClient
 
 REQUIRE_SERVICES = os.environ.get("ERP_PANEL_REQUIRE_SERVICES", "") == "1"
 PG_URL = os.environ.get("DATABASE_URL_TEST", "postgresql://postgres@127.0.0.1:5432/test")

@@ -51,7 +51,7 @@ class BackgroundWork:
     def _run(self, key: str, task: Callable[[], object]) -> None:
         try:
             task()
-        except Exception:  # noqa: BLE001 - a background task's failure must be seen in the log, not lost
+        except Exception:  # a background task's failure must be seen in the log, not lost
             log.exception("background task failed", extra={"ctx": {"task": getattr(task, "__name__", "")}})
         finally:
             with self._lock:

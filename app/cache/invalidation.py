@@ -48,7 +48,7 @@ class Invalidations:
         for listener in self._listeners:
             try:
                 listener(tenant_id)
-            except Exception:  # noqa: BLE001 - one listener's bug must not stop the others' invalidation
+            except Exception:  # one listener's bug must not stop the others' invalidation
                 log.exception("a cache invalidation listener failed")
 
     def close(self) -> None:

@@ -77,7 +77,7 @@ def bearer_of(authorization: str) -> str:
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+    def log_message(self, format: str, *args: Any) -> None:  # the stdlib's signature names it format
         log.debug("worker metrics: " + format, *args)
 
 

@@ -52,7 +52,7 @@ class Backoff:
         self.base = base
         self.cap = cap
         self.floor = floor
-        self.rng = rng or random.Random()
+        self.rng = rng or random.Random()  # noqa: S311 - backoff jitter, not a secret
 
     def ceiling(self, attempt: int) -> float:
         """Largest delay for this attempt (the cap once the exponential passes it)."""

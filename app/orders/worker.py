@@ -130,7 +130,7 @@ class WorkerPool:
     def _run(self, job: Job) -> None:
         try:
             self.worker.run(job)
-        except BaseException:  # noqa: BLE001 - a crash of one job must not stop the pool's accounting
+        except BaseException:  # a crash of one job must not stop the pool's accounting
             log.exception("order job %s crashed", job.id)
         finally:
             with self._lock:

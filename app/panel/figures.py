@@ -175,4 +175,13 @@ def restrict(view: PanelView, levels: Levels, today: date) -> PanelView:
         else:
             sections[kind] = replace(section, data=None, visibility=level.value, badges=(), as_of=None,
                                      age_seconds=None, source="", message=HIDDEN_MESSAGE)
-    return replace(view, sections=sections, shown_name=view.customer_name)
+    # the last good credit read (shown past the stale limit) follows the credit section: for badges it keeps
+    # only what the glance takes from it - the hold and its note - and for hidden nothing at all
+    credit_level = levels.get(DataKind.CREDIT, Visibility.FULL)
+    last_credit, last_at = view.last_credit, view.last_credit_at
+    if credit_level == Visibility.BADGES and view.credit is not None:
+        last_credit, last_at = view.credit, view.sections[DataKind.CREDIT].as_of
+    elif credit_level == Visibility.HIDDEN:
+        last_credit, last_at = None, None
+    return replace(view, sections=sections, shown_name=view.customer_name, last_credit=last_credit,
+                   last_credit_at=last_at)

@@ -6,6 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from app.domain.credit import CustomerCredit
+
 
 class DataKind(StrEnum):
     CREDIT = "credit"
@@ -38,6 +40,8 @@ class Section:
     message: str = ""
     #: seconds until the read service asks the ERP again (retrying sections; readers may re-load then)
     retry_after: float | None = None
+    #: when the ERP stopped answering for this section (first failed fetch of the current streak)
+    unreachable_since: datetime | None = None
     #: what this viewer may see of it (role-based figures): full, badges (``badges`` instead of data), hidden
     visibility: str = "full"
     badges: tuple[Any, ...] = ()
@@ -56,6 +60,10 @@ class PanelView:
     erp_customer_id: str | None
     generated_at: datetime
     sections: dict[DataKind, Section] = field(default_factory=dict)
+    #: the last credit the ERP gave, when the credit section has nothing to show (past its stale limit):
+    #: its hold and the customer's name outlive the stale limit, with the time they were read
+    last_credit: CustomerCredit | None = None
+    last_credit_at: datetime | None = None
     #: the customer's name when the credit section's figures are not shown (role-based figures)
     shown_name: str = ""
 
@@ -64,8 +72,17 @@ class PanelView:
         return self.erp_customer_id is not None
 
     @property
+    def credit(self) -> CustomerCredit | None:
+        """The credit the credit section shows (fresh or stale), else None."""
+        section = self.sections.get(DataKind.CREDIT)
+        data = section.data if section is not None else None
+        return data if isinstance(data, CustomerCredit) else None
+
+    @property
     def customer_name(self) -> str:
+        """The customer's name: kept when the credit figures are not shown, else from the credit section,
+        else from the last good credit read."""
         if self.shown_name:
             return self.shown_name
-        credit = self.sections.get(DataKind.CREDIT)
-        return getattr(credit.data, "customer_name", "") if credit and credit.data is not None else ""
+        credit = self.credit or self.last_credit
+        return credit.customer_name if credit is not None else ""

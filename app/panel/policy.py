@@ -15,6 +15,8 @@ ERROR_BACKOFF_SECONDS = 15
 UNAVAILABLE_AFTER_FAILURES = 4
 #: how long a key's streak of failures is remembered after its last failure
 FAILURE_MEMORY_SECONDS = 300
+#: how long the last good credit read is kept for its hold and the customer's name (past the stale limit)
+LAST_KNOWN_SECONDS = 30 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class CachePolicy:
     first_error_backoff: float = FIRST_ERROR_BACKOFF_SECONDS
     unavailable_after: int = UNAVAILABLE_AFTER_FAILURES
     failure_memory: int = FAILURE_MEMORY_SECONDS
+    last_known: int = LAST_KNOWN_SECONDS
 
     @classmethod
     def from_settings(cls, s) -> CachePolicy:

@@ -16,6 +16,7 @@ from typing import Any
 import marshmallow as ma
 
 from app.domain.invoice import Invoice
+from app.panel.glance import glance
 from app.panel.model import DataKind, PanelView, Section
 from app.panel.schema import (
     CreditSchema,
@@ -91,5 +92,5 @@ def section_dict(section: Section, today: date) -> dict[str, Any]:
 
 def panel_dict(view: PanelView, today: date) -> dict[str, Any]:
     """The full panel as plain data (Decimals and dates left for the surface to format)."""
-    return shaped(PanelSchema, view, sections={kind.value: section_dict(section, today)
-                                               for kind, section in view.sections.items()})
+    return shaped(PanelSchema, view, glance=glance(view, today),
+                  sections={kind.value: section_dict(section, today) for kind, section in view.sections.items()})

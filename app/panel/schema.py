@@ -31,6 +31,9 @@ class SectionMetaSchema(ma.Schema):
     source = ma.fields.String()
     reason = ma.fields.String(metadata={"description": "Reason code when not ok"})
     message = ma.fields.String(metadata={"description": "Plain sentence for the user when not ok"})
+    unreachable_since = ma.fields.DateTime(
+        allow_none=True, metadata={"description": "When the ERP stopped answering for this section (null while "
+                                                  "it answers)"})
     retry_after_seconds = ma.fields.Float(
         allow_none=True, metadata={"description": "State 'retrying': the ERP is asked again after this many "
                                                   "seconds; load the panel again then"})
@@ -120,10 +123,40 @@ class SectionsSchema(ma.Schema):
     pricing = ma.fields.Nested(PricingSectionSchema, required=True)
 
 
+class GlanceSchema(ma.Schema):
+    """The "can I sell?" line: hold, over limit, overdue invoices and credit room, from the sections read."""
+
+    verdict = ma.fields.String(required=True, validate=ma.validate.OneOf(
+        ["on_hold", "over_limit", "overdue", "ok", "unknown"]), metadata={
+        "description": "The most serious finding: on_hold, over_limit, overdue, ok; unknown when credit could "
+                       "not be read and no earlier read is known"})
+    headline = ma.fields.String(required=True, metadata={"description": "The line in plain English"})
+    on_hold = ma.fields.Boolean(allow_none=True, metadata={"description": "null: not known"})
+    hold_reason = ma.fields.String()
+    hold_note = ma.fields.String()
+    hold_as_of = ma.fields.DateTime(allow_none=True, metadata={"description": "When the hold figure was read"})
+    hold_last_known = ma.fields.Boolean(metadata={
+        "description": "The hold comes from the last good read, older than the credit section's stale limit"})
+    over_limit = ma.fields.Boolean(allow_none=True)
+    currency = ma.fields.String()
+    credit_limit = _money(allow_none=True)
+    balance = _money(allow_none=True)
+    available_credit = _money(allow_none=True)
+    overdue_count = ma.fields.Integer(allow_none=True)
+    oldest_overdue_days = ma.fields.Integer(allow_none=True)
+    overdue_total = _money(allow_none=True)
+    overdue_currency = ma.fields.String()
+    unreachable_since = ma.fields.DateTime(allow_none=True, metadata={
+        "description": "The earliest time a section's ERP reads started failing (null while the ERP answers)"})
+
+
 class PanelSchema(ma.Schema):
     crm_account_id = ma.fields.String(required=True)
     erp_customer_id = ma.fields.String(allow_none=True)
-    customer_name = ma.fields.String()
+    customer_name = ma.fields.String(metadata={
+        "description": "From the credit section, else the last good credit read"})
     linked = ma.fields.Boolean(required=True)
+    glance = ma.fields.Nested(GlanceSchema, allow_none=True, metadata={
+        "description": "The \"can I sell?\" line (null when the account is not linked)"})
     generated_at = ma.fields.DateTime(required=True)
     sections = ma.fields.Nested(SectionsSchema, required=True)

@@ -8,16 +8,14 @@ from functools import cached_property
 
 from app.cache.backend import CacheEntry
 from app.erp.base import ERPConnector
+from app.panel import messages
 from app.panel.model import DataKind, Section, SectionState
 from app.panel.policy import CachePolicy
 from app.tenants.model import Tenant
 
 NOT_FOUND_MESSAGE = "This customer no longer exists in the ERP. Ask an admin to check the account link."
-MISSING_FIELD_MESSAGE = ("the ERP's answer lacks a field this section needs; an admin can see which one with "
-                         "Test connection on the erp-panel settings page")
 NOT_LINKED_MESSAGE = ("This account is not linked to an ERP customer yet. An admin can link it in the "
                       "erp-panel settings.")
-RETRYING_MESSAGE = "The ERP did not answer; trying again in a few seconds."
 
 
 def from_entry(kind: DataKind, entry: CacheEntry, age: float) -> Section:
@@ -29,20 +27,24 @@ def from_entry(kind: DataKind, entry: CacheEntry, age: float) -> Section:
 
 
 def degraded(policy: CachePolicy, kind: DataKind, cached: CacheEntry | None, now: datetime, reason: str,
-             message: str, state: SectionState, *, retry_after: float | None = None) -> Section:
-    """The last good data (stale) if recent enough, else a section in ``state`` explaining itself."""
+             message: str, state: SectionState, *, retry_after: float | None = None,
+             since: datetime | None = None) -> Section:
+    """The last good data (stale) if recent enough, else a section in ``state`` explaining itself.
+
+    ``message`` is the rep's sentence (``app.panel.messages``), ``since`` when the ERP stopped answering."""
     if cached is not None and cached.kind == "data":
         age = cached.age(now)
         if age <= policy.ttl[kind] + policy.stale_limit[kind]:
             return Section(kind, SectionState.STALE, cached.value, cached.fetched_at, age, cached.source,
-                           reason, f"Showing the last good data: {message}")
+                           reason, messages.STALE.format(why=message), unreachable_since=since)
     if state == SectionState.ERROR:
         return Section(kind, SectionState.ERROR, None, None, None, "", reason, message)
     if state == SectionState.RETRYING:
-        return Section(kind, SectionState.RETRYING, None, None, None, "", reason, RETRYING_MESSAGE,
-                       retry_after=round(retry_after, 1) if retry_after is not None else None)
-    text = f"ERP data is unavailable right now: {message}" if message else "ERP data is unavailable right now."
-    return Section(kind, SectionState.UNAVAILABLE, None, None, None, "", reason, text)
+        return Section(kind, SectionState.RETRYING, None, None, None, "", reason, messages.RETRYING,
+                       retry_after=round(retry_after, 1) if retry_after is not None else None,
+                       unreachable_since=since)
+    return Section(kind, SectionState.UNAVAILABLE, None, None, None, "", reason,
+                   messages.UNAVAILABLE.format(why=message or messages.UNREACHABLE), unreachable_since=since)
 
 
 #: kinds whose cache key depends on the tenant's chosen stock items
@@ -68,4 +70,4 @@ class ReadScope:
     @cached_property
     def items_suffix(self) -> str:
         items = self.tenant.settings.stock_items
-        return hashlib.sha1(",".join(items).encode()).hexdigest()[:8] if items else "default"
+        return hashlib.sha1(",".join(items).encode(), usedforsecurity=False).hexdigest()[:8] if items else "default"

@@ -35,6 +35,7 @@ from app.errors import (
     UpstreamNotFound,
 )
 from app.net.client import RetryPolicy, retry_call
+from app.panel import messages
 from app.panel.backoff import ErrorBackoff
 from app.panel.entries import SectionEntries
 from app.panel.model import DataKind, PanelView, Section, SectionState
@@ -42,7 +43,6 @@ from app.panel.policy import CachePolicy
 from app.panel.revalidate import Revalidator
 from app.panel.sections import (
     ITEM_KINDS,
-    MISSING_FIELD_MESSAGE,
     NOT_LINKED_MESSAGE,
     ReadScope,
     degraded,
@@ -56,6 +56,9 @@ if TYPE_CHECKING:
     from app.ops.observe import Observer
 
 log = logging.getLogger(__name__)
+
+#: suffix of the key that keeps the last good credit read past the stale limit (``CachePolicy.last_known``)
+LAST_CREDIT = ":last"
 
 
 class PanelService:
@@ -98,7 +101,8 @@ class PanelService:
         try:
             connector, fp = self.tenants.connector_for(tenant)
         except UpstreamMisconfigured as exc:
-            sections = {k: Section(k, SectionState.ERROR, reason=exc.reason, message=exc.message) for k in kinds}
+            sections = {k: Section(k, SectionState.ERROR, reason=exc.reason, message=messages.rep_message(exc))
+                        for k in kinds}
             return PanelView(tenant.id, crm_account_id, customer_id, now, sections)
         work = ReadScope(tenant, connector, fp, customer_id)
         sections: dict[DataKind, Section] = {}
@@ -112,8 +116,10 @@ class PanelService:
                 pending.append(kind)
         if pending:
             sections.update(self._load(work, pending, force_refresh))
+        last = self._last_credit(work, sections.get(DataKind.CREDIT))
         return PanelView(tenant.id, crm_account_id, customer_id, self.clock.now(),
-                         {k: sections[k] for k in kinds})
+                         {k: sections[k] for k in kinds}, last_credit=last.value if last else None,
+                         last_credit_at=last.fetched_at if last else None)
 
     def refresh(self, tenant: Tenant, crm_account_id: str) -> PanelView:
         """Refresh-now: bypass the cache for this account, at most once per interval."""
@@ -196,7 +202,8 @@ class PanelService:
             streak = self.backoff.streak(key) if not force else None
             if streak is not None and streak.wait > 0:
                 sections[kind] = degraded(self.policy, kind, cached, now, streak.reason, streak.message,
-                                          self.backoff.state_after(streak.failures), retry_after=streak.wait)
+                                          self.backoff.state_after(streak.failures), retry_after=streak.wait,
+                                          since=streak.since)
                 continue
             fetch = partial(self._fetch, work, kind, key)
             reread = (lambda: None) if force else partial(self.entries.fresh, key, kind)
@@ -221,18 +228,22 @@ class PanelService:
         except MissingVendorField as exc:
             # the rep sees "unavailable", never a zero; the admin finds the field with Test connection
             log.warning("tenant %s: %s section unavailable: %s", work.tenant.id, kind.value, exc.message)
-            return degraded(self.policy, kind, cached, now, exc.reason, MISSING_FIELD_MESSAGE,
+            return degraded(self.policy, kind, cached, now, exc.reason, messages.rep_message(exc),
                             SectionState.UNAVAILABLE)
         except UpstreamError as exc:
+            # the vendor's wording is for the admin (log, reason code); the rep reads a plain sentence
+            log.warning("tenant %s: %s section read failed (%s): %s", work.tenant.id, kind.value, exc.reason,
+                        exc.message)
             if not exc.retriable:
-                return degraded(self.policy, kind, cached, now, exc.reason, exc.message, SectionState.ERROR)
+                return degraded(self.policy, kind, cached, now, exc.reason, messages.rep_message(exc),
+                                SectionState.ERROR)
             streak = self.backoff.streak(key)
-            return degraded(self.policy, kind, cached, now, exc.reason, exc.message,
+            return degraded(self.policy, kind, cached, now, exc.reason, messages.rep_message(exc),
                             self.backoff.state_after(max(streak.failures, 1)),
-                            retry_after=streak.wait or self.policy.backoff_after(1))
+                            retry_after=streak.wait or self.policy.backoff_after(1), since=streak.since or now)
         except TimeoutError:
-            return degraded(self.policy, kind, cached, now, "erp_timeout", "The ERP is taking too long to answer",
-                            SectionState.RETRYING, retry_after=self.policy.backoff_after(1))
+            return degraded(self.policy, kind, cached, now, "erp_timeout", messages.SLOW,
+                            SectionState.RETRYING, retry_after=self.policy.backoff_after(1), since=now)
         return from_entry(kind, entry, entry.age(self.clock.now()))
 
     def _fetch(self, work: ReadScope, kind: DataKind, key: str) -> CacheEntry:
@@ -264,5 +275,15 @@ class PanelService:
         self.observer.erp_read(work.tenant.id, kind.value, None)
         entry = CacheEntry(value=value, fetched_at=self.clock.now(), source=connector.name)
         self.entries.set(key, entry, keep_seconds=self.policy.keep_seconds(kind))
+        if kind == DataKind.CREDIT:
+            self.cache.set(key + LAST_CREDIT, entry, keep_seconds=self.policy.last_known)
         self.backoff.succeeded(key)
         return entry
+
+    def _last_credit(self, work: ReadScope, section: Section | None) -> CacheEntry | None:
+        """The last good credit read when the credit section has nothing to show (past its stale limit, or the
+        ERP refuses): a credit hold and the customer's name must not vanish in a long outage."""
+        if section is None or section.data is not None or section.state == SectionState.NOT_FOUND:
+            return None
+        entry = self.cache.get(self._key(work, DataKind.CREDIT) + LAST_CREDIT)
+        return entry if entry is not None and isinstance(entry.value, CustomerCredit) else None

@@ -66,7 +66,7 @@ def normalise_url(url: str) -> str:
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     try:
         parsed = sa.engine.make_url(url)
-    except Exception as exc:  # sqlalchemy raises ArgumentError; keep the message plain
+    except (sa.exc.ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number; keep the message plain
         raise ConfigError(f"DATABASE_URL is not a valid database URL: {exc}") from None
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigError(

@@ -125,7 +125,8 @@ class TenantCache:
             raise UpstreamMisconfigured("No such installation", side=ERP, reason="erp_not_configured")
         if entry.connector_error is not None:
             raise entry.connector_error
-        assert entry.connector is not None
+        if entry.connector is None:
+            raise RuntimeError("a cache entry holds a connector or the error that prevented it")
         return entry.connector
 
     # -- invalidation -----------------------------------------------------------------------
@@ -175,15 +176,13 @@ class TenantCache:
         snapshot = self.store.snapshot(tenant_id, accounts)
         if snapshot.tenant is None:
             return None
-        entry = self._build(snapshot)
+        entry = self._build(snapshot.tenant, snapshot)
         with self._lock:
             if self._version == version:
                 self._keep(tenant_id, entry)
         return entry
 
-    def _build(self, snapshot: TenantSnapshot) -> _Entry:
-        tenant = snapshot.tenant
-        assert tenant is not None
+    def _build(self, tenant: Tenant, snapshot: TenantSnapshot) -> _Entry:
         connector, error = None, None
         try:
             connector = self.erp.connector_from(tenant.id, snapshot.connection)

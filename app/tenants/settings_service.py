@@ -9,6 +9,7 @@ audit by the actor the service was built for.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -44,6 +45,19 @@ log = logging.getLogger("erp_panel.admin")
 #: TenantSettings fields an admin may change through ``update_settings``
 EDITABLE_SETTINGS = ("credit_hold_policy", "shadow_mode", "status_translations", "field_mapping",
                      "stock_items", "default_warehouse", "price_tolerance_percent", "status_poll_minutes")
+
+#: how each remaining editable setting is checked: (submitted value, issues) -> the value to store
+_SETTING_CHECKS: dict[str, Callable[[Any, list[Issue]], Any]] = {
+    "credit_hold_policy": check_credit_policy,
+    "field_mapping": check_field_mapping,
+    "stock_items": check_stock_items,
+    "default_warehouse": lambda value, issues: clean_text(value, "default_warehouse", "Default warehouse", issues,
+                                                          required=False),
+    "price_tolerance_percent": lambda value, issues: check_percent(value, "price_tolerance_percent",
+                                                                   "Price tolerance", issues),
+    "status_poll_minutes": lambda value, issues: check_minutes(value, "status_poll_minutes",
+                                                               "Order status poll interval", issues),
+}
 
 
 class TenantSettingsService:
@@ -169,30 +183,7 @@ class TenantSettingsService:
         issues: list[Issue] = []
         for key in sorted(set(changes) - set(EDITABLE_SETTINGS)):
             issues.append(Issue(key, "unknown_setting", f"'{key}' is not a setting that can be changed here."))
-        values: dict[str, Any] = {}
-        if "credit_hold_policy" in changes:
-            values["credit_hold_policy"] = check_credit_policy(changes["credit_hold_policy"], issues)
-        if "shadow_mode" in changes:
-            if not isinstance(changes["shadow_mode"], bool):
-                issues.append(Issue("shadow_mode", "not_boolean", "Shadow mode must be on or off."))
-            values["shadow_mode"] = bool(changes["shadow_mode"])
-        if "status_translations" in changes:
-            merged = dict(tenant.settings.status_translations)
-            merged.update(check_status_translations(changes["status_translations"], issues))
-            values["status_translations"] = merged
-        if "field_mapping" in changes:
-            values["field_mapping"] = check_field_mapping(changes["field_mapping"], issues)
-        if "stock_items" in changes:
-            values["stock_items"] = check_stock_items(changes["stock_items"], issues)
-        if "default_warehouse" in changes:
-            values["default_warehouse"] = clean_text(changes["default_warehouse"], "default_warehouse",
-                                                     "Default warehouse", issues, required=False)
-        if "price_tolerance_percent" in changes:
-            values["price_tolerance_percent"] = check_percent(changes["price_tolerance_percent"],
-                                                              "price_tolerance_percent", "Price tolerance", issues)
-        if "status_poll_minutes" in changes:
-            values["status_poll_minutes"] = check_minutes(changes["status_poll_minutes"], "status_poll_minutes",
-                                                          "Order status poll interval", issues)
+        values = {key: self._checked(key, changes[key], tenant, issues) for key in EDITABLE_SETTINGS if key in changes}
         raise_if(issues)
         settings = replace(tenant.settings, **values)
         self.tenants.save_settings(tenant_id, settings)
@@ -202,6 +193,19 @@ class TenantSettingsService:
         self.audit.record(tenant_id, "settings.update", target=", ".join(sorted(after)) or "no change",
                           before=before, after=after)
         return settings
+
+    @staticmethod
+    def _checked(key: str, value: Any, tenant: Tenant, issues: list[Issue]) -> Any:
+        """One editable setting's new value (problems go to ``issues``)."""
+        if key == "shadow_mode":
+            if not isinstance(value, bool):
+                issues.append(Issue("shadow_mode", "not_boolean", "Shadow mode must be on or off."))
+            return bool(value)
+        if key == "status_translations":
+            merged = dict(tenant.settings.status_translations)
+            merged.update(check_status_translations(value, issues))
+            return merged
+        return _SETTING_CHECKS[key](value, issues)
 
     # -- role-based figures ----------------------------------------------------------
     def update_figure_policy(self, tenant_id: str, raw: dict[str, Any]) -> FigurePolicy:

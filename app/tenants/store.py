@@ -73,7 +73,8 @@ class TenantStore:
             conn.execute(tenants.update().where(tenants.c.id == tenant_id).values(**values))
         self._changed(tenant_id)
         tenant = self.get(tenant_id)
-        assert tenant is not None
+        if tenant is None:
+            raise RuntimeError(f"tenant {tenant_id} vanished right after its upsert")
         return tenant
 
     def get(self, tenant_id: str) -> Tenant | None:

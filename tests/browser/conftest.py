@@ -35,6 +35,7 @@ def live_server(app):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
     thread.join(5)
 
 

@@ -1,4 +1,6 @@
 """The demo CRM page renders the widget like a CRM would; every section shows in a real browser."""
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -11,13 +13,14 @@ def test_panel_renders_every_section_with_hold_banner(live_server, browser_page)
     expect(page.locator("#account-name")).to_have_text("Café Lumière SARL")
     frame = page.frame_locator("#erp-panel")
     expect(frame.locator("#customer-name")).to_have_text("Café Lumière SARL")
-    expect(frame.locator("#banner")).to_contain_text("Credit hold: Held by finance")
+    expect(frame.locator("#glance")).to_contain_text("On hold")
+    expect(frame.locator("#glance")).to_contain_text("Held by finance")
     expect(frame.locator("#panel-credit .age time")).to_contain_text("As of just now")
     expect(frame.locator("#panel-credit dl")).to_contain_text("On hold")
 
     frame.locator("#tab-stock").click()
     expect(frame.locator("#panel-stock")).to_be_visible()
-    expect(frame.locator("#panel-stock tbody tr").first).to_contain_text("Widget ⚙️ Standard")
+    expect(frame.locator("#panel-stock .stock-item").first).to_contain_text("Widget ⚙️ Standard")
     expect(frame.locator("#panel-credit")).to_be_hidden()
 
     # keyboard: arrow keys move between tabs (WAI-ARIA tabs pattern)
@@ -35,6 +38,8 @@ def test_overdue_invoices_are_highlighted(live_server, browser_page):
     page.goto(f"{live_server}/demo/accounts/ACC-1004")
     frame = page.frame_locator("#erp-panel")
     expect(frame.locator("#invoice-count")).to_have_class("count bad")
+    expect(frame.locator("#invoice-count")).to_have_attribute("aria-label", re.compile(r"\d+ open, \d+ overdue"))
+    expect(frame.locator("#glance")).to_contain_text("overdue")
     frame.locator("#tab-invoices").click()
     expect(frame.locator("#panel-invoices tr.overdue").first).to_contain_text("Overdue")
 

@@ -16,7 +16,7 @@ from flask import Flask
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from tests.fakes.pipedrive_fixtures import *  # noqa: F401,F403
+from tests.fakes.pipedrive_fixtures import *  # noqa: F403
 from tests.fakes.pipedrive_fixtures import PIPEDRIVE_SETTINGS
 
 pytestmark = pytest.mark.browser
@@ -54,6 +54,7 @@ def host():
     server, origin = serve(app)
     yield origin, page
     server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture
@@ -79,6 +80,7 @@ def test_deal_view_panel_renders_the_organizations_erp_data(pd_app, linked, fake
         assert page.js_errors == []
     finally:
         server.shutdown()
+        server.server_close()
 
 
 def test_wrong_jwt_shows_a_plain_error(pd_app, linked, fake, browser_page, host):
@@ -92,3 +94,4 @@ def test_wrong_jwt_shows_a_plain_error(pd_app, linked, fake, browser_page, host)
         expect(frame.locator("#panel-credit .state")).to_contain_text("could not be verified")
     finally:
         server.shutdown()
+        server.server_close()

@@ -13,7 +13,19 @@ from flask.testing import FlaskClient
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
 
-class SameSiteClient(FlaskClient):
+class ClosingClient(FlaskClient):
+    """``FlaskClient`` that reads each response and closes it, as a WSGI server does.
+
+    Werkzeug's test client leaves an unbuffered response open; for a ``send_file`` answer
+    that leaks the file until garbage collection, and its ResourceWarning fails the run
+    (pytest ``filterwarnings = error``).
+    """
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
+class SameSiteClient(ClosingClient):
     """``FlaskClient`` whose requests carry ``Origin: <PUBLIC_BASE_URL>`` unless a test says otherwise."""
 
     def __init__(self, *args, **kwargs):

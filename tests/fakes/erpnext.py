@@ -175,22 +175,10 @@ class FakeERPNext(FakeHTTP):
     # -- Sales Order --------------------------------------------------------------
     def _insert_order(self, doc: dict):
         customer = self.customer(doc.get("customer", ""))
-        if customer is None:
-            return frappe_error(417, "LinkValidationError", f"Could not find Customer: {doc.get('customer')}")
-        if customer["disabled"]:
-            return frappe_error(417, "PartyDisabled", f"Customer {customer['name']} is disabled")
-        if customer["is_frozen"] and doc.get("docstatus") == 1:
-            return frappe_error(417, "PartyFrozen", f"Accounts are frozen for Customer {customer['name']}")
-        if not doc.get("items"):
-            return frappe_error(417, "MandatoryError", "Error: Value missing for Sales Order: Items")
-        if not doc.get("delivery_date") and not all(row.get("delivery_date") for row in doc["items"]):
-            return frappe_error(417, "ValidationError", "Please enter Delivery Date")
-        for row in doc["items"]:
-            if self.seed.items.get(row.get("item_code")) is None:
-                return frappe_error(417, "LinkValidationError", f"Could not find Item: {row.get('item_code')}")
-            row.setdefault("warehouse", doc.get("set_warehouse") or self.default_warehouse)
-            if not row["warehouse"]:
-                return frappe_error(417, "ValidationError", "Delivery warehouse required for stock item")
+        refusal = self._party_refusal(doc, customer) or self._lines_refusal(doc)
+        if refusal is not None:
+            return refusal
+        assert customer is not None  # _party_refusal refuses an unknown customer
         if doc.get("currency") and doc["currency"] != customer["default_currency"]:
             return frappe_error(417, "InvalidCurrency", "Accounting Entry for Customer can only be made in "
                                                         f"currency: {customer['default_currency']}")
@@ -207,6 +195,28 @@ class FakeERPNext(FakeHTTP):
                       total_qty=float(sum(float(r["qty"]) for r in doc["items"])))
         self.docs["Sales Order"].append(stored)
         return json_reply(200, {"data": stored})
+
+    def _party_refusal(self, doc: dict, customer: dict | None):
+        if customer is None:
+            return frappe_error(417, "LinkValidationError", f"Could not find Customer: {doc.get('customer')}")
+        if customer["disabled"]:
+            return frappe_error(417, "PartyDisabled", f"Customer {customer['name']} is disabled")
+        if customer["is_frozen"] and doc.get("docstatus") == 1:
+            return frappe_error(417, "PartyFrozen", f"Accounts are frozen for Customer {customer['name']}")
+        return None
+
+    def _lines_refusal(self, doc: dict):
+        if not doc.get("items"):
+            return frappe_error(417, "MandatoryError", "Error: Value missing for Sales Order: Items")
+        if not doc.get("delivery_date") and not all(row.get("delivery_date") for row in doc["items"]):
+            return frappe_error(417, "ValidationError", "Please enter Delivery Date")
+        for row in doc["items"]:
+            if self.seed.items.get(row.get("item_code")) is None:
+                return frappe_error(417, "LinkValidationError", f"Could not find Item: {row.get('item_code')}")
+            row.setdefault("warehouse", doc.get("set_warehouse") or self.default_warehouse)
+            if not row["warehouse"]:
+                return frappe_error(417, "ValidationError", "Delivery warehouse required for stock item")
+        return None
 
     def advance(self, ref: str, step: str) -> None:
         """What people do in ERPNext after the order: a delivery note (``deliver``), a sales invoice

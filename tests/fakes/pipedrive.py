@@ -33,7 +33,7 @@ def basic_auth(user: str, password: str) -> str:
 
 
 def field_key(name: str) -> str:
-    return hashlib.sha1(name.encode()).hexdigest()  # 40 hex chars, like Pipedrive's hash keys
+    return hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()  # 40 hex chars, like Pipedrive's hash keys
 
 
 @dataclass
@@ -197,7 +197,16 @@ class FakePipedrive:
         if failure:
             return failure
         body = json.loads(request.body) if request.body else {}
-        return self._route(request.method, path, body)
+        return self._directory(request.method, path) or self._route(request.method, path, body)
+
+    def _directory(self, method: str, path: str):
+        """GET /v1/users/{id} and GET /v1/roles/{id} (None: not such a request)."""
+        m = re.fullmatch(r"/v1/(users|roles)/(\d+)", path)
+        if not m or method != "GET":
+            return None
+        found = (self.company.users if m.group(1) == "users" else self.company.roles).get(int(m.group(2)))
+        return (self._reply(200, {"success": True, "data": found}) if found
+                else self._reply(404, {"success": False, "error": "not found"}))
 
     def _route(self, method: str, path: str, body: dict):
         c = self.company
@@ -207,10 +216,6 @@ class FakePipedrive:
         if path == "/v1/users/me":
             return ok({"id": c.user_id, "company_id": c.company_id, "company_name": c.name,
                        "is_admin": c.is_admin, "name": "Ada Admin"})
-        m = re.fullmatch(r"/v1/(users|roles)/(\d+)", path)
-        if m and method == "GET":
-            found = (c.users if m.group(1) == "users" else c.roles).get(int(m.group(2)))
-            return ok(found) if found else missing
         m = re.fullmatch(r"/v1/(deal|organization)Fields", path)
         if m:
             entity = m.group(1)

@@ -5,9 +5,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
-from flask.testing import FlaskClient
 
 from app.crm.pipedrive.mapping import FIELD_ERP_CUSTOMER
+from tests.fakes.browser_client import ClosingClient
 from tests.fakes.pipedrive import CLIENT_ID, CLIENT_SECRET, JWT_SECRET, FakePipedrive
 
 BASE = "https://erp-panel.test"
@@ -41,7 +41,7 @@ def browser(pd_app):
     return https_client(pd_app)
 
 
-class HttpsClient(FlaskClient):
+class HttpsClient(ClosingClient):
     """Requests go to https://erp-panel.test (the public base URL), so Secure cookies and Origin checks work."""
 
     def open(self, *args, **kwargs):

@@ -47,7 +47,7 @@ class PrivateRedis:
         else:
             raise RuntimeError("redis-server did not start:\n" + "".join(log[-10:]))
         # keep draining its log so the pipe never fills up
-        threading.Thread(target=lambda out: [None for _ in out], args=(self.proc.stdout,), daemon=True).start()
+        threading.Thread(target=_drain, args=(self.proc.stdout,), daemon=True).start()
 
     def kill(self) -> None:
         """SIGKILL: Redis is gone, with everything it held."""
@@ -66,6 +66,13 @@ class PrivateRedis:
             self.proc.send_signal(signal.SIGCONT)
             self.proc.kill()
             self.proc.wait(10)
+
+
+def _drain(out) -> None:
+    """Read a pipe to its end (the process exited), then close it."""
+    with out:
+        for _ in out:
+            pass
 
 
 @pytest.fixture

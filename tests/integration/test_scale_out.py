@@ -86,7 +86,7 @@ def test_several_processes_starting_at_once_share_one_schema_and_demo_tenant(bas
         start.wait()
         try:
             apps.append(create_app(dict(base_config, database_url=pg_url), clock=clock, sandbox_faults=faults))
-        except Exception as exc:  # pragma: no cover - reported below
+        except Exception as exc:  # noqa: BLE001 - a thread's error is collected and reported below  # pragma: no cover
             errors.append(exc)
 
     threads = [threading.Thread(target=boot) for _ in range(4)]

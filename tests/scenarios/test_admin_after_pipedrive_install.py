@@ -1,7 +1,7 @@
 """A Pipedrive admin lands on the settings page after the OAuth install and configures the ERP there."""
 from __future__ import annotations
 
-from tests.fakes.pipedrive_fixtures import *  # noqa: F401,F403  (Pipedrive fixtures)
+from tests.fakes.pipedrive_fixtures import *  # noqa: F403  (Pipedrive fixtures)
 from tests.fakes.pipedrive_fixtures import install
 from tests.scenarios.admin_support import CSRF_RE, page_text
 

@@ -13,7 +13,7 @@ from app.crm.pipedrive.mapping import (
 from app.domain.events import DealWon
 from tests.fakes.order_status import LIFE, advance, one_poll
 from tests.fakes.orders import drain
-from tests.fakes.pipedrive_fixtures import *  # noqa: F401,F403
+from tests.fakes.pipedrive_fixtures import *  # noqa: F403
 
 
 def test_the_order_life_reaches_the_pipedrive_deal_fields(linked, fake, pd_services, clock):

@@ -22,7 +22,7 @@ from app.erp.registry import env_connection
 from tests.fakes.browser_client import csrf_token_in
 from tests.fakes.orders import drain, erp_orders
 from tests.fakes.pipedrive import field_key
-from tests.fakes.pipedrive_fixtures import *  # noqa: F401,F403
+from tests.fakes.pipedrive_fixtures import *  # noqa: F403
 from tests.fakes.pipedrive_fixtures import PIPEDRIVE_SETTINGS, install
 
 

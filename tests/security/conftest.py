@@ -24,7 +24,7 @@ def integrations() -> dict:
 
 
 @pytest.fixture
-def base_config(base_config):  # noqa: F811 - extends the root fixture
+def base_config(base_config):  # extends the root fixture
     """Development mode with the demo, Pipedrive and HubSpot: every route the app has."""
     return {**base_config, **integrations()}
 

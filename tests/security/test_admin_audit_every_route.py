@@ -32,7 +32,7 @@ SECRETS = (OPERATOR_TOKEN, ERP_SECRET, WEBHOOK_SECRET, WEBHOOK_PATH, "erpnext-ke
 
 
 @pytest.fixture
-def base_config(base_config):  # noqa: F811 - extends the security suite's fixture
+def base_config(base_config):
     return {**base_config, "admin_token": OPERATOR_TOKEN}
 
 

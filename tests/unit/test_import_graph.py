@@ -69,37 +69,46 @@ def import_graph() -> dict[str, set[str]]:
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """Strongly connected components with more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
+    walk = _Tarjan(graph)
+    for node in sorted(graph):
+        if node not in walk.index:
+            walk.connect(node)
+    return walk.found
 
-    def connect(node: str) -> None:
+
+class _Tarjan:
+    def __init__(self, graph: dict[str, set[str]]) -> None:
+        self.graph = graph
+        self.index: dict[str, int] = {}
+        self.low: dict[str, int] = {}
+        self.stack: list[str] = []
+        self.on_stack: set[str] = set()
+        self.found: list[list[str]] = []
+
+    def connect(self, node: str) -> None:
+        index, low = self.index, self.low
         index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for target in sorted(graph[node]):
+        self.stack.append(node)
+        self.on_stack.add(node)
+        for target in sorted(self.graph[node]):
             if target not in index:
-                connect(target)
+                self.connect(target)
                 low[node] = min(low[node], low[target])
-            elif target in on_stack:
+            elif target in self.on_stack:
                 low[node] = min(low[node], index[target])
         if low[node] == index[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.append(member)
-                if member == node:
-                    break
+            component = self.pop_component(node)
             if len(component) > 1:
-                found.append(sorted(component))
+                self.found.append(sorted(component))
 
-    for node in sorted(graph):
-        if node not in index:
-            connect(node)
-    return found
+    def pop_component(self, root: str) -> list[str]:
+        component = []
+        while True:
+            member = self.stack.pop()
+            self.on_stack.discard(member)
+            component.append(member)
+            if member == root:
+                return component
 
 
 def test_the_walker_finds_a_cycle():

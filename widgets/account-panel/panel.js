@@ -1,17 +1,22 @@
 // erp-panel account widget. Plain JS, no framework, no cookies.
 // Every ERP string is inserted with textContent (never innerHTML), so names such as
-// "<script>" or emoji render literally.
+// "<script>" or emoji render literally. Strings and formats: i18n.js; the glance line and charts:
+// glance.js; stock: stock.js; the deal block: deal.js.
 (function () {
   "use strict";
 
+  var I = window.ErpPanelI18n;
   var params = new URLSearchParams(window.location.search);
   var crm = params.get("crm") || "demo";
   var credential = params.get("ctx") || params.get("token") || "";
   var accountId = params.get("account") || params.get("selectedIds") || "";
-  var state = { token: null, tokenExpiresAt: 0, data: null, receivedAt: 0, busy: false, retryTimer: null, retries: 0 };
+  var state = { token: null, tokenExpiresAt: 0, data: null, receivedAt: 0, busy: false, retryTimer: null, retries: 0,
+                cooldownUntil: 0, cooldownTimer: null, stock: { query: "" }, deal: null };
   var SECTIONS = ["credit", "stock", "invoices", "pricing"];
-  // A "retrying" section is loaded again by itself: after the server's hint, growing 2 s, 4 s, 8 s ... up to 60 s.
+  // While a section is not fresh (retrying, stale, unavailable) the panel loads again by itself: after the server's
+  // hint, growing 2 s, 4 s, 8 s ... up to 60 s, and stops once every section is fresh again.
   var RETRY_FIRST_S = 2, RETRY_MAX_S = 60;
+  var NOT_FRESH = { retrying: 1, stale: 1, unavailable: 1 };
 
   // ---------- small DOM helpers ----------
   function $(sel, root) { return (root || document).querySelector(sel); }
@@ -26,34 +31,9 @@
   }
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
 
-  // ---------- formatting ----------
-  function money(value, currency) {
-    if (value === null || value === undefined || value === "") { return "—"; }
-    var n = Number(value);
-    try {
-      return new Intl.NumberFormat(undefined, { style: "currency", currency: currency || "EUR" }).format(n);
-    } catch (e) { return n.toFixed(2) + " " + (currency || ""); }
-  }
-  function qty(value) { return new Intl.NumberFormat(undefined, { maximumFractionDigits: 3 }).format(Number(value)); }
-  function day(iso) {
-    if (!iso) { return "—"; }
-    var d = new Date(iso + "T00:00:00");
-    return isNaN(d) ? iso : d.toLocaleDateString();
-  }
-  function ago(seconds) {
-    if (seconds === null || seconds === undefined) { return ""; }
-    var s = Math.max(0, Math.round(seconds));
-    if (s < 45) { return "just now"; }
-    var m = Math.round(s / 60);
-    if (m < 60) { return m + " min ago"; }
-    var h = Math.round(m / 60);
-    if (h < 48) { return h + " h ago"; }
-    return Math.round(h / 24) + " days ago";
-  }
-
   // ---------- auth ----------
   function exchange() {
-    if (!credential) { return Promise.reject(new Error("This panel was opened without a CRM session. Open it from the CRM.")); }
+    if (!credential) { return Promise.reject(new Error(I.t("no_session"))); }
     return fetch("/api/v1/widget/session", {
       method: "POST", headers: { "Content-Type": "application/json" }, credentials: "omit",
       body: JSON.stringify({ crm: crm, credential: credential })
@@ -71,8 +51,8 @@
   // Ask the host CRM page (same origin only) for a fresh signed context when ours is too old.
   function renewCredential() {
     return new Promise(function (resolve, reject) {
-      if (window.parent === window) { reject(new Error("Session expired. Reload the page.")); return; }
-      var timer = setTimeout(function () { window.removeEventListener("message", onMsg); reject(new Error("Session expired. Reload the page.")); }, 4000);
+      if (window.parent === window) { reject(new Error(I.t("session_expired"))); return; }
+      var timer = setTimeout(function () { window.removeEventListener("message", onMsg); reject(new Error(I.t("session_expired"))); }, 4000);
       function onMsg(ev) {
         if (ev.origin !== window.location.origin || !ev.data || ev.data.type !== "erp-panel:context") { return; }
         clearTimeout(timer); window.removeEventListener("message", onMsg);
@@ -106,7 +86,11 @@
           state.token = null;
           return api(method, path, true);
         }
-        if (!r.ok) { var e = new Error(body.detail || ("Request failed (" + r.status + ")")); e.status = r.status; e.reason = body.reason; throw e; }
+        if (!r.ok) {
+          var e = new Error(body.detail || ("Request failed (" + r.status + ")"));
+          e.status = r.status; e.reason = body.reason; e.retryAfter = Number(r.headers.get("Retry-After")) || 0;
+          throw e;
+        }
         return body;
       });
     });
@@ -119,15 +103,15 @@
     var box = $(".state", panel);
     clear(meta);
     if (s.as_of) {
-      var text = "As of " + ago(s.age_seconds + (Date.now() - state.receivedAt) / 1000);
-      meta.appendChild(el("time", { datetime: s.as_of, title: new Date(s.as_of).toLocaleString(), text: text, className: s.stale ? "stale" : "" }));
-      if (s.stale) { meta.appendChild(el("span", { className: "stale", text: " · stale" })); }
+      var text = I.t("as_of", { ago: I.ago(s.age_seconds + (Date.now() - state.receivedAt) / 1000) });
+      meta.appendChild(el("time", { datetime: s.as_of, title: new Date(s.as_of).toLocaleString(I.locale), text: text, className: s.stale ? "stale" : "" }));
+      if (s.stale) { meta.appendChild(el("span", { className: "stale", text: " · ⚠ " + I.t("stale") })); }
     }
     var restricted = (s.visibility || "full") !== "full";
     if (s.state === "ok" && !restricted) { box.hidden = true; box.textContent = ""; return; }
     box.hidden = false;
     box.className = "state " + (restricted ? "restricted" : s.state);
-    box.textContent = s.message || "No data.";
+    box.textContent = s.message || I.t("no_data");
   }
 
   function kv(rows) {
@@ -136,94 +120,93 @@
     return dl;
   }
 
-  function table(headers, rows) {
+  function table(headers, rows, caption) {
     var thead = el("thead", {}, [el("tr", {}, headers.map(function (h) { return el("th", { text: h[0], className: h[1] || "", scope: "col" }); }))]);
-    var tbody = el("tbody", {}, rows);
-    return el("table", {}, [thead, tbody]);
+    return el("table", {}, [caption ? el("caption", { className: "sr-only", text: caption }) : null, thead, el("tbody", {}, rows)]);
   }
 
   function creditStatus(d) {
-    if (d.on_hold) { return "On hold"; }
-    if (d.over_limit) { return "Over limit"; }
-    if (Number(d.overdue) > 0) { return "Overdue balance"; }
-    return "OK";
+    if (d.on_hold) { return "⚠ " + I.t("st_on_hold"); }
+    if (d.over_limit) { return "⚠ " + I.t("st_over_limit"); }
+    if (Number(d.overdue) > 0) { return "⚠ " + I.t("st_overdue"); }
+    return "✓ " + I.t("st_ok");
   }
 
   function renderCredit(s) {
     var c = $("#panel-credit .content"); clear(c);
-    var banner = $("#banner");
     var d = s.data;
-    if (!d) { banner.hidden = true; return; }
-    if (d.on_hold) {
-      banner.hidden = false;
-      banner.textContent = "Credit hold: " + (d.hold_note || d.hold_reason.replace(/_/g, " ")) + ". New orders may be blocked.";
-    } else { banner.hidden = true; banner.textContent = ""; }
+    if (!d) { return; }
+    var negative = d.available_credit !== null && Number(d.available_credit) < 0;
     c.appendChild(kv([
-      ["Status", creditStatus(d), d.on_hold || d.over_limit || Number(d.overdue) > 0 ? "low" : ""],
-      ["Credit limit", d.credit_limit === null ? "No limit" : money(d.credit_limit, d.currency)],
-      ["Balance", money(d.balance, d.currency)],
-      ["Available", d.available_credit === null ? "—" : money(d.available_credit, d.currency), Number(d.available_credit) < 0 ? "low" : ""],
-      ["Overdue", money(d.overdue, d.currency), Number(d.overdue) > 0 ? "low" : ""]
+      [I.t("status"), creditStatus(d), d.on_hold || d.over_limit || Number(d.overdue) > 0 ? "low" : ""],
+      [I.t("credit_limit"), d.credit_limit === null ? I.t("no_limit") : I.money(d.credit_limit, d.currency)],
+      [I.t("balance"), I.money(d.balance, d.currency)],
+      // a negative figure says so in words too (not only by colour)
+      [I.t("available_label"), d.available_credit === null ? "—" : I.money(d.available_credit, d.currency) +
+        (negative ? " (" + I.t("over_limit_note") + ")" : ""), negative ? "low" : ""],
+      [I.t("overdue"), I.money(d.overdue, d.currency), Number(d.overdue) > 0 ? "low" : ""]
     ]));
+    var bar = window.ErpPanelGlance.creditBar(d);
+    if (bar) { c.appendChild(bar); }
   }
 
   function renderStock(s) {
-    var c = $("#panel-stock .content"); clear(c);
-    if (!s.data) { return; }
-    if (!s.data.length) { c.appendChild(el("p", { className: "muted", text: "No stock records for these items." })); return; }
-    c.appendChild(table([["Item"], ["Warehouse"], ["On hand", "num"], ["Reserved", "num"], ["Available", "num"]],
-      s.data.map(function (l) {
-        return el("tr", {}, [
-          el("td", {}, [el("div", { text: l.item_name }), el("div", { className: "muted", text: l.item_code })]),
-          el("td", { text: l.warehouse }),
-          el("td", { className: "num", text: qty(l.on_hand) }),
-          el("td", { className: "num", text: qty(l.reserved) }),
-          el("td", { className: "num" + (Number(l.available) <= 0 ? " low" : ""), text: qty(l.available) + " " + l.uom })
-        ]);
-      })));
+    var c = $("#panel-stock .content");
+    if (!s.data) { clear(c); return; }
+    var focused = document.activeElement && document.activeElement.id === "stock-search";
+    window.ErpPanelStock.render(c, s.data, state.stock);
+    if (focused) { $("#stock-search").focus(); }
   }
 
   function renderInvoices(s) {
     var c = $("#panel-invoices .content"); clear(c);
-    var count = $("#invoice-count"); count.textContent = ""; count.className = "count";
+    var count = $("#invoice-count"); count.textContent = ""; count.className = "count"; count.removeAttribute("aria-label");
     if (!s.data) { return; }
     var sum = s.summary || {};
-    count.textContent = String(sum.open_count || 0);
-    if (sum.overdue_count) { count.className = "count bad"; count.setAttribute("aria-label", sum.overdue_count + " overdue"); }
-    if (!s.data.length) { c.appendChild(el("p", { className: "muted", text: "No open invoices." })); return; }
+    if (sum.overdue_count) {
+      count.className = "count bad"; count.textContent = "⚠ " + (sum.open_count || 0);
+      count.setAttribute("aria-label", I.t("overdue_count_label", { n: sum.open_count, late: sum.overdue_count }));
+    } else {
+      count.textContent = String(sum.open_count || 0);
+      count.setAttribute("aria-label", I.t("open_count_label", { n: sum.open_count || 0 }));
+    }
+    if (!s.data.length) { c.appendChild(el("p", { className: "muted", text: I.t("no_invoices") })); return; }
     c.appendChild(kv([
-      ["Open invoices", String(sum.open_count)],
-      ["Outstanding", sum.currency ? money(sum.outstanding_total, sum.currency) : "mixed currencies"],
-      ["Overdue", sum.overdue_count ? sum.overdue_count + " · " + (sum.currency ? money(sum.overdue_total, sum.currency) : "") : "None", sum.overdue_count ? "low" : ""]
+      [I.t("open_invoices"), String(sum.open_count)],
+      [I.t("outstanding"), sum.currency ? I.money(sum.outstanding_total, sum.currency) : I.t("mixed")],
+      [I.t("overdue"), sum.overdue_count ? sum.overdue_count + " · " + (sum.currency ? I.money(sum.overdue_total, sum.currency) : "") : I.t("none"), sum.overdue_count ? "low" : ""]
     ]));
-    c.appendChild(table([["Invoice"], ["Due"], ["Outstanding", "num"], ["Status"]],
+    var chart = window.ErpPanelGlance.aging(s.data, sum.currency);
+    if (chart) { c.appendChild(chart); }
+    c.appendChild(table([[I.t("invoice"), "col-inv"], [I.t("outstanding"), "num col-amount"], [I.t("inv_status"), "col-status"]],
       s.data.map(function (i) {
-        var status = i.is_overdue ? el("span", { className: "tag bad", text: "Overdue " + i.days_overdue + " d" })
+        var status = i.is_overdue ? el("span", { className: "tag bad", text: "⚠ " + I.t("overdue_days", { n: i.days_overdue }) })
           : el("span", { className: "tag", text: i.status_raw || i.status });
         return el("tr", { className: i.is_overdue ? "overdue" : "" }, [
-          el("td", { text: i.number }),
-          el("td", { text: day(i.due_date) }),
-          el("td", { className: "num", text: money(i.outstanding, i.currency) }),
+          el("td", {}, [el("div", { className: "inv-no", text: i.number }),
+                        el("div", { className: "muted", text: I.t("due", { date: I.day(i.due_date) }) })]),
+          el("td", { className: "num", text: I.money(i.outstanding, i.currency) }),
           el("td", {}, [status])
         ]);
-      })));
+      }), I.t("open_invoices")));
   }
 
   function renderPricing(s) {
     var c = $("#panel-pricing .content"); clear(c);
     if (!s.data) { return; }
-    if (!s.data.length) { c.appendChild(el("p", { className: "muted", text: "No customer prices." })); return; }
+    if (!s.data.length) { c.appendChild(el("p", { className: "muted", text: I.t("no_prices") })); return; }
     var list = s.data[0].price_list;
-    if (list) { c.appendChild(el("p", { className: "muted", text: "Price list: " + list })); }
-    c.appendChild(table([["Item"], ["Your price", "num"], ["List", "num"], ["Discount", "num"]],
+    if (list) { c.appendChild(el("p", { className: "muted", text: I.t("price_list", { name: list }) })); }
+    c.appendChild(table([[I.t("item")], [I.t("your_price"), "num"], [I.t("list_price"), "num"]],
       s.data.map(function (p) {
+        var off = p.discount_percent !== null && Number(p.discount_percent) ? I.t("discount", { pct: I.number(p.discount_percent, 2) }) : "";
         return el("tr", {}, [
-          el("td", {}, [el("div", { text: p.item_name }), el("div", { className: "muted", text: p.item_code })]),
-          el("td", { className: "num", text: money(p.unit_price, p.currency) }),
-          el("td", { className: "num", text: p.list_price === null ? "—" : money(p.list_price, p.currency) }),
-          el("td", { className: "num", text: p.discount_percent === null ? "—" : Number(p.discount_percent) + " %" })
+          el("td", {}, [el("div", { text: p.item_name }), el("div", { className: "muted code", text: p.item_code })]),
+          el("td", { className: "num" }, [el("div", { text: I.money(p.unit_price, p.currency) }),
+                                          off ? el("div", { className: "muted", text: off }) : null]),
+          el("td", { className: "num", text: p.list_price === null ? "—" : I.money(p.list_price, p.currency) })
         ]);
-      })));
+      }), I.t("tab_pricing")));
   }
 
   var RENDER = { credit: renderCredit, stock: renderStock, invoices: renderInvoices, pricing: renderPricing };
@@ -239,31 +222,38 @@
     });
   }
 
+  function renderGlance() {
+    if (state.data) { window.ErpPanelGlance.render($("#glance"), state.data, state.deal); }
+  }
+
   function render(body) {
     state.data = body; state.receivedAt = Date.now();
-    $("#customer-name").textContent = body.customer_name || (body.linked ? body.erp_customer_id : "Not linked to ERP");
-    $("#customer-id").textContent = body.erp_customer_id ? "ERP customer " + body.erp_customer_id : "";
+    $("#customer-name").textContent = body.customer_name || (body.linked ? body.erp_customer_id : I.t("not_linked"));
+    $("#customer-id").textContent = body.erp_customer_id ? I.t("erp_customer", { id: body.erp_customer_id }) : "";
     var notice = $("#notice");
     var stale = SECTIONS.filter(function (k) { return body.sections[k].stale; });
-    if (stale.length) { notice.hidden = false; notice.textContent = "The ERP is not answering; some figures are older than usual."; }
+    if (stale.length) { notice.hidden = false; notice.textContent = I.t("stale_notice"); }
     else { notice.hidden = true; notice.textContent = ""; }
+    renderGlance();
     SECTIONS.forEach(function (k) {
       var s = body.sections[k];
       setSectionState(k, s);
       if ((s.visibility || "full") === "full") { RENDER[k](s); } else { renderBadges(k, s); }
     });
-    $("#refresh").disabled = !body.linked;
+    setRefreshUsable();
     scheduleRetry(body);
   }
 
   function panelPath() { return "/api/v1/panel/accounts/" + encodeURIComponent(accountId); }
 
-  // Sections the ERP did not answer for yet: load the panel again while it stays open (no reload needed).
+  function notFresh(body) { return SECTIONS.filter(function (k) { return body && NOT_FRESH[body.sections[k].state]; }); }
+
+  // Sections the ERP did not answer for: load the panel again while it stays open (no reload needed).
   function scheduleRetry(body) {
     if (state.retryTimer) { clearTimeout(state.retryTimer); state.retryTimer = null; }
-    var hints = SECTIONS.filter(function (k) { return body && body.sections[k].state === "retrying"; })
-      .map(function (k) { return Number(body.sections[k].retry_after_seconds) || RETRY_FIRST_S; });
-    if (!hints.length) { state.retries = 0; return; }
+    var waiting = notFresh(body);
+    if (!waiting.length) { state.retries = 0; return; }
+    var hints = waiting.map(function (k) { return Number(body.sections[k].retry_after_seconds) || RETRY_FIRST_S; });
     var backoff = RETRY_FIRST_S * Math.pow(2, state.retries);
     var delay = Math.min(RETRY_MAX_S, Math.max(Math.min.apply(null, hints), backoff));
     state.retries += 1;
@@ -274,23 +264,59 @@
     }, delay * 1000);
   }
 
+  // ---------- refresh: keeps focus (aria-disabled, never disabled while in use) and says when it works again ----------
+  function say(text) { $("#refresh-status").textContent = text; }
+  function setRefreshUsable() {
+    var button = $("#refresh");
+    var linked = !!(state.data && state.data.linked);
+    button.hidden = false;
+    if (!linked) { button.disabled = true; return; }
+    button.disabled = false;
+    button.setAttribute("aria-disabled", state.busy || Date.now() < state.cooldownUntil ? "true" : "false");
+  }
+  function coolDown(seconds) {
+    state.cooldownUntil = Date.now() + seconds * 1000;
+    if (state.cooldownTimer) { clearTimeout(state.cooldownTimer); }
+    say(I.t("refresh_again_in", { s: Math.ceil(seconds) }));
+    setRefreshUsable();
+    state.cooldownTimer = setTimeout(function () {
+      state.cooldownTimer = null; setRefreshUsable(); say(I.t("refresh_ready"));
+    }, seconds * 1000);
+  }
+
+  function refresh() {
+    if (!accountId || state.busy || !(state.data && state.data.linked)) { return; }
+    if (Date.now() < state.cooldownUntil) { say(I.t("refresh_again_in", { s: Math.ceil((state.cooldownUntil - Date.now()) / 1000) })); return; }
+    state.busy = true; setRefreshUsable();
+    load(panelPath() + "/refresh", "POST").then(function () { state.busy = false; setRefreshUsable(); });
+  }
+
   function showFatal(message) {
     $("#loading").textContent = "";
     var box = $("#panel-credit .state");
     box.hidden = false; box.className = "state error"; box.textContent = message;
   }
 
-  // ``quiet``: an automatic re-load of retrying sections; the sections say what is going on.
+  // After a refresh: "Updated." only when every section came back fresh; otherwise the time shown.
+  function refreshOutcome(body) {
+    var behind = SECTIONS.map(function (k) { return body.sections[k]; }).filter(function (s) { return s.state !== "ok"; });
+    if (!behind.length) { return I.t("updated"); }
+    var times = behind.map(function (s) { return s.as_of; }).filter(Boolean).sort();
+    return I.t("refresh_fell_back", { time: times.length ? I.time(times[0]) : "—" });
+  }
+
+  // ``quiet``: an automatic re-load of sections that are not fresh; the sections say what is going on.
   function load(path, method, quiet) {
     $("#app").setAttribute("aria-busy", "true");
-    if (!quiet) { $("#loading").textContent = method === "POST" ? "Refreshing from the ERP…" : "Loading ERP data…"; }
+    if (!quiet) { $("#loading").textContent = method === "POST" ? I.t("refreshing") : I.t("loading"); }
     return api(method || "GET", path).then(function (body) {
       render(body);
-      if (!quiet) { $("#loading").textContent = method === "POST" ? "Updated." : ""; }
+      if (!quiet) { $("#loading").textContent = ""; }
+      if (method === "POST") { say(refreshOutcome(body)); }
     }).catch(function (err) {
-      if (err.status === 429 && state.data) { $("#loading").textContent = err.message; return; }
+      if (err.status === 429 && state.data) { $("#loading").textContent = ""; coolDown(err.retryAfter || 30); return; }
       if (quiet && state.data) { scheduleRetry(state.data); return; }   // keep what is shown; try again later
-      showFatal(err.message || "Something went wrong loading ERP data.");
+      showFatal(err.message || I.t("fatal"));
     }).then(function () { $("#app").setAttribute("aria-busy", "false"); });
   }
 
@@ -320,25 +346,28 @@
     });
   }
 
+  // Static text in the user's language (elements marked data-i18n / data-i18n-label).
+  function applyStrings() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (node) { node.textContent = I.t(node.getAttribute("data-i18n")); });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n-label]"), function (node) { node.setAttribute("aria-label", I.t(node.getAttribute("data-i18n-label"))); });
+  }
+
   function start() {
+    applyStrings();
     initTabs();
-    $("#refresh").addEventListener("click", function () {
-      if (!accountId || state.busy) { return; }
-      state.busy = true; $("#refresh").disabled = true;
-      load(panelPath() + "/refresh", "POST")
-        .then(function () { state.busy = false; $("#refresh").disabled = !(state.data && state.data.linked); });
-    });
+    $("#loading").textContent = I.t("loading");
+    $("#refresh").addEventListener("click", refresh);
     // keep the "as of" labels honest while the panel stays open
     setInterval(function () {
       if (!state.data) { return; }
       SECTIONS.forEach(function (k) { setSectionState(k, state.data.sections[k]); });
     }, 30000);
     ensureToken().then(function () {
-      if (window.ErpPanelDeal) { window.ErpPanelDeal.start(api); }     // the deal block (deal.js), when on a deal
+      if (window.ErpPanelDeal) { window.ErpPanelDeal.start(api, function (deal) { state.deal = deal; renderGlance(); }); }
       if (accountId || !host().account) { return accountId; }
       return host().account(api).then(function (id) { accountId = id; });
     }).then(function () {
-      if (!accountId) { throw new Error("The CRM did not say which account is open."); }
+      if (!accountId) { throw new Error(I.t("no_account")); }
       return load(panelPath());
     }).catch(function (err) { showFatal(err.message); $("#app").setAttribute("aria-busy", "false"); });
   }

@@ -18,8 +18,8 @@ from typing import Any
 from app.crm.oauth.client import OAuthClient, OAuthEndpoints
 from app.crm.oauth.tokens import TokenRules
 
-TOKEN_METADATA_URL = "https://api.hubapi.com/oauth/v1/access-tokens/{token}"
-REFRESH_TOKEN_URL = "https://api.hubapi.com/oauth/v1/refresh-tokens/{token}"
+TOKEN_METADATA_URL = "https://api.hubapi.com/oauth/v1/access-tokens/{token}"  # noqa: S105 - a URL, not a secret
+REFRESH_TOKEN_URL = "https://api.hubapi.com/oauth/v1/refresh-tokens/{token}"  # noqa: S105 - a URL, not a secret
 
 #: companies (card context, associations, ERP customer id), deals (read + PATCH order number),
 #: line items (order lines), deal property creation on install (crm.schemas.deals.write).
@@ -34,7 +34,8 @@ SCOPES = (
     "settings.users.read", "settings.users.teams.read",
 )
 ENDPOINTS = OAuthEndpoints(vendor="HubSpot", authorize_url="https://app.hubspot.com/oauth/authorize",
-                           token_url="https://api.hubapi.com/oauth/v3/token", auth_method="client_secret_post",
+                           token_url="https://api.hubapi.com/oauth/v3/token",  # noqa: S106 - a URL
+                           auth_method="client_secret_post",
                            scopes=SCOPES)
 TOKEN_RULES = TokenRules(vendor="HubSpot", refresh_margin=timedelta(minutes=5), default_expires_in=1800,
                          refresh_on_401=False, use_unexpired_token_on_outage=True)

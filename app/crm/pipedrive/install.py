@@ -101,7 +101,8 @@ class PipedriveInstall:
 
     def _save_extra(self, tenant: Tenant, extra: dict[str, str]) -> None:
         creds = self.tenants.get_crm_credentials(tenant.id)
-        assert creds is not None, "the flow stores the tokens before after_install"
+        if creds is None:
+            raise RuntimeError("the OAuth flow stores the tokens before after_install runs")
         self.tenants.save_crm_credentials(tenant.id, access_token=creds.access_token,
                                           refresh_token=creds.refresh_token, expires_at=creds.expires_at,
                                           api_domain=creds.api_domain, scopes=creds.scopes, extra=extra)

@@ -26,19 +26,8 @@ def probe_connection(connector: ERPNextConnector) -> ConnectionCheck:
     client, company = connector.client, connector.company
     try:
         user = client.get_method("frappe.auth.get_logged_user")
-    except UpstreamAuthFailed as exc:
-        return ConnectionCheck(False, "bad_credentials",
-                               "ERPNext rejected the API key/secret (check both values and that the user is enabled)",
-                               {"status": str(exc.status or "")})
-    except UpstreamNotFound:
-        return ConnectionCheck(False, "wrong_url", "That URL answers, but it is not a Frappe/ERPNext site")
-    except UpstreamUnavailable as exc:
-        reason = "wrong_url" if exc.reason == "erp_unreachable" else exc.reason
-        return ConnectionCheck(False, reason, exc.message)
     except UpstreamError as exc:
-        if exc.reason == "erp_bad_response":
-            return ConnectionCheck(False, "wrong_url", "That URL does not look like an ERPNext site (no JSON API)")
-        return ConnectionCheck(False, exc.reason, exc.message)
+        return _login_failure(exc)
     details = {"user": str(user)}
     try:
         client.get_doc("Company", company)
@@ -57,6 +46,22 @@ def probe_connection(connector: ERPNextConnector) -> ConnectionCheck:
     if missing is not None:
         return replace(missing, details=details | missing.details)
     return ConnectionCheck(True, "ok", f"Connected to ERPNext as {user}", details)
+
+
+def _login_failure(exc: UpstreamError) -> ConnectionCheck:
+    """The first call failed: the key/secret, the URL or the site is wrong."""
+    if isinstance(exc, UpstreamAuthFailed):
+        return ConnectionCheck(False, "bad_credentials",
+                               "ERPNext rejected the API key/secret (check both values and that the user is enabled)",
+                               {"status": str(exc.status or "")})
+    if isinstance(exc, UpstreamNotFound):
+        return ConnectionCheck(False, "wrong_url", "That URL answers, but it is not a Frappe/ERPNext site")
+    if isinstance(exc, UpstreamUnavailable):
+        reason = "wrong_url" if exc.reason == "erp_unreachable" else exc.reason
+        return ConnectionCheck(False, reason, exc.message)
+    if exc.reason == "erp_bad_response":
+        return ConnectionCheck(False, "wrong_url", "That URL does not look like an ERPNext site (no JSON API)")
+    return ConnectionCheck(False, exc.reason, exc.message)
 
 
 def _permission_failure(doctype: str, exc: UpstreamError, details: dict[str, str]) -> ConnectionCheck:

@@ -40,7 +40,7 @@ from app.errors import ERP, UpstreamAuthFailed, UpstreamMisconfigured
 from app.net.vendor import VendorAnswer, VendorTable, json_object, plain_answer
 from app.net.vendor_http import VendorHTTP
 
-TOKEN_PATH = "auth/oauth2/v1/token"
+TOKEN_PATH = "auth/oauth2/v1/token"  # noqa: S105 - a URL path, not a secret
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 RSA_ALGORITHMS = ("PS256", "PS384", "PS512")
 EC_ALGORITHMS = ("ES256", "ES384", "ES512")

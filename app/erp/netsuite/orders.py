@@ -15,7 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from app.domain.order import OrderRequest, OrderResult, OrderStatus
+from app.domain.order import OrderLine, OrderRequest, OrderResult, OrderStatus
 from app.erp.netsuite import mapping, queries
 from app.errors import ERP, UpstreamNotFound, UpstreamRejected, UpstreamUnavailable
 
@@ -74,28 +74,10 @@ class NetSuiteOrders:
             customer = self.connector.customer(request.customer_id)
         except UpstreamNotFound:
             raise UpstreamRejected(f"NetSuite has no customer {request.customer_id}", side=ERP, reason="unknown_customer") from None
-        codes = sorted({line.item_code for line in request.lines})
-        ids = {str(r["itemid"]): str(r["id"]) for r in self.client.suiteql(queries.items(codes))}
-        missing = [code for code in codes if code not in ids]
-        if missing:
-            raise UpstreamRejected(f"NetSuite has no active item {', '.join(missing)}", side=ERP, reason="unknown_item")
-        currency_id = customer.get("currencyid")
-        if request.currency != str(customer.get("currency") or "").upper():
-            rows = self.client.suiteql(queries.currency(request.currency), limit=1)
-            if not rows:
-                raise UpstreamRejected(f"NetSuite has no currency {request.currency}", side=ERP, reason="currency_mismatch")
-            currency_id = rows[0]["id"]
+        ids = self._item_ids(request)
+        currency_id = self._currency_id(request, customer)
         order_date = request.order_date or self.connector.clock.now().date()
-        lines = []
-        for line in request.lines:
-            rate = line.unit_price * (Decimal(100) - line.discount_percent) / Decimal(100)
-            row: dict[str, Any] = {"item": {"id": ids[line.item_code]}, "quantity": float(line.quantity),
-                                   "rate": float(rate)}
-            if line.description:
-                row["description"] = line.description[:4000]
-            if self.connector.location_id:
-                row["location"] = {"id": self.connector.location_id}
-            lines.append(row)
+        lines = [self._line(line, ids[line.item_code]) for line in request.lines]
         body: dict[str, Any] = {"externalId": request.idempotency_key, "entity": {"id": str(customer["id"])},
                                 "currency": {"id": str(currency_id)}, "tranDate": order_date.isoformat(),
                                 "otherRefNum": request.idempotency_key, "item": {"items": lines}}
@@ -108,3 +90,30 @@ class NetSuiteOrders:
         if self.connector.location_id:
             body["location"] = {"id": self.connector.location_id}
         return body
+
+    def _item_ids(self, request: OrderRequest) -> dict[str, str]:
+        """Item code -> internal id for every line; refuses the order when an item is unknown or inactive."""
+        codes = sorted({line.item_code for line in request.lines})
+        ids = {str(r["itemid"]): str(r["id"]) for r in self.client.suiteql(queries.items(codes))}
+        missing = [code for code in codes if code not in ids]
+        if missing:
+            raise UpstreamRejected(f"NetSuite has no active item {', '.join(missing)}", side=ERP, reason="unknown_item")
+        return ids
+
+    def _currency_id(self, request: OrderRequest, customer: dict[str, Any]) -> Any:
+        """The customer's currency, or the order's when it differs (looked up by its symbol)."""
+        if request.currency == str(customer.get("currency") or "").upper():
+            return customer.get("currencyid")
+        rows = self.client.suiteql(queries.currency(request.currency), limit=1)
+        if not rows:
+            raise UpstreamRejected(f"NetSuite has no currency {request.currency}", side=ERP, reason="currency_mismatch")
+        return rows[0]["id"]
+
+    def _line(self, line: OrderLine, item_id: str) -> dict[str, Any]:
+        rate = line.unit_price * (Decimal(100) - line.discount_percent) / Decimal(100)
+        row: dict[str, Any] = {"item": {"id": item_id}, "quantity": float(line.quantity), "rate": float(rate)}
+        if line.description:
+            row["description"] = line.description[:4000]
+        if self.connector.location_id:
+            row["location"] = {"id": self.connector.location_id}
+        return row

@@ -54,7 +54,7 @@ def probe_connection(connector: Any) -> ConnectionCheck:
             return _first_failure(exc, what, details)
     for label, reason, table, value in (("subsidiary", "unknown_subsidiary", "subsidiary", connector.subsidiary_id),
                                         ("location", "unknown_location", "location", connector.location_id)):
-        if value and not client.suiteql(f"SELECT x.id FROM {table} x WHERE x.id = {queries.integer(value)}", limit=1):
+        if value and not client.suiteql(queries.record_id(table, value), limit=1):
             return ConnectionCheck(False, reason, f"NetSuite has no {label} with internal id {value}", details)
     sample = client.suiteql("SELECT c.entityid AS entityid FROM customer c WHERE c.isinactive = 'F' "
                             "ORDER BY c.entityid", limit=1)

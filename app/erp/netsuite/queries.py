@@ -124,3 +124,8 @@ def price_levels(level_ids: Sequence[int]) -> str:
 
 def currency(code: str) -> str:
     return f"SELECT cur.id AS id, cur.symbol AS symbol FROM currency cur WHERE cur.symbol = {literal(code)}"
+
+
+def record_id(table: str, internal_id: object) -> str:
+    """The row of ``table`` (a name this module's callers fix, never outside input) with this internal id."""
+    return f"SELECT x.id FROM {table} x WHERE x.id = {integer(internal_id)}"

@@ -47,11 +47,10 @@ def build_transport(conn: ERPConnectionSettings, ctx: ConnectorContext) -> OdooT
     if flavour == "json2":
         return json2
     rpc = None
-    if database and login:
+    if database and login:      # always so for jsonrpc (checked above)
         rpc = JsonRpcTransport(erp_http(url, ctx, ODOO_JSONRPC, secrets=(key,)), database=database, login=login,
                                api_key=key)
-    if flavour == "jsonrpc":
-        assert rpc is not None, "database and login are required for jsonrpc (checked above)"
+    if flavour == "jsonrpc" and rpc is not None:
         json2.close()
         return rpc
     return AutoTransport(json2, rpc)

@@ -198,14 +198,7 @@ class SandboxERP(ERPConnector):
             raise UpstreamRejected(
                 f"Currency {request.currency} does not match the customer's billing currency {customer.currency}", side=ERP,
                 reason="currency_mismatch", status=417)
-        for line in request.lines:
-            if line.item_code not in self.items:
-                raise UpstreamRejected(f"Item {line.item_code} not found", side=ERP, reason="unknown_item", status=417)
-            if line.item_code in self.discontinued:
-                raise UpstreamRejected(f"Item {line.item_code} is disabled", side=ERP, reason="item_not_sellable", status=417)
-            if line.quantity <= 0:
-                raise UpstreamRejected(f"Quantity for {line.item_code} must be positive", side=ERP,
-                                         reason="invalid_quantity", status=417)
+        self._check_lines(request)
         total = sum((line.amount for line in request.lines), Decimal(0))
         stored = self.orders.add(
             idempotency_key=request.idempotency_key, customer_id=customer.id, currency=request.currency,
@@ -216,6 +209,17 @@ class SandboxERP(ERPConnector):
         if self.faults.after_create is not None:
             self.faults.after_create(stored.order_number)
         return _result(stored, created_now=True)
+
+    def _check_lines(self, request: OrderRequest) -> None:
+        """Refuses the first line ERPNext would refuse: unknown or disabled item, quantity not positive."""
+        for line in request.lines:
+            if line.item_code not in self.items:
+                raise UpstreamRejected(f"Item {line.item_code} not found", side=ERP, reason="unknown_item", status=417)
+            if line.item_code in self.discontinued:
+                raise UpstreamRejected(f"Item {line.item_code} is disabled", side=ERP, reason="item_not_sellable", status=417)
+            if line.quantity <= 0:
+                raise UpstreamRejected(f"Quantity for {line.item_code} must be positive", side=ERP,
+                                         reason="invalid_quantity", status=417)
 
     def read_order_progress(self, idempotency_keys: Sequence[str]) -> dict[str, OrderProgress]:
         """One read of the order book for every key (like one filtered list request)."""

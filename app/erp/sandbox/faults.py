@@ -32,7 +32,7 @@ class SandboxFaults:
         self.after_create: Callable[[str], None] | None = None  # runs after an order is stored
         self._fail_next: list[str] = []
         self._sleep = sleep
-        self._rng = random.Random(seed)
+        self._rng = random.Random(seed)  # noqa: S311 - seeded fault injection, repeatable by design
         self._lock = threading.Lock()
         self._entered = threading.Condition(self._lock)
         self.calls: Counter[str] = Counter()

@@ -99,7 +99,8 @@ class SqlOrderBook:
         with self.db.write() as conn:
             result = conn.execute(sandbox_orders.insert().values(book=self.book, **fields))
             key = result.inserted_primary_key
-            assert key is not None, "an insert returns its primary key"
+            if key is None:
+                raise RuntimeError("the sandbox_orders insert returned no primary key")
             seq = key[0]
         return StoredOrder(order_number=order_number(seq), **fields)
 

@@ -13,6 +13,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.erp import registry as erp_registry
+from app.tenants.model import TenantSettings
 from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, ORDER_MAPPING_FIELDS
 from app.web.admin.session import active_admin_tenant
 from app.web.admin.view import check_sentence, settings_service
@@ -41,10 +42,8 @@ _SETTINGS_KEYS = tuple(TenantSettingsSchema().fields)
 _admin_op = admin_operation(blp)
 
 
-def _settings_body(tenant_id: str) -> dict[str, Any]:
-    tenant = services().tenants.get(tenant_id)
-    assert tenant is not None, "callers resolved the tenant first"
-    settings = tenant.settings.to_dict()
+def _settings_body(tenant_id: str, tenant_settings: TenantSettings) -> dict[str, Any]:
+    settings = tenant_settings.to_dict()
     body = {key: settings[key] for key in _SETTINGS_KEYS}
     body.update(tenant_id=tenant_id, allowed_mapping_fields=ORDER_MAPPING_FIELDS,
                 credit_hold_policies=list(CREDIT_HOLD_POLICIES))
@@ -79,7 +78,8 @@ class AdminSettings(MethodView):
     @blp.response(200, SettingsResponseSchema)
     def get(self, tenant_id: str) -> dict[str, Any]:
         """Order behaviour: credit-hold policy, shadow mode, status translations, field mapping, stock items."""
-        return _settings_body(active_admin_tenant(tenant_id).id)
+        tenant = active_admin_tenant(tenant_id)
+        return _settings_body(tenant.id, tenant.settings)
 
     @_admin_op
     @blp.arguments(TenantSettingsSchema)
@@ -88,8 +88,7 @@ class AdminSettings(MethodView):
     def put(self, body: dict[str, Any], tenant_id: str) -> dict[str, Any]:
         """Change any subset of the order behaviour settings."""
         tenant = active_admin_tenant(tenant_id)
-        settings_service().update_settings(tenant.id, body)
-        return _settings_body(tenant.id)
+        return _settings_body(tenant.id, settings_service().update_settings(tenant.id, body))
 
 
 @blp.route("/erp-connectors")

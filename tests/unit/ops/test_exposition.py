@@ -82,6 +82,7 @@ def test_erp_panel_worker_serves_its_metrics_on_a_port(app_factory):
         assert answer.status_code == 200 and "erp_panel_won_events_total" in answer.text
     finally:
         server.shutdown()
+        server.server_close()
 
 
 COUNT_IN_A_PROCESS = textwrap.dedent("""

@@ -1,6 +1,6 @@
-import pytest  # noqa: E402
+import pytest
 
-from tests.fakes.pipedrive_fixtures import *  # noqa: F401,F403
+from tests.fakes.pipedrive_fixtures import *  # noqa: F403
 
 
 @pytest.fixture

@@ -76,7 +76,9 @@ def test_fresh_database_upgraded_to_head_equals_the_models(database_url):
 @pytest.mark.postgres
 def test_several_processes_upgrading_an_installed_database_at_once(pg_url):
     """gunicorn workers and the worker start together on an installed database: one stamps and upgrades."""
-    before = table_rows(installed_database(pg_url))
+    installed = installed_database(pg_url)
+    before = table_rows(installed)
+    installed.dispose()
     results, errors, start = [], [], threading.Barrier(4)
 
     def boot():
@@ -84,7 +86,7 @@ def test_several_processes_upgrading_an_installed_database_at_once(pg_url):
         start.wait()
         try:
             results.append(upgrade(db))
-        except Exception as exc:  # pragma: no cover - reported below
+        except Exception as exc:  # noqa: BLE001 - a thread's error is collected and reported below  # pragma: no cover
             errors.append(exc)
         finally:
             db.dispose()
@@ -95,7 +97,11 @@ def test_several_processes_upgrading_an_installed_database_at_once(pg_url):
     for thread in threads:
         thread.join(60)
     assert errors == [] and results == [head_revision()] * 4
-    assert rows_kept(before, table_rows(Database(pg_url)))
+    after = Database(pg_url)
+    try:
+        assert rows_kept(before, table_rows(after))
+    finally:
+        after.dispose()
 
 
 def test_the_baseline_revision_creates_exactly_the_installed_schema(tmp_path):
@@ -125,8 +131,10 @@ def test_an_unknown_pre_alembic_version_is_refused_untouched(tmp_path):
 
 def test_cli_db_upgrade_says_why_it_refuses(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path}/db.sqlite3"
-    with installed_database(url).write() as conn:
+    installed = installed_database(url)
+    with installed.write() as conn:
         conn.exec_driver_sql("UPDATE schema_version SET version = 7")
+    installed.dispose()
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("ENCRYPTION_KEYS", Fernet.generate_key().decode())
