@@ -215,7 +215,6 @@
   // role-based figures: a section shown as badges has no data, only facts such as "Over credit limit"
   function renderBadges(section, s) {
     var c = $("#panel-" + section + " .content"); clear(c);
-    if (section === "credit") { $("#banner").hidden = true; }
     if (section === "invoices") { $("#invoice-count").textContent = ""; }
     (s.badges || []).forEach(function (b) {
       c.appendChild(el("span", { className: "tag" + (BAD_BADGES[b.code] ? " bad" : ""), text: b.label }));
