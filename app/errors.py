@@ -103,6 +103,7 @@ class UpstreamError(Exception):
         +-- UpstreamNotFound          the record does not exist              -> <side>_not_found
         +-- UpstreamRejected          the vendor refused the request for good -> <side>_rejected
         |   +-- MissingVendorField    an answer lacks a field the mapping needs
+        |   +-- UpstreamNotSupported  the vendor's API cannot do this at all  -> <side>_not_supported
         +-- UpstreamMisconfigured     erp-panel's own settings for the vendor -> <side>_not_configured
 
     ``reason`` is a stable code for logs, APIs and dead letters (the kind's default, or a more
@@ -153,6 +154,13 @@ class UpstreamRejected(UpstreamError):
     """The vendor refused the request for good (validation, business rule, unexpected answer)."""
 
     kind = "rejected"
+
+
+class UpstreamNotSupported(UpstreamRejected):
+    """The vendor's API offers no way to do this (e.g. cancel a sales order): the message says what to do
+    in the vendor's own screens instead. A capability, not a failure: retrying will not help."""
+
+    kind = "not_supported"
 
 
 class UpstreamMisconfigured(UpstreamError):

@@ -48,7 +48,9 @@ from app.orders.intake import OrderIntake
 from app.orders.queue import JobQueue
 from app.orders.readiness import OrderReadiness
 from app.orders.reads import OrderReads
+from app.orders.reconcile import Reconciliation
 from app.orders.records import OrderRecords
+from app.orders.reopened import OrderCancellation
 from app.orders.retry import Backoff
 from app.orders.status_poll import OrderStatusPoller
 from app.panel.entries import SectionEntries
@@ -80,6 +82,10 @@ class OrderServices:
     read_executor: ThreadPoolExecutor
     #: order status after creation: the scheduled per-tenant poll of open orders
     status: OrderStatusPoller
+    #: an admin's request to cancel the order of a deal that is no longer won
+    cancellation: OrderCancellation
+    #: won deals vs order records vs ERP orders, per tenant and window (scheduled daily and on demand)
+    reconciliation: Reconciliation
 
     def close(self) -> None:
         self.read_executor.shutdown(wait=False, cancel_futures=True)
@@ -183,11 +189,18 @@ def build_orders(settings: Settings, db: Database, clock: Clock, tenants: Tenant
     readiness = OrderReadiness(tenants=tenants, erp=erp, crm=crm, panel=panel, reads=reads, cache=cache, clock=clock,
                                executor=executor, observer=observer, ttl=settings.readiness_ttl,
                                deadline=settings.readiness_timeout, credit_max_age=settings.ttl_credit)
+    intake = OrderIntake(db, clock, queue, records, audit)
+    reconciliation = Reconciliation(db=db, clock=clock, tenants=tenants, erp=erp, crm=crm, intake=intake, queue=queue,
+                                    records=records, claims=claims)
+    flow.reconcile = reconciliation
     status = OrderStatusPoller(db=db, clock=clock, tenants=tenants, erp=erp, queue=queue, records=records, audit=audit,
                                claims=claims)
-    return OrderServices(intake=OrderIntake(db, clock, queue, records, audit), queue=queue, flow=flow, audit=audit,
+    return OrderServices(intake=intake, queue=queue, flow=flow, audit=audit,
                          records=records, dead_letters=DeadLetters(queue, admin_audit), read_executor=read_executor,
-                         readiness=readiness, status=status)
+                         readiness=readiness, status=status,
+                         cancellation=OrderCancellation(db=db, clock=clock, erp=erp, queue=queue, records=records,
+                                                        audit=audit),
+                         reconciliation=reconciliation)
 
 
 def build_ops(settings: Settings, clock: Clock, db: Database, secrets: SecretBox, tenants: TenantStore) -> OpsServices:
@@ -241,6 +254,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
                           observer=ops.observer, claims=ops.maintenance.claims,
                           admin_audit=ops.admin_audit)
     ops.maintenance.status_polls = orders.status.tick
+    ops.maintenance.reconciliations = orders.reconciliation.schedule
     return Services(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants,
                     tenant_cache=tenant_cache, invalidations=caches.invalidations, cache=caches.shared,
                     coalescer=coalescer, executor=executor, refresher=refresher, sandbox_faults=faults, erp=erp,

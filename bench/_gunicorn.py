@@ -24,29 +24,26 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str, env: dict[str, str], *, workers: int = 2, ready_path: str = "/healthz",
-             log_path: str | None = None):
-    """Run ``gunicorn <app>`` with ``workers`` workers; yields the port once ``ready_path`` answers."""
-    port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), *SETTINGS,
-               "--bind", f"127.0.0.1:{port}", "--config", "python:bench.gunicorn_conf", app]
+def serving(command: list[str], *, cwd: str, env: dict[str, str], ready_url: str, what: str,
+            log_path: str | None = None):
+    """Run ``command`` until the block ends (SIGTERM, then kill); enter once ``ready_url`` answers below 500."""
     log = open(log_path or os.devnull, "ab")
-    # this interpreter running gunicorn with fixed arguments, no shell
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=log)  # noqa: S603
+    # this interpreter (or git) with fixed arguments, no shell
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=log)  # noqa: S603
     try:
         deadline = time.monotonic() + 90
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"gunicorn {app} exited with {process.returncode}; see {log_path}")
+                raise RuntimeError(f"{what} exited with {process.returncode}; see {log_path}")
             try:
-                if requests.get(f"http://127.0.0.1:{port}{ready_path}", timeout=2).status_code < 500:
+                if requests.get(ready_url, timeout=2).status_code < 500:
                     break
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn {app} did not answer on {ready_path}")
+                raise RuntimeError(f"{what} did not answer on {ready_url}")
             time.sleep(0.2)
-        yield port
+        yield
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -54,6 +51,18 @@ def gunicorn(app: str, env: dict[str, str], *, workers: int = 2, ready_path: str
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@contextmanager
+def gunicorn(app: str, env: dict[str, str], *, workers: int = 2, ready_path: str = "/healthz",
+             log_path: str | None = None):
+    """Run ``gunicorn <app>`` with ``workers`` workers; yields the port once ``ready_path`` answers."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), *SETTINGS,
+               "--bind", f"127.0.0.1:{port}", "--config", "python:bench.gunicorn_conf", app]
+    with serving(command, cwd=ROOT, env={**os.environ, **env}, ready_url=f"http://127.0.0.1:{port}{ready_path}",
+                 what=f"gunicorn {app}", log_path=log_path):
+        yield port
 
 
 def transaction_counts(directory: str) -> dict[str, int]:

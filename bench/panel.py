@@ -12,9 +12,12 @@ and measures, with bench/loadgen.py on keep-alive connections:
   3. database transactions per warm read, counted in every worker by SQLAlchemy engine events
      (bench/gunicorn_conf.py), request threads apart from background refreshes: goal 0;
   4. latency at ``--rate`` on "expiring": goal p99 flat, i.e. close to the warm p99.
+Then the widget itself in headless Chromium (bench/_widget.py), this code against ``--baseline`` (the
+widget before the sidebar rebuild): first paint to data, cold and warm, and bytes per panel load.
 
 Run: .venv/bin/python bench/panel.py [--postgres URL] [--redis URL] [--seconds 8] [--connections 16]
-     [--rate 100] [--latency-ms 300] [--ttl 3] [--rounds 3]
+     [--rate 100] [--latency-ms 300] [--ttl 3] [--rounds 3] [--baseline REF] [--widget-runs 3]
+     [--widget-latency-ms 100] [--widget-only]
 """
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from app.auth.widget_token import WidgetTokens
 from app.clock import Clock
 from app.storage.db import normalise_url
-from bench import loadgen
+from bench import _widget, loadgen
 from bench._gunicorn import SETTINGS, gunicorn, transaction_counts
 from bench._http import percentile
 from bench._postgres import postgres_schema
@@ -95,7 +98,15 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=300)
     parser.add_argument("--ttl", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--baseline", default=_widget.BASELINE_REF, help="git ref of the widget to compare with")
+    parser.add_argument("--widget-runs", type=int, default=3)
+    parser.add_argument("--widget-latency-ms", type=float, default=100)
+    parser.add_argument("--widget-only", action="store_true", help="only the widget in the browser (no gunicorn, "
+                                                                    "PostgreSQL or Redis)")
     args = parser.parse_args()
+    if args.widget_only:
+        widget(args)
+        return
     args.secret, args.fernet = "bench-" + uuid.uuid4().hex * 2, Fernet.generate_key().decode()
     args.load = os.getloadavg()[0]
     tmp = tempfile.mkdtemp(prefix="erp-panel-bench-")
@@ -118,6 +129,14 @@ def main() -> None:
             with gunicorn("bench.floor_app:app", floor_env, ready_path=PATH, log_path=f"{tmp}/floor.log") as floor:
                 results = measure(args, request, warm, expiring, floor, dirs)
     report(args, results, body)
+    widget(args)
+
+
+def widget(args) -> None:
+    """5. the widget in the browser: this code against the baseline, in one run."""
+    results = _widget.run(baseline_ref=args.baseline, latency_ms=args.widget_latency_ms, runs=args.widget_runs)
+    print("5. ", end="")
+    _widget.report(results, args.baseline, args.widget_latency_ms)
 
 
 def measure(args, request: bytes, warm: int, expiring: int, floor: int, dirs: dict[str, str]) -> dict:

@@ -24,6 +24,7 @@ import abc
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar, Self
 
 from app.cache.backend import CacheBackend
@@ -31,7 +32,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.crm.inbound import Acknowledgement, InboundRequest, VerifiedCaller, WebhookOutcome
 from app.crm.oauth.flow import OAuthFlow
-from app.domain.deal import Deal
+from app.domain.deal import Deal, WonDeal
 from app.errors import Forbidden, Unauthorized
 from app.panel.figures import Viewer
 from app.panel.service import PanelService
@@ -42,6 +43,9 @@ from app.tenants.model import Tenant
 from app.tenants.store import TenantStore
 
 log = logging.getLogger("erp_panel.crm")
+
+#: the most won deals one reconciliation reads from a CRM (a month of a large sales team)
+MAX_WON_DEALS = 10_000
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,11 @@ class CRMConnector(abc.ABC):
     @abc.abstractmethod
     def write_back(self, crm_deal_id: str, update: WriteBack, *, correlation_id: str = "") -> None:
         """Write order number/status or a plain-language failure reason onto the deal (idempotent)."""
+
+    @abc.abstractmethod
+    def search_won_deals(self, since: datetime) -> list[WonDeal]:
+        """Deals that are won now and were changed since ``since`` (the CRM's search API; paged, bounded at
+        ``MAX_WON_DEALS``): what reconciliation compares with the orders erp-panel made."""
 
 
 class CRMIntegration(abc.ABC):

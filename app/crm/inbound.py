@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.domain.events import DealWon
+from app.domain.events import DealLeftWon, DealWon
 from app.errors import BadRequest
 
 
@@ -75,6 +75,8 @@ class WebhookOutcome:
 
     won: list[DealWon] = field(default_factory=list)
     ignored: dict[str, int] = field(default_factory=dict)
+    #: deals the delivery says moved away from won (reopened, lost): checked when their order exists
+    left_won: list[DealLeftWon] = field(default_factory=list)
 
     @classmethod
     def of(cls, event: DealWon | None, *, otherwise: str) -> WebhookOutcome:

@@ -18,13 +18,13 @@ from app.domain.events import DealWon
 from app.domain.invoice import Invoice, InvoiceStatus
 from app.domain.order import OrderLine, OrderRequest, OrderResult, OrderStatus
 from app.domain.pricing import PriceQuote
-from app.domain.readiness import Owner, Readiness, ReadinessItem, ReadinessState, Severity
+from app.domain.readiness import LineFacts, Owner, Readiness, ReadinessItem, ReadinessState, Severity
 from app.domain.stock import StockLine
 
 _TYPES: dict[str, type] = {
     cls.__name__: cls
     for cls in (CustomerCredit, StockLine, Invoice, PriceQuote, OrderLine, OrderRequest, OrderResult,
-                Account, Deal, DealLine, DealWon, Readiness, ReadinessItem)
+                Account, Deal, DealLine, DealWon, Readiness, ReadinessItem, LineFacts)
 }
 _ENUMS: dict[str, type[Enum]] = {e.__name__: e for e in (HoldReason, InvoiceStatus, OrderStatus, Owner,
                                                           ReadinessState, Severity)}

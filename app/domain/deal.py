@@ -39,3 +39,13 @@ class Deal:
     lines: tuple[DealLine, ...] = field(default_factory=tuple)
     is_won: bool = False
     custom_fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WonDeal:
+    """A won deal as the CRM's search lists it (reconciliation): enough to find its order and compare."""
+
+    crm_deal_id: str
+    title: str
+    value: Decimal | None
+    currency: str

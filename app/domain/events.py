@@ -14,3 +14,14 @@ class DealWon:
     event_id: str
     occurred_at: datetime
     crm: str = ""
+
+
+@dataclass(frozen=True)
+class DealLeftWon:
+    """A CRM said a deal moved away from won (reopened or lost). A hint too: the deal is re-read, and only a
+    deal whose ERP order exists is looked at; nothing in the ERP is changed because of it."""
+
+    tenant_id: str
+    crm_deal_id: str
+    status: str = ""
+    crm: str = ""

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 
 class Owner(StrEnum):
@@ -44,6 +46,29 @@ class ReadinessItem:
     owner: Owner | None = None
 
 
+@dataclass(frozen=True)
+class LineFacts:
+    """One deal line against the ERP: the quantity wanted against the stock available (summed across the
+    warehouses; None when stock could not be read), the deal's net unit price against the customer's ERP
+    price (None when there is none or it could not be read)."""
+
+    sku: str
+    name: str
+    quantity: Decimal
+    deal_price: Decimal
+    currency: str
+    available: Decimal | None = None
+    customer_price: Decimal | None = None
+    customer_currency: str = ""
+
+    @property
+    def short(self) -> Decimal | None:
+        """How many units the stock lacks (0 when enough; None when unknown)."""
+        if self.available is None:
+            return None
+        return max(self.quantity - self.available, Decimal(0))
+
+
 _ORDER = {Severity.BLOCKER: 0, Severity.WARNING: 1, Severity.UNCHECKED: 2}
 
 
@@ -60,10 +85,14 @@ class Readiness:
     deal_won: bool = False
     crm_account_id: str = ""
     erp_customer_id: str = ""
+    #: what the order would be worth (the deal's lines after discounts) and in which currency
+    amount: Decimal | None = None
+    currency: str = ""
+    lines: tuple[LineFacts, ...] = field(default_factory=tuple)
 
     @classmethod
     def from_items(cls, crm_deal_id: str, items: list[ReadinessItem], checked_at: datetime,
-                   **deal: str | bool) -> Readiness:
+                   **deal: Any) -> Readiness:
         """The verdict of these findings: blocked if any blocks, else warnings if any (unchecked ones included)."""
         ordered = tuple(sorted(items, key=lambda i: _ORDER[i.severity]))
         if any(i.severity == Severity.BLOCKER for i in ordered):
@@ -72,7 +101,7 @@ class Readiness:
             state = ReadinessState.WARNINGS
         else:
             state = ReadinessState.READY
-        return cls(crm_deal_id, state, checked_at, ordered, **deal)  # type: ignore[arg-type]
+        return cls(crm_deal_id, state, checked_at, ordered, **deal)
 
     @classmethod
     def unknown(cls, crm_deal_id: str, message: str, checked_at: datetime, reason: str) -> Readiness:

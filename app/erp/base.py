@@ -103,6 +103,13 @@ class ERPConnector(abc.ABC):
         know are absent; a cancelled order is reported as cancelled."""
 
     @abc.abstractmethod
+    def cancel_order(self, idempotency_key: str) -> OrderResult:
+        """Cancel the live order carrying this key, when an admin asked for it (never automatically).
+
+        Connectors whose ERP API cannot cancel a sales order raise ``UpstreamNotSupported`` with what to do
+        in the ERP instead; UpstreamNotFound when no live order has the key."""
+
+    @abc.abstractmethod
     def search_customers(self, query: CustomerQuery) -> list[ERPCustomer]:
         """Customers that may match the query, in ONE request where the ERP allows it (at most
         ``query.limit``, active customers only).

@@ -29,6 +29,8 @@ ACTIONS: dict[str, str] = {
     "link.remove": "Account link removed",
     "dead_letter.replay": "Failed event replayed",
     "dead_letter.replay_all": "All failed events replayed",
+    "order.cancel_request": "ERP order cancellation requested",
+    "reconciliation.run": "Reconciliation run requested",
     "alerts.save": "Alert settings saved",
     "alerts.test": "Test alert sent",
     "figures.save": "Who sees which figures changed",

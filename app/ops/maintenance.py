@@ -21,7 +21,7 @@ from app.storage.db import Database, insert_or_ignore
 
 log = logging.getLogger("erp_panel.ops")
 
-ALERTS_TASK, RETENTION_TASK, STATUS_TASK = "alerts", "retention", "order_status"
+ALERTS_TASK, RETENTION_TASK, STATUS_TASK, RECONCILE_TASK = "alerts", "retention", "order_status", "reconcile"
 RETENTION_INTERVAL = 3600          # seconds between retention passes
 TICK_SECONDS = 5.0                 # how often the maintenance thread wakes up
 
@@ -59,6 +59,8 @@ class Maintenance:
         #: order status polls (set by the composition root once the order pipeline exists): each tick polls
         #: the tenants that are due and that this worker claims per tenant
         self.status_polls: Callable[[str], object] | None = None
+        #: the daily reconciliation sweep (queues one reconcile job per tenant a day; claimed inside)
+        self.reconciliations: Callable[[str], object] | None = None
 
     def tick(self, owner: str) -> list[str]:
         """Flush signals, then run the tasks that are due and claimed; returns the tasks run."""
@@ -72,6 +74,8 @@ class Maintenance:
             ran.append(RETENTION_TASK)
         if self.status_polls is not None and self.status_polls(owner):
             ran.append(STATUS_TASK)
+        if self.reconciliations is not None and self.reconciliations(owner):
+            ran.append(RECONCILE_TASK)
         return ran
 
     def run(self, stop: threading.Event, owner: str, tick_seconds: float = TICK_SECONDS) -> None:

@@ -28,6 +28,10 @@ from app.tenants.tables import erp_connections
 
 QUEUED, RUNNING, DEAD = "queued", "running", "dead"
 CREATE_ORDER, WRITE_BACK = "create_order", "write_back"
+#: re-read a deal that moved away from won after its order existed (flag it; never cancel)
+CHECK_WON = "check_won"
+#: compare won deals, order records and ERP orders for one tenant (the correlation id carries the window)
+RECONCILE = "reconcile"
 
 #: ERP reads a create_order job makes at once (order lookup, items, credit); its create is alone
 READS_AT_ONCE = 3

@@ -18,9 +18,11 @@ from app.ops.observe import observe_number_written
 from app.orders import validate
 from app.orders.claim import reads_at_once
 from app.orders.mapping import MappingError, build_request, request_summary
-from app.orders.queue import CREATE_ORDER, WRITE_BACK, Job
+from app.orders.queue import CHECK_WON, CREATE_ORDER, RECONCILE, WRITE_BACK, Job
 from app.orders.reads import OrderFacts, OrderReads, linked_customer
+from app.orders.reconcile import Reconciliation
 from app.orders.records import CREATED, SHADOW, WRITTEN_BACK
+from app.orders.reopened import ReopenedCheck
 from app.orders.retry import StepError, rejected
 from app.orders.writeback import WriteBackStep, order_write_back, shadow_write_back
 
@@ -41,6 +43,10 @@ class OrderFlow:
         self.audit = audit
         self.lock_seconds = lock_seconds
         self.write_back = WriteBackStep(db=db, tenants=tenants, crm=crm, queue=queue, records=records, audit=audit)
+        #: reconciliation (built after the intake, which it hands missing events to; set by the composition root)
+        self.reconcile: Reconciliation | None = None
+        self.reopened = ReopenedCheck(db=db, clock=clock, tenants=tenants, crm=crm, queue=queue, records=records,
+                                      audit=audit)
 
     def run(self, job: Job) -> None:
         """Process one claimed job to completion (its completion is committed here)."""
@@ -48,6 +54,10 @@ class OrderFlow:
             self.create_order(job)
         elif job.kind == WRITE_BACK:
             self.write_back.run(job)
+        elif job.kind == CHECK_WON:
+            self.reopened.run(job)
+        elif job.kind == RECONCILE and self.reconcile is not None:
+            self.reconcile.run_job(job, self._tenant(job))
         else:
             raise StepError("unknown_job_kind", f"no handler for job kind {job.kind!r}", retriable=False)
 

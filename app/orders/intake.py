@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.clock import Clock
-from app.domain.events import DealWon
+from app.domain.events import DealLeftWon, DealWon
 from app.errors import BadRequest
 from app.ops.metrics import WON_EVENTS
 from app.orders.audit import AuditLog
-from app.orders.queue import CREATE_ORDER, JobQueue
-from app.orders.records import OrderRecords
+from app.orders.queue import CHECK_WON, CREATE_ORDER, JobQueue
+from app.orders.records import CREATED, WRITTEN_BACK, OrderRecords
 from app.orders.tables import order_inbox
 from app.storage.db import Database, insert_or_ignore
 
@@ -83,6 +83,28 @@ class OrderIntake:
         WON_EVENTS.labels(result.status).inc()
         return result
 
+    def left_won(self, event: DealLeftWon) -> int | None:
+        """A deal moved away from won: when its ERP order exists, queue one check of the deal (re-read from the
+        CRM; a deal no longer won is flagged, never cancelled). Returns the check job's id, or None."""
+        deal_id = str(event.crm_deal_id)
+        with self.db.write() as conn:
+            job_id = self._check_if_ordered(conn, event.tenant_id, deal_id,
+                                            f"{event.crm or 'crm'} says the deal is now {event.status or 'not won'}")
+        if job_id is not None:
+            self.queue.notify()
+        return job_id
+
+    def _check_if_ordered(self, conn, tenant_id: str, deal_id: str, why: str) -> int | None:
+        record = self.records.get(tenant_id, deal_id, conn=conn)
+        if record is None or record.state not in (CREATED, WRITTEN_BACK) or not record.erp_order_number:
+            return None
+        correlation_id = uuid.uuid4().hex
+        job_id = self.queue.enqueue_once(conn, tenant_id=tenant_id, kind=CHECK_WON, crm_deal_id=deal_id,
+                                         correlation_id=correlation_id)
+        self.audit.record(conn, tenant_id=tenant_id, crm_deal_id=deal_id, step="intake", outcome="check_won",
+                          correlation_id=correlation_id, job_id=job_id, detail=why)
+        return job_id
+
     def _duplicate(self, conn, event: DealWon, deal_id: str) -> IntakeResult:
         same_event = conn.execute(sa.select(order_inbox.c.job_id, order_inbox.c.correlation_id).where(
             order_inbox.c.tenant_id == event.tenant_id, order_inbox.c.event_id == str(event.event_id))).first()
@@ -102,4 +124,8 @@ class OrderIntake:
         self.audit.record(conn, tenant_id=event.tenant_id, crm_deal_id=deal_id, step="intake", outcome=status,
                           correlation_id=correlation_id, job_id=job_id, event_id=str(event.event_id),
                           detail=detail)
+        record = self.records.get(event.tenant_id, deal_id, conn=conn)
+        if status == DUPLICATE_DEAL and record is not None and record.not_won_since is not None:
+            # won again after it was flagged: the check clears the flag once the deal reads as won
+            self._check_if_ordered(conn, event.tenant_id, deal_id, "the deal is won again")
         return IntakeResult(status, job_id, correlation_id)

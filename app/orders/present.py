@@ -19,7 +19,12 @@ def readiness_dict(readiness: Readiness, now: datetime) -> dict[str, Any]:
             "age_seconds": round(max((now - readiness.checked_at).total_seconds(), 0.0), 1),
             "deal_title": readiness.deal_title, "deal_status": readiness.deal_status,
             "deal_won": readiness.deal_won, "crm_account_id": readiness.crm_account_id,
-            "erp_customer_id": readiness.erp_customer_id,
+            "erp_customer_id": readiness.erp_customer_id, "amount": readiness.amount,
+            "currency": readiness.currency,
+            "lines": [{"sku": f.sku, "name": f.name, "quantity": f.quantity, "deal_price": f.deal_price,
+                       "currency": f.currency, "available": f.available, "short": f.short,
+                       "customer_price": f.customer_price, "customer_currency": f.customer_currency}
+                      for f in readiness.lines],
             "items": [{"severity": i.severity.value, "reason": i.reason, "message": i.message,
                        "owner": i.owner.value if i.owner else None} for i in readiness.items]}
 

@@ -17,7 +17,16 @@ import sqlalchemy as sa
 
 from app.clock import Clock
 from app.erp.base import ERPConnector
-from app.orders.claim import CREATE_ORDER, DEAD, QUEUED, RUNNING, WRITE_BACK, claim_statement
+from app.orders.claim import (
+    CHECK_WON,
+    CREATE_ORDER,
+    DEAD,
+    QUEUED,
+    RECONCILE,
+    RUNNING,
+    WRITE_BACK,
+    claim_statement,
+)
 from app.orders.retry import Backoff, StepError
 from app.orders.tables import order_jobs
 from app.orders.wakeup import Wakeup
@@ -33,7 +42,7 @@ READY_CHANNEL = "erp_panel_jobs"
 
 DONE = "done"
 _CLAIM_LOCK = sa.select(sa.func.pg_advisory_xact_lock(CLAIM_LOCK_ID))
-__all__ = ["CREATE_ORDER", "DEAD", "DONE", "QUEUED", "RUNNING", "WRITE_BACK", "Job", "JobQueue"]
+__all__ = ["CHECK_WON", "CREATE_ORDER", "RECONCILE", "DEAD", "DONE", "QUEUED", "RUNNING", "WRITE_BACK", "Job", "JobQueue"]
 
 
 @dataclass(frozen=True)
@@ -184,6 +193,13 @@ class JobQueue:
         ok = self._fenced(conn, job, status=DEAD, lease_owner=None, lease_token=None, lease_expires_at=None,
                           last_error_reason=reason, last_error=message[:1000])
         return DEAD if ok else ""
+
+    def settle_dead(self, conn, job_id: int) -> bool:
+        """A dead letter whose cause an admin settled another way (e.g. cancelled the order): done, out of
+        the error queue."""
+        result = conn.execute(order_jobs.update().where(order_jobs.c.id == job_id, order_jobs.c.status == DEAD)
+                              .values(status=DONE, updated_at=self.clock.now()))
+        return result.rowcount == 1
 
     # -- operating -----------------------------------------------------------------
     def replay(self, job_id: int, tenant_id: str | None = None) -> Job | None:

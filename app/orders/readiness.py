@@ -113,7 +113,8 @@ class OrderReadiness:
         customer_id = linked_customer(self.tenants, tenant.id, deal)
         about = {"deal_title": deal.title, "deal_status": deal.status, "deal_won": deal.is_won,
                  "crm_account_id": deal.account.crm_account_id if deal.account else "",
-                 "erp_customer_id": customer_id or ""}
+                 "erp_customer_id": customer_id or "", "amount": checks.order_amount(deal),
+                 "currency": deal.currency, "lines": checks.line_facts(deal, None, None)}
         try:
             erp, fingerprint = self.erp.connector_for(tenant)
         except UpstreamError:
@@ -157,6 +158,7 @@ class OrderReadiness:
         if values.get("stock") is not None:
             found += checks.check_stock(sold, values["stock"])
         found += checks.check_mapping(deal, tenant.settings.field_mapping, customer_id or "")
+        about = {**about, "lines": checks.line_facts(deal, values.get("stock"), values.get("prices"))}
         readiness = Readiness.from_items(deal.crm_deal_id, found, self.clock.now(), **about)
         answered = not results or any(not isinstance(o, Failed) for o in results.values())
         if not answered and readiness.state != ReadinessState.BLOCKED:

@@ -14,7 +14,7 @@ from app.domain.credit import CustomerCredit
 from app.domain.deal import Deal
 from app.domain.money import quantize
 from app.domain.pricing import PriceQuote
-from app.domain.readiness import Owner, ReadinessItem, Severity
+from app.domain.readiness import LineFacts, Owner, ReadinessItem, Severity
 from app.domain.stock import StockLine
 from app.orders.mapping import MappingError, build_request, source_value
 from app.orders.validate import Problem
@@ -80,11 +80,32 @@ def check_prices(deal: Deal, quotes: Sequence[PriceQuote], tolerance_percent: De
     return items
 
 
-def check_stock(deal: Deal, stock: Sequence[StockLine]) -> list[ReadinessItem]:
-    """Deal quantities above the stock available across the warehouses the ERP reports."""
+def available_by_item(stock: Sequence[StockLine]) -> dict[str, Decimal]:
+    """Stock available per item, summed across the warehouses (an over-reserved warehouse counts as 0)."""
     available: dict[str, Decimal] = {}
     for line in stock:
         available[line.item_code] = available.get(line.item_code, Decimal(0)) + max(line.available, Decimal(0))
+    return available
+
+
+def line_facts(deal: Deal, stock: Sequence[StockLine] | None, quotes: Sequence[PriceQuote] | None
+               ) -> tuple[LineFacts, ...]:
+    """Each deal line with the stock available for it and the customer's ERP price (None where not read)."""
+    available = available_by_item(stock) if stock is not None else None
+    prices = {q.item_code: q for q in quotes} if quotes is not None else None
+    out = []
+    for line in deal.lines:
+        quote = prices.get(line.sku) if prices is not None else None
+        out.append(LineFacts(line.sku, line.name, line.quantity, net_price(line.unit_price, line.discount_percent),
+                             line.currency or deal.currency,
+                             available.get(line.sku, Decimal(0)) if available is not None and line.sku else None,
+                             quote.unit_price if quote is not None else None, quote.currency if quote else ""))
+    return tuple(out)
+
+
+def check_stock(deal: Deal, stock: Sequence[StockLine]) -> list[ReadinessItem]:
+    """Deal quantities above the stock available across the warehouses the ERP reports."""
+    available = available_by_item(stock)
     wanted: dict[str, Decimal] = {}
     for line in deal.lines:
         if line.sku and line.quantity > 0:

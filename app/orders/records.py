@@ -45,6 +45,9 @@ class OrderRecord:
     order_stage: str | None
     order_progress: dict | None
     stage_seen_at: datetime | None
+    not_won_since: datetime | None
+    not_won_status: str | None
+    cancel_requested_at: datetime | None
     lock_token: str | None
     lock_expires_at: datetime | None
     correlation_id: str

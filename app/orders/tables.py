@@ -70,6 +70,11 @@ order_records = sa.Table(
     sa.Column("order_stage", sa.String(20), nullable=True),
     sa.Column("order_progress", sa.JSON, nullable=True),
     sa.Column("stage_seen_at", UTCDateTime, nullable=True),
+    #: the deal moved away from won after its order existed (reopened / lost): since when, its CRM status,
+    #: and when an admin asked the ERP to cancel the order (never done automatically)
+    sa.Column("not_won_since", UTCDateTime, nullable=True),
+    sa.Column("not_won_status", sa.String(40), nullable=True),
+    sa.Column("cancel_requested_at", UTCDateTime, nullable=True),
     sa.Column("lock_token", sa.String(32), nullable=True),
     sa.Column("lock_expires_at", UTCDateTime, nullable=True),
     sa.Column("correlation_id", sa.String(64), nullable=False),
@@ -116,4 +121,20 @@ status_polls = sa.Table(
     sa.Column("last_polled_at", UTCDateTime, nullable=True),
     sa.Column("last_changed_at", UTCDateTime, nullable=True),
     sa.Column("last_error", sa.String(200), nullable=True),
+)
+
+#: Reconciliation runs: per tenant and window, the counts and every finding with its fix (the report).
+reconciliations = sa.Table(
+    "reconciliations", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tenant_id", sa.String(36), nullable=False),
+    sa.Column("window_days", sa.Integer, nullable=False),
+    sa.Column("trigger", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("counts", sa.JSON, nullable=False),
+    sa.Column("findings", sa.JSON, nullable=False),
+    sa.Column("error", sa.String(1000), nullable=True),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.Index("ix_reconciliations_tenant", "tenant_id", "id"),
 )

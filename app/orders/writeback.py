@@ -14,6 +14,7 @@ from app.crm.base import WriteBack
 from app.ops.observe import observe_number_written
 from app.orders.queue import CREATE_ORDER, DEAD, WRITE_BACK, Job
 from app.orders.records import CREATED, FAILED, SHADOW, WRITTEN_BACK, OrderRecord
+from app.orders.reopened import not_won_sentence
 from app.orders.retry import StepError, classify
 
 CREDIT_FLAG_KEY = "flagged_credit_hold"
@@ -58,6 +59,12 @@ def invoice_text(settings, facts: dict) -> str:
 
 def build_write_back(record: OrderRecord, settings) -> WriteBack | None:
     """What the deal should show for this record (None while there is nothing to say yet)."""
+    if record.state in (CREATED, WRITTEN_BACK) and record.erp_order_number and record.not_won_since is not None:
+        # the deal was reopened or lost after its order existed: say so on the deal; nothing was cancelled
+        return WriteBack(order_number=record.erp_order_number,
+                         status_text=status_text(settings, record.order_stage or record.erp_status or "open",
+                                                 record.credit_flagged),
+                         failure_reason=not_won_sentence(record), erp_status=record.erp_status_raw or "")
     if record.state in (CREATED, WRITTEN_BACK) and record.erp_order_number and record.order_progress:
         facts = record.order_progress
         return WriteBack(order_number=record.erp_order_number,

@@ -42,7 +42,8 @@ def widget_url(page, live_server: str, account: str, extra: str = "") -> str:
 
 def open_widget(page, live_server, account, width, mobile=False, extra=""):
     url = widget_url(page, live_server, account, extra)
-    page.set_viewport_size({"width": width, "height": 900})
+    if not mobile:                      # the phone keeps its own viewport
+        page.set_viewport_size({"width": width, "height": 900})
     page.goto(url)
     expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
     return url
@@ -68,12 +69,28 @@ def each_tab(page, check):
         check(tab)
 
 
+@pytest.fixture
+def phone(browser_page):
+    """A phone: 375 px, touch, 2x pixels, mobile viewport rules (its own browser context)."""
+    context = browser_page.context.browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True,
+                                                       has_touch=True, device_scale_factor=2)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.js_errors = []
+    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
+    yield page
+    context.close()
+
+
 @pytest.mark.parametrize("name,width,mobile", WIDTHS)
-def test_fits_every_width_without_horizontal_scrolling(live_server, browser_page, tmp_path, name, width, mobile):
-    page = browser_page
+def test_fits_every_width_without_horizontal_scrolling(live_server, browser_page, request, tmp_path, name, width,
+                                                       mobile):
+    page = request.getfixturevalue("phone") if mobile else browser_page
     shots = screenshot_dir(tmp_path)
     open_widget(page, live_server, "ACC-1007", width, mobile)          # on hold, overdue, long names
     expect(page.locator("#glance")).to_contain_text("On hold")
+
+    assert page.evaluate("window.innerWidth") == width
 
     def check(tab):
         if tab == "stock":
@@ -154,3 +171,18 @@ def test_axe_finds_no_serious_or_critical_violation_in_any_state(live_server, br
     open_widget(page, live_server, "ACC-1001", 320)                    # past every stale limit: unavailable
     states.append(("unavailable", axe_serious(page)))
     assert [s for s in states if s[1]] == []
+
+
+@pytest.mark.parametrize("name,width,mobile", [WIDTHS[0], WIDTHS[3]])
+def test_on_a_deal_its_own_lines_and_the_credit_room_for_it(live_server, browser_page, tmp_path, name, width, mobile):
+    page = browser_page
+    open_widget(page, live_server, "ACC-1001", width, mobile, extra="?deal=D-2001")
+    lines = page.locator("#deal .deal-line")
+    expect(lines.first).to_contain_text("SKU-1001")
+    expect(lines.first).to_contain_text("needed")
+    expect(lines.first).to_contain_text("customer price")
+    expect(page.locator("#glance")).to_contain_text("this deal")
+    assert_no_overflow(page, f"{name} deal")
+    page.screenshot(path=str(screenshot_dir(tmp_path) / f"panel-{name}-deal.png"), full_page=True)
+    assert axe_serious(page) == []
+    assert page.js_errors == []

@@ -151,6 +151,13 @@ class FakeERPNext(FakeHTTP):
             return json_reply(200, {"message": "api@example.com"})
         if method == "erpnext.stock.get_item_details.get_item_details":
             return self._item_details(req.body or {})
+        if method == "frappe.client.cancel":
+            body = req.body or {}
+            order = next((o for o in self.docs.get(body.get("doctype"), []) if o["name"] == body.get("name")), None)
+            if order is None or order["docstatus"] != 1:
+                return frappe_error(417, "ValidationError", "Cannot cancel: the document is not submitted")
+            order.update(docstatus=2, status="Cancelled")
+            return json_reply(200, {"message": None})
         return frappe_error(404, "DoesNotExistError", f"Method {method} not found")
 
     def _item_details(self, body: dict):

@@ -139,6 +139,7 @@ class FakeHubSpot:
                        callback=self._api(self._get_deal))
         r.add_callback(responses.PATCH, re.compile(rf"{API}/crm/v3/objects/deals/\d+"),
                        callback=self._api(self._patch_deal))
+        r.add_callback(responses.POST, f"{API}/crm/v3/objects/deals/search", callback=self._api(self._search_deals))
         r.add_callback(responses.POST, f"{API}/crm/v3/objects/line_items/batch/read",
                        callback=self._api(self._batch_read_lines))
         r.add_callback(responses.GET, re.compile(rf"{API}/crm/v3/objects/companies/\d+"),
@@ -268,6 +269,27 @@ class FakeHubSpot:
         deal["properties"].update(props)
         self.patches.append((deal["id"], props))
         return 200, {"id": deal["id"], "properties": deal["properties"], "archived": False}
+
+    def _search_deals(self, request):
+        """CRM search over deals: ``IN`` / ``GTE`` filters of one filter group, ``limit`` (max 200) and ``after``
+        (https://developers.hubspot.com/docs/api/crm/search)."""
+        body = json.loads(request.body)
+        if body.get("limit", 10) > 200:
+            return 400, {"status": "error", "message": "limit must be at most 200"}
+        rows = list(self.deals.values())
+        for f in body["filterGroups"][0]["filters"]:
+            prop = f["propertyName"]
+            if f["operator"] == "IN":
+                rows = [d for d in rows if d["properties"].get(prop) in f["values"]]
+            elif f["operator"] == "GTE":
+                rows = [d for d in rows if int(d["properties"].get(prop) or 10**15) >= int(f["value"])]
+        start, limit = int(body.get("after") or 0), body.get("limit", 10)
+        page = rows[start:start + limit]
+        out = {"total": len(rows), "results": [{"id": d["id"], "properties": {
+            p: d["properties"].get(p) for p in body.get("properties", [])}} for d in page]}
+        if start + limit < len(rows):
+            out["paging"] = {"next": {"after": str(start + limit)}}
+        return 200, out
 
     def _batch_read_lines(self, request):
         body = json.loads(request.body)

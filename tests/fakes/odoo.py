@@ -151,6 +151,8 @@ class FakeOdoo(FakeHTTP):
             return [self.create_order(vals) for vals in kwargs["vals_list"]]
         if (model, method) == ("sale.order", "action_confirm"):
             return self.confirm(ids)
+        if (model, method) == ("sale.order", "action_cancel"):
+            return self.cancel(ids)
         raise OdooFault("werkzeug.exceptions.NotFound", f"Method {model}.{method} not found", 404)
 
     def search_read(self, model: str, kwargs: dict, context: dict) -> list[dict]:
@@ -238,6 +240,12 @@ class FakeOdoo(FakeHTTP):
             for move in self.db["account.move"]:
                 if move["id"] in order["invoice_ids"]:
                     move.update(amount_residual=0.0, payment_state="paid")
+
+    def cancel(self, ids) -> bool:
+        for order in self.db["sale.order"]:
+            if order["id"] in ids:
+                order["state"] = "cancel"
+        return True
 
     def confirm(self, ids) -> bool:
         for order in self.db["sale.order"]:

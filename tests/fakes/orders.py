@@ -95,6 +95,9 @@ class FlakyCRM(DemoIntegration):
             def get_deal(self, crm_deal_id):
                 return real.get_deal(crm_deal_id)
 
+            def search_won_deals(self, since):
+                return real.search_won_deals(since)
+
             def write_back(self, crm_deal_id, update, *, correlation_id=""):
                 flaky.attempts += 1
                 if flaky.failures > 0:

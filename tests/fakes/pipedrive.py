@@ -16,7 +16,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlparse
 
 import jwt
 import responses
@@ -197,6 +197,8 @@ class FakePipedrive:
         if failure:
             return failure
         body = json.loads(request.body) if request.body else {}
+        if request.method == "GET" and path == "/api/v2/deals":
+            return self._list_deals(parse_qs(urlparse(request.url).query))
         return self._directory(request.method, path) or self._route(request.method, path, body)
 
     def _directory(self, method: str, path: str):
@@ -207,6 +209,17 @@ class FakePipedrive:
         found = (self.company.users if m.group(1) == "users" else self.company.roles).get(int(m.group(2)))
         return (self._reply(200, {"success": True, "data": found}) if found
                 else self._reply(404, {"success": False, "error": "not found"}))
+
+    def _list_deals(self, query: dict):
+        """``GET /api/v2/deals`` (status, updated_since, limit, cursor = the next offset as text)."""
+        status = query.get("status", [None])[0]
+        since = query.get("updated_since", [""])[0]
+        rows = [d for d in self.company.deals.values() if (status is None or d["status"] == status)
+                and str(d.get("update_time") or "9999") >= since]
+        start, limit = int(query.get("cursor", ["0"])[0]), int(query.get("limit", ["100"])[0])
+        page = rows[start:start + limit]
+        cursor = str(start + limit) if start + limit < len(rows) else None
+        return self._reply(200, {"success": True, "data": page, "additional_data": {"next_cursor": cursor}})
 
     def _route(self, method: str, path: str, body: dict):
         c = self.company

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.events import DealWon
+from app.domain.events import DealLeftWon, DealWon
 from app.orders.intake import ACCEPTED, DUPLICATE_DEAL, IntakeResult
 
 
@@ -12,7 +12,11 @@ class RecordingIntake:
 
     def __init__(self) -> None:
         self.events: list[DealWon] = []
+        self.left: list[DealLeftWon] = []
         self._deals: set[tuple[str, str]] = set()
+
+    def left_won(self, event: DealLeftWon) -> None:
+        self.left.append(event)
 
     def accept(self, event: DealWon) -> IntakeResult:
         key = (event.tenant_id, event.crm_deal_id)

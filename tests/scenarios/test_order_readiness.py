@@ -49,6 +49,29 @@ def test_prices_off_the_customers_price_and_missing_stock_are_warnings_for_the_r
     assert "SKU-1001" in price and "below the customer's ERP price" in price and "(the sales rep)" in price
 
 
+def test_each_line_carries_its_stock_across_warehouses_and_the_customers_price(erp_app):
+    from decimal import Decimal
+    _, body = readiness(erp_app, "D-2001")
+    services = erp_app.extensions["erp_panel"]
+    connector, _ = services.erp.connector_for(services.tenants.find("demo", DEMO_COMPANY))
+    assert body["currency"] == "EUR" and Decimal(body["amount"]) > 0
+    for line in body["lines"]:
+        stock = connector.list_stock([line["sku"]])
+        summed = sum((max(s.available, Decimal(0)) for s in stock), Decimal(0))
+        assert Decimal(line["available"]) == summed                        # summed across the warehouses
+        assert Decimal(line["short"]) == max(Decimal(line["quantity"]) - summed, Decimal(0))
+        price = {q.item_code: q.unit_price for q in connector.get_prices("CUST-0001", [line["sku"]])}
+        assert Decimal(line["customer_price"]) == price[line["sku"]]
+    assert sum(Decimal(line["quantity"]) * Decimal(line["deal_price"]) for line in body["lines"]) == \
+        Decimal(body["amount"])
+
+
+def test_a_deal_whose_company_is_not_linked_has_stock_but_no_customer_price(erp_app):
+    _, body = readiness(erp_app, "D-2007")
+    assert [(line["sku"], line["customer_price"]) for line in body["lines"]] == [("SKU-1001", None)]
+    assert body["lines"][0]["available"] is not None                     # stock is the same for every customer
+
+
 @pytest.mark.parametrize(("deal_id", "reason", "owner", "words"), [
     ("D-2006", "unknown_sku", "rep", "Replace SKU-9999"),
     ("D-2007", "missing_erp_customer_link", "admin", "Link the deal's company"),

@@ -42,6 +42,20 @@ def test_tampered_expired_or_foreign_credentials_are_rejected(client, services, 
     assert resp.status_code == 401
 
 
+def test_the_session_and_the_first_panel_read_in_one_round_trip(client, services):
+    ctx = demo(services).store.sign_widget_context(DEMO_COMPANY, "rep-7", "ACC-1003")
+    body = client.post("/api/v1/widget/session", json={"crm": "demo", "credential": ctx,
+                                                        "account": "ACC-1003"}).get_json()
+    panel = body["panel"]
+    assert panel["crm_account_id"] == "ACC-1003" and panel["glance"]["verdict"] == "on_hold"
+    read = client.get("/api/v1/panel/accounts/ACC-1003", headers={"Authorization": f"Bearer {body['token']}"})
+    assert read.get_json()["sections"]["credit"]["data"] == panel["sections"]["credit"]["data"]
+    # a session bound to one record reads no other, as with the token
+    other = client.post("/api/v1/widget/session", json={"crm": "demo", "credential": ctx, "account": "ACC-1001"})
+    assert other.status_code == 200 and other.get_json()["panel"] is None
+    assert _session(client, services).get_json()["panel"] is None                  # no account named: no read
+
+
 def test_session_request_validation_is_problem_json(client):
     resp = client.post("/api/v1/widget/session", json={"crm": "demo"})
     assert resp.status_code == 422

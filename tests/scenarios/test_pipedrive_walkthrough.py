@@ -74,15 +74,18 @@ def test_new_admin_installs_configures_sees_panel_and_gets_order_number(browser,
          "discount": 0, "discount_type": "percentage", "enabled_flag": True},
         {"id": 2, "product_id": 502, "name": "Bolt M8", "item_price": 8.9, "quantity": 4, "enabled_flag": True}])
 
-    # 3. the panel in the deal view: JWT-signed request, the deal's order readiness, then its organization's
-    #    ERP summary (the deal's prices are far below the customer's ERP prices: warnings for the rep)
+    # 3. the panel in the deal view: JWT-signed request, the "can I sell?" line, the deal's order readiness and
+    #    lines, then its organization's ERP summary (the deal's prices are far below the customer's ERP prices:
+    #    warnings for the rep)
     panel = browser.get("/pipedrive/panel", query_string={"resource": "deal", "view": "details",
                                                           "selectedIds": "42", "token": fake.sign_jwt()})
     assert panel.status_code == 200, panel.get_data(as_text=True)
     objects = panel.get_json()["data"]
-    assert (objects[0]["header"], objects[0]["status"]["label"]) == ("Order readiness", "Check first")
-    credit = next(o for o in objects if o["header"].startswith("Credit"))
-    assert credit["customer"] == "CUST-0001" and credit["header"] == "Credit · Müller & Söhne GmbH"
+    credit = objects[0]
+    assert credit["customer"] == "CUST-0001" and credit["header"] == "Can I sell? · Müller & Söhne GmbH"
+    assert "this deal" in credit["note"]                                   # the credit room for the deal's amount
+    assert (objects[1]["header"], objects[1]["status"]["label"]) == ("Order readiness", "Check first")
+    assert any(o["header"] == "Line · Bolt M8" and "4 needed" in o["note"] for o in objects)
 
     # 4. the rep marks the deal won in Pipedrive; Pipedrive delivers the v2 change webhook
     fake.company.deals[42]["status"] = "won"

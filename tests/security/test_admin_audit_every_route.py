@@ -15,10 +15,13 @@ from flask.testing import FlaskClient
 
 from app.auth.operator import COOKIE_NAME as OPERATOR_COOKIE
 from app.auth.operator import OperatorSessions
+from app.domain.events import DealLeftWon
 from app.ops.tables import admin_audit
 from app.orders.tables import order_jobs
 from app.web import csrf
 from tests.fakes.browser_client import csrf_token_in
+from tests.fakes.demo import demo
+from tests.fakes.orders import drain, won_event
 from tests.fakes.pipedrive import FakePipedrive
 from tests.fakes.pipedrive_fixtures import CALLBACK, https_client, install
 from tests.security.conftest import PUBLIC
@@ -68,6 +71,16 @@ class Routes:
         sessions = OperatorSessions([self.services.settings.secret_key], OPERATOR_TOKEN, self.services.clock)
         return {"Cookie": f"{OPERATOR_COOKIE}={sessions.sign_in(OPERATOR_TOKEN)}", "Origin": PUBLIC}
 
+    def cancel_flagged(self):
+        """A won deal's order whose deal was then lost (flagged): the admin requests its cancellation."""
+        services, clock = self.services, self.services.clock
+        services.orders.intake.accept(won_event(services, self.tenant, "D-2008"))
+        drain(services, clock)
+        demo(services).store.set_status("demo-company", "D-2008", "lost")
+        services.orders.intake.left_won(DealLeftWon(tenant_id=self.tenant.id, crm_deal_id="D-2008", status="lost"))
+        drain(services, clock)
+        return self.cookie("/admin/settings/orders/cancel", {"crm_deal_id": "D-2008"})
+
     def pipedrive_fields(self):
         browser, tenant = self.pipedrive
         page = browser.get("/pipedrive/settings/fields")
@@ -91,6 +104,9 @@ class Routes:
                 "crm_account_id": "ACC-8"})),
             ("POST", "/admin/settings/dead-letters/replay"): (t, lambda: (self.dead_again(), self.cookie(
                 "/admin/settings/dead-letters/replay", {"dead_letter_id": str(self.job.id)}))[1]),
+            ("POST", "/admin/settings/orders/cancel"): (t, self.cancel_flagged),
+            ("POST", "/admin/settings/reconcile"): (t, lambda: self.cookie("/admin/settings/reconcile", {
+                "window_days": "7"})),
             ("POST", "/admin/settings/alerts"): (t, lambda: self.cookie("/admin/settings/alerts", {
                 "owner_name": "Ops", "email_to": "ops@example.com", "webhook_url": "https://hooks.example.com"
                 + WEBHOOK_PATH, "webhook_secret": WEBHOOK_SECRET})),

@@ -41,7 +41,15 @@
       discount: "−{pct} %", no_data: "No data.", fatal: "Something went wrong loading ERP data.",
       no_session: "This panel was opened without a CRM session. Open it from the CRM.",
       session_expired: "Session expired. Reload the page.", no_account: "The CRM did not say which account is open.",
-      open_in_erp: "Open in the ERP"
+      open_in_erp: "Open in the ERP",
+      readiness: "Order readiness", r_ready: "Ready", r_warnings: "Check first", r_blocked: "Blocked",
+      r_could_not_check: "Not checked", sev_blocker: "Must fix", sev_warning: "Check", sev_unchecked: "Not checked",
+      fixed_by: "Fixed by: {who}.", o_rep: "sales rep", o_admin: "admin", o_finance: "finance",
+      checking_deal: "Checking this deal…", deal_failed: "The deal could not be checked.",
+      deal_lines: "This deal's lines", line_enough: "{need} needed, {have} available",
+      line_short: "{need} needed, {have} available: {short} short", line_no_stock: "{need} needed; stock not known",
+      deal_price: "Deal price {price}", customer_price: "customer price {price}", no_customer_price: "no customer price in the ERP",
+      price_diff: "{pct} % vs customer price", deal_total: "Deal total {amount}"
     },
     de: {
       loading: "ERP-Daten werden geladen…", refreshing: "Wird aus dem ERP aktualisiert…", refresh: "Aktualisieren",
@@ -77,7 +85,15 @@
       discount: "−{pct} %", no_data: "Keine Daten.", fatal: "Beim Laden der ERP-Daten ist etwas schiefgegangen.",
       no_session: "Dieses Panel wurde ohne CRM-Sitzung geöffnet. Öffnen Sie es aus dem CRM.",
       session_expired: "Sitzung abgelaufen. Laden Sie die Seite neu.",
-      no_account: "Das CRM hat nicht gesagt, welcher Kunde geöffnet ist.", open_in_erp: "Im ERP öffnen"
+      no_account: "Das CRM hat nicht gesagt, welcher Kunde geöffnet ist.", open_in_erp: "Im ERP öffnen",
+      readiness: "Auftragsbereitschaft", r_ready: "Bereit", r_warnings: "Erst prüfen", r_blocked: "Blockiert",
+      r_could_not_check: "Nicht geprüft", sev_blocker: "Muss behoben werden", sev_warning: "Prüfen",
+      sev_unchecked: "Nicht geprüft", fixed_by: "Zuständig: {who}.", o_rep: "Vertrieb", o_admin: "Admin",
+      o_finance: "Buchhaltung", checking_deal: "Deal wird geprüft…", deal_failed: "Der Deal konnte nicht geprüft werden.",
+      deal_lines: "Positionen dieses Deals", line_enough: "{need} benötigt, {have} verfügbar",
+      line_short: "{need} benötigt, {have} verfügbar: {short} fehlen", line_no_stock: "{need} benötigt; Bestand unbekannt",
+      deal_price: "Deal-Preis {price}", customer_price: "Kundenpreis {price}", no_customer_price: "kein Kundenpreis im ERP",
+      price_diff: "{pct} % zum Kundenpreis", deal_total: "Deal-Summe {amount}"
     }
   };
 

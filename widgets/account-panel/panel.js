@@ -11,7 +11,7 @@
   var credential = params.get("ctx") || params.get("token") || "";
   var accountId = params.get("account") || params.get("selectedIds") || "";
   var state = { token: null, tokenExpiresAt: 0, data: null, receivedAt: 0, busy: false, retryTimer: null, retries: 0,
-                cooldownUntil: 0, cooldownTimer: null, stock: { query: "" }, deal: null };
+                cooldownUntil: 0, cooldownTimer: null, stock: { query: "" }, deal: null, exchanges: 0, firstPanel: null };
   var SECTIONS = ["credit", "stock", "invoices", "pricing"];
   // While a section is not fresh (retrying, stale, unavailable) the panel loads again by itself: after the server's
   // hint, growing 2 s, 4 s, 8 s ... up to 60 s, and stops once every section is fresh again.
@@ -32,17 +32,23 @@
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
 
   // ---------- auth ----------
+  // The first exchange names the account when the widget knows it: the answer then carries the first panel
+  // read too (one round trip instead of two).
   function exchange() {
     if (!credential) { return Promise.reject(new Error(I.t("no_session"))); }
+    var request = { crm: crm, credential: credential };
+    if (accountId && !state.exchanges) { request.account = accountId; }
+    state.exchanges += 1;
     return fetch("/api/v1/widget/session", {
       method: "POST", headers: { "Content-Type": "application/json" }, credentials: "omit",
-      body: JSON.stringify({ crm: crm, credential: credential })
+      body: JSON.stringify(request)
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) {
         if (!r.ok) { throw new Error(body.detail || "The CRM session could not be verified."); }
         state.token = body.token;
         state.tokenExpiresAt = Date.now() + (body.expires_in - 20) * 1000;
         if (body.object_id) { accountId = body.object_id; }
+        if (body.panel && body.panel.crm_account_id === accountId) { state.firstPanel = body.panel; }
         return body;
       });
     });
@@ -367,6 +373,14 @@
       return host().account(api).then(function (id) { accountId = id; });
     }).then(function () {
       if (!accountId) { throw new Error(I.t("no_account")); }
+      if (state.firstPanel) {                   // already read with the session
+        var first = state.firstPanel;
+        state.firstPanel = null;
+        render(first);
+        $("#loading").textContent = "";
+        $("#app").setAttribute("aria-busy", "false");
+        return null;
+      }
       return load(panelPath());
     }).catch(function (err) { showFatal(err.message); $("#app").setAttribute("aria-busy", "false"); });
   }

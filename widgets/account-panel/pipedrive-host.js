@@ -1,6 +1,7 @@
 // Pipedrive host hooks for the account widget (active only with ?crm=pipedrive).
 // Inside a Pipedrive custom UI panel the page must initialise @pipedrive/app-extensions-sdk
-// (served from our own origin, vendor/), and identity comes from the SDK's GET_SIGNED_TOKEN:
+// (served from our own origin, vendor/; loaded here, so no other host downloads it: its
+// fingerprinted address is this script tag's data-src), and identity comes from the SDK's GET_SIGNED_TOKEN:
 // an HS256 JWT with userId/companyId valid for 5 minutes, verified by our backend.
 // https://github.com/pipedrive/app-extensions-sdk#get-signed-token
 (function () {
@@ -8,13 +9,21 @@
   var params = new URLSearchParams(window.location.search);
   if (params.get("crm") !== "pipedrive") { return; }
   var ready = null;
+  var me = document.getElementById("pipedrive-host");
+  var loaded = new Promise(function (resolve, reject) {
+    var script = document.createElement("script");
+    script.src = me.getAttribute("data-src");
+    script.onload = resolve;
+    script.onerror = function () { reject(new Error("The Pipedrive SDK did not load.")); };
+    document.head.appendChild(script);
+  });
 
   function sdk() {
     if (!ready) {
-      ready = new Promise(function (resolve) {
+      ready = loaded.then(function () {
         if (typeof window.AppExtensionsSDK !== "function") { throw new Error("The Pipedrive SDK did not load."); }
         // The SDK reads the panel identifier from ?id=; our entry route passes it through unchanged.
-        resolve(new window.AppExtensionsSDK({ identifier: params.get("id") || undefined }).initialize());
+        return new window.AppExtensionsSDK({ identifier: params.get("id") || undefined }).initialize();
       });
     }
     return ready;

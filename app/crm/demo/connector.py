@@ -1,6 +1,7 @@
 """The demo CRM's records (accounts, deals), its signing key, and its CRMConnector."""
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +11,7 @@ from app.clock import Clock
 from app.crm.base import CRMConnector, WriteBack
 from app.crm.demo import signing
 from app.crm.demo.tables import demo_accounts, demo_deals
-from app.domain.deal import Account, Deal, DealLine
+from app.domain.deal import Account, Deal, DealLine, WonDeal
 from app.errors import CRM, UpstreamNotFound
 from app.storage.crypto import derive_key
 from app.storage.db import Database
@@ -78,6 +79,16 @@ class DemoCRM:
                     custom_fields={k: row[k] or "" for k in ("erp_order_number", "erp_order_status",
                                                             "erp_failure_reason")})
 
+    def won_deals(self, company: str, since: datetime) -> list[WonDeal]:
+        """The company's won deals changed since ``since`` (the demo CRM's search)."""
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(demo_deals).where(
+                demo_deals.c.company == company, demo_deals.c.status == "won", demo_deals.c.updated_at >= since)
+                .order_by(demo_deals.c.id)).all()
+        return [WonDeal(crm_deal_id=r.id, title=r.title, currency=r.currency,
+                        value=sum((Decimal(str(ln["quantity"])) * Decimal(str(ln["unit_price"])) for ln in r.lines),
+                                  Decimal(0))) for r in rows]
+
     def write_back(self, company: str, deal_id: str, update: WriteBack) -> None:
         self.deal_row(company, deal_id)
         with self.db.write() as conn:
@@ -102,3 +113,6 @@ class DemoCRMConnector(CRMConnector):
 
     def write_back(self, crm_deal_id: str, update: WriteBack, *, correlation_id: str = "") -> None:
         self.crm.write_back(self.company, crm_deal_id, update)
+
+    def search_won_deals(self, since: datetime) -> list[WonDeal]:
+        return self.crm.won_deals(self.company, since)

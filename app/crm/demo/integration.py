@@ -13,6 +13,7 @@ from app.crm.demo.connector import DemoCRM, DemoCRMConnector
 from app.crm.demo.seed import ACCOUNTS, DEMO_COMPANY, DEMO_USER_ROLES, seed_demo_crm
 from app.crm.demo.webhook import DEMO, SIGNATURE_HEADER, verify_won_webhook
 from app.crm.inbound import InboundRequest, VerifiedCaller, WebhookOutcome
+from app.domain.events import DealLeftWon
 from app.erp.registry import env_connection
 from app.panel.figures import Viewer
 from app.tenants.model import Tenant
@@ -62,6 +63,10 @@ class DemoIntegration(CRMIntegration):
     def events(self, request: InboundRequest) -> WebhookOutcome:
         """A signed ``deal.won`` delivery (the tenant comes from the company inside the verified body)."""
         event = verify_won_webhook(self.store, self.tenants, request.body, request.header(SIGNATURE_HEADER))
+        if isinstance(event, DealLeftWon):
+            outcome = WebhookOutcome.of(None, otherwise="not_a_won_deal")
+            outcome.left_won.append(event)
+            return outcome
         return WebhookOutcome.of(event, otherwise="not_a_won_deal")
 
     def viewer(self, tenant: Tenant, caller: VerifiedCaller) -> Viewer:

@@ -10,9 +10,12 @@ Doc: https://developers.hubspot.com/docs/api/crm/deals
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from app.crm.api import CRMApi
-from app.crm.base import CRMConnector, WriteBack
+from app.crm.base import MAX_WON_DEALS, CRMConnector, WriteBack
 from app.crm.hubspot.mapping import (
     DEAL_PROPERTIES,
     LINE_ITEM_PROPERTIES,
@@ -22,7 +25,7 @@ from app.crm.hubspot.mapping import (
     property_definition,
 )
 from app.crm.hubspot.stages import WonStages
-from app.domain.deal import Deal
+from app.domain.deal import Deal, WonDeal
 from app.errors import CRM, UpstreamError, UpstreamNotFound
 
 log = logging.getLogger("erp_panel.hubspot")
@@ -77,6 +80,32 @@ class HubSpotConnector(CRMConnector):
         if update.invoice_status is not None:
             properties["erp_invoice_status"] = update.invoice_status
         self.client.request("PATCH", f"/crm/v3/objects/deals/{crm_deal_id}", json={"properties": properties})
+
+    def search_won_deals(self, since: datetime) -> list[WonDeal]:
+        """CRM search (``POST /crm/v3/objects/deals/search``, https://developers.hubspot.com/docs/api/crm/search):
+        ``dealstage IN`` the won stages of every pipeline and ``hs_lastmodifieddate >= since``, 200 per page
+        with ``after`` paging (HubSpot stops a search at 10,000 results)."""
+        won = sorted(self.stages.won_ids())
+        if not won:
+            return []
+        body: dict[str, Any] = {"filterGroups": [{"filters": [
+            {"propertyName": "dealstage", "operator": "IN", "values": won},
+            {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": str(int(since.timestamp() * 1000))}]}],
+            "properties": list(DEAL_PROPERTIES), "limit": 200}
+        found: list[WonDeal] = []
+        while len(found) < MAX_WON_DEALS:
+            page = self.client.request("POST", "/crm/v3/objects/deals/search", json=body, idempotent=True)
+            for item in page.get("results") or []:
+                props = item.get("properties") or {}
+                amount = props.get("amount")
+                found.append(WonDeal(crm_deal_id=str(item.get("id")), title=str(props.get("dealname") or ""),
+                                     value=Decimal(str(amount)) if amount not in (None, "") else None,
+                                     currency=str(props.get("deal_currency_code") or "")))
+            after = ((page.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                break
+            body = {**body, "after": after}
+        return found[:MAX_WON_DEALS]
 
     def company_for_deal(self, crm_deal_id: str) -> str | None:
         """The deal's first associated company id (v3 associations API), or None."""

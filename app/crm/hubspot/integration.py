@@ -26,6 +26,7 @@ from app.crm.oauth.flow import OAuthFlow
 from app.crm.oauth.states import OAuthStates
 from app.crm.oauth.tokens import InstallationTokens
 from app.crm.ratelimit import RateLimiter
+from app.domain.events import DealLeftWon
 from app.errors import BadRequest, Unauthorized
 from app.panel.figures import Viewer
 from app.tenants.model import Tenant
@@ -110,6 +111,10 @@ class HubSpotIntegration(CRMIntegration):
                 stage_readers[tenant.id] = self.connector_for(tenant).stages
             if not stage_readers[tenant.id].is_won(change.stage_id):
                 outcome.ignore("not_a_won_stage")
+                # the event carries no previous stage: any other stage may mean "no longer won"; the intake
+                # looks only at deals whose ERP order exists, and the check re-reads the deal
+                outcome.left_won.append(DealLeftWon(tenant_id=tenant.id, crm_deal_id=change.deal_id,
+                                                    status=change.stage_id, crm=self.name))
                 continue
             outcome.won.append(change.won_event(tenant.id))
         return outcome

@@ -1,10 +1,13 @@
 """CRMConnector for one Pipedrive company: read won deals with products, write order facts back."""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from app.crm.api import CRMApi
-from app.crm.base import CRMConnector, WriteBack
+from app.crm.base import MAX_WON_DEALS, CRMConnector, WriteBack
 from app.crm.pipedrive import mapping
-from app.domain.deal import Account, Deal
+from app.domain.deal import Account, Deal, WonDeal
 from app.errors import CRM, UpstreamNotFound, UpstreamRejected
 
 #: v2 list endpoints page with ``cursor``; stop after this many pages (a deal with >2500 lines is not real)
@@ -32,6 +35,25 @@ class PipedriveConnector(CRMConnector):
         skus = self._product_codes({pid for p in products if (pid := mapping.plain_id(p.get("product_id")))})
         account = self.get_account(org_id) if (org_id := mapping.plain_id(deal.get("org_id"))) else None
         return mapping.to_deal(deal, products, skus, account, self.crm_fields)
+
+    def search_won_deals(self, since: datetime) -> list[WonDeal]:
+        """``GET /api/v2/deals?status=won&updated_since=…`` with cursor paging (API v2 "Get all deals",
+        https://developers.pipedrive.com/docs/api/v1/Deals#getDeals)."""
+        found: list[WonDeal] = []
+        params: dict[str, Any] = {"status": "won", "updated_since": since.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                  "limit": 500}
+        while len(found) < MAX_WON_DEALS:
+            envelope = self.client.get("/api/v2/deals", params=params)
+            for deal in envelope.get("data") or []:
+                if str(deal.get("status") or "") == "won" and mapping.plain_id(deal.get("id")):
+                    found.append(WonDeal(crm_deal_id=str(mapping.plain_id(deal.get("id"))),
+                                         title=str(deal.get("title") or ""), value=mapping.decimal_or_none(
+                                             deal.get("value")), currency=str(deal.get("currency") or "")))
+            cursor = (envelope.get("additional_data") or {}).get("next_cursor")
+            if not cursor:
+                break
+            params = {**params, "cursor": cursor}
+        return found[:MAX_WON_DEALS]
 
     def get_account(self, org_id: str) -> Account:
         """``GET /api/v2/organizations/{id}``, with the ERP customer id from the chosen custom field."""

@@ -24,7 +24,7 @@ from app.crm.pipedrive.install import PipedriveInstall, uninstall_notice_verifie
 from app.crm.pipedrive.jwt import PipedriveJWTVerifier
 from app.crm.pipedrive.oauth import ENDPOINTS, PKCE_SUPPORTED, TOKEN_RULES
 from app.crm.pipedrive.users import pipedrive_viewer
-from app.crm.pipedrive.webhooks import credentials_match, won_event
+from app.crm.pipedrive.webhooks import credentials_match, left_won_event, won_event
 from app.crm.ratelimit import RateLimiter
 from app.errors import BadRequest, Unauthorized
 from app.panel.figures import Viewer
@@ -88,9 +88,14 @@ class PipedriveIntegration(CRMIntegration):
                 request.header("Authorization"), extra.get("webhook_user"), extra.get("webhook_password")):
             raise Unauthorized("The webhook did not carry this installation's credentials",
                                reason="invalid_credentials", headers=_BASIC_CHALLENGE)
-        event = won_event(request.json(), tenant_id=tenant.id, installation_id=tenant.installation_id,
+        payload = request.json()
+        event = won_event(payload, tenant_id=tenant.id, installation_id=tenant.installation_id,
                           now=self.deps.clock.now())
-        return WebhookOutcome.of(event, otherwise="not_a_change_to_won")
+        outcome = WebhookOutcome.of(event, otherwise="not_a_change_to_won")
+        left = left_won_event(payload, tenant_id=tenant.id) if event is None else None
+        if left is not None:
+            outcome.left_won.append(left)
+        return outcome
 
     def uninstall_notice(self, request: InboundRequest) -> Tenant | None:
         """Pipedrive's uninstall notice (Basic client_id:client_secret, JSON {client_id, company_id, user_id}):

@@ -45,6 +45,11 @@ def _decimal(value: Any, default: str = "0") -> Decimal:
         return Decimal(default)
 
 
+def decimal_or_none(value: Any) -> Decimal | None:
+    """A number Pipedrive may leave empty (None then, never zero)."""
+    return None if value is None or value == "" else _decimal(value)
+
+
 def custom_value(record: dict, key: str | None) -> str | None:
     """A custom field's value from a v2 record (``custom_fields``) or a v1 record (top-level key)."""
     if not key:

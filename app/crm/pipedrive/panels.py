@@ -18,6 +18,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from app.panel.glance import amount_text, deal_room
+
 MAX_OBJECTS = 10
 MAX_FIELDS = 20
 MAX_STOCK_LINES = 5
@@ -88,30 +90,47 @@ def _state_note(section: dict) -> str | None:
     return _text(section.get("message") or "No data from the ERP.")
 
 
-def credit_object(panel: dict) -> dict:
+#: glance verdict -> the status label (the widget's verdict badge, widgets/account-panel/glance.js)
+VERDICT_LABELS = {"on_hold": ("On hold", "red"), "over_limit": ("Over limit", "red"),
+                  "overdue": ("Overdue", "yellow"), "ok": ("Good to sell", "green"), "unknown": ("Credit unknown", "grey")}
+
+
+def glance_note(panel: dict, deal: dict | None = None) -> str:
+    """The "can I sell?" line (``glance.headline``), the credit room for the deal's amount and the outage."""
+    g = panel.get("glance")
+    if g is None:
+        return _state_note(panel["sections"]["credit"]) or ""
+    text = g["headline"]
+    room = deal_room(g, deal["amount"], deal["currency"]) if deal is not None and deal.get("amount") is not None \
+        else None
+    if room is not None and room["covers"] is True:
+        text += " — covers this deal"
+    elif room is not None and room["covers"] is False:
+        text += f" — {amount_text(room['short_by'], room['currency'])} short for this deal"
+    if g["hold_last_known"] and g["hold_as_of"] is not None:
+        text += f" (hold as of {_iso(g['hold_as_of'])})"
+    if g["unreachable_since"] is not None:
+        text += f"; ERP unreachable since {_iso(g['unreachable_since'])}"
+    return _text(text)
+
+
+def credit_object(panel: dict, deal: dict | None = None) -> dict:
+    """The glance line and the credit figures, first in the panel (``deal``: the readiness dict on a deal)."""
     section = panel["sections"]["credit"]
     c = section.get("data")
-    obj: dict[str, Any] = {"header": _text(f"Credit · {panel.get('customer_name') or panel.get('erp_customer_id')}", 100),
+    verdict = (panel.get("glance") or {}).get("verdict", "unknown")
+    obj: dict[str, Any] = {"header": _text(f"Can I sell? · {panel.get('customer_name') or panel.get('erp_customer_id')}",
+                                           100),
                            "customer": _text(panel.get("erp_customer_id")), "as_of": _iso(section.get("as_of")),
-                           "note": _state_note(section), "status": _badge_status(section)}
+                           "status": _badge_status(section) or _label(*VERDICT_LABELS.get(verdict,
+                                                                                         VERDICT_LABELS["unknown"])),
+                           # a viewer who sees credit as badges only reads why, not the glance's amounts
+                           "note": glance_note(panel, deal) if section.get("visibility", "full") == "full"
+                           else _state_note(section)}
     if c:
         cur = c["currency"]
-        overdue = Decimal(str(c["overdue"] or 0))
-        # same wording as the widget's credit status (widgets/account-panel/panel.js creditStatus)
-        if c["on_hold"]:
-            status = _label("On hold", "red")
-        elif c["over_limit"]:
-            status = _label("Over limit", "yellow")
-        elif overdue > 0:
-            status = _label("Overdue balance", "yellow")
-        else:
-            status = _label("OK", "green")
-        obj.update(status=status, credit_limit=_money(c["credit_limit"], cur), balance=_money(c["balance"], cur),
+        obj.update(credit_limit=_money(c["credit_limit"], cur), balance=_money(c["balance"], cur),
                    available_credit=_money(c["available_credit"], cur), overdue=_money(c["overdue"], cur))
-        if c["on_hold"] and c.get("hold_note"):
-            obj["note"] = _text(c["hold_note"])
-        elif overdue > 0 and obj.get("note") is None:
-            obj["note"] = "Customer has overdue invoices."
     return _clean(obj)
 
 
@@ -164,9 +183,31 @@ FINDING_HEADERS = {"blocker": "Must fix", "warning": "Check", "unchecked": "Not 
 MAX_FINDINGS = 4
 
 
+MAX_LINES = 3
+
+
+def line_object(line: dict) -> dict:
+    """One deal line: "40 needed, 35 available: 5 short", the deal's price against the customer's ERP price."""
+    need = f"{Decimal(str(line['quantity'])).normalize():f}"
+    if line["available"] is None:
+        stock, status = f"{need} needed; stock not known", None
+    else:
+        have = f"{Decimal(str(line['available'])).normalize():f}"
+        short = Decimal(str(line["short"]))
+        stock = f"{need} needed, {have} available" + (f": {short.normalize():f} short" if short > 0 else "")
+        status = _label("Short", "red") if short > 0 else _label("In stock", "green")
+    price = ("no customer price in the ERP" if line["customer_price"] is None else
+             f"customer price {amount_text(Decimal(str(line['customer_price'])), line['customer_currency'])}")
+    return _clean({"header": _text(f"Line · {line['name'] or line['sku']}", 100), "item": _text(line["sku"]),
+                   "available": _number(line["available"]), "status": status,
+                   "note": _text(f"{stock} · deal price {amount_text(Decimal(str(line['deal_price'])), line['currency'])}"
+                                 f", {price}")})
+
+
 def readiness_objects(readiness: dict | None) -> list[dict]:
-    """The deal's order readiness (``app.orders.present.readiness_dict``) as panel objects: the verdict, then
-    up to MAX_FINDINGS findings (blockers first), each a sentence saying what to fix and who fixes it."""
+    """The deal's order readiness (``app.orders.present.readiness_dict``) as panel objects: the verdict, up to
+    MAX_FINDINGS findings (blockers first), each a sentence saying what to fix and who fixes it, then up to
+    MAX_LINES of the deal's own lines with their stock and prices."""
     if readiness is None:
         return []
     label, colour = READINESS_LABELS.get(readiness["state"], (readiness["state"], "grey"))
@@ -174,7 +215,8 @@ def readiness_objects(readiness: dict | None) -> list[dict]:
             "as_of": _iso(readiness["checked_at"])}
     findings = [{"header": FINDING_HEADERS.get(item["severity"], "Check"), "note": _text(item["message"])}
                 for item in readiness["items"][:MAX_FINDINGS]]
-    return [_clean(head)] + findings
+    lines = [line_object(line) for line in readiness.get("lines", [])[:MAX_LINES]]
+    return [_clean(head)] + findings + lines
 
 
 def numbered(objects: list[dict]) -> dict:
@@ -185,14 +227,15 @@ def numbered(objects: list[dict]) -> dict:
     return {"data": objects}
 
 
-def panel_json(panel: dict, lead: list[dict] | None = None) -> dict:
-    """Pipedrive JSON panel body for a panel_dict(), after ``lead`` objects (a deal view's readiness);
-    ``{"data": []}`` shows "Nothing to show"."""
+def panel_json(panel: dict, lead: list[dict] | None = None, deal: dict | None = None) -> dict:
+    """Pipedrive JSON panel body for a panel_dict(): the glance line first, then ``lead`` objects (a deal view's
+    readiness and lines; ``deal`` its readiness dict, for the credit room), invoices and stock; ``{"data": []}``
+    shows "Nothing to show"."""
     if not panel["linked"]:
         return numbered([*(lead or []), {
             "header": "Not linked to the ERP",
             "note": "Fill in the organization's ERP customer ID field to see ERP data here."}])
-    return numbered([*(lead or []), credit_object(panel), *invoice_objects(panel), *stock_objects(panel)])
+    return numbered([credit_object(panel, deal), *(lead or []), *invoice_objects(panel), *stock_objects(panel)])
 
 
 def error_json(title: str, subtitle: str) -> dict:

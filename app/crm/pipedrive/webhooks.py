@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.crm.pipedrive.mapping import plain_id
-from app.domain.events import DealWon
+from app.domain.events import DealLeftWon, DealWon
 from app.errors import BadRequest
 
 
@@ -68,6 +68,21 @@ def parse_timestamp(value: Any, fallback: datetime) -> datetime:
 
 def _rejected(message: str) -> BadRequest:
     return BadRequest(message, reason="bad_webhook_payload")
+
+
+def left_won_event(payload: Any, *, tenant_id: str) -> DealLeftWon | None:
+    """A change of a deal's ``status`` from won to something else (reopened: open, or lost), else None.
+    Call it on a payload ``won_event`` has accepted (shape and company already checked)."""
+    meta = payload["meta"]
+    data, previous = payload.get("data"), payload.get("previous")
+    if str(meta.get("entity") or "") != "deal" or not isinstance(data, dict) or not isinstance(previous, dict):
+        return None
+    if str(previous.get("status") or "") != "won" or str(data.get("status") or "won") == "won":
+        return None
+    deal_id = plain_id(data.get("id")) or plain_id(meta.get("entity_id"))
+    if not deal_id:
+        return None
+    return DealLeftWon(tenant_id=tenant_id, crm_deal_id=deal_id, status=str(data.get("status")), crm="pipedrive")
 
 
 def won_event(payload: Any, *, tenant_id: str, installation_id: str, now: datetime) -> DealWon | None:

@@ -30,7 +30,7 @@ from app.erp.businesscentral.orders import BCOrders
 from app.erp.businesscentral.probe import probe_connection
 from app.erp.businesscentral.progress import read_progress
 from app.erp.fields import amount, require
-from app.errors import ERP, UpstreamNotFound, UpstreamRejected
+from app.errors import ERP, UpstreamNotFound, UpstreamNotSupported, UpstreamRejected
 
 DEFAULT_ITEMS = 12
 CUSTOMER_FIELDS = "id,number,displayName,blocked,balanceDue,creditLimit,currencyCode"
@@ -161,6 +161,14 @@ class BusinessCentralConnector(ERPConnector):
     def read_order_progress(self, idempotency_keys: Sequence[str]) -> dict[str, OrderProgress]:
         """One salesOrders read for every key (plus salesInvoices for orders invoiced or gone)."""
         return read_progress(self.client, list(idempotency_keys))
+
+    def cancel_order(self, idempotency_key: str) -> OrderResult:
+        """Not offered: Business Central has no cancelled sales order; its API can only delete an order
+        (https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/api/dynamics_salesorder_delete),
+        which erp-panel never does on its own."""
+        raise UpstreamNotSupported("Business Central has no way to cancel a sales order, only to delete it: open "
+                                   "the order in Business Central and delete it there if it is no longer wanted.",
+                                   side=ERP)
 
     def find_order(self, idempotency_key: str) -> OrderResult | None:
         return self.orders.find(idempotency_key)

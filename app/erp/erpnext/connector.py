@@ -171,6 +171,16 @@ class ERPNextConnector(ERPConnector):
         """One Sales Order list for every key, plus one Sales Invoice list when any was billed."""
         return read_progress(self.client, self.idempotency_field, list(idempotency_keys))
 
+    def cancel_order(self, idempotency_key: str) -> OrderResult:
+        """Cancel the submitted Sales Order (docstatus 1 -> 2) with ``frappe.client.cancel``
+        (https://github.com/frappe/frappe/blob/version-15/frappe/client.py); a draft cannot be cancelled."""
+        live = [o for o in self._live_orders(idempotency_key) if o.get("docstatus") == 1]
+        if not live:
+            raise UpstreamNotFound(f"ERPNext has no submitted Sales Order with reference {idempotency_key}", side=ERP)
+        name = mapping.record(live[0], "Sales Order").text("name")
+        self.client.call("frappe.client.cancel", {"doctype": "Sales Order", "name": name}, safe=False)
+        return mapping.order_from(self.client.get_doc("Sales Order", name), idempotency_key, created_now=False)
+
     def create_order(self, request: OrderRequest) -> OrderResult:
         orders = self._live_orders(request.idempotency_key)
         if orders:

@@ -23,7 +23,7 @@ from app.erp.netsuite.client import SuiteTalkClient
 from app.erp.netsuite.orders import NetSuiteOrders
 from app.erp.netsuite.probe import probe_connection
 from app.erp.netsuite.progress import read_progress
-from app.errors import ERP, UpstreamNotFound
+from app.errors import ERP, UpstreamNotFound, UpstreamNotSupported
 
 DEFAULT_ITEMS = 12
 
@@ -112,6 +112,12 @@ class NetSuiteConnector(ERPConnector):
     def read_order_progress(self, idempotency_keys: Sequence[str]) -> dict[str, OrderProgress]:
         """One SuiteQL query for every key (orders joined to their invoices)."""
         return read_progress(self.client.suiteql, list(idempotency_keys))
+
+    def cancel_order(self, idempotency_key: str) -> OrderResult:
+        """Not offered: cancelling a NetSuite sales order is a UI action ("Cancel Order") with no documented
+        REST record equivalent, and closing lines would change what fulfilment sees."""
+        raise UpstreamNotSupported("erp-panel cannot cancel NetSuite sales orders: open the order in NetSuite and "
+                                   "use Cancel Order (or close its lines).", side=ERP)
 
     def find_order(self, idempotency_key: str) -> OrderResult | None:
         return self.orders.find(idempotency_key)

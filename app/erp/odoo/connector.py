@@ -182,6 +182,20 @@ class OdooConnector(ERPConnector):
         """One sale.order search_read for every key (lines and invoices only of orders that moved)."""
         return read_progress(self.search_read, list(idempotency_keys))
 
+    def cancel_order(self, idempotency_key: str) -> OrderResult:
+        """``sale.order.action_cancel`` on the live order. The context key ``disable_cancel_warning`` skips the
+        confirmation wizard Odoo opens for confirmed orders in the web client (sale/models/sale_order.py,
+        https://github.com/odoo/odoo/blob/17.0/addons/sale/models/sale_order.py); not confirmed on every version."""
+        orders = self._orders(idempotency_key)
+        if not orders:
+            raise UpstreamNotFound(f"Odoo has no live sale order with reference {idempotency_key}", side=ERP)
+        order_id = int(orders[0]["id"])
+        self.rpc.call("sale.order", "action_cancel", ids=[order_id],
+                      context={**self.context, "disable_cancel_warning": True})
+        rows = self.rpc.call("sale.order", "read", ids=[order_id], safe=True, context=self.context,
+                             kwargs={"fields": ["id", "name", "state", "amount_total", "currency_id"]})
+        return mapping.order_from(rows[0], idempotency_key, created_now=False)
+
     def _confirm(self, order_id: int, idempotency_key: str, *, created_now: bool) -> OrderResult:
         self.rpc.call("sale.order", "action_confirm", ids=[order_id], context=self.context)
         rows = self.rpc.call("sale.order", "read", ids=[order_id], safe=True, context=self.context,

@@ -240,6 +240,12 @@ class SandboxERP(ERPConnector):
         return next(progress_of(o) for o in self.orders.find(idempotency_key)
                     if o.order_number == live[0].order_number)
 
+    def cancel_order(self, idempotency_key: str) -> OrderResult:
+        """The sandbox cancels like ERPNext (status Cancelled; the order stays in the book)."""
+        self._enter("cancel_order")
+        self.advance_order(idempotency_key, "cancel")
+        return _result(self.orders.find(idempotency_key)[-1], created_now=False)
+
     def orders_for(self, idempotency_key: str) -> list[StoredOrder]:
         """Every stored order with this reference (tests: must never exceed one)."""
         return self.orders.find(idempotency_key)

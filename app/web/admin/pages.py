@@ -13,8 +13,9 @@ from flask import Blueprint, g, make_response, redirect, render_template, reques
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from app.errors import AppError
+from app.errors import AppError, NotFound, UpstreamError
 from app.ops.admin_audit import secret_states
+from app.orders.reconcile import report_csv, window_of
 from app.tenants.model import Tenant
 from app.tenants.settings_rules import SettingsInvalid
 from app.web.admin import forms as admin_forms
@@ -48,6 +49,8 @@ NOTICES = {
     "link_added": "The account link was saved.",
     "link_removed": "The account link was removed.",
     "replayed": "The failed event was queued again.",
+    "cancelled": "The ERP cancelled the order. The deal keeps the mark that it is no longer won.",
+    "reconcile_queued": "Reconciliation was queued; the report below updates when a worker has run it.",
     "alerts_saved": "The alert settings were saved.",
     "figures_saved": "Who sees which figures was saved. It applies to the next panel a CRM user opens.",
 }
@@ -78,9 +81,10 @@ def _error_page(exc: AppError) -> tuple[str, int]:
     return render_template("admin/error.html", status=exc.status, message=message), exc.status
 
 
-def _render(tenant: Tenant, status: int = 200, **kwargs: Any) -> tuple[str, int]:
+def _render(tenant: Tenant, status: int = 200, notice: str | None = None, **kwargs: Any) -> tuple[str, int]:
     model = settings_page_model(tenant, connector=request.args.get("connector"),
-                                notice=NOTICES.get(request.args.get("done", "")), search_args=request.args, **kwargs)
+                                notice=notice or NOTICES.get(request.args.get("done", "")), search_args=request.args,
+                                **kwargs)
     return render_template("admin/settings.html", **model), status
 
 
@@ -172,6 +176,46 @@ def save_figures() -> ResponseReturnValue:
     except SettingsInvalid as exc:
         return _render(tenant, 422, figures=figures_section(tenant, submitted=raw, errors=exc.by_field()))
     return redirect(f"{SETTINGS_PATH}?done=figures_saved#figures", code=303)
+
+
+@bp.post("/settings/orders/cancel")
+def request_cancellation() -> ResponseReturnValue:
+    """Ask the ERP to cancel the order of a deal that is no longer won (audited; never done automatically).
+    An ERP that cannot cancel, or refuses, is explained on the page."""
+    tenant = active_admin_tenant()
+    deal_id = request.form.get("crm_deal_id", "")
+    try:
+        sentence = services().orders.cancellation.request(tenant, deal_id, actor=f"admin {admin_caller().user_id}")
+    except UpstreamError as exc:
+        admin_audit().record(tenant.id, "order.cancel_request", target=f"deal {deal_id}"[:200],
+                             after={"outcome": "refused", "reason": exc.reason}, detail=exc.message)
+        return _render(tenant, 422, notice=f"The order was not cancelled: {exc.message} (reason: {exc.reason})")
+    admin_audit().record(tenant.id, "order.cancel_request", target=f"deal {deal_id}"[:200],
+                         after={"outcome": "cancelled"}, detail=sentence)
+    return redirect(f"{SETTINGS_PATH}?done=cancelled#errors", code=303)
+
+
+@bp.post("/settings/reconcile")
+def request_reconciliation() -> ResponseReturnValue:
+    """Queue a reconciliation of this installation now (window in days, 30 by default)."""
+    tenant = active_admin_tenant()
+    window = window_of(request.form.get("window_days"))
+    job_id = services().orders.reconciliation.request(tenant.id, window, trigger="admin")
+    admin_audit().record(tenant.id, "reconciliation.run", target=f"job {job_id}", after={"window_days": window})
+    return redirect(f"{SETTINGS_PATH}?done=reconcile_queued#reconcile", code=303)
+
+
+@bp.get("/settings/reconciliation.csv")
+def reconciliation_csv() -> ResponseReturnValue:
+    """The latest reconciliation report as CSV (findings with their fixes, then the counts)."""
+    tenant = active_admin_tenant()
+    report = services().orders.reconciliation.latest(tenant.id)
+    if report is None:
+        raise NotFound("No reconciliation has run for this installation yet.", reason="no_reconciliation")
+    response = make_response(report_csv(report))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="reconciliation-{report.id}.csv"'
+    return response
 
 
 @bp.post("/settings/alerts")

@@ -159,6 +159,7 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
         "crm_links": _crm_links(tenant),
         "customer_search": search_section(tenant, search_args or {}),
         "dead_letters": svc.orders.dead_letters.list(tenant.id),
+        "reconciliation": svc.orders.reconciliation.latest(tenant.id),
         "alerts": alerts or alert_section(tenant),
         "audit": audit or audit_section(tenant, {}),
         "figures": figures or figures_section(tenant),

@@ -43,6 +43,8 @@ def receive_events(integration: CRMIntegration, **path_params: str) -> tuple[Web
         raise ServiceUnavailable(f"{integration.label} could not be asked about this delivery; it will be sent "
                                  "again", reason=exc.reason, headers={"Retry-After": RETRY_AFTER_SECONDS}) from None
     intake = services().orders.intake
+    for left in outcome.left_won:
+        intake.left_won(left)
     return outcome, [intake.accept(event) for event in outcome.won]
 
 

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from app.crm.demo.integration import DemoIntegration
 from app.crm.demo.seed import DEMO_COMPANY
 from app.crm.demo.webhook import build_won_webhook
-from app.errors import NotFound, UpstreamNotFound
+from app.errors import BadRequest, NotFound, UpstreamNotFound
 from app.web.admin.session import start_admin_session
 from app.web.context import services
 from app.web.crm.common import receive_events
@@ -125,6 +125,23 @@ def mark_won(deal_id: str) -> Response:
     if delivery.status_code >= 300:
         log.warning("demo webhook delivery failed", extra={"ctx": {"status": delivery.status_code,
                                                                  "crm_deal_id": deal_id}})
+    return _back()
+
+
+@orders_bp.post("/demo/deals/<string:deal_id>/status")
+def change_status(deal_id: str) -> Response:
+    """The demo CRM reopens a won deal or marks it lost, and sends its signed status webhook."""
+    require_same_origin()
+    status = request.form.get("status", "")
+    if status not in ("open", "lost"):
+        raise BadRequest("status must be open or lost", reason="bad_status")
+    crm = demo().store
+    try:
+        crm.set_status(DEMO_COMPANY, deal_id, status)
+    except UpstreamNotFound:
+        raise NotFound(f"Deal {deal_id} does not exist in the demo CRM", reason="unknown_deal") from None
+    body, headers = build_won_webhook(crm, DEMO_COMPANY, deal_id, status=status)
+    current_app.test_client().post(WEBHOOK_PATH, data=body, headers=headers)
     return _back()
 
 

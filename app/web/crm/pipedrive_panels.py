@@ -65,12 +65,13 @@ def json_panel() -> PanelAnswer:
         return _panel_error(502, "Pipedrive unavailable", "Could not look up this record's organization. "
                             "Reload in a minute.")
     svc = services()
-    lead = (panels.readiness_objects(deal_view(svc.orders.readiness, tenant, record, svc.clock.now())["readiness"])
-            if resource == "deal" else [])
+    readiness = (deal_view(svc.orders.readiness, tenant, record, svc.clock.now())["readiness"]
+                 if resource == "deal" else None)
+    lead = panels.readiness_objects(readiness)
     if org_id is None:
         return panels.numbered(lead), 200, _NO_STORE
     view = svc.viewers.restrict(tenant, svc.viewers.viewer(tenant, caller), svc.panel.read(tenant, org_id))
-    return panels.panel_json(panel_dict(view, svc.clock.now().date()), lead), 200, _NO_STORE
+    return panels.panel_json(panel_dict(view, svc.clock.now().date()), lead, readiness), 200, _NO_STORE
 
 
 @bp.get("/panel-schema.json")

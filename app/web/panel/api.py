@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.errors import Unauthorized
+from app.panel.present import panel_dict
 from app.panel.schema import PanelSchema
 from app.web.context import services, widget_caller
 from app.web.openapi_doc import NO_BEARER_TOKEN
@@ -21,6 +22,9 @@ class WidgetSessionRequestSchema(ma.Schema):
                            metadata={"description": "Which CRM issued the credential: demo, pipedrive, ..."})
     credential = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=8192),
                                   metadata={"description": "The signed context/JWT the CRM gave the iframe"})
+    account = ma.fields.String(validate=ma.validate.Length(min=1, max=100), metadata={
+        "description": "The CRM account the widget shows, when it knows it: the answer then carries its panel "
+                       "(the session and the first read in one round trip)"})
 
 
 class WidgetSessionSchema(ma.Schema):
@@ -29,6 +33,8 @@ class WidgetSessionSchema(ma.Schema):
     crm = ma.fields.String(required=True)
     object_id = ma.fields.String(metadata={"description": "Record the CRM opened the widget on, if it said"})
     tenant_name = ma.fields.String()
+    panel = ma.fields.Nested(PanelSchema, allow_none=True, metadata={
+        "description": "The panel of `account` when the request named one this session may read"})
 
 
 blp = Blueprint("panel", __name__, url_prefix="/api/v1", description="ERP panel for CRM widgets")
@@ -80,8 +86,15 @@ class WidgetSession(MethodView):
         viewer = svc.viewers.viewer(tenant, caller)
         token, ttl = svc.widget_tokens.mint(tenant.id, caller.user_id, caller.crm, caller.object_id,
                                             roles=tuple(viewer.roles), teams=tuple(viewer.teams))
-        return {"token": token, "expires_in": ttl, "crm": caller.crm, "object_id": caller.object_id,
-                "tenant_name": tenant.name}
+        answer: dict[str, Any] = {"token": token, "expires_in": ttl, "crm": caller.crm,
+                                  "object_id": caller.object_id, "tenant_name": tenant.name, "panel": None}
+        account = body.get("account")
+        # the same rule as a panel read with this token: a session bound to a record reads that record only,
+        # as this viewer may see it
+        if account and (not caller.object_id or caller.object_id == account):
+            view = svc.viewers.restrict(tenant, viewer, svc.panel.read(tenant, account))
+            answer["panel"] = panel_dict(view, svc.clock.now().date())
+        return answer
 
 
 @blp.route("/panel/accounts/<string:crm_account_id>")

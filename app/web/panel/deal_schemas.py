@@ -15,6 +15,26 @@ class ReadinessItemSchema(ma.Schema):
         "description": "Who fixes it: rep | admin | finance (null for checks that could not run)"})
 
 
+def _decimal(description: str = "", **kw: bool) -> ma.fields.Decimal:
+    """An exact decimal, serialised as a string."""
+    meta = {"type": "string", "format": "decimal", **({"description": description} if description else {})}
+    return ma.fields.Decimal(as_string=True, metadata=meta, **kw)
+
+
+class DealLineFactsSchema(ma.Schema):
+    """One deal line against the ERP: quantity against stock, deal price against the customer's price."""
+
+    sku = ma.fields.String(required=True)
+    name = ma.fields.String()
+    quantity = _decimal(required=True)
+    deal_price = _decimal("The line's unit price after its discount", required=True)
+    currency = ma.fields.String()
+    available = _decimal("Available across the ERP's warehouses (null: stock could not be read)", allow_none=True)
+    short = _decimal("Units the stock lacks (0 when enough; null: unknown)", allow_none=True)
+    customer_price = _decimal("The customer's ERP unit price (null: none or not read)", allow_none=True)
+    customer_currency = ma.fields.String()
+
+
 class ReadinessSchema(ma.Schema):
     """Will this deal become an ERP order when it is won?"""
 
@@ -29,6 +49,10 @@ class ReadinessSchema(ma.Schema):
     deal_won = ma.fields.Boolean()
     crm_account_id = ma.fields.String()
     erp_customer_id = ma.fields.String()
+    amount = _decimal("What the order would be worth (the lines after discounts)", allow_none=True)
+    currency = ma.fields.String()
+    lines = ma.fields.List(ma.fields.Nested(DealLineFactsSchema), metadata={
+        "description": "The deal's lines with their stock and the customer's price"})
     items = ma.fields.List(ma.fields.Nested(ReadinessItemSchema), required=True, metadata={
         "description": "Blockers first, then warnings, then checks that could not run"})
 

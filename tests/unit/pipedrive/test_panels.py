@@ -44,7 +44,9 @@ def test_organization_panel_shows_the_erp_summary(linked, browser, fake):
     body = response.get_json()
     check_against_schema(body)
     credit = body["data"][0]
-    assert credit["customer"] == customer and credit["status"]["label"] in ("OK", "On hold", "Over limit", "Overdue balance")
+    assert credit["customer"] == customer and credit["status"]["label"] in ("Good to sell", "On hold", "Over limit",
+                                                                           "Overdue")
+    assert credit["header"].startswith("Can I sell?") and credit["note"]        # the glance line comes first
     assert any(o["header"] == "Open invoices" for o in body["data"])
     assert any(o["header"].startswith("Stock") for o in body["data"])
 
@@ -54,7 +56,7 @@ def test_deal_panel_shows_the_deals_readiness_and_organization(linked, browser, 
     assert response.status_code == 200
     body = response.get_json()
     check_against_schema(body)
-    readiness, finding, credit = body["data"][:3]
+    credit, readiness, finding = body["data"][:3]
     assert (readiness["header"], readiness["status"]) == ("Order readiness", {"color": "red", "label": "Blocked"})
     assert finding["header"] == "Must fix" and "Add the products" in finding["note"]    # deal 42 has none
     assert credit["customer"] == linked[1]
@@ -208,6 +210,10 @@ def test_deal_panel_readiness_ready_warnings_blocked(linked, browser, fake, code
                                     "enabled_flag": True}])
     body = get_panel(browser, fake.sign_jwt(), resource="deal", selected="44").get_json()
     check_against_schema(body)
-    head = body["data"][0]
+    assert body["data"][0]["header"].startswith("Can I sell?")             # the glance line first
+    head = body["data"][1]
     assert (head["header"], head["status"]["label"]) == ("Order readiness", label)
-    assert (body["data"][1]["header"] if first else "Credit" in body["data"][1]["header"]) == (first or True)
+    if first:
+        assert body["data"][2]["header"] == first
+    line = next(o for o in body["data"] if o["header"].startswith("Line ·"))
+    assert line["item"] == code and "12 needed" in line["note"] and "deal price" in line["note"]

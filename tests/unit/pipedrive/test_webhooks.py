@@ -45,6 +45,15 @@ def test_changes_that_are_not_a_new_win_are_ignored(installed, browser, fake, pd
     assert intake.events == []
 
 
+def test_won_to_open_or_lost_is_handed_on_as_left_won(installed, browser, fake, pd_services, intake):
+    for status in ("open", "lost"):
+        payload = fake.webhook_payload(42, status=status, previous={"status": "won"})
+        assert deliver(browser, installed, payload, auth_for(pd_services, installed)).status_code == 200
+    assert [(e.crm_deal_id, e.status, e.crm) for e in intake.left] == [("42", "open", "pipedrive"),
+                                                                      ("42", "lost", "pipedrive")]
+    assert intake.events == []
+
+
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Basic " + base64.b64encode(b"x:y").decode()},
                                      {"Authorization": "Bearer abc"}, {"Authorization": "Basic !!!"}])
 def test_bad_credentials_get_401_and_nothing_is_stored(installed, browser, fake, intake, headers):

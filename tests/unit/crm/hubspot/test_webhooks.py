@@ -36,6 +36,8 @@ def test_non_won_and_other_events_are_ignored(client, hs_tenant, intake, fake_hu
     assert response.status_code == 200
     assert response.json["ignored"] == {"not_a_won_stage": 2, "not_a_deal_stage_change": 2}
     assert intake.events == []
+    # another stage may mean "no longer won": handed on, checked only for deals whose order exists
+    assert [(e.crm_deal_id, e.status) for e in intake.left] == [("501", "contractsent"), ("502", "closedlost")]
 
 
 def test_custom_pipeline_numeric_stage_id_counts_as_won(client, hs_tenant, intake, fake_hubspot, clock):

@@ -29,7 +29,20 @@ function Section({ section }) {
   );
 }
 
-// The deal's order readiness, above the company's ERP data on deal records.
+// The "can I sell?" line: the verdict, the facts behind it, and the outage when the ERP is not answering.
+function Glance({ glance }) {
+  return (
+    <Flex direction="column" gap="xs">
+      <Flex direction="row" gap="sm" align="center" wrap="wrap">
+        <StatusTag variant={glance.tone}>{glance.label}</StatusTag>
+        {glance.text ? <Text>{glance.text}</Text> : null}
+      </Flex>
+      {glance.outage ? <Text variant="microcopy">{glance.outage}</Text> : null}
+    </Flex>
+  );
+}
+
+// The deal's order readiness and its own lines, above the company's ERP data on deal records.
 function DealReadiness({ deal }) {
   return (
     <Flex direction="column" gap="xs">
@@ -40,6 +53,11 @@ function DealReadiness({ deal }) {
       {deal.summary ? <Text>{deal.summary}</Text> : null}
       {deal.items.map((item) => (
         <Text key={item.key}><StatusTag variant={item.tone}>{item.label}</StatusTag> {item.text}</Text>
+      ))}
+      {deal.lines.map((line) => (
+        <Text key={line.key}>
+          <StatusTag variant={line.tone}>{line.stockLabel}</StatusTag> {line.label}: {line.text}
+        </Text>
       ))}
     </Flex>
   );
@@ -81,6 +99,7 @@ export function ErpPanel({ context, fetcher, retryBase = 2 }) {
   return (
     <Flex direction="column" gap="sm">
       {error ? <Alert title="ERP data" variant={error.tone}>{error.text}</Alert> : null}
+      {view && view.glance ? <Glance glance={view.glance} /> : null}
       {deal ? <DealReadiness deal={deal} /> : null}
       {deal && view ? <Divider /> : null}
       {view ? (

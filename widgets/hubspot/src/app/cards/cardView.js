@@ -2,6 +2,8 @@
 // The React component (ErpPanelCard.jsx) only maps this view onto @hubspot/ui-extensions
 // components, so everything worth testing lives here.
 
+import { dealLines, glanceView } from "./glanceView.js";
+
 export const SECTION_ORDER = ["credit", "stock", "invoices", "pricing"];
 const TITLES = { credit: "Credit", stock: "Stock", invoices: "Open invoices", pricing: "Customer prices" };
 const LABELS = {
@@ -111,10 +113,14 @@ export function retryDelaySeconds(hint, tries, base = 2) {
 export function cardView(model) {
   const panel = model.panel;
   if (!panel) {
-    return { heading: "ERP", subtitle: "", notice: { tone: "info", text: model.message || "No ERP data for this record." },
+    return { glance: null, heading: "ERP", subtitle: "", notice: { tone: "info", text: model.message || "No ERP data for this record." },
       sections: [], canRefresh: false, retryIn: null };
   }
+  const readiness = model.deal && model.deal.readiness;
+  const deal = readiness && readiness.amount !== null && readiness.amount !== undefined
+    ? { amount: readiness.amount, currency: readiness.currency } : null;
   return {
+    glance: panel.linked ? glanceView(panel, deal) : null,
     heading: panel.customer_name || "ERP",
     subtitle: panel.erp_customer_id ? `ERP customer ${panel.erp_customer_id}` : "",
     notice: panel.linked ? null : { tone: "info", text: panel.sections.credit.message },
@@ -149,7 +155,9 @@ export function dealView(model) {
   const deal = model.deal;
   if (!deal) return null;
   const readiness = deal.readiness;
-  if (!readiness) return { title: "Order readiness", tone: "default", label: "", summary: deal.message || "", items: [] };
+  if (!readiness) {
+    return { title: "Order readiness", tone: "default", label: "", summary: deal.message || "", items: [], lines: [] };
+  }
   const [tone, label] = READINESS[readiness.state] || ["default", readiness.state];
   return {
     title: "Order readiness", tone, label, summary: readiness.summary,
@@ -157,5 +165,6 @@ export function dealView(model) {
       const [itemTone, itemLabel] = FINDINGS[item.severity] || ["default", item.severity];
       return { key: `${item.reason}-${index}`, tone: itemTone, label: itemLabel, text: item.message };
     }),
+    lines: dealLines(readiness),
   };
 }

@@ -77,3 +77,25 @@ describe("ErpPanel on a deal record", () => {
     expect(findAll(Text).map((t) => t.text)).toContain("The order would be created, but 1 point deserves a look first.");
   });
 });
+
+describe("ErpPanel summary line", () => {
+  test("shows the can-I-sell line above the deal and the deal's own lines", async () => {
+    const model = cardModel({ object_type: "deal", object_id: "501", deal: { message: "", readiness: {
+      crm_deal_id: "501", state: "ready", summary: "Ready.", age_seconds: 1, items: [], amount: "80.00", currency: "USD",
+      lines: [{ sku: "SKU-1", name: "Bolt", quantity: "40", deal_price: "2.00", currency: "USD", available: "35",
+        short: "5", customer_price: "2.00", customer_currency: "USD" }] } } });
+    model.panel.glance = { verdict: "overdue", headline: "", on_hold: false, hold_reason: "", hold_note: "",
+      hold_as_of: null, hold_last_known: false, over_limit: false, currency: "USD", credit_limit: "1000.00",
+      balance: "900.00", available_credit: "100.00", overdue_count: 2, oldest_overdue_days: 40,
+      overdue_total: "300.00", overdue_currency: "USD", unreachable_since: null };
+    const fetcher = fakeFetch({ status: 200, body: model });
+    const { render, findAll, waitFor } = createRenderer("crm.record.tab");
+    render(<ErpPanel context={{ ...context, crm: { objectId: 501, objectTypeId: "0-3" } }} fetcher={fetcher} />);
+    await waitFor(() => expect(findAll(StatusTag).length).toBeGreaterThan(4));
+    const tags = findAll(StatusTag).map((t) => [t.props.variant, t.text]);
+    expect(tags.slice(0, 3)).toEqual([["warning", "Overdue"], ["success", "Ready"], ["warning", "Short"]]);
+    const texts = findAll(Text).map((t) => t.text);
+    expect(texts).toContain("2 overdue (300.00 USD), oldest 40 days · 100.00 USD credit available — covers this deal (80.00 USD)");
+    expect(texts.some((t) => t.includes("40 needed, 35 available: 5 short"))).toBe(true);
+  });
+});
