@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
 from app.clock import Clock
 from app.config import Settings, load_settings
 
+if TYPE_CHECKING:
+    from app.erp.sandbox import SandboxFaults
+
 __version__ = "0.1.0"
 
 
 def create_app(config: dict[str, Any] | Settings | None = None, *, clock: Clock | None = None,
-               sandbox_faults=None) -> Flask:
+               sandbox_faults: SandboxFaults | None = None) -> Flask:
     """Application factory.
 
     ``config`` is either a Settings object or a dict of overrides applied on top

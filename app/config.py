@@ -41,7 +41,10 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:5000"
     #: CRM origins allowed to frame widgets (CSP frame-ancestors)
     frame_origins: list[str] = field(default_factory=lambda: [
-        "https://*.pipedrive.com", "https://app.hubspot.com", "https://app-eu1.hubspot.com"])
+        "https://*.pipedrive.com", "https://app.hubspot.com", "https://app-eu1.hubspot.com",
+        # Salesforce Canvas: Lightning (*.lightning.force.com), Visualforce (*.vf.force.com) and
+        # Classic/My Domain (*.my.salesforce.com) pages frame the Canvas app
+        "https://*.force.com", "https://*.salesforce.com"])
     #: connector the settings page offers first and the demo tenant uses; empty: the sandbox in
     #: development, none in production (where the sandbox, a demo surface, is refused)
     erp_connector: str = ""
@@ -113,6 +116,10 @@ class Settings:
     hubspot_accept_v1_webhooks: bool = False
     #: company property holding the ERP customer id (falls back to the admin's account links)
     hubspot_company_erp_property: str = "erp_customer_id"
+    # -- Salesforce connected app (README "Install in Salesforce") --
+    salesforce_client_id: str = ""               # the consumer key
+    salesforce_client_secret: str = ""           # the consumer secret (also verifies Canvas signed requests)
+    salesforce_timeout: float = 10.0             # seconds per Salesforce API / OAuth call
     admin_token: str = ""                        # operator token for the admin API (all tenants)
     #: bearer token Prometheus sends for /metrics; required in production (without it /metrics is off)
     metrics_token: str = ""

@@ -49,6 +49,10 @@ ENV_MAP: dict[str, tuple[str, type]] = {
     "HUBSPOT_TIMEOUT": ("hubspot_timeout", float), "HUBSPOT_PKCE": ("hubspot_pkce", bool),
     "HUBSPOT_ACCEPT_V1_WEBHOOKS": ("hubspot_accept_v1_webhooks", bool),
     "HUBSPOT_COMPANY_ERP_PROPERTY": ("hubspot_company_erp_property", str),
+    # Salesforce connected app
+    "SALESFORCE_CLIENT_ID": ("salesforce_client_id", str),
+    "SALESFORCE_CLIENT_SECRET": ("salesforce_client_secret", str),
+    "SALESFORCE_TIMEOUT": ("salesforce_timeout", float),
 }
 
 

@@ -5,6 +5,10 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 _REDACT_KEYS = ("token", "secret", "password", "authorization", "api_key", "credential")
 
@@ -24,7 +28,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(settings) -> None:
+def configure_logging(settings: Settings) -> None:
     """Install the JSON handler on the erp_panel logger once."""
     logger = logging.getLogger("erp_panel")
     if any(getattr(h, "_erp_panel", False) for h in logger.handlers):

@@ -260,6 +260,6 @@ def build_services(settings: Settings, clock: Clock | None = None,
                     coalescer=coalescer, executor=executor, refresher=refresher, sandbox_faults=faults, erp=erp,
                     panel=panel, crm=crm, viewers=ViewerDirectory(crm, clock),
                     orders=orders,
-                    linking=LinkingService(tenants, erp),
+                    linking=LinkingService(tenants, erp, crm),
                     widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),
                     admin_sessions=AdminSessions([settings.secret_key], clock), ops=ops)

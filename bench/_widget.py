@@ -104,33 +104,37 @@ def _load(page, url: str) -> Load:
     return Load(b["data"] - paint, b["data"], int(b["bytes"]), int(b["requests"]))
 
 
-def measure(browser, base: str, runs: int) -> dict[str, list[Load]]:
-    """``runs`` cold and warm loads of the widget served at ``base``."""
-    out: dict[str, list[Load]] = {"cold": [], "warm": []}
-    for n in range(runs):
-        context = browser.new_context(viewport={"width": 350, "height": 900}, bypass_csp=True)   # the probe polls with eval
-        context.add_init_script(_PROBE)
-        page = context.new_page()
-        url = widget_url(base, ACCOUNTS[n % len(ACCOUNTS)])
-        out["cold"].append(_load(page, url))
-        out["warm"].append(_load(page, url))
-        context.close()
-    return out
+def measure(browser, base: str, account: str) -> tuple[Load, Load]:
+    """One cold and one warm load of the widget served at ``base``, for ``account``."""
+    context = browser.new_context(viewport={"width": 350, "height": 900}, bypass_csp=True)   # the probe polls with eval
+    context.add_init_script(_PROBE)
+    page = context.new_page()
+    url = widget_url(base, account)
+    cold = _load(page, url)
+    warm = _load(page, url)
+    context.close()
+    return cold, warm
 
 
 def run(*, baseline_ref: str = BASELINE_REF, latency_ms: float = 100, runs: int = 3) -> dict[str, dict[str, list[Load]]]:
-    """Both sides measured in one run: {"baseline": ..., "current": ...}."""
+    """Both sides measured in one run, both servers up at once and the runs interleaved (baseline first in even
+    runs, current first in odd ones) so a change in the machine's load hits both alike:
+    {"baseline": {"cold": [...], "warm": [...]}, "current": ...}."""
     from playwright.sync_api import sync_playwright
 
     from tests.browser.conftest import CHROMIUM_ARGS, _chromium_path
     logs = tempfile.mkdtemp(prefix="erp-panel-bench-widget-")
-    results = {}
-    with baseline_tree(baseline_ref) as old, sync_playwright() as pw:
+    results: dict[str, dict[str, list[Load]]] = {side: {"cold": [], "warm": []} for side in ("baseline", "current")}
+    with baseline_tree(baseline_ref) as old, sync_playwright() as pw, \
+            demo_server(old, latency_ms, logs) as old_base, demo_server(ROOT, latency_ms, logs) as new_base:
         browser = pw.chromium.launch(executable_path=_chromium_path(), headless=True, args=CHROMIUM_ARGS)
         try:
-            for side, tree in (("baseline", old), ("current", ROOT)):
-                with demo_server(tree, latency_ms, logs) as base:
-                    results[side] = measure(browser, base, runs)
+            for n in range(runs):
+                sides = [("baseline", old_base), ("current", new_base)]
+                for side, base in (sides if n % 2 == 0 else sides[::-1]):
+                    cold, warm = measure(browser, base, ACCOUNTS[n % len(ACCOUNTS)])
+                    results[side]["cold"].append(cold)
+                    results[side]["warm"].append(warm)
         finally:
             browser.close()
     shutil.rmtree(logs, ignore_errors=True)

@@ -58,7 +58,7 @@ class WidgetTokens:
         self.ttl = min(ttl, MAX_TTL)
         # token text -> its claims, once its signature matched: the same text needs no second HMAC and JSON
         # decode; its times are checked on every use
-        self._verified: LRUCache = LRUCache(maxsize=VERIFIED_MEMO_BYTES,
+        self._verified: LRUCache[str, WidgetClaims] = LRUCache(maxsize=VERIFIED_MEMO_BYTES,
                                             getsizeof=lambda _claims: VERIFIED_ENTRY_BYTES)
         self._lock = threading.Lock()
 

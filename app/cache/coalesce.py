@@ -12,7 +12,10 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from app.cache.backend import CacheBackend
 
 T = TypeVar("T")
 
@@ -20,7 +23,7 @@ T = TypeVar("T")
 class _Call:
     __slots__ = ("done", "result", "error", "waiters")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.done = threading.Event()
         self.result: Any = None
         self.error: BaseException | None = None
@@ -30,7 +33,7 @@ class _Call:
 class SingleFlight:
     """Process-local single-flight groups keyed by string."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._calls: dict[str, _Call] = {}
@@ -110,7 +113,7 @@ class SingleFlight:
 class Coalescer:
     """Coalesces fetches within a process and, with a lock backend, across processes."""
 
-    def __init__(self, lock_backend=None, wait_seconds: float = 10.0, poll_seconds: float = 0.02):
+    def __init__(self, lock_backend: CacheBackend | None = None, wait_seconds: float = 10.0, poll_seconds: float = 0.02):
         self.flight = SingleFlight()
         self.locks = lock_backend          # CacheBackend with add/delete/exists, e.g. RedisCache
         self.wait_seconds = wait_seconds

@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 import requests
 
-from app.crm.oauth.tokens import AccessToken, InstallationTokens
+from app.crm.oauth.tokens import AccessToken, InstallationTokens, TokenSet
 from app.crm.ratelimit import RateLimiter
-from app.errors import UpstreamRateLimited
+from app.errors import CRM, UpstreamAuthFailed, UpstreamRateLimited
 from app.net.client import NO_RETRY, OutboundHTTP, RetryPolicy
 from app.net.policy import PUBLIC_ONLY, OutboundPolicy
 from app.net.vendor import VendorTable
@@ -48,6 +48,20 @@ class TenantToken:
 
     def refresh(self, stale: str) -> AccessToken:
         return self.tokens.refresh(self.tenant_id, stale=stale)
+
+
+class InstallToken:
+    """Token source for the calls made during an install, before the tenant's tokens are stored."""
+
+    def __init__(self, tokens: TokenSet, vendor: str):
+        self._token = AccessToken(tokens.access_token, tokens.api_domain)
+        self.vendor = vendor
+
+    def current(self) -> AccessToken:
+        return self._token
+
+    def refresh(self, stale: str) -> AccessToken:
+        raise UpstreamAuthFailed(f"{self.vendor} refused the new access token", side=CRM, reason="crm_auth_failed")
 
 
 class CRMApi:

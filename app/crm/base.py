@@ -31,9 +31,12 @@ from app.cache.backend import CacheBackend
 from app.clock import Clock
 from app.config import Settings
 from app.crm.inbound import Acknowledgement, InboundRequest, VerifiedCaller, WebhookOutcome
-from app.crm.oauth.flow import OAuthFlow
-from app.domain.deal import Deal, WonDeal
-from app.errors import Forbidden, Unauthorized
+from app.crm.oauth.client import OAuthClient, OAuthEndpoints
+from app.crm.oauth.flow import OAuthFlow, VendorInstall
+from app.crm.oauth.states import OAuthStates
+from app.crm.oauth.tokens import InstallationTokens, TokenRules
+from app.domain.deal import Account, Deal, WonDeal
+from app.errors import CRM, Forbidden, Unauthorized, UpstreamRejected
 from app.panel.figures import Viewer
 from app.panel.service import PanelService
 from app.storage.crypto import SecretBox
@@ -67,6 +70,36 @@ class CRMDeps:
         return self.settings.public_base_url.rstrip("/") + path
 
 
+class OAuthApp:
+    """One CRM's OAuth app in this process: its client, its token store and the install flows built on them.
+
+    What every OAuth CRM wires the same way (the vendor's endpoints and token rules are parameters);
+    a vendor with several login hosts (Salesforce production and sandbox) adds clients with
+    :meth:`client_for` and builds one flow per client over the one token store.
+    """
+
+    def __init__(self, deps: CRMDeps, endpoints: OAuthEndpoints, rules: TokenRules, *, client_id: str,
+                 client_secret: str, redirect_uri: str, timeout: float, pkce: bool = False):
+        self.deps = deps
+        self.client = OAuthClient(endpoints, client_id=client_id, client_secret=client_secret,
+                                  redirect_uri=redirect_uri, timeout=timeout, pkce=pkce)
+        self.tokens = InstallationTokens(deps.tenants, self.client, deps.clock, rules)
+
+    def client_for(self, endpoints: OAuthEndpoints, redirect_uri: str) -> OAuthClient:
+        """Another client of the same app (same id, secret, timeout, PKCE) for other endpoints."""
+        c = self.client
+        return OAuthClient(endpoints, client_id=c.client_id, client_secret=c.client_secret, redirect_uri=redirect_uri,
+                           timeout=c.timeout, pkce=c.pkce)
+
+    def flow(self, crm: str, label: str, vendor: VendorInstall, *, client: OAuthClient | None = None,
+             stateless_installs: bool = False) -> OAuthFlow:
+        """The install flow (one state store, this app's token store) for ``client`` (default: the app's)."""
+        deps = self.deps
+        return OAuthFlow(crm=crm, label=label, client=client or self.client,
+                         states=OAuthStates(deps.db, deps.secrets, deps.clock), tokens=self.tokens,
+                         tenants=deps.tenants, vendor=vendor, stateless_installs=stateless_installs)
+
+
 @dataclass(frozen=True)
 class WriteBack:
     """What to write onto the deal after (or instead of) creating the order."""
@@ -88,6 +121,20 @@ class SettingsLink:
     href: str
 
 
+#: deals looked at when a CRM lists the accounts with open or won deals
+ORPHAN_SCAN_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class AccountDeals:
+    """A CRM account and how many open and won deals it has."""
+
+    crm_account_id: str
+    name: str
+    open_deals: int = 0
+    won_deals: int = 0
+
+
 class CRMConnector(abc.ABC):
     """Per-tenant CRM API client used by the worker."""
 
@@ -100,6 +147,27 @@ class CRMConnector(abc.ABC):
     @abc.abstractmethod
     def write_back(self, crm_deal_id: str, update: WriteBack, *, correlation_id: str = "") -> None:
         """Write order number/status or a plain-language failure reason onto the deal (idempotent)."""
+
+    @abc.abstractmethod
+    def get_account(self, crm_account_id: str) -> Account:
+        """The CRM account (company/organization) as the CRM has it now: name, domain and address where
+        the CRM holds them, and the value of its "ERP customer id" field."""
+
+    def accounts_with_deals(self) -> list[AccountDeals]:
+        """Accounts with open or won deals (at most ORPHAN_SCAN_LIMIT deals looked at), for the orphans list.
+
+        Optional capability: the default raises ``UpstreamRejected`` (reason ``crm_not_supported``) with a
+        sentence the settings page shows; orphans from failed won deals are listed for every CRM anyway.
+        """
+        raise UpstreamRejected(f"{self.name} does not list its accounts with deals to erp-panel yet; accounts "
+                               "whose won deals failed for want of a link are listed instead",
+                               side=CRM, reason="crm_not_supported")
+
+    @abc.abstractmethod
+    def write_erp_customer_id(self, crm_account_id: str, erp_customer_id: str) -> None:
+        """Put the linked ERP customer id into the account's "ERP customer id" field, so CRM reports can use
+        it (idempotent). ``UpstreamRejected`` with reason ``crm_fields_not_configured`` and a sentence when
+        the CRM has no such field set up yet."""
 
     @abc.abstractmethod
     def search_won_deals(self, since: datetime) -> list[WonDeal]:

@@ -4,7 +4,10 @@ Two things a vendor may tell us, both honoured here so calls do not burn the ins
 budget on 429s: a budget per window (HubSpot: 110 requests per rolling 10 s per installed
 account, https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details) and "wait until
 the reset" (a 429, or Pipedrive's ``x-ratelimit-remaining`` reaching 0 with ``x-ratelimit-reset``
-seconds, https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting). The limiter never
+seconds, https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting); and a daily budget that
+should not be used up by us (Salesforce's ``Sforce-Limit-Info: api-usage=used/limit``, read with
+:func:`app.ops.budget.read_budget`: above a share of it, calls are throttled to a slow window so a job
+still completes but leaves the org's allocation to its other integrations). The limiter never
 sleeps: it raises UpstreamRateLimited with the seconds until a call may go out, and the caller (the
 worker's retry policy, a cached answer) decides. Per process: several processes each keep their
 own window, and the vendor's 429 handling covers the rest.
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from app.clock import Clock
 from app.errors import CRM, UpstreamRateLimited
 from app.net.client import retry_after_seconds
+from app.ops.budget import read_budget
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,11 @@ class RateRules:
     default_wait: float = 2.0
     #: after a 429, send nothing for this installation until the vendor's wait is over
     block_after_429: bool = False
+    #: share of the vendor's reported (daily) budget above which calls are throttled; None: never
+    budget_threshold: float | None = None
+    #: the throttled window: ``throttled_limit`` calls per ``throttled_window`` seconds
+    throttled_limit: int = 10
+    throttled_window: float = 60.0
 
 
 def _number(value: str | None) -> float | None:
@@ -53,6 +62,7 @@ class RateLimiter:
         self.rules = rules
         self._calls: dict[str, deque[float]] = {}
         self._blocked_until: dict[str, float] = {}
+        self._throttled: set[str] = set()
         self._lock = threading.Lock()
 
     def acquire(self, key: str) -> None:
@@ -63,15 +73,22 @@ class RateLimiter:
             if wait > 0:
                 raise UpstreamRateLimited(f"{self.rules.vendor} API budget exhausted; waiting for the reset",
                                           side=CRM, retry_after=wait)
-            if self.rules.limit is None:
+            limit, window = self._window(key)
+            if limit is None:
                 return
             calls = self._calls.setdefault(key, deque())
-            while calls and now - calls[0] >= self.rules.window:
+            while calls and now - calls[0] >= window:
                 calls.popleft()
-            if len(calls) >= self.rules.limit:
+            if len(calls) >= limit:
                 raise UpstreamRateLimited(f"{self.rules.vendor} API budget for this account is used up for the "
-                                          "moment", side=CRM, retry_after=max(self.rules.window - (now - calls[0]), 0.1))
+                                          "moment", side=CRM, retry_after=max(window - (now - calls[0]), 0.1))
             calls.append(now)
+
+    def _window(self, key: str) -> tuple[int | None, float]:
+        """(calls, seconds) allowed now: the throttled window while the vendor's budget is above the share."""
+        if key in self._throttled:
+            return self.rules.throttled_limit, self.rules.throttled_window
+        return self.rules.limit, self.rules.window
 
     def block(self, key: str, seconds: float) -> None:
         """No calls for this installation during the next ``seconds`` (the vendor said so)."""
@@ -81,6 +98,14 @@ class RateLimiter:
 
     def observe(self, key: str, headers: Mapping[str, str]) -> None:
         """Read the vendor's budget headers of an answer; block until the reset when nothing is left."""
+        if self.rules.budget_threshold is not None:
+            budget = read_budget(headers)
+            if budget is not None:
+                with self._lock:
+                    if budget.used_ratio >= self.rules.budget_threshold:
+                        self._throttled.add(key)
+                    else:
+                        self._throttled.discard(key)
         if self.rules.remaining_header is None:
             return
         remaining = _number(headers.get(self.rules.remaining_header))
@@ -88,11 +113,17 @@ class RateLimiter:
             reset = retry_after_seconds(headers.get(self.rules.reset_header or "")) if self.rules.reset_header else None
             self.block(key, reset if reset is not None else self.rules.default_wait)
 
+    def throttled(self, key: str) -> bool:
+        """Whether this installation's calls are throttled because its vendor budget is above the share."""
+        with self._lock:
+            return key in self._throttled
+
     def remaining(self, key: str) -> int | None:
         """Calls left in the current window (diagnostics); None without a client-side window."""
-        if self.rules.limit is None:
-            return None
         now = self.clock.monotonic()
         with self._lock:
+            limit, window = self._window(key)
+            if limit is None:
+                return None
             calls = self._calls.get(key, deque())
-            return self.rules.limit - sum(1 for t in calls if now - t < self.rules.window)
+            return limit - sum(1 for t in calls if now - t < window)

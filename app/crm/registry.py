@@ -12,6 +12,7 @@ from app.crm.base import CRMConnector, CRMDeps, CRMIntegration
 from app.crm.demo.integration import DemoIntegration
 from app.crm.hubspot.integration import HubSpotIntegration
 from app.crm.pipedrive.integration import PipedriveIntegration
+from app.crm.salesforce.integration import SalesforceIntegration
 from app.errors import CRM, UpstreamMisconfigured
 from app.tenants.model import Tenant
 
@@ -20,6 +21,7 @@ INTEGRATIONS: tuple[type[CRMIntegration], ...] = (
     DemoIntegration,
     PipedriveIntegration,
     HubSpotIntegration,
+    SalesforceIntegration,
 )
 
 IntegrationT = TypeVar("IntegrationT", bound=CRMIntegration)

@@ -11,7 +11,13 @@ class Account:
 
     crm_account_id: str
     name: str
+    #: the value of the CRM's "ERP customer id" field on the account (None: empty or no such field)
     erp_customer_id: str | None = None
+    #: what the CRM holds to recognise the company in the ERP (empty where the CRM has no such field)
+    domain: str = ""
+    address: str = ""
+    city: str = ""
+    country: str = ""
 
 
 @dataclass(frozen=True)

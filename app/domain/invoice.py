@@ -25,7 +25,7 @@ class Invoice:
 
     number: str
     customer_id: str
-    issue_date: date
+    issue_date: date | None                  # None when the ERP sends the field empty
     due_date: date | None
     currency: str
     total: Decimal

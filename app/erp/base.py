@@ -31,6 +31,16 @@ if TYPE_CHECKING:   # the sandbox package imports this module; its fault switche
     from app.erp.sandbox.faults import SandboxFaults
 
 
+#: customer ids per request of ``get_customers`` (keeps filters and URLs well inside vendor limits)
+CUSTOMER_BATCH = 50
+
+
+def batches(ids: Sequence[str], size: int = CUSTOMER_BATCH) -> list[list[str]]:
+    """Distinct ids (in order) in chunks of ``size``."""
+    unique = list(dict.fromkeys(i for i in ids if i))
+    return [unique[n:n + size] for n in range(0, len(unique), size)]
+
+
 @dataclass(frozen=True)
 class ConnectionCheck:
     """Outcome of a connection test shown to the admin."""
@@ -120,9 +130,13 @@ class ERPConnector(abc.ABC):
         """
 
     @abc.abstractmethod
+    def get_customers(self, customer_ids: Sequence[str]) -> dict[str, ERPCustomer]:
+        """The customers with these ids as links hold them (disabled ones too), by id, in ONE request per
+        ``CUSTOMER_BATCH`` ids; ids the ERP does not know are absent."""
+
     def get_customer(self, customer_id: str) -> ERPCustomer | None:
-        """The customer with this id as a link holds it (disabled ones too), or None when the ERP does
-        not know it."""
+        """The customer with this id (disabled ones too), or None when the ERP does not know it."""
+        return self.get_customers([customer_id]).get(customer_id)
 
     def create_order_after_lookup(self, request: OrderRequest) -> OrderResult:
         """Create the order when the caller has just asked ``find_order`` for its idempotency key

@@ -99,7 +99,14 @@ def parse_networks(values: Iterable[str]) -> tuple[IPNetwork, ...]:
             network = ipaddress.ip_network(value.strip(), strict=False)
         except ValueError:
             raise ValueError(f"'{value}' is not a network such as 10.0.0.0/8") from None
-        if any(network.subnet_of(never) for never in NEVER_NETWORKS if never.version == network.version):
+        if _never_allowed(network):
             raise ValueError(f"'{value}' is link-local or a cloud metadata address, which is never allowed")
         networks.append(network)
     return tuple(networks)
+
+
+def _never_allowed(network: IPNetwork) -> bool:
+    """Inside a link-local or metadata network (compared within the same IP version only)."""
+    if isinstance(network, ipaddress.IPv4Network):
+        return any(network.subnet_of(never) for never in NEVER_NETWORKS if isinstance(never, ipaddress.IPv4Network))
+    return any(network.subnet_of(never) for never in NEVER_NETWORKS if isinstance(never, ipaddress.IPv6Network))

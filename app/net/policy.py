@@ -72,6 +72,10 @@ class OutboundPolicy:
         if scheme == "http" and not self.allow_http:
             raise URLRefused("url_not_https", "The address must start with https:// (plain http is only "
                                               f"allowed when the operator sets {ALLOW_HTTP_SETTING}=1).")
+        bare = not scheme or "." in scheme or parts.path.split("/")[0].isdigit()
+        if "://" not in str(url) and scheme not in ("https", "http") and bare:   # "erp.example.com", "host:8000"
+            raise URLRefused("url_no_scheme", f"The address has no https:// in front; write it as "
+                                              f"https://{url.strip()[:100]}.")
         if scheme not in ("https", "http"):
             raise URLRefused("url_bad_scheme", "The address must start with https://; other kinds of address "
                                                "(file:, gopher:, ftp: ...) are not allowed.")

@@ -133,20 +133,22 @@ class EmbeddedAlerts:
         firing_before = bool(state and state.firing)
         notified = state.notified if state else None
         last_notice = state.last_notice_at if state else None
+        since_before = state.since if state is not None else None
+        summary_before = state.summary if state is not None else ""
         values: dict = {}
         notice = None
         if finding.firing:
             values = {"firing": True, "summary": finding.summary[:1000],
-                      "since": state.since if firing_before and state.since else now}
+                      "since": since_before if firing_before and since_before else now}
             quiet = last_notice is None or now - last_notice >= timedelta(seconds=self.rate_limit)
             if notified != FIRING and quiet:
                 notice = self._send(tenant, finding, FIRING, now)
                 if notice is not None:
                     values.update(notified=FIRING, last_notice_at=now)
         elif firing_before or notified == FIRING:
-            values = {"firing": False, "since": now if firing_before else state.since}
+            values = {"firing": False, "since": now if firing_before else since_before}
             if notified == FIRING:
-                resolved = replace(finding, summary=f"{finding.rule.title}: back to normal. It was: {state.summary}")
+                resolved = replace(finding, summary=f"{finding.rule.title}: back to normal. It was: {summary_before}")
                 notice = self._send(tenant, resolved, RESOLVED, now)
                 if notice is not None:
                     values["notified"] = RESOLVED

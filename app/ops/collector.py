@@ -66,7 +66,7 @@ class DatabaseCollector:
                                           sa.func.min(jobs.run_after).label("oldest"))
                                 .where(jobs.status.in_((QUEUED, RUNNING, DEAD)))
                                 .group_by(jobs.kind, state)).all()
-            rules = dict(conn.execute(sa.select(ops_alert_states.c.rule, sa.func.count())
+            rules: dict[str, int] = dict(conn.execute(sa.select(ops_alert_states.c.rule, sa.func.count())
                                       .where(ops_alert_states.c.firing.is_(True))
                                       .group_by(ops_alert_states.c.rule)).all())
         counts = {(r.kind, r.state): int(r.n) for r in rows}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -91,7 +92,7 @@ class AlertContactsStore:
                 count += 1
         return count
 
-    def prepare(self, tenant_id: str, values: dict[str, Any], remove: set[str] = frozenset()) -> AlertContacts:
+    def prepare(self, tenant_id: str, values: dict[str, Any], remove: AbstractSet[str] = frozenset()) -> AlertContacts:
         """Submitted values -> contacts (blank secrets keep the stored ones); SettingsInvalid lists every problem."""
         issues: list[Issue] = []
         stored = self.get(tenant_id)

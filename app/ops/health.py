@@ -23,6 +23,8 @@ from app.ops.rules import (
 )
 from app.ops.signals import AUTH_FAILURE, READ_FAILED, READ_OK, SYNC_FAILED, SYNC_OK
 from app.ops.tables import ops_alert_states, ops_counts
+from app.storage.db import Database
+from app.tenants.model import Tenant
 from app.tenants.tables import erp_connections
 
 OK, WARNING, FAILING = "ok", "warning", "failing"
@@ -71,7 +73,7 @@ def _erp_state(connector: str | None, inputs: TenantInputs) -> str:
     return "ok" if good is not None else "no_reads"
 
 
-def health_report(db, now: datetime, tenants: list) -> list[TenantHealth]:
+def health_report(db: Database, now: datetime, tenants: list[Tenant]) -> list[TenantHealth]:
     """Health rows for these tenants (a list of Tenant), in the given order."""
     ids = [t.id for t in tenants]
     inputs = load_inputs(db, now, WINDOWS, budget_window=BUDGET_WINDOW, tenant_ids=ids)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -25,6 +26,9 @@ from app.ops.metrics import RETENTION_DELETED
 from app.ops.tables import admin_audit, ops_counts
 from app.orders.tables import order_audit, order_inbox
 from app.storage.db import Database
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 log = logging.getLogger("erp_panel.ops")
 
@@ -40,7 +44,7 @@ class Target:
     days: int
 
 
-def default_targets(settings) -> list[Target]:
+def default_targets(settings: Settings) -> list[Target]:
     """What is kept how long under these settings."""
     return [Target(order_inbox, "received_at", settings.retention_days_inbox),
             Target(order_audit, "at", settings.retention_days_audit),

@@ -9,6 +9,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -41,10 +42,10 @@ class AuditLog:
     def __init__(self, db: Database, clock: Clock):
         self.db = db
         self.clock = clock
-        self._pending: dict[str, list[dict]] = {}
+        self._pending: dict[str, list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
-    def record(self, conn, *, tenant_id: str, crm_deal_id: str, step: str, outcome: str,
+    def record(self, conn: sa.Connection | None, *, tenant_id: str, crm_deal_id: str, step: str, outcome: str,
                correlation_id: str, job_id: int | None = None, event_id: str = "", detail: str = "") -> None:
         """Append one step (inside ``conn`` if given, else in its own transaction) and log it."""
         values = self._entry(tenant_id=tenant_id, crm_deal_id=crm_deal_id, step=step, outcome=outcome,
@@ -55,7 +56,7 @@ class AuditLog:
         else:
             conn.execute(order_audit.insert().values(**values))
 
-    def defer(self, key: str, **fields) -> None:
+    def defer(self, key: str, **fields: Any) -> None:
         """Log a step now; store it with the transaction that ends the job (``flush``).
 
         Keeps the worker to one write per job outcome instead of one per step, so
@@ -66,7 +67,7 @@ class AuditLog:
         with self._lock:
             self._pending.setdefault(key, []).append(entry)
 
-    def flush(self, conn, key: str) -> None:
+    def flush(self, conn: sa.Connection, key: str) -> None:
         """Write the steps deferred under ``key`` inside the caller's transaction."""
         with self._lock:
             entries = self._pending.pop(key, [])
@@ -78,7 +79,7 @@ class AuditLog:
             self._pending.pop(key, None)
 
     def _entry(self, *, tenant_id: str, crm_deal_id: str, step: str, outcome: str, correlation_id: str,
-               job_id: int | None = None, event_id: str = "", detail: str = "") -> dict:
+               job_id: int | None = None, event_id: str = "", detail: str = "") -> dict[str, Any]:
         values = dict(tenant_id=tenant_id, crm_deal_id=crm_deal_id, event_id=event_id or "", job_id=job_id,
                       correlation_id=correlation_id, step=step, outcome=outcome,
                       detail=(detail or "")[:MAX_DETAIL], at=self.clock.now())

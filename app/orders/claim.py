@@ -19,6 +19,8 @@ take the last free slot of a tenant.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from app.erp.registry import CONCURRENCY_FIELD, MAX_CONCURRENCY, default_concurrency
@@ -49,7 +51,7 @@ def reads_at_once(max_concurrent_requests: int) -> int:
     return max(1, min(READS_AT_ONCE, max_concurrent_requests))
 
 
-def _requests_cap(default: int) -> sa.ColumnElement:
+def _requests_cap(default: int | sa.ColumnElement[int]) -> sa.ColumnElement[Any]:
     """The tenant's cap on ERP requests at once, in SQL: its setting when it is a valid whole number,
     else its connector's default, else ``default`` (no connection yet)."""
     setting = erp_connections.c.config[CONCURRENCY_FIELD].as_string()
@@ -59,7 +61,7 @@ def _requests_cap(default: int) -> sa.ColumnElement:
     return sa.case((valid, sa.cast(setting, sa.Integer)), else_=by_connector)
 
 
-def claim_statement():
+def claim_statement() -> sa.Update:
     """UPDATE ... RETURNING that leases the next ``:batch`` jobs (see the module docstring).
 
     Built once per process (it only takes bound parameters: now, worker_id, token_prefix,
@@ -94,7 +96,7 @@ def claim_statement():
     )
     lost = sa.and_(jobs.c.status == RUNNING, jobs.c.attempts >= jobs.c.max_attempts)
 
-    def unless_lost(value, lost_value=None):
+    def unless_lost(value: Any, lost_value: Any = None) -> sa.Case[Any]:
         return sa.case((lost, lost_value), else_=value)
 
     token = sa.bindparam("token_prefix", type_=sa.String) + sa.cast(jobs.c.id, sa.String)

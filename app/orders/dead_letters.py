@@ -68,7 +68,8 @@ class DeadLetters:
         """Queue every dead letter (of this tenant; of all for ``None``) again; returns their job ids."""
         dead = self.queue.list(tenant_id=tenant_id, status=DEAD, limit=MAX_REPLAY)
         replayed = [job for job in dead if self.queue.replay(job.id, tenant_id) is not None]
-        for owner in sorted({job.tenant_id for job in replayed} or {tenant_id}, key=str):
+        owners: set[str | None] = {job.tenant_id for job in replayed} or {tenant_id}
+        for owner in sorted(owners, key=str):
             ids = [job.id for job in replayed if job.tenant_id == owner]
             self.audit.record(owner, actor, "dead_letter.replay_all", target="all failed events",
                               after={"job_ids": ids[:100]}, detail=f"{len(ids)} failed events queued again")

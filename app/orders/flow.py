@@ -11,8 +11,11 @@ same steps but records the order and the write-back it would have made instead o
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from app.domain.deal import Deal
 from app.domain.ids import idempotency_key
-from app.domain.order import OrderResult
+from app.domain.order import OrderRequest, OrderResult
 from app.errors import UpstreamNotFound
 from app.ops.observe import observe_number_written
 from app.orders import validate
@@ -25,13 +28,25 @@ from app.orders.records import CREATED, SHADOW, WRITTEN_BACK
 from app.orders.reopened import ReopenedCheck
 from app.orders.retry import StepError, rejected
 from app.orders.writeback import WriteBackStep, order_write_back, shadow_write_back
+from app.tenants.model import Tenant
+
+if TYPE_CHECKING:
+    from app.clock import Clock
+    from app.crm.registry import CRMRegistry
+    from app.erp.registry import ERPRegistry
+    from app.orders.audit import AuditLog
+    from app.orders.queue import JobQueue
+    from app.orders.records import OrderRecords
+    from app.storage.db import Database
+    from app.tenants.store import TenantStore
 
 
 class OrderFlow:
     """Runs one claimed job (create_order or write_back); raises on failure, see ``fail``."""
 
-    def __init__(self, *, db, clock, tenants, erp, crm, queue, records, audit, reads: OrderReads,
-                 lock_seconds: float = 120):
+    def __init__(self, *, db: Database, clock: Clock, tenants: TenantStore, erp: ERPRegistry, crm: CRMRegistry,
+                 queue: JobQueue, records: OrderRecords, audit: AuditLog, reads: OrderReads,
+                 lock_seconds: float = 120) -> None:
         self.db = db
         self.reads = reads
         self.clock = clock
@@ -71,7 +86,7 @@ class OrderFlow:
                          outcome=outcome, correlation_id=job.correlation_id, job_id=job.id,
                          event_id=job.event_id, detail=detail)
 
-    def _tenant(self, job: Job):
+    def _tenant(self, job: Job) -> Tenant:
         tenant = self.tenants.get(job.tenant_id)
         if tenant is None or not tenant.active:
             raise rejected("tenant_inactive", "erp-panel is not installed for this CRM account any more.")
@@ -133,13 +148,17 @@ class OrderFlow:
         with self.db.write() as conn:
             self.records.unlock(conn, job.tenant_id, job.crm_deal_id, token)
 
-    def _prepare(self, job: Job, tenant, deal, customer_id: str | None, facts: OrderFacts, key: str):
+    def _prepare(self, job: Job, tenant: Tenant, deal: Deal, customer_id: str | None, facts: OrderFacts,
+                 key: str) -> tuple[OrderRequest, bool]:
         """Validate the deal against what the ERP said; returns (OrderRequest, credit_flagged). Raises on problems."""
         problems, flagged = validate.order_problems(deal, customer_id=customer_id, items=facts.items,
                                                     credit=facts.credit, policy=tenant.settings.credit_hold_policy)
         if problems:
             self._step(job, "validate", "failed", "; ".join(p.reason for p in problems))
             raise rejected(problems[0].reason, " ".join(_sentence(p.message) for p in problems))
+        if not customer_id:     # never so: order_problems names a missing link (this tells the type checker)
+            link = validate.missing_link()
+            raise rejected(link.reason, link.message)
         try:
             request = build_request(deal, customer_id=customer_id, currency=deal.currency.upper(), idempotency_key=key,
                                     correlation_id=job.correlation_id, field_mapping=tenant.settings.field_mapping,
@@ -154,7 +173,7 @@ class OrderFlow:
 
     # -- outcomes --------------------------------------------------------------------
     def _finish(self, job: Job, token: str, *, outcome: str, detail: str, written: str | None = None,
-                retry_write_back: StepError | None = None, **record_values) -> None:
+                retry_write_back: StepError | None = None, **record_values: Any) -> None:
         """One transaction: the record, the deal lock, a write-back retry if needed, the job, its audit."""
         with self.db.write() as conn:
             self.records.settle(conn, job.tenant_id, job.crm_deal_id, token, **record_values)
@@ -171,13 +190,13 @@ class OrderFlow:
             self.queue.complete(conn, job)
             self.audit.flush(conn, job.lease_token or "")
 
-    def _record_created(self, job: Job, token: str, tenant, result: OrderResult, *, flagged: bool,
+    def _record_created(self, job: Job, token: str, tenant: Tenant, result: OrderResult, *, flagged: bool,
                         outcome: str) -> None:
         """Write the number onto the deal now, then record the order (and a write-back retry if that failed)."""
         update = order_write_back(tenant.settings, order_number=result.order_number, status=str(result.status),
                                   status_raw=result.status_raw, flagged=flagged)
         failure = self.write_back.write_now(job, tenant, update)
-        written = {"state": WRITTEN_BACK, "written_back_at": self.clock.now()} if failure is None else {
+        written: dict[str, Any] = {"state": WRITTEN_BACK, "written_back_at": self.clock.now()} if failure is None else {
             "state": CREATED}
         self._finish(job, token, outcome=outcome, detail=f"order {result.order_number}",
                      written=f"order {result.order_number}" if failure is None else None, retry_write_back=failure,
@@ -185,7 +204,7 @@ class OrderFlow:
                      erp_status_raw=result.status_raw, credit_flagged=flagged, failure_reason=None,
                      failure_text=None, correlation_id=job.correlation_id, **written)
 
-    def _record_shadow(self, job: Job, token: str, tenant, order: dict, flagged: bool,
+    def _record_shadow(self, job: Job, token: str, tenant: Tenant, order: dict[str, Any], flagged: bool,
                        existing: OrderResult | None) -> None:
         would = shadow_write_back(tenant.settings, order_number=existing.order_number if existing else None,
                                   status="open", flagged=flagged)

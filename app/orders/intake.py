@@ -94,7 +94,7 @@ class OrderIntake:
             self.queue.notify()
         return job_id
 
-    def _check_if_ordered(self, conn, tenant_id: str, deal_id: str, why: str) -> int | None:
+    def _check_if_ordered(self, conn: sa.Connection, tenant_id: str, deal_id: str, why: str) -> int | None:
         record = self.records.get(tenant_id, deal_id, conn=conn)
         if record is None or record.state not in (CREATED, WRITTEN_BACK) or not record.erp_order_number:
             return None
@@ -105,14 +105,12 @@ class OrderIntake:
                           correlation_id=correlation_id, job_id=job_id, detail=why)
         return job_id
 
-    def _duplicate(self, conn, event: DealWon, deal_id: str) -> IntakeResult:
+    def _duplicate(self, conn: sa.Connection, event: DealWon, deal_id: str) -> IntakeResult:
         same_event = conn.execute(sa.select(order_inbox.c.job_id, order_inbox.c.correlation_id).where(
             order_inbox.c.tenant_id == event.tenant_id, order_inbox.c.event_id == str(event.event_id))).first()
-        if same_event is not None:
-            status, row = DUPLICATE_EVENT, same_event
-        else:
-            status = DUPLICATE_DEAL
-            row = conn.execute(sa.select(order_inbox.c.job_id, order_inbox.c.correlation_id).where(
+        status = DUPLICATE_EVENT if same_event is not None else DUPLICATE_DEAL
+        row = same_event if same_event is not None else conn.execute(
+            sa.select(order_inbox.c.job_id, order_inbox.c.correlation_id).where(
                 order_inbox.c.tenant_id == event.tenant_id, order_inbox.c.crm_deal_id == deal_id)).first()
         job_id = row.job_id if row else None
         correlation_id = row.correlation_id if row else ""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from app.domain.deal import Deal
 from app.domain.order import OrderLine, OrderRequest
@@ -77,7 +78,7 @@ def build_request(deal: Deal, *, customer_id: str, currency: str, idempotency_ke
                         correlation_id=correlation_id, extra=extras)
 
 
-def request_summary(request: OrderRequest) -> dict:
+def request_summary(request: OrderRequest) -> dict[str, Any]:
     """Plain JSON of an OrderRequest (shadow mode records it; no secrets in it)."""
     return {"customer_id": request.customer_id, "currency": request.currency, "idempotency_key": request.idempotency_key,
             "crm_deal_id": request.crm_deal_id, "title": request.title,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -66,7 +67,7 @@ class Job:
     updated_at: datetime
 
 
-def _job(row) -> Job:
+def _job(row: sa.Row[Any]) -> Job:
     return Job(**row._mapping)
 
 
@@ -84,7 +85,7 @@ class JobQueue:
         self._claim = claim_statement()
 
     # -- producing -----------------------------------------------------------------
-    def enqueue(self, conn, *, tenant_id: str, kind: str, crm_deal_id: str, correlation_id: str,
+    def enqueue(self, conn: sa.Connection, *, tenant_id: str, kind: str, crm_deal_id: str, correlation_id: str,
                 event_id: str = "", delay: float = 0.0) -> int:
         """Add a job inside the caller's transaction; returns its id.
 
@@ -92,15 +93,16 @@ class JobQueue:
         processes claim it at once; call ``notify`` after the commit for workers in this process.
         """
         now = self.clock.now()
-        result = conn.execute(order_jobs.insert().values(
+        job_id = conn.execute(order_jobs.insert().values(
             tenant_id=tenant_id, kind=kind, crm_deal_id=crm_deal_id, event_id=event_id,
             correlation_id=correlation_id, status=QUEUED, attempts=0, max_attempts=self.max_attempts,
-            run_after=now + timedelta(seconds=delay), created_at=now, updated_at=now))
+            run_after=now + timedelta(seconds=delay), created_at=now, updated_at=now)
+            .returning(order_jobs.c.id)).scalar_one()
         if delay <= 0 and conn.dialect.name == "postgresql":
             conn.execute(sa.select(sa.func.pg_notify(READY_CHANNEL, "")))
-        return int(result.inserted_primary_key[0])
+        return int(job_id)
 
-    def enqueue_once(self, conn, *, tenant_id: str, kind: str, crm_deal_id: str, correlation_id: str) -> int:
+    def enqueue_once(self, conn: sa.Connection, *, tenant_id: str, kind: str, crm_deal_id: str, correlation_id: str) -> int:
         """Enqueue unless a job of this kind for the deal is still waiting (it will read current state)."""
         waiting = self._waiting(conn, tenant_id, kind, crm_deal_id)
         if waiting is not None:
@@ -108,7 +110,7 @@ class JobQueue:
         return self.enqueue(conn, tenant_id=tenant_id, kind=kind, crm_deal_id=crm_deal_id,
                             correlation_id=correlation_id)
 
-    def enqueue_retry(self, conn, *, tenant_id: str, kind: str, crm_deal_id: str, correlation_id: str,
+    def enqueue_retry(self, conn: sa.Connection, *, tenant_id: str, kind: str, crm_deal_id: str, correlation_id: str,
                       failure: StepError) -> str:
         """Record a first attempt that already failed elsewhere (the order job's own write-back) as a job
         of ``kind`` with one attempt used: queued after the backoff delay, or a dead letter at once when
@@ -126,7 +128,7 @@ class JobQueue:
             last_error=failure.message[:1000], created_at=now, updated_at=now))
         return DEAD if dead else QUEUED
 
-    def _waiting(self, conn, tenant_id: str, kind: str, crm_deal_id: str) -> int | None:
+    def _waiting(self, conn: sa.Connection, tenant_id: str, kind: str, crm_deal_id: str) -> int | None:
         waiting = conn.execute(sa.select(order_jobs.c.id).where(
             order_jobs.c.tenant_id == tenant_id, order_jobs.c.crm_deal_id == crm_deal_id,
             order_jobs.c.kind == kind, order_jobs.c.status == QUEUED)).scalar()
@@ -163,19 +165,19 @@ class JobQueue:
         jobs = self.claim_batch(worker_id, 1)
         return jobs[0] if jobs else None
 
-    def _fenced(self, conn, job: Job, **values) -> bool:
+    def _fenced(self, conn: sa.Connection, job: Job, **values: Any) -> bool:
         values["updated_at"] = self.clock.now()
         result = conn.execute(order_jobs.update().where(
             order_jobs.c.id == job.id, order_jobs.c.lease_token == job.lease_token,
             order_jobs.c.status == RUNNING).values(**values))
         return result.rowcount == 1
 
-    def complete(self, conn, job: Job) -> bool:
+    def complete(self, conn: sa.Connection, job: Job) -> bool:
         """Mark done (False when the lease was lost meanwhile)."""
         return self._fenced(conn, job, status=DONE, lease_owner=None, lease_token=None, lease_expires_at=None,
                             last_error_reason=None, last_error=None)
 
-    def retry(self, conn, job: Job, reason: str, message: str, retry_after: float | None = None) -> str:
+    def retry(self, conn: sa.Connection, job: Job, reason: str, message: str, retry_after: float | None = None) -> str:
         """Schedule another attempt after a backoff delay, or dead-letter when attempts are used up.
 
         Returns the new status (queued | dead), or "" when the lease was lost.
@@ -188,13 +190,13 @@ class JobQueue:
                           last_error_reason=reason, last_error=message[:1000])
         return QUEUED if ok else ""
 
-    def dead_letter(self, conn, job: Job, reason: str, message: str) -> str:
+    def dead_letter(self, conn: sa.Connection, job: Job, reason: str, message: str) -> str:
         """Stop retrying; keep the reason for the admin. Returns "dead" (or "" if the lease was lost)."""
         ok = self._fenced(conn, job, status=DEAD, lease_owner=None, lease_token=None, lease_expires_at=None,
                           last_error_reason=reason, last_error=message[:1000])
         return DEAD if ok else ""
 
-    def settle_dead(self, conn, job_id: int) -> bool:
+    def settle_dead(self, conn: sa.Connection, job_id: int) -> bool:
         """A dead letter whose cause an admin settled another way (e.g. cancelled the order): done, out of
         the error queue."""
         result = conn.execute(order_jobs.update().where(order_jobs.c.id == job_id, order_jobs.c.status == DEAD)
@@ -214,9 +216,10 @@ class JobQueue:
                 status=QUEUED, attempts=0, run_after=self.clock.now(), updated_at=self.clock.now()))
             if result.rowcount != 1:
                 return None
-            return _job(conn.execute(sa.select(order_jobs).where(order_jobs.c.id == job_id)).first())
+            row = conn.execute(sa.select(order_jobs).where(order_jobs.c.id == job_id)).first()
+            return _job(row) if row is not None else None
 
-    def revive(self, conn, job_id: int) -> bool:
+    def revive(self, conn: sa.Connection, job_id: int) -> bool:
         """Requeue a dead job inside the caller's transaction (a new won event for its deal); True if it was dead."""
         now = self.clock.now()
         result = conn.execute(order_jobs.update().where(order_jobs.c.id == job_id, order_jobs.c.status == DEAD)
@@ -258,4 +261,4 @@ class JobQueue:
         """Jobs not finished yet (queued or running)."""
         with self.db.read() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(order_jobs).where(
-                order_jobs.c.status.in_((QUEUED, RUNNING)))).scalar())
+                order_jobs.c.status.in_((QUEUED, RUNNING)))).scalar_one())

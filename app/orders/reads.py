@@ -18,6 +18,7 @@ from app.domain.deal import Deal
 from app.domain.order import OrderResult
 from app.domain.stock import ItemInfo
 from app.erp.base import ERPConnector
+from app.tenants.model import Tenant
 
 
 def linked_customer(tenants: Any, tenant_id: str, deal: Deal) -> str | None:
@@ -45,7 +46,7 @@ class OrderReads:
         self.credit_cache = credit_cache        # PanelService: recent_credit / remember_credit
         self.credit_max_age = credit_max_age
 
-    def gather(self, erp: ERPConnector, *, tenant, fingerprint: str, key: str, item_codes: list[str],
+    def gather(self, erp: ERPConnector, *, tenant: Tenant, fingerprint: str, key: str, item_codes: list[str],
                customer_id: str | None, at_once: int) -> OrderFacts:
         """Read everything the order needs; an existing order wins over any failed read (it is adopted)."""
         credit = None

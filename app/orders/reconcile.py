@@ -120,7 +120,7 @@ class Reconciliation:
         with self.db.write() as conn:
             report_id = conn.execute(reconciliations.insert().values(
                 tenant_id=tenant.id, window_days=window_days, trigger=trigger[:20], status="running", counts={},
-                findings=[], started_at=now)).inserted_primary_key[0]
+                findings=[], started_at=now).returning(reconciliations.c.id)).scalar_one()
         findings: list[dict[str, str]] = []
         status, error = "done", None
         try:

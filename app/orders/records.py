@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -39,11 +40,11 @@ class OrderRecord:
     failure_text: str | None
     deal_value: str | None
     deal_currency: str | None
-    shadow_order: dict | None
-    shadow_write_back: dict | None
+    shadow_order: dict[str, Any] | None
+    shadow_write_back: dict[str, Any] | None
     written_back_at: datetime | None
     order_stage: str | None
-    order_progress: dict | None
+    order_progress: dict[str, Any] | None
     stage_seen_at: datetime | None
     not_won_since: datetime | None
     not_won_status: str | None
@@ -62,14 +63,14 @@ class OrderRecords:
         self.db = db
         self.clock = clock
 
-    def ensure(self, conn, tenant_id: str, crm_deal_id: str, correlation_id: str) -> None:
+    def ensure(self, conn: sa.Connection, tenant_id: str, crm_deal_id: str, correlation_id: str) -> None:
         """Create the record for a deal if it does not exist yet."""
         now = self.clock.now()
         insert_or_ignore(conn, order_records, dict(
             tenant_id=tenant_id, crm_deal_id=crm_deal_id, idempotency_key=idempotency_key(tenant_id, crm_deal_id),
             state=QUEUED, credit_flagged=False, correlation_id=correlation_id, created_at=now, updated_at=now))
 
-    def get(self, tenant_id: str, crm_deal_id: str, conn=None) -> OrderRecord | None:
+    def get(self, tenant_id: str, crm_deal_id: str, conn: sa.Connection | None = None) -> OrderRecord | None:
         query = sa.select(order_records).where(order_records.c.tenant_id == tenant_id,
                                                order_records.c.crm_deal_id == crm_deal_id)
         if conn is not None:
@@ -79,7 +80,7 @@ class OrderRecords:
                 row = own.execute(query).first()
         return OrderRecord(**row._mapping) if row else None
 
-    def update(self, conn, tenant_id: str, crm_deal_id: str, **values) -> None:
+    def update(self, conn: sa.Connection, tenant_id: str, crm_deal_id: str, **values: Any) -> None:
         values["updated_at"] = self.clock.now()
         conn.execute(order_records.update().where(order_records.c.tenant_id == tenant_id,
                                                   order_records.c.crm_deal_id == crm_deal_id).values(**values))
@@ -119,7 +120,7 @@ class OrderRecords:
                 row = conn.execute(statement).first()
         return (token, OrderRecord(**row._mapping)) if row is not None else None
 
-    def settle(self, conn, tenant_id: str, crm_deal_id: str, token: str, **values) -> bool:
+    def settle(self, conn: sa.Connection, tenant_id: str, crm_deal_id: str, token: str, **values: Any) -> bool:
         """Record an outcome and release the deal's lock in one UPDATE, only while the lock is ours
         (a worker whose lock expired meanwhile leaves the record to the one holding it now)."""
         values.update(lock_token=None, lock_expires_at=None, updated_at=self.clock.now())
@@ -128,7 +129,7 @@ class OrderRecords:
             order_records.c.lock_token == token).values(**values))
         return result.rowcount == 1
 
-    def unlock(self, conn, tenant_id: str, crm_deal_id: str, token: str) -> bool:
+    def unlock(self, conn: sa.Connection, tenant_id: str, crm_deal_id: str, token: str) -> bool:
         """Release the lock if it is still ours (inside the transaction that records the outcome)."""
         result = conn.execute(order_records.update().where(
             order_records.c.tenant_id == tenant_id, order_records.c.crm_deal_id == crm_deal_id,

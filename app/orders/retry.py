@@ -59,7 +59,7 @@ class Backoff:
         exponent = max(attempt, 1) - 1
         if exponent > 60:  # 2**60 * base is far past any cap; avoid float overflow
             return self.cap
-        return min(self.cap, self.base * (2 ** exponent))
+        return min(self.cap, self.base * 2.0 ** exponent)
 
     def bounds(self, attempt: int) -> tuple[float, float]:
         """(shortest, longest) delay before retry ``attempt``."""

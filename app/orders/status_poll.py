@@ -158,7 +158,7 @@ class OrderStatusPoller:
 class TimelineEntry:
     stage: str
     order_number: str
-    facts: dict
+    facts: dict[str, Any]
     seen_at: datetime
 
 

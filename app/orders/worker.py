@@ -19,9 +19,13 @@ import os
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from app.orders.queue import READY_CHANNEL, Job
 from app.orders.wakeup import Wakeup, listen_for_jobs
+
+if TYPE_CHECKING:   # the composition root builds the order services from this package
+    from app.services import Services
 
 log = logging.getLogger("erp_panel.orders")
 
@@ -33,7 +37,7 @@ def default_worker_id() -> str:
 class Worker:
     """Runs claimed jobs; several Workers (threads or processes) may share a database."""
 
-    def __init__(self, services, worker_id: str | None = None):
+    def __init__(self, services: Services, worker_id: str | None = None):
         self.services = services
         self.orders = services.orders
         self.observer = services.ops.observer
@@ -76,7 +80,7 @@ class Worker:
 class WorkerPool:
     """A dispatcher thread feeding ``threads`` job threads (see the module docstring)."""
 
-    def __init__(self, services, *, threads: int, worker_id: str | None = None):
+    def __init__(self, services: Services, *, threads: int, worker_id: str | None = None):
         self.services = services
         self.worker = Worker(services, worker_id)
         self.threads = max(1, threads)
@@ -89,8 +93,11 @@ class WorkerPool:
         """Claim and run jobs until ``stop`` is set, then let running jobs finish."""
         wakeup = self.queue.ready
         listener = self._listen(stop)
-        stopper = threading.Thread(target=lambda: (stop.wait(), wakeup.notify()), name="order-worker-stop",
-                                   daemon=True)
+        def wake_on_stop() -> None:
+            stop.wait()
+            wakeup.notify()
+
+        stopper = threading.Thread(target=wake_on_stop, name="order-worker-stop", daemon=True)
         stopper.start()
         interval = self.services.settings.worker_poll_interval
         log.info("order worker started", extra={"ctx": {"worker_id": self.worker.worker_id,
@@ -149,7 +156,7 @@ class WorkerPool:
         return thread
 
 
-def run_worker(services, stop_event: threading.Event, *, worker_id: str | None = None,
+def run_worker(services: Services, stop_event: threading.Event, *, worker_id: str | None = None,
                threads: int | None = None) -> None:
     """Process jobs until ``stop_event`` is set, WORKER_THREADS at a time (``threads`` overrides)."""
     count = threads if threads is not None else services.settings.worker_threads

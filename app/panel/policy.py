@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from app.cache.backend import CacheEntry
 from app.panel.model import DataKind
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 #: after an ERP error readers of that key skip the ERP for a while and serve stale/retrying/unavailable:
 #: 2 s after the first failed fetch, doubling per consecutive failure, at most 15 s
@@ -31,7 +35,7 @@ class CachePolicy:
     last_known: int = LAST_KNOWN_SECONDS
 
     @classmethod
-    def from_settings(cls, s) -> CachePolicy:
+    def from_settings(cls, s: Settings) -> CachePolicy:
         return cls(
             ttl={DataKind.STOCK: s.ttl_stock, DataKind.CREDIT: s.ttl_credit,
                  DataKind.INVOICES: s.ttl_invoices, DataKind.PRICING: s.ttl_pricing},
@@ -43,7 +47,7 @@ class CachePolicy:
     def backoff_after(self, failures: int) -> float:
         """Seconds readers leave the ERP alone after ``failures`` consecutive failed fetches of a key."""
         exponent = min(max(failures, 1) - 1, 30)
-        return min(float(self.error_backoff), self.first_error_backoff * (2 ** exponent))
+        return min(float(self.error_backoff), self.first_error_backoff * 2.0 ** exponent)
 
     def keep_seconds(self, kind: DataKind) -> int:
         """How long a cache backend keeps an entry: fresh life plus the stale-if-error window."""

@@ -105,7 +105,7 @@ class PanelService:
                         for k in kinds}
             return PanelView(tenant.id, crm_account_id, customer_id, now, sections)
         work = ReadScope(tenant, connector, fp, customer_id)
-        sections: dict[DataKind, Section] = {}
+        sections = {}
         pending = []
         for kind in kinds:
             hit = None if force_refresh else self._cached_section(work, kind, now)

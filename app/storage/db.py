@@ -226,6 +226,8 @@ class Database:
             return
         with self._sqlite_writer, self.engine.connect() as conn:
             driver = conn.connection.driver_connection
+            if driver is None:      # only after invalidate(), which nothing here does
+                raise RuntimeError("the SQLite connection has no driver connection")
             driver.execute("PRAGMA foreign_keys=OFF")
             try:
                 conn = conn.execution_options(sqlite_immediate=True)

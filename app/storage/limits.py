@@ -34,6 +34,14 @@ def max_length(column: sa.Column) -> int | None:
     return getattr(column.type, "length", None)
 
 
+def declared_length(column: sa.Column[Any]) -> int:
+    """The declared length of a String column that has one (ValueError for an unbounded column)."""
+    limit = max_length(column)
+    if limit is None:
+        raise ValueError(f"column {column.name} declares no length")
+    return limit
+
+
 def require_fit(table: sa.Table, values: Mapping[str, Any]) -> None:
     """Raise ValueTooLong naming the first text value longer than its column in ``table``."""
     for name, value in values.items():
@@ -53,7 +61,13 @@ def _holds_nul(value: Any) -> bool:
     return False
 
 
-def refuse_nul_characters(_conn, _cursor, _statement, parameters, _context, _executemany) -> None:
-    """``before_cursor_execute`` listener: raise NulCharacter when any text parameter holds a NUL."""
-    if _holds_nul(parameters):
+def require_no_nul(*values: Any) -> None:
+    """Raise NulCharacter when a value holds a NUL: for values sent on to a vendor before any statement."""
+    if _holds_nul(values):
         raise NulCharacter("A value contains a NUL character (\\0), which cannot be stored or looked up.")
+
+
+def refuse_nul_characters(_conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any,
+                          _executemany: bool) -> None:
+    """``before_cursor_execute`` listener: raise NulCharacter when any text parameter holds a NUL."""
+    require_no_nul(parameters)

@@ -21,6 +21,7 @@ import sys
 import threading
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cachetools import LRUCache
 
@@ -33,6 +34,9 @@ from app.erp.base import ERPConnector
 from app.errors import ERP, UpstreamMisconfigured
 from app.tenants.model import Tenant
 from app.tenants.store import TenantSnapshot, TenantStore
+
+if TYPE_CHECKING:
+    from app.erp.registry import ERPRegistry
 
 #: seconds a copy is trusted without a channel from other processes (TENANT_CACHE_SECONDS)
 DEFAULT_MAX_AGE = 10.0
@@ -59,7 +63,7 @@ class _Entry:
 class TenantCache:
     """Tenant, ERP connector and account links for the read path, from memory."""
 
-    def __init__(self, store: TenantStore, erp, clock: Clock, invalidations: Invalidations, executor: Executor, *,
+    def __init__(self, store: TenantStore, erp: ERPRegistry, clock: Clock, invalidations: Invalidations, executor: Executor, *,
                  max_age: float = DEFAULT_MAX_AGE, max_age_connected: float = MAX_AGE_CONNECTED,
                  max_bytes: int = DEFAULT_MAX_BYTES):
         self.store = store
@@ -68,9 +72,9 @@ class TenantCache:
         self.invalidations = invalidations
         self.max_age = max_age
         self.max_age_connected = max_age_connected
-        self._entries: LRUCache = LRUCache(maxsize=max_bytes, getsizeof=lambda entry: entry.size)
+        self._entries: LRUCache[str, _Entry] = LRUCache(maxsize=max_bytes, getsizeof=lambda entry: entry.size)
         #: (crm, CRM account key) -> tenant id; never changes once the tenant exists
-        self._ids: LRUCache = LRUCache(maxsize=max(max_bytes // 8, 1), getsizeof=_id_size)
+        self._ids: LRUCache[tuple[str, str], str] = LRUCache(maxsize=max(max_bytes // 8, 1), getsizeof=_id_size)
         self._background = BackgroundWork(executor)
         self._lock = threading.Lock()
         self._version = 0                    # bumped by every invalidation: loads begun before it are not kept

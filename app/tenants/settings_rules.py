@@ -7,12 +7,13 @@ either accepted as given (after trimming whitespace) or reported.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app.errors import ValidationFailed
-from app.storage.limits import max_length
+from app.storage.limits import declared_length
 from app.tenants.model import DEFAULT_STATUS_TRANSLATIONS
 from app.tenants.tables import account_links
 
@@ -46,8 +47,8 @@ MAX_MULTILINE_SETTING_VALUE = 10000
 MAX_STOCK_ITEMS = 50
 MAX_ITEM_CODE = 140
 #: the account-link columns' own lengths, so the form says so before the insert would refuse it
-MAX_CRM_ACCOUNT_ID = max_length(account_links.c.crm_account_id)
-MAX_ERP_CUSTOMER_ID = max_length(account_links.c.erp_customer_id)
+MAX_CRM_ACCOUNT_ID = declared_length(account_links.c.crm_account_id)
+MAX_ERP_CUSTOMER_ID = declared_length(account_links.c.erp_customer_id)
 
 
 @dataclass(frozen=True)
@@ -93,12 +94,12 @@ def clean_text(value: Any, field: str, label: str, issues: list[Issue], *, requi
     if not isinstance(value, str):
         issues.append(Issue(field, "not_text", f"{label} must be text."))
         return ""
-    value = value.strip()
-    if required and not value:
+    text = value.strip()
+    if required and not text:
         issues.append(Issue(field, "missing_required_field", f"{label} is required."))
-    elif len(value) > max_length:
+    elif len(text) > max_length:
         issues.append(Issue(field, "too_long", f"{label} is longer than {max_length} characters."))
-    return value
+    return text
 
 
 def check_credit_policy(value: Any, issues: list[Issue]) -> str:
@@ -108,7 +109,7 @@ def check_credit_policy(value: Any, issues: list[Issue]) -> str:
     return str(value)
 
 
-def _allowed_entries(value: Any, name: str, allowed, reason: str, unknown: str,
+def _allowed_entries(value: Any, name: str, allowed: Collection[str], reason: str, unknown: str,
                      issues: list[Issue]) -> list[tuple[str, Any, str]]:
     """(key, value, field name) of a mapping's entries with allowed keys; reports the others."""
     if not isinstance(value, dict):

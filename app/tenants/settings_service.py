@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from app.domain.customer import ERPCustomer
 from app.erp import registry as erp_registry
 from app.erp.base import ConnectionCheck, ERPConnector
 from app.erp.registry import ERPRegistry
 from app.errors import NotFound, UpstreamError
+from app.linking.service import LinkingService
 from app.net.policy import URLRefused
 from app.ops.admin_audit import BoundAudit, changed_values, secret_states
 from app.panel.figures import FigurePolicy
@@ -63,11 +65,13 @@ _SETTING_CHECKS: dict[str, Callable[[Any, list[Issue]], Any]] = {
 class TenantSettingsService:
     """Validates and applies admin changes for one tenant at a time."""
 
-    def __init__(self, tenants: TenantStore, erp: ERPRegistry, panel: PanelService, audit: BoundAudit):
+    def __init__(self, tenants: TenantStore, erp: ERPRegistry, panel: PanelService, audit: BoundAudit,
+                 linking: LinkingService):
         self.tenants = tenants
         self.erp = erp
         self.panel = panel
         self.audit = audit
+        self.linking = linking
 
     # -- ERP connection ----------------------------------------------------------
     def prepare_connection(self, tenant_id: str, connector: str, values: dict[str, Any]) -> ERPConnectionSettings:
@@ -219,19 +223,23 @@ class TenantSettingsService:
         return policy
 
     # -- account links -------------------------------------------------------------
-    def link_account(self, tenant_id: str, crm_account_id: Any, erp_customer_id: Any) -> None:
-        """Link a CRM account to an ERP customer (replacing an existing link)."""
+    def link_account(self, tenant_id: str, crm_account_id: Any, erp_customer_id: Any) -> ERPCustomer:
+        """Link a CRM account to an ERP customer (replacing an existing link), after the ERP confirmed the
+        customer exists and is not disabled; returns that customer (its name goes beside the id)."""
         issues: list[Issue] = []
         account = clean_text(crm_account_id, "crm_account_id", "CRM account id", issues,
                              max_length=MAX_CRM_ACCOUNT_ID)
         customer = clean_text(erp_customer_id, "erp_customer_id", "ERP customer id", issues,
                               max_length=MAX_ERP_CUSTOMER_ID)
         raise_if(issues)
+        found = self.linking.check_link(tenant_id, customer)
         previous = self.tenants.list_links(tenant_id).get(account)
         self.tenants.link_account(tenant_id, account, customer, source="admin")
+        self.panel.forget_tenant(tenant_id)       # cached checks of its deals (order readiness) named the old link
         self.audit.record(tenant_id, "link.save", target=account,
                           before={"erp_customer_id": previous} if previous else {},
-                          after={"erp_customer_id": customer})
+                          after={"erp_customer_id": customer, "erp_customer_name": found.name})
+        return found
 
     def unlink_account(self, tenant_id: str, crm_account_id: str) -> None:
         """Remove a link; NotFound when this tenant has no link for the account."""

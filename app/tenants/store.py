@@ -111,7 +111,7 @@ class TenantStore:
         self._changed(tenant_id)
 
     # -- ERP connection ----------------------------------------------------------
-    def save_erp_connection(self, tenant_id: str, connector: str, config: dict,
+    def save_erp_connection(self, tenant_id: str, connector: str, config: dict[str, Any],
                             secrets: dict[str, str] | None = None) -> None:
         """Store ERP settings; ``secrets=None`` keeps the stored secrets unchanged."""
         now = self.clock.now()
@@ -132,7 +132,7 @@ class TenantStore:
                 erp_connections.c.tenant_id == tenant_id)).first()
         return self._connection(row)
 
-    def _connection(self, row) -> ERPConnectionSettings | None:
+    def _connection(self, row: sa.Row[Any] | None) -> ERPConnectionSettings | None:
         if row is None:
             return None
         secrets = json.loads(self.secrets.decrypt(row.secrets_enc)) if row.secrets_enc else {}

@@ -18,7 +18,7 @@ import re
 from array import array
 from itertools import accumulate
 
-from flask import request
+from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.errors import BadRequest
@@ -83,7 +83,7 @@ def guard_request_body() -> None:
         raise HostileJSON(f"The JSON body has a number longer than {MAX_NUMBER_DIGITS} digits.", reason=reason)
 
 
-def register_body_guard(app) -> None:
+def register_body_guard(app: Flask) -> None:
     """Install the guard and the body limit on the app."""
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.before_request(guard_request_body)

@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import marshmallow as ma
-from flask import Response, json, request
-from flask_smorest import Api
+from flask import Flask, Response, json, request
+from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError
 from app.ops.metrics import INBOUND_AUTH_FAILURES
 from app.web.openapi_doc import OperationIdPlugin
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 log = logging.getLogger("erp_panel.web")
 
@@ -40,7 +44,7 @@ class ProblemSchema(ma.Schema):
     errors = ma.fields.Dict(metadata={"description": "Field errors for validation problems"})
 
 
-def problem_response(status: int, reason: str, title: str, detail: str, *, errors=None,
+def problem_response(status: int, reason: str, title: str, detail: str, *, errors: Any = None,
                      headers: dict | None = None, extra: dict | None = None) -> Response:
     """Build a problem+json response."""
     body = {"type": PROBLEM_TYPE_BASE + reason, "title": title, "status": status, "detail": detail,
@@ -58,7 +62,7 @@ def problem_response(status: int, reason: str, title: str, detail: str, *, error
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
-def alt_problem(blp, status: int, description: str):
+def alt_problem(blp: Blueprint, status: int, description: str) -> Callable[[F], F]:
     """Document an error response of a view as problem+json (decorator)."""
     return blp.alt_response(status, schema=ProblemSchema, content_type=PROBLEM_CONTENT_TYPE,
                             description=description)
@@ -68,6 +72,7 @@ class ProblemApi(Api):
     """flask-smorest Api whose errors are problem+json (also in the generated OpenAPI document)."""
 
     ERROR_SCHEMA = ProblemSchema
+    DEFAULT_RESPONSE_CONTENT_TYPE: str      # flask-smorest's (untyped) class attribute, swapped below
 
     def _init_spec(self, *, extra_plugins=None, **options):
         # Every operation gets its operationId from one rule (app.web.openapi_doc.operation_id).
@@ -84,7 +89,7 @@ class ProblemApi(Api):
         finally:
             self.DEFAULT_RESPONSE_CONTENT_TYPE = default_type
 
-    def handle_http_exception(self, error: HTTPException):
+    def handle_http_exception(self, error: HTTPException) -> Response:
         data = getattr(error, "data", None) or {}
         errors = data.get("errors") or data.get("messages")
         status = error.code or 500
@@ -95,9 +100,9 @@ class ProblemApi(Api):
         return problem_response(status, reason, error.name, detail, errors=errors, headers=data.get("headers"))
 
 
-def register_error_handlers(app) -> None:
+def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
-    def _app_error(exc: AppError):
+    def _app_error(exc: AppError) -> Response:
         if exc.status == 401:
             # a signature, JWT or token that did not verify (reason codes are constants: a bounded label)
             INBOUND_AUTH_FAILURES.labels(exc.reason).inc()
@@ -105,7 +110,7 @@ def register_error_handlers(app) -> None:
                                 extra=exc.extra)
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
+    def _unexpected(exc: Exception) -> Response:
         if isinstance(exc, HTTPException):
             return app.extensions["erp_panel_api"].handle_http_exception(exc)
         # Log type and location only: messages can contain vendor payloads.

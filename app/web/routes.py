@@ -12,7 +12,7 @@ from app.web.api import admin_audit as admin_audit_api
 from app.web.api import linking as linking_api
 from app.web.api import ops as ops_api
 from app.web.api import orders as orders_api
-from app.web.crm import demo, hubspot, install, pipedrive, webhooks
+from app.web.crm import demo, hubspot, install, pipedrive, salesforce, webhooks
 from app.web.panel import api as panel_api
 from app.web.panel import deals as deals_api
 from app.web.problems import ProblemApi
@@ -33,6 +33,7 @@ def register_blueprints(app: Flask, api: ProblemApi, services: Services) -> None
     webhooks.register(app)
     pipedrive.register(app, api)
     hubspot.register(app, api)
+    salesforce.register(app)
     app.register_blueprint(operations_pages.bp)
     api.register_blueprint(ops_api.blp)
     running_demo = services.crm.of_kind(demo.DemoIntegration)

@@ -6,7 +6,7 @@ else is not frameable at all.
 """
 from __future__ import annotations
 
-from flask import g, request
+from flask import Flask, g, request
 
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -16,7 +16,7 @@ def allow_framing(origins: list[str]) -> None:
     g.frame_ancestors = [o for o in origins if o and o != "*"]
 
 
-def register_security_headers(app) -> None:
+def register_security_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response):
         origins = getattr(g, "frame_ancestors", None)

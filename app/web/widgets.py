@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from flask import Blueprint, Response, abort, request, send_from_directory
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.web.context import services
 from app.web.security import allow_framing
@@ -51,7 +52,7 @@ def _bytes(body: bytes, gzipped: bytes, mimetype: str, cache_control: str) -> Re
 
 @bp.get("/widgets/<string:widget>/")
 @bp.get("/widgets/<string:widget>/<path:filename>")
-def widget_file(widget: str, filename: str = "index.html"):
+def widget_file(widget: str, filename: str = "index.html") -> BaseResponse:
     """Static widget files; the CRM passes its signed context in the query string."""
     if widget not in _SERVED and not (widget in _DEMO_ONLY and services().settings.demo_enabled):
         abort(404)

@@ -70,6 +70,10 @@ class FakeHubSpot:
     users: dict[str, dict] = field(default_factory=dict)
     teams: dict[str, str] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)
+    #: company properties the portal has (HubSpot's defaults plus the ERP id property an admin created)
+    company_properties: set[str] = field(default_factory=lambda: {"name", "domain", "address", "city", "country",
+                                                                  "erp_customer_id"})
+    company_patches: list[tuple[str, dict]] = field(default_factory=list)
     _counter: int = 0
 
     # -- knobs ---------------------------------------------------------------------------
@@ -99,8 +103,9 @@ class FakeHubSpot:
             "erp_failure_reason": None}, "company_id": company_id, "line_ids": line_ids}
 
     def add_company(self, company_id: str, name: str, erp_customer_id: str | None = None) -> None:
-        self.companies[company_id] = {"id": company_id, "properties": {"name": name, "domain": "example.com",
-                                                                       "erp_customer_id": erp_customer_id}}
+        self.companies[company_id] = {"id": company_id, "properties": {
+            "name": name, "domain": "example.com", "address": "1 Market St", "city": "San Francisco", "country": "US",
+            "erp_customer_id": erp_customer_id}}
 
     def add_user(self, user_id: str, *, role: tuple[str, str] | None = None,
                  teams: tuple[tuple[str, str], ...] = ()) -> None:
@@ -146,6 +151,8 @@ class FakeHubSpot:
                        callback=self._api(lambda req: self._get_record(req, self.companies)))
         r.add_callback(responses.GET, re.compile(rf"{API}/settings/v3/users/\w+$"),
                        callback=self._api(self._settings_users))
+        r.add_callback(responses.PATCH, re.compile(rf"{API}/crm/v3/objects/companies/\d+"),
+                       callback=self._api(self._patch_company))
         return self
 
     @staticmethod
@@ -269,6 +276,21 @@ class FakeHubSpot:
         deal["properties"].update(props)
         self.patches.append((deal["id"], props))
         return 200, {"id": deal["id"], "properties": deal["properties"], "archived": False}
+
+    def _patch_company(self, request):
+        """Company update; an unknown property is refused as HubSpot does (PROPERTY_DOESNT_EXIST)."""
+        company = self.companies.get(urlparse(request.url).path.rsplit("/", 1)[-1])
+        if company is None:
+            return 404, {"status": "error", "message": "resource not found"}
+        props = json.loads(request.body)["properties"]
+        unknown = [k for k in props if k not in self.company_properties]
+        if unknown:
+            return 400, {"status": "error", "category": "VALIDATION_ERROR",
+                         "message": f"Property values were not valid: Property \"{unknown[0]}\" does not exist",
+                         "errors": [{"code": "PROPERTY_DOESNT_EXIST", "message": f"Property \"{unknown[0]}\" does not exist"}]}
+        company["properties"].update(props)
+        self.company_patches.append((company["id"], props))
+        return 200, {"id": company["id"], "properties": company["properties"], "archived": False}
 
     def _search_deals(self, request):
         """CRM search over deals: ``IN`` / ``GTE`` filters of one filter group, ``limit`` (max 200) and ``after``

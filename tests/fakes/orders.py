@@ -95,6 +95,12 @@ class FlakyCRM(DemoIntegration):
             def get_deal(self, crm_deal_id):
                 return real.get_deal(crm_deal_id)
 
+            def get_account(self, crm_account_id):
+                return real.get_account(crm_account_id)
+
+            def write_erp_customer_id(self, crm_account_id, erp_customer_id):
+                real.write_erp_customer_id(crm_account_id, erp_customer_id)
+
             def search_won_deals(self, since):
                 return real.search_won_deals(since)
 

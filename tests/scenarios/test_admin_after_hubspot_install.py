@@ -13,6 +13,12 @@ def test_hubspot_admin_lands_signed_in_and_links_a_company(client, services, fak
     body = page_text(client.get("/admin/settings"))
     assert f"Installed in hubspot account <code>{PORTAL_ID}</code>" in body
     assert 'href="/hubspot/install"' in body
+    refused = post_form(client, "/admin/settings/links", {"crm_account_id": "201", "erp_customer_id": "CUST-0001"})
+    assert refused.status_code == 422
+    assert "Connect the ERP first: every link is checked against the ERP" in page_text(refused)
+    services.tenants.save_erp_connection(tenant.id, "sandbox", {}, {})
+    fake_hubspot.add_company("201", "Müller & Söhne GmbH")
     assert post_form(client, "/admin/settings/links", {"crm_account_id": "201",
                                                        "erp_customer_id": "CUST-0001"}).status_code == 303
+    assert fake_hubspot.companies["201"]["properties"]["erp_customer_id"] == "CUST-0001"
     assert services.tenants.list_links(tenant.id) == {"201": "CUST-0001"}

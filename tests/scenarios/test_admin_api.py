@@ -57,7 +57,7 @@ def test_another_tenants_session_cannot_read_or_modify(client, services, demo_te
     assert services.tenants.get(demo_tenant.id).settings.shadow_mode is False
     assert services.tenants.erp_customer_for(demo_tenant.id, "ACC-1001") == "CUST-0001"
     own = client.get("/api/v1/admin/account-links", headers=intruder).get_json()
-    assert own == {"links": []}
+    assert own == {"links": [], "message": ""}
 
 
 def test_writes_with_only_the_cookie_are_refused(client, services, demo_tenant):
@@ -172,10 +172,18 @@ def test_account_links_change_what_the_panel_shows(client, demo_tenant, admin, w
     panel = "/api/v1/panel/accounts/ACC-1008"
     assert client.get(panel, headers=widget_headers).get_json()["sections"]["stock"]["state"] == "not_linked"
     put = client.put("/api/v1/admin/account-links/ACC-1008", headers=admin, json={"erp_customer_id": "CUST-0003"})
-    assert put.get_json() == {"crm_account_id": "ACC-1008", "erp_customer_id": "CUST-0003"}
+    assert put.get_json() == {"crm_account_id": "ACC-1008", "erp_customer_id": "CUST-0003", "state": "ok",
+                              "erp_customer_name": 'O\'Brien "Quality" Supplies Ltd', "duplicate": False,
+                              "message": ""}
     assert client.get(panel, headers=widget_headers).get_json()["sections"]["credit"]["state"] == "ok"
     links = client.get("/api/v1/admin/account-links", headers=admin).get_json()["links"]
-    assert {"crm_account_id": "ACC-1008", "erp_customer_id": "CUST-0003"} in links
+    assert {"crm_account_id": "ACC-1008", "erp_customer_id": "CUST-0003", "state": "ok", "duplicate": False,
+            "erp_customer_name": 'O\'Brien "Quality" Supplies Ltd', "message": ""} in links
+    nope = problem(client.put("/api/v1/admin/account-links/ACC-1009", headers=admin,
+                              json={"erp_customer_id": "CUST-NOPE"}), 422, "unknown_customer")
+    assert "The ERP has no customer with the id 'CUST-NOPE'" in nope["detail"]
+    problem(client.put("/api/v1/admin/account-links/ACC-1009", headers=admin, json={"erp_customer_id": "CUST-0011"}),
+            422, "customer_disabled")
     assert client.delete("/api/v1/admin/account-links/ACC-1008", headers=admin).status_code == 204
     assert client.get(panel, headers=widget_headers).get_json()["sections"]["credit"]["state"] == "not_linked"
     problem(client.delete("/api/v1/admin/account-links/ACC-1008", headers=admin), 404, "link_not_found")

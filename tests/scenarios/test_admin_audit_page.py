@@ -41,19 +41,19 @@ def test_connection_changes_show_who_and_whether_secrets_changed_never_their_val
 
 def test_search_and_export_filter_by_actor_action_and_time(client, services, demo_tenant, clock):
     sign_in_demo_admin(client)
-    assert post_form(client, "/admin/settings/links", {"crm_account_id": "ACC-77",
+    assert post_form(client, "/admin/settings/links", {"crm_account_id": "ACC-1008",
                                                         "erp_customer_id": "CUST-0003"}).status_code == 303
     clock.advance(2 * 86400)
     sign_in_demo_admin(client)                                   # the first session has expired
     api = bearer(services.admin_sessions.mint(demo_tenant.id, "api-admin"))
     assert client.put("/api/v1/admin/settings", json={"shadow_mode": True}, headers=api).status_code == 200
     section = audit_section(client, "?action=link")
-    assert "ACC-77" in section and "Order behaviour changed" not in section.split("<table")[-1]
+    assert "ACC-1008" in section and "Order behaviour changed" not in section.split("<table")[-1]
     assert '"CUST-0003"' in section or "CUST-0003" in section
     by_actor = audit_section(client, "?actor=api-admin")
-    assert "shadow_mode" in by_actor and "ACC-77" not in by_actor
+    assert "shadow_mode" in by_actor and "ACC-1008" not in by_actor
     today = clock.now().date().isoformat()
-    assert "ACC-77" not in audit_section(client, f"?since={today}")
+    assert "ACC-1008" not in audit_section(client, f"?since={today}")
     assert "is not a date" in audit_section(client, "?since=yesterday")
     rows = list(csv.DictReader(io.StringIO(client.get("/admin/settings/audit.csv?action=settings").get_data(
         as_text=True))))
@@ -72,7 +72,7 @@ def test_admin_api_lists_and_exports_only_the_callers_installation(client, servi
                       headers=api).status_code == 200
     entries = client.get("/api/v1/admin/audit?action=link", headers=api).get_json()["entries"]
     assert [(e["action"], e["target"], e["actor"], e["after"]) for e in entries] == [
-        ("link.save", "ACC-5", "api-admin", {"erp_customer_id": "CUST-0002"})]
+        ("link.save", "ACC-5", "api-admin", {"erp_customer_id": "CUST-0002", "erp_customer_name": "Acme Corporation"})]
     assert client.get("/api/v1/admin/audit?action=dead_letter", headers=api).get_json()["entries"] == []
     export = client.get("/api/v1/admin/audit/export", headers=api)
     assert export.status_code == 200 and export.mimetype == "text/csv" and "ACC-5" in export.get_data(as_text=True)

@@ -6,14 +6,14 @@ from tests.scenarios.admin_support import bearer, page_text, post_form, sign_in,
 
 def test_search_finds_mueller_for_mueller_und_soehne_and_links_it(client, demo_tenant, services):
     sign_in_demo_admin(client)
-    page = client.get("/admin/settings?customer_name=Mueller&for_account=ACC-NEW")
+    page = client.get("/admin/settings?customer_name=Mueller&for_account=ACC-1008")
     body = page_text(page)
     assert page.status_code == 200
     assert "Müller & Söhne GmbH" in body and "CUST-0001" in body
-    assert "strong match" in body and 'value="ACC-NEW"' in body
-    response = post_form(client, "/admin/settings/links", {"crm_account_id": "ACC-NEW", "erp_customer_id": "CUST-0001"})
+    assert "strong match" in body and 'value="ACC-1008"' in body
+    response = post_form(client, "/admin/settings/links", {"crm_account_id": "ACC-1008", "erp_customer_id": "CUST-0001"})
     assert response.status_code == 303
-    assert services.tenants.erp_customer_for(demo_tenant.id, "ACC-NEW") == "CUST-0001"
+    assert services.tenants.erp_customer_for(demo_tenant.id, "ACC-1008") == "CUST-0001"
 
 
 def test_search_by_tax_id_domain_and_phone_on_the_page(client, demo_tenant):

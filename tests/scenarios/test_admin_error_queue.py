@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 import pytest
 
@@ -80,3 +81,37 @@ def test_unlinked_deal_dead_letters_then_link_and_replay_creates_the_order(clien
     assert count_rows(services, order_jobs) >= 2
     after = client.get("/admin/settings").get_data(as_text=True).split('id="errors"')[1]
     assert "No failed order events" in after
+
+
+def _errors_section(client) -> str:
+    return html.unescape(client.get("/admin/settings").get_data(as_text=True)).split('id="errors"')[1].split(
+        "</section>")[0]
+
+
+def test_replay_is_disabled_while_the_credit_hold_lasts(client, services, clock, demo_tenant):
+    """Café Lumière is on credit hold: its won deal fails; Replay waits until finance lifts the hold."""
+    assert client.post("/demo/deals/D-2003/won").status_code == 303
+    drain(services, clock)
+    dead = services.orders.queue.list(tenant_id=demo_tenant.id, status="dead")
+    assert [(j.crm_deal_id, j.last_error_reason) for j in dead] == [("D-2003", "credit_hold")]
+    sign_in_demo_admin(client)
+    errors = _errors_section(client)
+    assert "Waiting for a fix: 1 event" in errors
+    assert "Finance must release the credit hold of ERP customer CUST-0004" in errors
+    assert "disabled" in errors and 'action="/admin/settings/dead-letters/replay"' not in errors
+    refused = post_form(client, "/admin/settings/dead-letters/replay", {"dead_letter_id": str(dead[0].id)})
+    assert refused.status_code == 409 and "Not replayed: Finance must release" in html.unescape(
+        refused.get_data(as_text=True))
+    assert services.orders.queue.list(tenant_id=demo_tenant.id, status="dead")
+
+    # finance lifts the hold in the ERP; the next check (after the readiness TTL) offers Replay
+    erp, _ = services.erp.connector_for(demo_tenant)
+    erp.customers["CUST-0004"] = replace(erp.customers["CUST-0004"], on_hold=False, hold_reason="none")
+    services.panel.forget_tenant(demo_tenant.id)
+    clock.advance(services.settings.readiness_ttl + 1)
+    errors = _errors_section(client)
+    assert "Ready to replay: 1 event" in errors and 'action="/admin/settings/dead-letters/replay"' in errors
+    assert post_form(client, "/admin/settings/dead-letters/replay",
+                     {"dead_letter_id": str(dead[0].id)}).status_code == 303
+    drain(services, clock)
+    assert deal_row(services, "D-2003")["erp_order_number"]

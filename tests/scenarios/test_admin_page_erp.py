@@ -105,3 +105,29 @@ def test_unknown_connector_in_the_address_is_a_sentence(client, demo_tenant):
     page = client.get("/admin/settings?connector=nonesuch")
     assert page.status_code == 200
     assert "'nonesuch' is not an available ERP connector." in page_text(page)
+
+
+def test_test_connection_keeps_the_typed_secrets_until_save_without_showing_them(client, services, demo_tenant):
+    sign_in_demo_admin(client)
+    with credential_erp.registered() as name:
+        form = {"connector": name, "action": "test", "setting-url": "https://erp.example.com",
+                "setting-company": "", "setting-api_key": credential_erp.GOOD_KEY, "setting-api_secret": ""}
+        tested = post_form(client, "/admin/settings/erp", form)
+        body = page_text(tested)
+        assert "The connection works." in body and credential_erp.GOOD_KEY not in body
+        assert "Typed for the connection test; kept until Save" in body
+        assert services.tenants.get_erp_connection(demo_tenant.id).connector == "sandbox"     # nothing saved yet
+        form.update({"action": "save", "setting-api_key": ""})            # Save without typing the key again
+        assert post_form(client, "/admin/settings/erp", form).status_code == 303
+        stored = services.tenants.get_erp_connection(demo_tenant.id)
+        assert (stored.connector, stored.secrets) == (name, {"api_key": credential_erp.GOOD_KEY})
+        assert "kept until Save" not in page_text(client.get(f"/admin/settings?connector={name}"))
+
+
+def test_an_address_without_https_gets_a_sentence(client, demo_tenant):
+    sign_in_demo_admin(client)
+    response = post_form(client, "/admin/settings/erp", {
+        "connector": "erpnext", "action": "test", "setting-url": "erp.example.com", "setting-api_key": "k",
+        "setting-api_secret": "s", "setting-company": "Acme"})
+    assert response.status_code == 422
+    assert "The address has no https:// in front; write it as https://erp.example.com." in page_text(response)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from app.auth.admin import COOKIE_NAME
 from app.crm.base import CRMIntegration, SettingsLink
+from app.errors import CRM, UpstreamMisconfigured
 from tests.fakes.demo import demo
 from tests.scenarios.admin_support import csrf_of, page_text, post_form, sign_in, sign_in_demo_admin
 
@@ -104,13 +105,15 @@ def test_link_form_errors_are_sentences(client, demo_tenant):
 
 def test_another_tenants_session_sees_and_changes_only_its_own_installation(client, services, demo_tenant):
     other = services.tenants.upsert_tenant("demo", "other-company", "Other Co")
+    services.tenants.save_erp_connection(other.id, "sandbox", {}, {})
     sign_in(client, services, other.id)
     page = page_text(client.get("/admin/settings"))
     assert "Settings for Other Co" in page and "CUST-0001" not in page
-    assert post_form(client, "/admin/settings/links", {"crm_account_id": "ACC-1001",
-                                                       "erp_customer_id": "CUST-EVIL"}).status_code == 303
+    linked = post_form(client, "/admin/settings/links", {"crm_account_id": "ACC-1001", "erp_customer_id": "CUST-0009"})
+    # saved; the other company's demo CRM has no account ACC-1001 to write the id into, and says so
+    assert linked.status_code == 200 and "The link is saved, but" in page_text(linked)
     assert services.tenants.erp_customer_for(demo_tenant.id, "ACC-1001") == "CUST-0001"
-    assert services.tenants.erp_customer_for(other.id, "ACC-1001") == "CUST-EVIL"
+    assert services.tenants.erp_customer_for(other.id, "ACC-1001") == "CUST-0009"
     removed = post_form(client, "/admin/settings/links/remove", {"crm_account_id": "ACC-1002"})
     assert removed.status_code == 404
     assert "ACC-1002" in services.tenants.list_links(demo_tenant.id)
@@ -130,7 +133,7 @@ class LinkingCRM(CRMIntegration):
         raise NotImplementedError
 
     def connector_for(self, tenant):
-        raise NotImplementedError
+        raise UpstreamMisconfigured("this test CRM has no API", side=CRM)
 
     def settings_links(self, tenant):
         return [SettingsLink("Pick CRM fields", f"/linkcrm/admin/fields?t={tenant.installation_id}"),

@@ -12,20 +12,23 @@ from tests.fakes.hubspot import CLIENT_SECRET as HS_CLIENT_SECRET
 from tests.fakes.hubspot_fixtures import fake_hubspot, hs_linked, hs_sleeps, hs_tenant  # noqa: F401 - fixtures
 from tests.fakes.orders import drain
 from tests.fakes.pipedrive_fixtures import PIPEDRIVE_SETTINGS
+from tests.fakes.salesforce import CLIENT_ID as SF_CLIENT_ID
+from tests.fakes.salesforce_messages import CONSUMER_SECRET as SF_CLIENT_SECRET
 
 PUBLIC = "https://erp-panel.test"
 EVIL = "https://evil.example"
 
 
 def integrations() -> dict:
-    """Pipedrive and HubSpot app settings, so every route of the app is registered."""
+    """Pipedrive, HubSpot and Salesforce app settings, so every route of the app is registered."""
     return {**PIPEDRIVE_SETTINGS, "hubspot_client_id": HS_CLIENT_ID, "hubspot_client_secret": HS_CLIENT_SECRET,
-            "hubspot_app_id": "54321"}
+            "hubspot_app_id": "54321", "salesforce_client_id": SF_CLIENT_ID,
+            "salesforce_client_secret": SF_CLIENT_SECRET}
 
 
 @pytest.fixture
 def base_config(base_config):  # extends the root fixture
-    """Development mode with the demo, Pipedrive and HubSpot: every route the app has."""
+    """Development mode with the demo, Pipedrive, HubSpot and Salesforce: every route the app has."""
     return {**base_config, **integrations()}
 
 

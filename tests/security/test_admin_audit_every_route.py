@@ -24,6 +24,7 @@ from tests.fakes.demo import demo
 from tests.fakes.orders import drain, won_event
 from tests.fakes.pipedrive import FakePipedrive
 from tests.fakes.pipedrive_fixtures import CALLBACK, https_client, install
+from tests.fakes.salesforce import FakeSalesforce
 from tests.security.conftest import PUBLIC
 from tests.security.test_csrf_every_admin_route import cookie_headers
 
@@ -47,9 +48,9 @@ def rows(services) -> list[dict]:
 class Routes:
     """Legitimate use of each admin write route: the right credential, a body that succeeds."""
 
-    def __init__(self, app, services, tenant, hs_tenant, job, pipedrive):
+    def __init__(self, app, services, tenant, hs_tenant, job, pipedrive, sf_tenant):
         self.app, self.services, self.tenant, self.hs_tenant, self.job = app, services, tenant, hs_tenant, job
-        self.pipedrive = pipedrive
+        self.pipedrive, self.sf_tenant = pipedrive, sf_tenant
         self.plain = FlaskClient(app, app.response_class, use_cookies=False)
 
     def cookie(self, path, data=None, tenant_id=None):
@@ -62,8 +63,15 @@ class Routes:
         return self.plain.open(path, method=method, base_url=PUBLIC, json=body,
                                headers={"Authorization": f"Bearer {token}"})
 
+    def on_sandbox(self):
+        """Links are checked against the ERP: the tenant back on the sandbox (another case saved ERPNext)."""
+        self.services.tenants.save_erp_connection(self.tenant.id, "sandbox", {}, {})
+
     def dead_again(self):
-        """The dead letter back in the error queue, so each replay route has work."""
+        """The dead letter back in the error queue, so each replay route has work, with its blocker fixed (the
+        settings page offers Replay only then): the sandbox ERP and the deal's account linked again."""
+        self.on_sandbox()
+        self.services.tenants.link_account(self.tenant.id, "ACC-1002", "CUST-0002")
         with self.services.db.write() as conn:
             conn.execute(order_jobs.update().where(order_jobs.c.id == self.job.id).values(status="dead"))
 
@@ -98,8 +106,8 @@ class Routes:
                 "connector": "sandbox", "setting-seed": "42"})),
             ("POST", "/admin/settings/orders"): (t, lambda: self.cookie("/admin/settings/orders", {
                 "credit_hold_policy": "create_and_flag"})),
-            ("POST", "/admin/settings/links"): (t, lambda: self.cookie("/admin/settings/links", {
-                "crm_account_id": "ACC-8", "erp_customer_id": "CUST-0003"})),
+            ("POST", "/admin/settings/links"): (t, lambda: (self.on_sandbox(), self.cookie("/admin/settings/links", {
+                "crm_account_id": "ACC-8", "erp_customer_id": "CUST-0003"}))[1]),
             ("POST", "/admin/settings/links/remove"): (t, lambda: self.cookie("/admin/settings/links/remove", {
                 "crm_account_id": "ACC-8"})),
             ("POST", "/admin/settings/dead-letters/replay"): (t, lambda: (self.dead_again(), self.cookie(
@@ -119,8 +127,8 @@ class Routes:
                                                                           {"connector": "erpnext", "values": erpnext})),
             ("POST", "/api/v1/admin/erp-connection/test"): (t, lambda: self.api(
                 "POST", "/api/v1/admin/erp-connection/test", {"connector": "sandbox", "values": {}})),
-            ("PUT", "/api/v1/admin/account-links/<string:crm_account_id>"): (t, lambda: self.api(
-                "PUT", link, {"erp_customer_id": "CUST-0002"})),
+            ("PUT", "/api/v1/admin/account-links/<string:crm_account_id>"): (t, lambda: (self.on_sandbox(), self.api(
+                "PUT", link, {"erp_customer_id": "CUST-0002"}))[1]),
             ("DELETE", "/api/v1/admin/account-links/<string:crm_account_id>"): (t, lambda: self.api("DELETE", link)),
             ("POST", "/api/v1/admin/orders/dead-letters/<int:job_id>/replay"): (t, lambda: (
                 self.dead_again(), self.api("POST", replay_one))[1]),
@@ -134,6 +142,8 @@ class Routes:
             ("POST", "/pipedrive/settings/fields"): (self.pipedrive[1].id, self.pipedrive_fields),
             ("POST", "/hubspot/uninstall"): (self.hs_tenant.id, lambda: self.cookie("/hubspot/uninstall",
                                                                                    tenant_id=self.hs_tenant.id)),
+            ("POST", "/salesforce/uninstall"): (self.sf_tenant.id, lambda: self.cookie(
+                "/salesforce/uninstall", tenant_id=self.sf_tenant.id)),
             ("POST", "/admin/logout"): (t, lambda: self.cookie("/admin/logout")),
         }
 
@@ -147,9 +157,19 @@ def pipedrive(app, services, clock, fake_hubspot):
     return browser, services.tenants.find("pipedrive", str(fake.company.company_id))
 
 
+@pytest.fixture
+def sf_tenant(services, fake_hubspot):
+    """An installed Salesforce org (the fake shares the HubSpot fake's mock)."""
+    fake = FakeSalesforce(fake_hubspot.rsps).install()
+    flow = services.crm.get("salesforce").install
+    start = flow.start()
+    code, _state = fake.approve(start.url)
+    return flow.complete(code=code, state=start.state, browser_state=start.state).tenant
+
+
 def test_every_admin_write_route_leaves_an_audit_row_without_secrets(app, services, demo_tenant, hs_tenant,
-                                                                     dead_letter, pipedrive):
-    routes = Routes(app, services, demo_tenant, hs_tenant, dead_letter, pipedrive)
+                                                                     dead_letter, pipedrive, sf_tenant):
+    routes = Routes(app, services, demo_tenant, hs_tenant, dead_letter, pipedrive, sf_tenant)
     cases = routes.cases()
     admin_writes = [(method, rule.rule) for rule in app.url_map.iter_rules()
                     if rule.endpoint.split(".")[0] in csrf.ADMIN_BLUEPRINTS

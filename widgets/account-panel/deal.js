@@ -7,7 +7,8 @@
   "use strict";
   var I = window.ErpPanelI18n;
   var params = new URLSearchParams(window.location.search);
-  var dealId = params.get("deal") || (params.get("resource") === "deal" ? (params.get("record") || "") : "");
+  var boot = (document.getElementById("app") || {}).dataset || {};   // Salesforce Canvas: start values on #app
+  var dealId = params.get("deal") || boot.deal || (params.get("resource") === "deal" ? (params.get("record") || "") : "");
 
   function el(tag, className, text) {
     var node = document.createElement(tag);

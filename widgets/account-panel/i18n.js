@@ -101,19 +101,27 @@
     var text = STRINGS[lang][key] || STRINGS.en[key] || key;
     return text.replace(/\{(\w+)\}/g, function (m, name) { return vars && vars[name] !== undefined ? String(vars[name]) : m; });
   }
+  // Intl formatters are costly to build and a panel formats hundreds of figures: one per kind, kept.
+  var formats = {};
+  function format(key, make) { return formats[key] || (formats[key] = make()); }
   function money(value, currency) {
     if (value === null || value === undefined || value === "") { return "—"; }
     var n = Number(value);
-    try { return new Intl.NumberFormat(locale, { style: "currency", currency: currency || "EUR" }).format(n); }
-    catch (e) { return n.toFixed(2) + " " + (currency || ""); }
+    try {
+      return format("c:" + (currency || "EUR"), function () {
+        return new Intl.NumberFormat(locale, { style: "currency", currency: currency || "EUR" });
+      }).format(n);
+    } catch (e) { return n.toFixed(2) + " " + (currency || ""); }
   }
   function number(value, digits) {
-    return new Intl.NumberFormat(locale, { maximumFractionDigits: digits === undefined ? 3 : digits }).format(Number(value));
+    var max = digits === undefined ? 3 : digits;
+    return format("n:" + max, function () { return new Intl.NumberFormat(locale, { maximumFractionDigits: max }); })
+      .format(Number(value));
   }
   function day(iso) {
     if (!iso) { return "—"; }
     var d = new Date(iso + "T00:00:00");
-    return isNaN(d) ? iso : new Intl.DateTimeFormat(locale, { dateStyle: "medium" }).format(d);
+    return isNaN(d) ? iso : format("d", function () { return new Intl.DateTimeFormat(locale, { dateStyle: "medium" }); }).format(d);
   }
   // A moment as "14:02" today, "28 Nov, 14:02" on another day (the user's time zone).
   function time(iso) {
@@ -121,8 +129,10 @@
     var d = new Date(iso);
     if (isNaN(d)) { return ""; }
     var today = new Date().toDateString() === d.toDateString();
-    var opts = today ? { hour: "2-digit", minute: "2-digit" } : { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
-    return new Intl.DateTimeFormat(locale, opts).format(d);
+    return format(today ? "t" : "dt", function () {
+      return new Intl.DateTimeFormat(locale, today ? { hour: "2-digit", minute: "2-digit" }
+        : { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    }).format(d);
   }
   function ago(seconds) {
     if (seconds === null || seconds === undefined) { return ""; }

@@ -7,9 +7,11 @@
 
   var I = window.ErpPanelI18n;
   var params = new URLSearchParams(window.location.search);
-  var crm = params.get("crm") || "demo";
-  var credential = params.get("ctx") || params.get("token") || "";
-  var accountId = params.get("account") || params.get("selectedIds") || "";
+  // A CRM entry page that receives the credential by POST (Salesforce Canvas) puts the start values on #app.
+  var boot = (document.getElementById("app") || {}).dataset || {};
+  var crm = params.get("crm") || boot.crm || "demo";
+  var credential = params.get("ctx") || params.get("token") || boot.credential || "";
+  var accountId = params.get("account") || params.get("selectedIds") || boot.account || "";
   var state = { token: null, tokenExpiresAt: 0, data: null, receivedAt: 0, busy: false, retryTimer: null, retries: 0,
                 cooldownUntil: 0, cooldownTimer: null, stock: { query: "" }, deal: null, exchanges: 0, firstPanel: null };
   var SECTIONS = ["credit", "stock", "invoices", "pricing"];

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.clock import Clock
-from app.crm.base import CRMConnector, WriteBack
+from app.crm.base import ORPHAN_SCAN_LIMIT, AccountDeals, CRMConnector, WriteBack
 from app.crm.demo import signing
 from app.crm.demo.tables import demo_accounts, demo_deals
 from app.domain.deal import Account, Deal, DealLine, WonDeal
@@ -79,6 +79,34 @@ class DemoCRM:
                     custom_fields={k: row[k] or "" for k in ("erp_order_number", "erp_order_status",
                                                             "erp_failure_reason")})
 
+    def get_account(self, company: str, account_id: str) -> Account:
+        """A demo account; its ``erp_customer_hint`` is the demo CRM's "ERP customer id" field."""
+        with self.db.read() as conn:
+            row = conn.execute(sa.select(demo_accounts).where(demo_accounts.c.company == company,
+                                                              demo_accounts.c.id == account_id)).first()
+        if row is None:
+            raise UpstreamNotFound(f"Account {account_id} does not exist in the demo CRM", side=CRM)
+        return Account(crm_account_id=row.id, name=row.name, erp_customer_id=row.erp_customer_hint or None)
+
+    def accounts_with_deals(self, company: str) -> list[AccountDeals]:
+        """Accounts with open or won deals, with their counts."""
+        deals = [d for d in self.list_deals(company) if d["account_id"] and d["status"] in ("open", "won")]
+        names = {a["id"]: a["name"] for a in self.list_accounts(company)}
+        found: dict[str, AccountDeals] = {}
+        for deal in deals[:ORPHAN_SCAN_LIMIT]:
+            now = found.get(deal["account_id"]) or AccountDeals(deal["account_id"], names.get(deal["account_id"], ""))
+            won = deal["status"] == "won"
+            found[deal["account_id"]] = AccountDeals(now.crm_account_id, now.name, now.open_deals + (not won),
+                                                     now.won_deals + won)
+        return sorted(found.values(), key=lambda a: a.crm_account_id)
+
+    def write_erp_customer_id(self, company: str, account_id: str, erp_customer_id: str) -> None:
+        self.get_account(company, account_id)
+        with self.db.write() as conn:
+            conn.execute(demo_accounts.update().where(demo_accounts.c.company == company,
+                                                      demo_accounts.c.id == account_id)
+                         .values(erp_customer_hint=erp_customer_id))
+
     def won_deals(self, company: str, since: datetime) -> list[WonDeal]:
         """The company's won deals changed since ``since`` (the demo CRM's search)."""
         with self.db.read() as conn:
@@ -113,6 +141,15 @@ class DemoCRMConnector(CRMConnector):
 
     def write_back(self, crm_deal_id: str, update: WriteBack, *, correlation_id: str = "") -> None:
         self.crm.write_back(self.company, crm_deal_id, update)
+
+    def get_account(self, crm_account_id: str) -> Account:
+        return self.crm.get_account(self.company, crm_account_id)
+
+    def write_erp_customer_id(self, crm_account_id: str, erp_customer_id: str) -> None:
+        self.crm.write_erp_customer_id(self.company, crm_account_id, erp_customer_id)
+
+    def accounts_with_deals(self) -> list[AccountDeals]:
+        return self.crm.accounts_with_deals(self.company)
 
     def search_won_deals(self, since: datetime) -> list[WonDeal]:
         return self.crm.won_deals(self.company, since)

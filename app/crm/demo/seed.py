@@ -1,6 +1,10 @@
 """Seed data for the demo CRM: accounts linked to sandbox ERP customers, and open deals."""
 from __future__ import annotations
 
+from datetime import datetime
+
+import sqlalchemy as sa
+
 from app.crm.demo.tables import demo_accounts, demo_deals
 from app.storage.db import insert_or_ignore
 
@@ -33,7 +37,7 @@ DEALS = [
 ]
 
 
-def seed_demo_crm(conn, now) -> None:
+def seed_demo_crm(conn: sa.Connection, now: datetime) -> None:
     """Insert the demo accounts and deals once (idempotent, safe when several processes start at once)."""
     for account_id, name, hint in ACCOUNTS:
         insert_or_ignore(conn, demo_accounts, dict(id=account_id, company=DEMO_COMPANY, name=name,

@@ -14,6 +14,7 @@ from typing import Any
 from app.cache.backend import CacheBackend, CacheEntry
 from app.clock import Clock
 from app.crm.hubspot.connector import HubSpotConnector
+from app.crm.links import AccountLinkPickup
 from app.errors import UpstreamError
 from app.panel.figures import ALL_FULL, Levels, restrict
 from app.panel.present import panel_dict
@@ -53,11 +54,13 @@ class CardData:
     """Builds the card model for one record."""
 
     def __init__(self, panel_service: PanelService, cache: CacheBackend, clock: Clock,
-                 connector_for: Callable[[Tenant], HubSpotConnector]):
+                 connector_for: Callable[[Tenant], HubSpotConnector], pickup: AccountLinkPickup):
         self.panel = panel_service
         self.cache = cache
         self.clock = clock
         self.connector_for = connector_for
+        #: a link made in the company's ERP id property is picked up when the card opens
+        self.pickup = pickup
 
     def company_of_deal(self, tenant: Tenant, deal_id: str) -> str | None:
         """The deal's company id via the v3 associations API, cached for a few minutes."""
@@ -90,6 +93,7 @@ class CardData:
                 model.update(reason="no_company", message="Associate a company with this deal to see its ERP data.")
                 return model
         model["company_id"] = account = str(crm_account_id)
+        self.pickup.sync(tenant, account, lambda: self.connector_for(tenant).get_account(account))
         view = self.panel.refresh(tenant, account) if refresh else self.panel.read(tenant, account)
         panel = panel_dict(restrict(view, levels, self.today()), self.today())
         model["truncated"] = cap_rows(panel)

@@ -17,16 +17,18 @@ from typing import Any
 from app.crm.api import CRMApi
 from app.crm.base import MAX_WON_DEALS, CRMConnector, WriteBack
 from app.crm.hubspot.mapping import (
+    COMPANY_PROPERTIES,
     DEAL_PROPERTIES,
     LINE_ITEM_PROPERTIES,
     ORDER_PROPERTIES,
+    account_from_hubspot,
     association_ids,
     deal_from_hubspot,
     property_definition,
 )
 from app.crm.hubspot.stages import WonStages
-from app.domain.deal import Deal, WonDeal
-from app.errors import CRM, UpstreamError, UpstreamNotFound
+from app.domain.deal import Account, Deal, WonDeal
+from app.errors import CRM, UpstreamError, UpstreamNotFound, UpstreamRejected
 
 log = logging.getLogger("erp_panel.hubspot")
 
@@ -81,6 +83,29 @@ class HubSpotConnector(CRMConnector):
             properties["erp_invoice_status"] = update.invoice_status
         self.client.request("PATCH", f"/crm/v3/objects/deals/{crm_deal_id}", json={"properties": properties})
 
+    def get_account(self, crm_account_id: str) -> Account:
+        """``GET /crm/v3/objects/companies/{id}`` with name, domain, address and the ERP id property
+        (https://developers.hubspot.com/docs/api/crm/companies)."""
+        company = self.client.get(f"/crm/v3/objects/companies/{_safe_id(crm_account_id)}",
+                                  {"properties": f"{COMPANY_PROPERTIES},{self.erp_property}"})
+        return account_from_hubspot(company, self.erp_property)
+
+    def write_erp_customer_id(self, crm_account_id: str, erp_customer_id: str) -> None:
+        """``PATCH /crm/v3/objects/companies/{id}`` setting the ERP id property (idempotent, so retried).
+
+        HubSpot refuses a property the portal does not have (400 ``PROPERTY_DOESNT_EXIST``); the message says
+        which one to create.
+        """
+        try:
+            self.client.patch(f"/crm/v3/objects/companies/{_safe_id(crm_account_id)}",
+                              {"properties": {self.erp_property: erp_customer_id}})
+        except UpstreamRejected as exc:
+            if "does not exist" not in exc.message and "PROPERTY_DOESNT_EXIST" not in (exc.vendor_code or ""):
+                raise
+            raise UpstreamRejected(f"HubSpot has no company property '{self.erp_property}'; create it (single-line "
+                                   "text) in HubSpot's property settings, or set HUBSPOT_COMPANY_ERP_PROPERTY",
+                                   side=CRM, reason="crm_fields_not_configured") from None
+
     def search_won_deals(self, since: datetime) -> list[WonDeal]:
         """CRM search (``POST /crm/v3/objects/deals/search``, https://developers.hubspot.com/docs/api/crm/search):
         ``dealstage IN`` the won stages of every pipeline and ``hs_lastmodifieddate >= since``, 200 per page
@@ -126,3 +151,11 @@ class HubSpotConnector(CRMConnector):
             created.append(name)
         log.info("hubspot deal properties ready (portal %s, created %d)", self.client.key, len(created))
         return created
+
+
+def _safe_id(value: object) -> str:
+    """Ids go into URL paths: digits only (HubSpot object ids are integers)."""
+    text = str(value).strip()
+    if not text.isdigit() or len(text) > 20:
+        raise UpstreamNotFound(f"'{text[:30]}' is not a HubSpot id", side=CRM)
+    return text

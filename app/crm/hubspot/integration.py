@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Self
 
 from app.crm.api import TenantToken
-from app.crm.base import CRMDeps, CRMIntegration, SettingsLink
+from app.crm.base import CRMDeps, CRMIntegration, OAuthApp, SettingsLink
 from app.crm.hubspot import signature
 from app.crm.hubspot.cards import CardData
 from app.crm.hubspot.client import RATE_RULES, hubspot_api
@@ -19,12 +19,10 @@ from app.crm.hubspot.install import COMPANY_ERP_FIELD, HubSpotInstall
 from app.crm.hubspot.oauth import ENDPOINTS, TOKEN_RULES, delete_refresh_token
 from app.crm.hubspot.stages import WonStages
 from app.crm.hubspot.users import hubspot_viewer
-from app.crm.hubspot.webhooks import stage_changes
+from app.crm.hubspot.webhooks import company_property_changes, stage_changes
 from app.crm.inbound import InboundRequest, VerifiedCaller, WebhookOutcome
-from app.crm.oauth.client import OAuthClient
+from app.crm.links import AccountLinkPickup
 from app.crm.oauth.flow import OAuthFlow
-from app.crm.oauth.states import OAuthStates
-from app.crm.oauth.tokens import InstallationTokens
 from app.crm.ratelimit import RateLimiter
 from app.domain.events import DealLeftWon
 from app.errors import BadRequest, Unauthorized
@@ -48,17 +46,16 @@ class HubSpotIntegration(CRMIntegration):
         self.timeout = s.hubspot_timeout
         self.accept_v1_webhooks = s.hubspot_accept_v1_webhooks
         self.erp_property = s.hubspot_company_erp_property
-        self.oauth = OAuthClient(ENDPOINTS, client_id=s.hubspot_client_id, client_secret=s.hubspot_client_secret,
-                                 redirect_uri=deps.public_url(CALLBACK_PATH), timeout=s.hubspot_timeout,
-                                 pkce=s.hubspot_pkce)
-        self.tokens = InstallationTokens(deps.tenants, self.oauth, deps.clock, TOKEN_RULES)
+        app = OAuthApp(deps, ENDPOINTS, TOKEN_RULES, client_id=s.hubspot_client_id,
+                       client_secret=s.hubspot_client_secret, redirect_uri=deps.public_url(CALLBACK_PATH),
+                       timeout=s.hubspot_timeout, pkce=s.hubspot_pkce)
+        self.oauth, self.tokens = app.client, app.tokens
         self.limiter = RateLimiter(deps.clock, RATE_RULES)
         vendor = HubSpotInstall(client=self.oauth, tenants=deps.tenants, connector_for=self.connector_for,
                                 erp_property=self.erp_property)
-        super().__init__(deps, OAuthFlow(crm=self.name, label=self.label, client=self.oauth,
-                                         states=OAuthStates(deps.db, deps.secrets, deps.clock), tokens=self.tokens,
-                                         tenants=deps.tenants, vendor=vendor))
-        self.cards = CardData(deps.panel, deps.cache, deps.clock, self.connector_for)
+        super().__init__(deps, app.flow(self.name, self.label, vendor))
+        self.link_pickup = AccountLinkPickup(deps.tenants, deps.cache, "hubspot")
+        self.cards = CardData(deps.panel, deps.cache, deps.clock, self.connector_for, self.link_pickup)
 
     @classmethod
     def build(cls, deps: CRMDeps) -> Self | None:
@@ -97,10 +94,12 @@ class HubSpotIntegration(CRMIntegration):
         """Won deals in a verified batch. Raises UpstreamError when stages cannot be resolved (the view
         answers 503 so HubSpot retries the batch later: nothing is lost)."""
         self.verify_signature(request, webhook=True)
-        changes, others = stage_changes(request.json())
+        batch = request.json()
+        changes, others = stage_changes(batch)
         outcome = WebhookOutcome()
-        if others:
-            outcome.ignore("not_a_deal_stage_change", others)
+        linked = self._adopt_links(batch)
+        if others - linked:
+            outcome.ignore("not_a_deal_stage_change", others - linked)
         stage_readers: dict[str, WonStages] = {}
         for change in changes:
             tenant = self.active_tenant(change.portal_id)
@@ -124,6 +123,20 @@ class HubSpotIntegration(CRMIntegration):
         api = hubspot_api(TenantToken(self.tokens, tenant.id), self.limiter, tenant.installation_id,
                           timeout=self.timeout, sleep=self.deps.clock.sleep)
         return hubspot_viewer(api, caller.user_id)
+
+    def _adopt_links(self, batch: list[dict]) -> int:
+        """Account links from ``company.propertyChange`` events on a tenant's ERP id property; how many
+        such events the batch held."""
+        count = 0
+        for change in company_property_changes(batch):
+            tenant = self.active_tenant(change.portal_id)
+            if tenant is None:
+                continue
+            if change.property_name != (tenant.settings.crm_fields.get(COMPANY_ERP_FIELD) or self.erp_property):
+                continue
+            count += 1
+            self.link_pickup.adopt(tenant, change.company_id, change.value)
+        return count
 
     # -- the tenant's HubSpot --------------------------------------------------------------
     def connector_for(self, tenant: Tenant) -> HubSpotConnector:

@@ -12,6 +12,7 @@ ISCLOSED/PROBABILITY columns). Property values arrive as strings or null.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from app.domain.deal import Account, Deal, DealLine
 
@@ -32,7 +33,7 @@ ORDER_FIELD_KEYS = {"order_number": "erp_order_number", "order_status": "erp_ord
                     "invoice_status": "erp_invoice_status"}
 
 
-def _decimal(value, default: str = "0") -> Decimal:
+def _decimal(value: Any, default: str = "0") -> Decimal:
     try:
         return Decimal(str(value)) if value not in (None, "") else Decimal(default)
     except InvalidOperation:
@@ -60,11 +61,19 @@ def line_from_hubspot(item: dict, deal_currency: str) -> DealLine:
                     discount_percent=_decimal(props.get("hs_discount_percentage")))
 
 
+#: company properties read besides the ERP id property (https://knowledge.hubspot.com/properties/hubspot-crm-default-company-properties)
+COMPANY_PROPERTIES = "name,domain,address,city,country"
+
+
 def account_from_hubspot(company: dict, erp_property: str) -> Account:
-    """The deal's company; its ERP customer id comes from the configured company property."""
+    """A company; its ERP customer id comes from the configured company property."""
     props = company.get("properties") or {}
     erp_id = str(props.get(erp_property) or "").strip() or None
-    return Account(crm_account_id=str(company["id"]), name=str(props.get("name") or ""), erp_customer_id=erp_id)
+
+    def text(name: str) -> str:
+        return str(props.get(name) or "")
+    return Account(crm_account_id=str(company["id"]), name=text("name"), erp_customer_id=erp_id,
+                   domain=text("domain"), address=text("address"), city=text("city"), country=text("country"))
 
 
 def deal_from_hubspot(deal: dict, lines: list[dict], company: dict | None, *, won_stage_ids: set[str],

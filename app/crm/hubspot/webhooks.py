@@ -74,3 +74,34 @@ def stage_changes(batch: object) -> tuple[list[StageChange], int]:
         except (KeyError, TypeError, ValueError, OverflowError, OSError):   # out-of-range epochs included
             raise _bad_payload("A dealstage event lacks portalId, objectId or occurredAt") from None
     return changes, others
+
+
+COMPANY_OBJECT_TYPE_ID = "0-2"
+
+
+@dataclass(frozen=True)
+class CompanyPropertyChange:
+    """A company property changed (the ERP id property is the one erp-panel acts on)."""
+
+    portal_id: str
+    company_id: str
+    property_name: str
+    value: str
+
+
+def company_property_changes(batch: object) -> list[CompanyPropertyChange]:
+    """The company property changes in a batch ``stage_changes`` accepted (legacy ``company.propertyChange``
+    or ``object.propertyChange`` on object type 0-2); malformed ones are skipped."""
+    found: list[CompanyPropertyChange] = []
+    for event in batch if isinstance(batch, list) else []:
+        kind = str(event.get("subscriptionType") or event.get("eventType") or "")
+        if not (kind == "company.propertyChange" or (kind == "object.propertyChange" and str(
+                event.get("objectTypeId", "")) == COMPANY_OBJECT_TYPE_ID)):
+            continue
+        try:
+            found.append(CompanyPropertyChange(str(int(event["portalId"])), str(int(event["objectId"])),
+                                               str(event.get("propertyName") or ""),
+                                               str(event.get("propertyValue") or "")))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return found

@@ -102,10 +102,12 @@ class OAuthClient:
                                                   code=code, timeout=self.timeout, **extra),
                           "authorization code exchange")
 
-    def refresh(self, refresh_token: str) -> dict[str, Any]:
-        """A new access token (and possibly a rotated refresh token)."""
-        return self._call(lambda s: s.refresh_token(self.endpoints.token_url, refresh_token=refresh_token,
-                                                    timeout=self.timeout), "token refresh")
+    def refresh(self, refresh_token: str, *, token_url: str | None = None) -> dict[str, Any]:
+        """A new access token (and possibly a rotated refresh token), at ``token_url`` when the
+        installation's tokens are refreshed elsewhere than the app's token URL."""
+        return self._call(lambda s: s.refresh_token(token_url or self.endpoints.token_url,
+                                                    refresh_token=refresh_token, timeout=self.timeout),
+                          "token refresh")
 
     def _call(self, action: Callable[[OAuth2Session], Any], what: str) -> dict[str, Any]:
         vendor = self.endpoints.vendor
@@ -125,9 +127,10 @@ class OAuthClient:
         finally:
             session.close()
 
-    def send(self, method: str, url: str) -> requests.Response:
-        """A plain call to another OAuth endpoint of the vendor (token metadata, revocation)."""
+    def send(self, method: str, url: str, data: dict[str, str] | None = None) -> requests.Response:
+        """A plain call to another OAuth endpoint of the vendor (token metadata, revocation; ``data``: a
+        form body)."""
         try:
-            return self.http.request(method, url, timeout=self.timeout, allow_redirects=False)
+            return self.http.request(method, url, data=data, timeout=self.timeout, allow_redirects=False)
         except requests.RequestException as exc:
             raise transport_error(exc, vendor=f"{self.endpoints.vendor} OAuth", url=url, side=CRM) from None

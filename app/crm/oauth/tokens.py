@@ -40,6 +40,11 @@ class TokenRules:
     use_unexpired_token_on_outage: bool = False
     #: checks and normalises the API host a token answer names (raise to refuse it)
     api_domain: Callable[[str], str] | None = None
+    #: the token answer's key naming that host (Pipedrive ``api_domain``, Salesforce ``instance_url``)
+    api_domain_key: str = "api_domain"
+    #: where an installation's tokens are refreshed when not at the app's token URL (Salesforce: the org's
+    #: My Domain, so production and sandbox orgs refresh at their own host); None: the app's token URL
+    refresh_url: Callable[[CRMCredentials], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ class TokenSet:
         return cls(access_token=str(access), refresh_token=str(refresh) if refresh else None,
                    expires_at=now + timedelta(seconds=expires_in),
                    scopes=" ".join(scopes) if isinstance(scopes, list | tuple) else str(scopes),
-                   api_domain=_api_domain(raw.get("api_domain"), rules),
+                   api_domain=_api_domain(raw.get(rules.api_domain_key), rules),
                    extra={k: str(v) for k, v in raw.items()
                           if k not in _TOKEN_KEYS and isinstance(v, str | int) and not isinstance(v, bool)})
 
@@ -144,7 +149,8 @@ class InstallationTokens:
                 raise UpstreamAuthFailed(f"No {self.rules.vendor} refresh token stored; reinstall the app", side=CRM,
                                          reason="crm_not_connected")
             try:
-                tokens = self.parse(self.client.refresh(creds.refresh_token))
+                url = self.rules.refresh_url(creds) if self.rules.refresh_url is not None else None
+                tokens = self.parse(self.client.refresh(creds.refresh_token, token_url=url))
             except UpstreamError as exc:
                 unexpired = creds.expires_at is not None and creds.expires_at > self.clock.now()
                 if exc.retriable and unexpired and self.rules.use_unexpired_token_on_outage:

@@ -14,16 +14,16 @@ from collections.abc import Callable
 
 from app.cache.backend import CacheBackend, CacheEntry
 from app.clock import Clock
+from app.crm.links import SYNC_INTERVAL, AccountLinkPickup
 from app.crm.pipedrive import mapping
 from app.crm.pipedrive.connector import PipedriveConnector
-from app.errors import CRM, UpstreamError, UpstreamNotFound
+from app.errors import CRM, UpstreamNotFound
 from app.tenants.model import Tenant
 from app.tenants.store import TenantStore
 
 log = logging.getLogger("erp_panel.pipedrive")
 
 RESOLVE_TTL = 600
-SYNC_INTERVAL = 300
 RESOURCES = ("organization", "deal", "person")
 
 
@@ -36,6 +36,7 @@ class PanelAccounts:
         self.cache = cache
         self.clock = clock
         self.connector_for = connector_for      # tenant -> PipedriveConnector
+        self.pickup = AccountLinkPickup(tenants, cache, "pipedrive", SYNC_INTERVAL)
 
     def organization_for(self, tenant: Tenant, resource: str, selected_id: str) -> str | None:
         """The organization id to show for the record Pipedrive opened (None: the record has none)."""
@@ -70,14 +71,4 @@ class PanelAccounts:
         """Link the organization to the ERP customer named in its custom field (if set and changed)."""
         if not tenant.settings.crm_fields.get(mapping.FIELD_ERP_CUSTOMER):
             return
-        if not self.cache.add(f"{tenant.id}:pipedrive:org-sync:{org_id}", "1", keep_seconds=SYNC_INTERVAL):
-            return
-        try:
-            account = self.connector_for(tenant).get_account(org_id)
-        except UpstreamError as exc:
-            log.info("could not read organization %s of tenant %s for its ERP link (%s)", org_id, tenant.id,
-                     exc.reason)
-            return
-        customer = (account.erp_customer_id or "")[:140]
-        if customer and customer != self.tenants.erp_customer_for(tenant.id, org_id):
-            self.tenants.link_account(tenant.id, org_id, customer, source="pipedrive")
+        self.pickup.sync(tenant, org_id, lambda: self.connector_for(tenant).get_account(org_id))

@@ -108,6 +108,16 @@ class PipedriveConnector(CRMConnector):
         self.client.patch(f"/api/v2/deals/{_safe_id(crm_deal_id)}", body)
 
 
+    def write_erp_customer_id(self, crm_account_id: str, erp_customer_id: str) -> None:
+        """``PATCH /api/v2/organizations/{id}`` with the chosen "ERP customer ID" organization field
+        (https://developers.pipedrive.com/docs/api/v1/Organizations#updateOrganization, v2 ``custom_fields``)."""
+        key = self.crm_fields.get(mapping.FIELD_ERP_CUSTOMER)
+        if not key:
+            raise UpstreamRejected("Choose the Pipedrive organization field for the ERP customer ID first (Pipedrive "
+                                   "fields page in the erp-panel settings)", side=CRM, reason="crm_fields_not_configured")
+        self.client.patch(f"/api/v2/organizations/{_safe_id(crm_account_id)}", {"custom_fields": {key: erp_customer_id}})
+
+
 def _safe_id(value: object) -> str:
     """Ids go into URL paths: digits only (Pipedrive ids are integers)."""
     text = str(value).strip()

@@ -21,13 +21,13 @@ import logging
 import secrets
 from collections.abc import Callable
 
-from app.crm.api import CRMApi
+from app.crm.api import CRMApi, InstallToken
 from app.crm.oauth.client import OAuthClient
 from app.crm.oauth.flow import Installation
 from app.crm.oauth.states import InstallError
-from app.crm.oauth.tokens import AccessToken, TokenSet
+from app.crm.oauth.tokens import TokenSet
 from app.crm.pipedrive.webhooks import basic_credentials
-from app.errors import CRM, UpstreamAuthFailed, UpstreamError
+from app.errors import UpstreamError
 from app.tenants.model import Tenant
 from app.tenants.store import TenantStore
 
@@ -36,24 +36,11 @@ log = logging.getLogger("erp_panel.pipedrive")
 WEBHOOK_NAME = "erp-panel deal updates"
 
 
-class _InstallToken:
-    """Token source for the calls made during install, before the tenant's tokens are stored."""
-
-    def __init__(self, tokens: TokenSet):
-        self._token = AccessToken(tokens.access_token, tokens.api_domain)
-
-    def current(self) -> AccessToken:
-        return self._token
-
-    def refresh(self, stale: str) -> AccessToken:
-        raise UpstreamAuthFailed("Pipedrive refused the new access token", side=CRM, reason="crm_auth_failed")
-
-
 class PipedriveInstall:
     """users/me and the deal webhook (the VendorInstall of app.crm.oauth.flow)."""
 
     def __init__(self, *, tenants: TenantStore, api_for: Callable[[Tenant], CRMApi],
-                 install_api: Callable[[_InstallToken, str], CRMApi], webhook_url: Callable[[str], str]):
+                 install_api: Callable[[InstallToken, str], CRMApi], webhook_url: Callable[[str], str]):
         self.tenants = tenants
         self.api_for = api_for              # tenant -> CRMApi with the tenant's stored tokens
         self.install_api = install_api      # (token source, key) -> CRMApi before the tenant exists
@@ -63,7 +50,7 @@ class PipedriveInstall:
         if not tokens.api_domain:
             raise InstallError("Pipedrive did not say which company this is (no api_domain).", "no_api_domain")
         try:
-            me = self.install_api(_InstallToken(tokens), "install:" + secrets.token_hex(4)).get(
+            me = self.install_api(InstallToken(tokens, "Pipedrive"), "install:" + secrets.token_hex(4)).get(
                 "/v1/users/me").get("data") or {}
         except UpstreamError:
             raise InstallError("Could not read your Pipedrive user and company.", "users_me_failed") from None

@@ -10,12 +10,9 @@ from __future__ import annotations
 from typing import Self
 
 from app.crm.api import CRMApi, TenantToken
-from app.crm.base import CRMDeps, CRMIntegration, SettingsLink
+from app.crm.base import CRMDeps, CRMIntegration, OAuthApp, SettingsLink
 from app.crm.inbound import InboundRequest, VerifiedCaller, WebhookOutcome
-from app.crm.oauth.client import OAuthClient
 from app.crm.oauth.flow import OAuthFlow
-from app.crm.oauth.states import OAuthStates
-from app.crm.oauth.tokens import InstallationTokens
 from app.crm.pipedrive.accounts import PanelAccounts
 from app.crm.pipedrive.client import RATE_RULES, pipedrive_api
 from app.crm.pipedrive.connector import PipedriveConnector
@@ -48,19 +45,18 @@ class PipedriveIntegration(CRMIntegration):
     def __init__(self, deps: CRMDeps):
         s = deps.settings
         self.timeout = s.pipedrive_timeout
-        self.oauth = OAuthClient(ENDPOINTS, client_id=s.pipedrive_client_id, client_secret=s.pipedrive_client_secret,
-                                 redirect_uri=s.pipedrive_redirect_uri or deps.public_url(CALLBACK_PATH),
-                                 timeout=s.pipedrive_timeout, pkce=PKCE_SUPPORTED)
-        self.tokens = InstallationTokens(deps.tenants, self.oauth, deps.clock, TOKEN_RULES)
+        app = OAuthApp(deps, ENDPOINTS, TOKEN_RULES, client_id=s.pipedrive_client_id,
+                       client_secret=s.pipedrive_client_secret,
+                       redirect_uri=s.pipedrive_redirect_uri or deps.public_url(CALLBACK_PATH),
+                       timeout=s.pipedrive_timeout, pkce=PKCE_SUPPORTED)
+        self.oauth, self.tokens = app.client, app.tokens
         self.limiter = RateLimiter(deps.clock, RATE_RULES)
         self.jwt = PipedriveJWTVerifier([s.pipedrive_jwt_secret or s.pipedrive_client_secret], deps.clock)
         vendor = PipedriveInstall(
             tenants=deps.tenants, api_for=self.api_for,
             install_api=lambda token, key: pipedrive_api(token, self.limiter, key, timeout=self.timeout),
             webhook_url=lambda tenant_id: deps.public_url(WEBHOOK_PATH.format(tenant_id=tenant_id)))
-        super().__init__(deps, OAuthFlow(crm=self.name, label=self.label, client=self.oauth,
-                                         states=OAuthStates(deps.db, deps.secrets, deps.clock), tokens=self.tokens,
-                                         tenants=deps.tenants, vendor=vendor, stateless_installs=True))
+        super().__init__(deps, app.flow(self.name, self.label, vendor, stateless_installs=True))
         self.accounts = PanelAccounts(deps.tenants, deps.cache, deps.clock, self.connector_for)
 
     @classmethod

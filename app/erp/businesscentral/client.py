@@ -16,8 +16,9 @@ from typing import Any
 
 import requests
 
+from app.erp.businesscentral.auth import EntraTokens
 from app.erp.limits import ConcurrencyGate
-from app.erp.tokens import TokenSource, authorized_call
+from app.erp.tokens import authorized_call
 from app.errors import (
     ERP,
     UpstreamAuthFailed,
@@ -74,7 +75,7 @@ BUSINESS_CENTRAL = VendorTable("Business Central", ERP, describe=describe_bc_err
 class BCClient:
     """Authorised, gated OData calls for one environment and company."""
 
-    def __init__(self, http: VendorHTTP, *, company_id: str, tokens: TokenSource, gate: ConcurrencyGate,
+    def __init__(self, http: VendorHTTP, *, company_id: str, tokens: EntraTokens, gate: ConcurrencyGate,
                  page_size: int = PAGE_SIZE):
         self.http, self.company_id, self.tokens, self.gate = http, company_id, tokens, gate
         self.page_size = min(max(int(page_size), 1), 20000)      # BC serves at most 20,000 per page

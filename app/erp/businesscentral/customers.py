@@ -12,10 +12,12 @@ here, not in ``$filter`` (a filter on it was seen refused with 400).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from app.domain.customer import CustomerQuery, ERPCustomer
-from app.erp.businesscentral.client import literal
+from app.erp.base import batches
+from app.erp.businesscentral.client import any_of, literal
 from app.erp.businesscentral.mapping import VENDOR, blocked_value
 from app.erp.fields import require
 
@@ -47,11 +49,14 @@ def search(bc: BusinessCentralConnector, query: CustomerQuery) -> list[ERPCustom
     return [c for c in (customer_from(row) for row in rows) if not c.disabled]
 
 
-def get(bc: BusinessCentralConnector, customer_id: str) -> ERPCustomer | None:
-    """The customer with this No. (blocked ones too), or None."""
-    rows = bc.client.collection(bc.client.path("customers"), filter=f"number eq {literal(customer_id)}",
-                                select=FIELDS, limit=1)
-    return customer_from(rows[0]) if rows else None
+def get_many(bc: BusinessCentralConnector, customer_ids: Sequence[str]) -> dict[str, ERPCustomer]:
+    """The customers (blocked ones too) with these numbers, one request per batch."""
+    found: dict[str, ERPCustomer] = {}
+    for chunk in batches(customer_ids):
+        rows = bc.client.collection(bc.client.path("customers"), filter=any_of("number", chunk), select=FIELDS,
+                                    limit=len(chunk))
+        found.update((c.customer_id, c) for c in map(customer_from, rows))
+    return found
 
 
 def customer_from(row: dict[str, Any]) -> ERPCustomer:

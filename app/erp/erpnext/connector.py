@@ -74,8 +74,8 @@ class ERPNextConnector(ERPConnector):
     def search_customers(self, query: CustomerQuery) -> list[ERPCustomer]:
         return customers.search(self.client, query)
 
-    def get_customer(self, customer_id: str) -> ERPCustomer | None:
-        return customers.get(self.client, customer_id)
+    def get_customers(self, customer_ids: Sequence[str]) -> dict[str, ERPCustomer]:
+        return customers.get_many(self.client, customer_ids)
 
     def _submitted_invoices(self, customer_id: str, *, open_only: bool) -> list[dict]:
         filters = [["customer", "=", customer_id], ["docstatus", "=", 1], ["company", "=", self.company]]

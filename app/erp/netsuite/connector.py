@@ -62,8 +62,8 @@ class NetSuiteConnector(ERPConnector):
     def search_customers(self, query: CustomerQuery) -> list[ERPCustomer]:
         return customers.search(self, query)
 
-    def get_customer(self, customer_id: str) -> ERPCustomer | None:
-        return customers.get(self, customer_id)
+    def get_customers(self, customer_ids: Sequence[str]) -> dict[str, ERPCustomer]:
+        return customers.get_many(self, customer_ids)
 
     def get_credit(self, customer_id: str) -> CustomerCredit:
         return mapping.credit_from(self.customer(customer_id))

@@ -9,12 +9,14 @@ sensitive, so names are compared in upper case; values go through ``queries.lite
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from app.domain.customer import CustomerQuery, ERPCustomer
+from app.erp.base import batches
 from app.erp.fields import require
 from app.erp.netsuite.mapping import VENDOR, is_true
-from app.erp.netsuite.queries import literal
+from app.erp.netsuite.queries import in_list, literal
 
 if TYPE_CHECKING:   # the connector imports this module
     from app.erp.netsuite.connector import NetSuiteConnector
@@ -50,10 +52,13 @@ def search(netsuite: NetSuiteConnector, query: CustomerQuery) -> list[ERPCustome
     return [customer_from(row) for row in netsuite.client.suiteql(sql, limit=query.limit)]
 
 
-def get(netsuite: NetSuiteConnector, customer_id: str) -> ERPCustomer | None:
-    """The customer with this Customer ID (inactive ones too), or None."""
-    rows = netsuite.client.suiteql(columns() + f"WHERE c.entityid = {literal(customer_id)}", limit=1)
-    return customer_from(rows[0]) if rows else None
+def get_many(netsuite: NetSuiteConnector, customer_ids: Sequence[str]) -> dict[str, ERPCustomer]:
+    """The customers (inactive ones too) with these Customer IDs, one query per batch."""
+    found: dict[str, ERPCustomer] = {}
+    for chunk in batches(customer_ids):
+        rows = netsuite.client.suiteql(columns() + f"WHERE c.entityid IN {in_list(chunk)}", limit=len(chunk))
+        found.update((c.customer_id, c) for c in map(customer_from, rows))
+    return found
 
 
 def customer_from(row: dict[str, Any]) -> ERPCustomer:

@@ -96,8 +96,8 @@ class OdooConnector(ERPConnector):
     def search_customers(self, query: CustomerQuery) -> list[ERPCustomer]:
         return customers.search(self, query)
 
-    def get_customer(self, customer_id: str) -> ERPCustomer | None:
-        return customers.get(self, customer_id)
+    def get_customers(self, customer_ids: Sequence[str]) -> dict[str, ERPCustomer]:
+        return customers.get_many(self, customer_ids)
 
     def _invoices(self, partner_id: int, customer_id: str, *, open_only: bool) -> list[Invoice]:
         domain: list = [("move_type", "=", "out_invoice"), ("partner_id", "child_of", partner_id)]

@@ -10,9 +10,12 @@ The link id of a partner is its ``ref`` (Internal Reference), else its numeric i
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from app.domain.customer import CustomerQuery, ERPCustomer
+from app.erp.base import batches
 from app.erp.odoo import mapping
 
 if TYPE_CHECKING:   # the connector imports this module
@@ -45,12 +48,21 @@ def search(odoo: OdooConnector, query: CustomerQuery) -> list[ERPCustomer]:
     return [customer_from(row) for row in rows]
 
 
-def get(odoo: OdooConnector, customer_id: str) -> ERPCustomer | None:
-    """The partner the link names (archived ones too), or None when Odoo does not know it."""
-    field = "id" if customer_id.isdigit() else "ref"
-    value: Any = int(customer_id) if field == "id" else customer_id
-    rows = odoo.search_read("res.partner", [(field, "=", value)], FIELDS, limit=1, context={"active_test": False})
-    return customer_from(rows[0]) if rows else None
+def get_many(odoo: OdooConnector, customer_ids: Sequence[str]) -> dict[str, ERPCustomer]:
+    """The partners (archived ones too) among these ids - ``ref`` values or numeric ids - per batch of ids."""
+    found: dict[str, ERPCustomer] = {}
+    for chunk in batches(customer_ids):
+        numbers = [int(i) for i in chunk if i.isdigit()]
+        refs = [i for i in chunk if not i.isdigit()]
+        leaves = ([("ref", "in", refs)] if refs else []) + ([("id", "in", numbers)] if numbers else [])
+        rows = odoo.search_read("res.partner", any_of(leaves), FIELDS, limit=2 * len(chunk),
+                                context={"active_test": False})
+        for row in rows:
+            customer = customer_from(row)
+            for key in (str(row.get("id")), str(row.get("ref") or "")):
+                if key in chunk:
+                    found[key] = customer if key == customer.customer_id else replace(customer, customer_id=key)
+    return found
 
 
 def customer_from(row: dict[str, Any]) -> ERPCustomer:

@@ -19,7 +19,8 @@ class OdooPricer:
     def __init__(self, connector):
         self.connector = connector
 
-    def _currencies(self, ids: set[int]) -> dict[int, dict[str, Any]]:
+    def _currencies(self, ids: set[int]) -> dict[int | None, dict[str, Any]]:
+        """id -> currency row (keyed ``int | None`` so a missing many2one simply finds nothing)."""
         rows = self.connector.search_read("res.currency", [("id", "in", sorted(ids))],
                                           ["id", "name", "rate", "decimal_places"],
                                           context={"active_test": False})

@@ -7,6 +7,7 @@ references (like ERPNext's po_no), latency and faults from SandboxFaults.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 
 from app.clock import Clock
@@ -21,7 +22,7 @@ from app.domain.stock import ItemInfo, StockLine
 from app.erp.base import ConnectionCheck, ERPConnector
 from app.erp.sandbox import catalogue
 from app.erp.sandbox.faults import SandboxFaults
-from app.erp.sandbox.orders import MemoryOrderBook, StoredOrder
+from app.erp.sandbox.orders import MemoryOrderBook, SqlOrderBook, StoredOrder
 from app.erp.sandbox.progress import moved, progress_of
 from app.errors import ERP, UpstreamNotFound, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable
 
@@ -38,7 +39,8 @@ class SandboxERP(ERPConnector):
     #: simulated: no vendor cap; high enough that one tenant's burst of won deals runs in parallel
     max_concurrent_requests = 256
 
-    def __init__(self, *, clock: Clock, faults: SandboxFaults | None = None, order_book=None, seed: int = 42):
+    def __init__(self, *, clock: Clock, faults: SandboxFaults | None = None,
+                 order_book: MemoryOrderBook | SqlOrderBook | None = None, seed: int = 42):
         self.clock = clock
         self.faults = faults or SandboxFaults()
         self.orders = order_book or MemoryOrderBook()
@@ -48,7 +50,7 @@ class SandboxERP(ERPConnector):
         self.discontinued: set[str] = set()
         self._stock = catalogue.build_stock(seed, tuple(self.items.values()))
         self._seed = seed
-        self._invoice_day = None
+        self._invoice_day: date | None = None
         self._invoices: tuple[catalogue.SeedInvoice, ...] = ()
 
     # -- plumbing -----------------------------------------------------------------
@@ -164,10 +166,9 @@ class SandboxERP(ERPConnector):
         found = [c for c in self.customers.values() if not c.disabled and catalogue.may_match(c, query)]
         return [catalogue.customer_record(c) for c in found[:query.limit]]
 
-    def get_customer(self, customer_id: str) -> ERPCustomer | None:
-        self._enter("get_customer")
-        customer = self.customers.get(customer_id)
-        return catalogue.customer_record(customer) if customer is not None else None
+    def get_customers(self, customer_ids: Sequence[str]) -> dict[str, ERPCustomer]:
+        self._enter("get_customers")
+        return {cid: catalogue.customer_record(self.customers[cid]) for cid in customer_ids if cid in self.customers}
 
     # -- orders -------------------------------------------------------------------
     def find_order(self, idempotency_key: str) -> OrderResult | None:

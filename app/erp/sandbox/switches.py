@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -73,7 +74,7 @@ class SharedSwitches:
 
     def update(self, *, down: bool | None = None, latency_ms: float | None = None) -> Switches:
         """Change the given switches for every process; returns the new state."""
-        values = {"updated_at": self.clock.now()}
+        values: dict[str, Any] = {"updated_at": self.clock.now()}
         if down is not None:
             values["down"] = down
         if latency_ms is not None:

@@ -21,7 +21,8 @@ def search_section(tenant: Tenant, args: Mapping[str, str]) -> dict[str, Any]:
     """The form as submitted, and when it names something: the matches or a sentence why there are none."""
     form = {key: str(args.get(key, ""))[:MAX_SEARCH_VALUE] for key in (*SEARCH_FIELDS, "for_account")}
     section: dict[str, Any] = {"form": form, "searched": False, "matches": [], "error": ""}
-    query = CustomerQuery(**{field: form[key] for key, field in SEARCH_FIELDS.items()})
+    query = CustomerQuery(name=form["customer_name"], tax_id=form["customer_tax_id"],
+                          email_domain=form["customer_email_domain"], phone=form["customer_phone"])
     if query.empty:
         return section
     section["searched"] = True

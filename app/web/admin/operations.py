@@ -40,7 +40,7 @@ def _is_operator_session() -> bool:
 
 
 @bp.errorhandler(AppError)
-def _error_page(exc: AppError):
+def _error_page(exc: AppError) -> tuple[str, int]:
     return render_template("admin/operations_sign_in.html", status=exc.status, message=exc.detail,
                            operator_enabled=bool(services().settings.admin_token), csrf_field=CSRF_FIELD,
                            csrf_token=csrf_token()), exc.status
@@ -59,7 +59,10 @@ def operations_page():
             raise Unauthorized("Sign in with the operator token, or open this page from erp-panel's settings "
                                "as an admin of an installation.", reason="operations_sign_in") from None
         operator = caller.is_operator
-        tenants = svc.tenants.list() if operator else [t for t in [svc.tenants.get(caller.tenant_id)] if t]
+        if caller.tenant_id is None:        # the operator token
+            tenants = svc.tenants.list()
+        else:
+            tenants = [t for t in [svc.tenants.get(caller.tenant_id)] if t]
     model = operations_model(tenants, operator=operator)
     return render_template("admin/operations.html", csrf_field=CSRF_FIELD, csrf_token=csrf_token(), **model)
 

@@ -13,12 +13,13 @@ from flask import Blueprint, g, make_response, redirect, render_template, reques
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from app.errors import AppError, NotFound, UpstreamError
+from app.errors import AppError, Conflict, NotFound, UpstreamError
 from app.ops.admin_audit import secret_states
 from app.orders.reconcile import report_csv, window_of
 from app.tenants.model import Tenant
 from app.tenants.settings_rules import SettingsInvalid
 from app.web.admin import forms as admin_forms
+from app.web.admin import secret_drafts
 from app.web.admin.audit import admin_audit, current_actor
 from app.web.admin.audit_view import audit_export, audit_section
 from app.web.admin.auth import admin_caller
@@ -29,7 +30,7 @@ from app.web.admin.session import (
     active_admin_tenant,
     clear_admin_session_cookie,
 )
-from app.web.admin.view import settings_page_model, settings_service
+from app.web.admin.view import error_queue, settings_page_model, settings_service
 from app.web.context import services
 from app.web.csrf import BlueprintT, protect_admin_blueprint
 from app.web.widgets import WIDGETS_DIR
@@ -112,13 +113,18 @@ def save_erp() -> ResponseReturnValue:
     connector = request.form.get("connector", "")
     values = admin_forms.erp_values(request.form)
     service = settings_service()
+    testing = request.form.get("action") == "test"
+    if testing:          # typed secrets are kept (encrypted, this session) until Save, never shown back
+        secret_drafts.keep(tenant.id, connector, values)
+    values_with_kept = secret_drafts.with_kept(tenant.id, connector, values)
     try:
-        if request.form.get("action") == "test":
-            check = service.test_connection(tenant.id, connector, values)
+        if testing:
+            check = service.test_connection(tenant.id, connector, values_with_kept)
             return _render(tenant, erp_submitted=values, selected=connector, check=check)
-        service.save_connection(tenant.id, connector, values)
+        service.save_connection(tenant.id, connector, values_with_kept)
     except SettingsInvalid as exc:
         return _render(tenant, 422, erp_errors=exc.by_field(), erp_submitted=values, selected=connector)
+    secret_drafts.drop(tenant.id, connector)
     return redirect(f"{SETTINGS_PATH}?done=erp_saved#erp", code=303)
 
 
@@ -143,10 +149,13 @@ def add_link() -> ResponseReturnValue:
     tenant = active_admin_tenant()
     form = request.form
     try:
-        settings_service().link_account(tenant.id, form.get("crm_account_id"), form.get("erp_customer_id"))
+        customer = settings_service().link_account(tenant.id, form.get("crm_account_id"), form.get("erp_customer_id"))
     except SettingsInvalid as exc:
         return _render(tenant, 422, link_errors=exc.by_field(),
                        link_submitted={k: form.get(k, "") for k in ("crm_account_id", "erp_customer_id")})
+    warning = services().linking.write_to_crm(tenant, str(form.get("crm_account_id", "")).strip(), customer.customer_id)
+    if warning:
+        return _render(tenant, link_warning=warning)
     return redirect(f"{SETTINGS_PATH}?done=link_added#links", code=303)
 
 
@@ -162,7 +171,13 @@ def remove_link() -> ResponseReturnValue:
 def replay_dead_letter() -> ResponseReturnValue:
     """Queue one dead-lettered event again."""
     tenant = active_admin_tenant()
-    services().orders.dead_letters.replay(tenant.id, request.form.get("dead_letter_id", ""), current_actor())
+    wanted = request.form.get("dead_letter_id", "")
+    letter = next((d for d in services().orders.dead_letters.list(tenant.id) if d.id == wanted), None)
+    if letter is not None:
+        failure = error_queue().check(tenant, letter, fresh=True)
+        if not failure.replay_allowed:      # a replay would only fail again: say what to fix instead
+            raise Conflict(f"Not replayed: {failure.blocker}", reason="replay_blocked")
+    services().orders.dead_letters.replay(tenant.id, wanted, current_actor())
     return redirect(f"{SETTINGS_PATH}?done=replayed#errors", code=303)
 
 

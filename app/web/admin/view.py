@@ -6,11 +6,16 @@ from typing import Any
 
 from app.erp import registry as erp_registry
 from app.erp.base import ConnectionCheck
+from app.linking.health import LinkState
+from app.linking.orphans import find_orphans
+from app.orders.error_queue import ErrorQueue
 from app.tenants.model import DEFAULT_STATUS_TRANSLATIONS, Tenant, TenantSettings
 from app.tenants.settings_rules import CREDIT_HOLD_POLICIES, MAPPING_SOURCE_HELP, ORDER_MAPPING_FIELDS
 from app.tenants.settings_service import TenantSettingsService
+from app.web.admin import secret_drafts
 from app.web.admin.audit import admin_audit
 from app.web.admin.audit_view import audit_section
+from app.web.admin.checklist import checklist, checklist_model
 from app.web.admin.figures_view import figures_section
 from app.web.admin.linking_view import search_section
 from app.web.admin.operations_view import alert_section
@@ -53,7 +58,13 @@ def settings_service() -> TenantSettingsService:
     """The settings service bound to this app's tenant store, ERP registry and panel cache, recording its
     changes as this request's admin."""
     svc = services()
-    return TenantSettingsService(svc.tenants, svc.erp, svc.panel, admin_audit())
+    return TenantSettingsService(svc.tenants, svc.erp, svc.panel, admin_audit(), svc.linking)
+
+
+def error_queue() -> ErrorQueue:
+    """The error queue over this app's dead letters and order readiness."""
+    svc = services()
+    return ErrorQueue(svc.orders.dead_letters, svc.orders.readiness)
 
 
 def check_sentence(check: ConnectionCheck) -> str:
@@ -77,6 +88,7 @@ def _erp_section(tenant: Tenant, chosen: str | None, submitted: dict[str, str] |
     chosen = chosen or (stored.connector if stored else svc.settings.erp_connector) or available[0]
     description = erp_registry.describe(chosen)
     same = stored if stored is not None and stored.connector == chosen else None
+    kept = secret_drafts.kept(tenant.id, chosen)
     fields = []
     for field in description.fields if description else ():
         if field.secret:
@@ -88,6 +100,7 @@ def _erp_section(tenant: Tenant, chosen: str | None, submitted: dict[str, str] |
         fields.append({"name": field.name, "label": field.label, "secret": field.secret, "multiline": field.multiline,
                        "required": field.required, "help": field.help, "value": value,
                        "is_set": bool(field.secret and same and same.secrets.get(field.name)),
+                       "kept": field.name in kept,
                        "errors": errors.get(field.name, [])})
     return {"connectors": [(name, _label(name)) for name in available],
             "selected": chosen, "description": description, "fields": fields,
@@ -137,29 +150,41 @@ def _crm_links(tenant: Tenant) -> list[tuple[str, str]]:
 FieldErrors = dict[str, list[str]]
 
 
+def _links_section(tenant: Tenant) -> dict[str, Any]:
+    """Every link with its customer's name and health, and a sentence when the ERP could not be asked."""
+    svc = services()
+    links, error = svc.linking.health(tenant.id)
+    return {"links": links, "links_error": error,
+            "orphans": find_orphans(tenant, svc.tenants, svc.crm, svc.orders.dead_letters, links),
+            "links_broken": sum(1 for link in links if link.state in (LinkState.GONE, LinkState.DISABLED))}
+
+
 def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice: str | None = None,
                         selected: str | None = None, check: ConnectionCheck | None = None,
                         erp_errors: FieldErrors | None = None, erp_submitted: dict[str, str] | None = None,
                         order_errors: FieldErrors | None = None, order_submitted: dict[str, Any] | None = None,
                         link_errors: FieldErrors | None = None, link_submitted: dict[str, str] | None = None,
                         alerts: dict[str, Any] | None = None, audit: dict[str, Any] | None = None,
-                        figures: dict[str, Any] | None = None, search_args: Mapping[str, str] | None = None) -> dict[str, Any]:
+                        figures: dict[str, Any] | None = None, search_args: Mapping[str, str] | None = None,
+                        link_warning: str = "") -> dict[str, Any]:
     """Everything settings.html renders; ``*_errors`` map field names to plain sentences; ``alerts`` is the
     Alerts section's model (``app.web.admin.operations_view.alert_section``; built from the stored contacts
     when None); ``audit`` the Audit section's (``app.web.admin.audit_view.audit_section``; unfiltered when None);
     ``search_args`` the customer search form's GET parameters."""
-    svc = services()
+    links = _links_section(tenant)
+    groups = error_queue().groups(tenant)
     return {
+        "checklist": checklist_model(checklist(tenant, links["links"], links["orphans"], groups)),
         "tenant": tenant, "notice": notice, "csrf_field": CSRF_FIELD, "csrf_token": csrf_token(),
         "erp": _erp_section(tenant, selected or connector, erp_submitted, erp_errors or {}),
         "check": check, "check_sentence": check_sentence(check) if check else "",
         "orders": _order_section(tenant.settings, order_submitted, order_errors or {}),
-        "links": sorted(svc.tenants.list_links(tenant.id).items()),
+        **links, "link_warning": link_warning,
         "link_errors": link_errors or {}, "link_submitted": link_submitted or {},
         "crm_links": _crm_links(tenant),
         "customer_search": search_section(tenant, search_args or {}),
-        "dead_letters": svc.orders.dead_letters.list(tenant.id),
-        "reconciliation": svc.orders.reconciliation.latest(tenant.id),
+        "error_groups": groups,
+        "reconciliation": services().orders.reconciliation.latest(tenant.id),
         "alerts": alerts or alert_section(tenant),
         "audit": audit or audit_section(tenant, {}),
         "figures": figures or figures_section(tenant),

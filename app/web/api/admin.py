@@ -146,9 +146,12 @@ class AdminAccountLinks(MethodView):
     @_admin_op
     @blp.response(200, AccountLinksSchema)
     def get(self, tenant_id: str) -> dict[str, Any]:
-        """Every CRM account -> ERP customer link of the installation."""
-        links = services().tenants.list_links(active_admin_tenant(tenant_id).id)
-        return {"links": [{"crm_account_id": a, "erp_customer_id": c} for a, c in sorted(links.items())]}
+        """Every CRM account -> ERP customer link of the installation, with the customer's name and the
+        link's health as the ERP answers now."""
+        links, message = services().linking.health(active_admin_tenant(tenant_id).id)
+        return {"links": [{"crm_account_id": h.crm_account_id, "erp_customer_id": h.erp_customer_id,
+                           "erp_customer_name": h.customer_name, "state": h.state.value, "duplicate": h.duplicate,
+                           "message": h.sentence} for h in links], "message": message}
 
 
 @blp.route("/account-links/<string:crm_account_id>")
@@ -156,13 +159,16 @@ class AdminAccountLink(MethodView):
     @_admin_op
     @blp.arguments(AccountLinkRequestSchema)
     @blp.response(200, AccountLinkSchema)
-    @alt_problem(blp, 422, "Missing or too long ids")
+    @alt_problem(blp, 422, "Missing or too long ids, a customer the ERP does not know or has disabled, or an "
+                           "ERP that could not be asked")
     def put(self, body: dict[str, Any], crm_account_id: str, tenant_id: str) -> dict[str, Any]:
-        """Link (or re-link) one CRM account to an ERP customer."""
+        """Link (or re-link) one CRM account to an ERP customer; the ERP is asked first whether the customer
+        exists and is enabled."""
         tenant = active_admin_tenant(tenant_id)
-        settings_service().link_account(tenant.id, crm_account_id, body["erp_customer_id"])
-        return {"crm_account_id": crm_account_id.strip(),
-                "erp_customer_id": services().tenants.erp_customer_for(tenant.id, crm_account_id.strip())}
+        customer = settings_service().link_account(tenant.id, crm_account_id, body["erp_customer_id"])
+        warning = services().linking.write_to_crm(tenant, crm_account_id.strip(), customer.customer_id)
+        return {"crm_account_id": crm_account_id.strip(), "erp_customer_id": customer.customer_id,
+                "erp_customer_name": customer.name, "state": "ok", "duplicate": False, "message": warning}
 
     @_admin_op
     @blp.response(204)

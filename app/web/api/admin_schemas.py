@@ -52,7 +52,8 @@ class ConnectorSchema(ma.Schema):
 
     name = _TEXT(required=True)
     label = _TEXT()
-    fields = ma.fields.List(ma.fields.Nested(SettingFieldSchema))
+    # "fields" on the wire; the attribute has another name because Schema.fields is marshmallow's own
+    setting_fields = ma.fields.List(ma.fields.Nested(SettingFieldSchema), data_key="fields", attribute="fields")
     permissions_help = _TEXT()
 
 
@@ -83,7 +84,8 @@ class ConnectionSchema(ma.Schema):
     label = _TEXT(allow_none=True)
     config = ma.fields.Dict(keys=_TEXT(), values=_TEXT())
     secrets_set = ma.fields.List(_TEXT())
-    fields = ma.fields.List(ma.fields.Nested(SettingFieldSchema))
+    # "fields" on the wire; the attribute has another name because Schema.fields is marshmallow's own
+    setting_fields = ma.fields.List(ma.fields.Nested(SettingFieldSchema), data_key="fields", attribute="fields")
     permissions_help = _TEXT()
     available = ma.fields.List(_TEXT())
 
@@ -99,6 +101,12 @@ class ConnectionCheckSchema(ma.Schema):
 class AccountLinkSchema(ma.Schema):
     crm_account_id = _TEXT(required=True)
     erp_customer_id = _TEXT(required=True)
+    erp_customer_name = _TEXT(metadata={"description": "The customer's name in the ERP (empty when it is gone or "
+                                                      "the ERP could not be asked)"})
+    state = _TEXT(metadata={"description": "ok, disabled (the ERP refuses orders for it), gone (the ERP no longer "
+                                           "knows the id) or unchecked (the ERP did not answer)"})
+    duplicate = ma.fields.Boolean(metadata={"description": "Another CRM account links to the same customer"})
+    message = _TEXT(metadata={"description": "What to do about this link, in a sentence (empty when fine)"})
 
 
 class AccountLinkRequestSchema(ma.Schema):
@@ -107,3 +115,5 @@ class AccountLinkRequestSchema(ma.Schema):
 
 class AccountLinksSchema(ma.Schema):
     links = ma.fields.List(ma.fields.Nested(AccountLinkSchema), required=True)
+    message = _TEXT(metadata={"description": "Why the links could not be checked against the ERP (empty when "
+                                             "they were)"})

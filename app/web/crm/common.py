@@ -1,6 +1,7 @@
 """What every CRM's routes share: the request as the CRM sent it, the won-deal intake, the message page."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
 
 from flask import make_response, render_template, request
@@ -8,8 +9,11 @@ from werkzeug.wrappers import Response
 
 from app.crm.base import CRMIntegration
 from app.crm.inbound import InboundRequest, WebhookOutcome
-from app.errors import ServiceUnavailable, UpstreamError
+from app.errors import AppError, ServiceUnavailable, UpstreamError
 from app.orders.intake import IntakeResult
+from app.web.admin.audit import admin_audit
+from app.web.admin.auth import admin_tenant
+from app.web.admin.session import clear_admin_session_cookie
 from app.web.context import services
 from app.web.csrf import CSRF_FIELD, csrf_token
 
@@ -54,3 +58,28 @@ def message_page(label: str, title: str, message: str, status: int = 200, *,
     page = render_template("crm/message.html", crm_label=label, title=title, message=message, error=status >= 400,
                            link=link, form=form, csrf_field=CSRF_FIELD, csrf_token=csrf_token() if form else "")
     return make_response(page, status)
+
+
+def disconnect_page(label: str, integration: Callable[[], CRMIntegration], also: str) -> Response:
+    """The "Disconnect <CRM>" page (admin session): GET asks, POST uninstalls the signed-in tenant (revoke
+    tokens, drop cached ERP data) and signs out; ``also`` says what to remove in the CRM itself.
+
+    The POST is a cookie-authenticated write: the caller's blueprint runs the CSRF rule (``app.web.csrf``) first.
+    """
+    try:
+        tenant = admin_tenant()
+        found = integration()
+    except AppError as exc:
+        return message_page(label, "Sign-in required" if exc.status == 401 else "Request refused", exc.detail,
+                            exc.status)
+    if tenant.crm != found.name:
+        return message_page(label, f"Not a {label} installation", f"This installation is not connected to {label}.",
+                            400)
+    if request.method == "GET":
+        return message_page(label, f"Disconnect {label}", f"erp-panel will stop showing ERP data in {label} and "
+                            "stop turning won deals into orders for this account.", form=f"Disconnect {label}")
+    found.uninstall(tenant)
+    admin_audit().record(tenant.id, "crm.uninstall", target=tenant.installation_id,
+                         before={"status": tenant.status}, after={"status": "uninstalled"})
+    return clear_admin_session_cookie(message_page(label, f"{label} disconnected",
+                                                   f"erp-panel is disconnected. {also}"))

@@ -18,6 +18,8 @@ from werkzeug.wrappers import Response
 from app.crm.demo.integration import DemoIntegration
 from app.crm.demo.seed import DEMO_COMPANY
 from app.crm.demo.webhook import build_won_webhook
+from app.domain.ids import idempotency_key
+from app.erp.sandbox import SandboxERP
 from app.errors import BadRequest, NotFound, UpstreamNotFound
 from app.web.admin.session import start_admin_session
 from app.web.context import services
@@ -108,6 +110,29 @@ def sandbox_controls() -> Response:
         except ValueError:
             latency = 0.0
         faults.switch(latency_ms=latency)
+    return _back()
+
+
+@orders_bp.post("/demo/deals/<string:deal_id>/erp-step")
+def sandbox_order_step(deal_id: str) -> Response:
+    """Move the deal's order on in the sandbox ERP (deliver, invoice, pay) as people in the ERP would, then poll
+    the order status once so the deal shows the change without waiting for the scheduled poll."""
+    require_same_origin()
+    step = request.form.get("step", "")
+    if step not in ("deliver", "invoice", "pay"):
+        raise BadRequest("step must be deliver, invoice or pay", reason="bad_step")
+    svc = services()
+    tenant = demo().active_tenant(DEMO_COMPANY)
+    if tenant is None:
+        raise NotFound("The demo company is not installed", reason="not_installed")
+    connector, _fp = svc.erp.connector_for(tenant)
+    if not isinstance(connector, SandboxERP):
+        raise BadRequest("Only the sandbox ERP's orders can be moved from the demo", reason="not_sandbox")
+    try:
+        connector.advance_order(idempotency_key(tenant.id, deal_id), step)
+    except UpstreamNotFound:
+        raise NotFound(f"Deal {deal_id} has no order in the sandbox ERP", reason="order_not_found") from None
+    svc.orders.status.poll(tenant)
     return _back()
 
 

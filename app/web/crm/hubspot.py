@@ -17,13 +17,10 @@ from werkzeug.wrappers import Response
 
 from app.crm.hubspot.cards import UnsupportedObject
 from app.crm.hubspot.integration import HubSpotIntegration
-from app.errors import AppError, BadRequest, Forbidden, NotFound
+from app.errors import BadRequest, Forbidden, NotFound
 from app.orders.present import deal_view
-from app.web.admin.audit import admin_audit
-from app.web.admin.auth import admin_tenant
-from app.web.admin.session import clear_admin_session_cookie
 from app.web.context import services
-from app.web.crm.common import inbound, message_page, receive_events
+from app.web.crm.common import disconnect_page, inbound, receive_events
 from app.web.crm.hubspot_schemas import (
     CardQuerySchema,
     CardRequestSchema,
@@ -136,25 +133,6 @@ class Webhooks(MethodView):
 # -- the disconnect page -------------------------------------------------------------------
 @admin_pages.route("/uninstall", methods=["GET", "POST"])
 def uninstall() -> Response:
-    """Disconnect this HubSpot account (admin session): revoke tokens, drop cached ERP data.
-
-    The POST is a cookie-authenticated write: the blueprint's CSRF rule (``app.web.csrf``) runs first.
-    """
-    try:
-        tenant = admin_tenant()
-        integration = hubspot()
-    except AppError as exc:
-        return message_page(LABEL, "Sign-in required" if exc.status == 401 else "Request refused", exc.detail,
-                            exc.status)
-    if tenant.crm != integration.name:
-        return message_page(LABEL, "Not a HubSpot installation", "This installation is not connected to HubSpot.",
-                            400)
-    if request.method == "GET":
-        return message_page(LABEL, "Disconnect HubSpot", "erp-panel will stop showing ERP data in HubSpot and stop "
-                            "turning won deals into orders for this account.", form="Disconnect HubSpot")
-    integration.uninstall(tenant)
-    admin_audit().record(tenant.id, "crm.uninstall", target=tenant.installation_id,
-                         before={"status": tenant.status}, after={"status": "uninstalled"})
-    return clear_admin_session_cookie(message_page(
-        LABEL, "HubSpot disconnected", "erp-panel is disconnected. Uninstall the app in HubSpot "
-        "(Settings > Integrations > Connected apps) to remove the card as well."))
+    """Disconnect this HubSpot account (admin session): revoke tokens, drop cached ERP data."""
+    return disconnect_page(LABEL, hubspot, "Uninstall the app in HubSpot (Settings > Integrations > Connected "
+                           "apps) to remove the card as well.")

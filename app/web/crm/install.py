@@ -42,9 +42,10 @@ def _not_configured(name: str) -> Response:
     return message_page(label, f"{label} is not set up", f"{label} is not configured on this server{hint}.", 404)
 
 
-def start(name: str) -> Response:
-    """Start an install from our side: a one-time state, bound to this browser by a cookie."""
-    flow = _flow(name)
+def start(name: str, flow: OAuthFlow | None = None) -> Response:
+    """Start an install from our side: a one-time state, bound to this browser by a cookie (``flow``: one
+    other than the integration's own, e.g. Salesforce's sandbox login)."""
+    flow = flow or _flow(name)
     if flow is None:
         return _not_configured(name)
     try:
@@ -57,13 +58,14 @@ def start(name: str) -> Response:
     return response
 
 
-def callback(name: str) -> Response:
+def callback(name: str, flow: OAuthFlow | None = None, install_path: str = "") -> Response:
     """The CRM sends the admin back here with ``code`` and ``state`` (or ``error``)."""
-    flow = _flow(name)
+    flow = flow or _flow(name)
     if flow is None:
         return _not_configured(name)
     label = flow.label
-    restart = ("Start the install again", f"/{name}/install")
+    install_path = install_path or f"/{name}/install"
+    restart = ("Start the install again", install_path)
     try:
         result = flow.complete(code=request.args.get("code", ""), state=request.args.get("state", ""),
                                browser_state=request.cookies.get(STATE_COOKIE, ""),
@@ -75,7 +77,7 @@ def callback(name: str) -> Response:
                                       target=result.tenant.installation_id, after={"status": result.tenant.status})
     if not result.state_verified:
         # started on the CRM's side: installed, but sign the browser in only via a state-bound round trip
-        return redirect(f"/{name}/install", code=302)
+        return redirect(install_path, code=302)
     if not result.sign_in:
         return _forget_state(message_page(label, "erp-panel is installed", f"Only a {label} admin can open the "
                                           "erp-panel settings. Ask an admin of your company to open them."))

@@ -19,8 +19,8 @@ from app.web.problems import alt_problem
 
 class WidgetSessionRequestSchema(ma.Schema):
     crm = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20),
-                           metadata={"description": "Which CRM issued the credential: demo, pipedrive, ..."})
-    credential = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=8192),
+                           metadata={"description": "Which CRM issued the credential: demo, pipedrive, salesforce, ..."})
+    credential = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=16384),
                                   metadata={"description": "The signed context/JWT the CRM gave the iframe"})
     account = ma.fields.String(validate=ma.validate.Length(min=1, max=100), metadata={
         "description": "The CRM account the widget shows, when it knows it: the answer then carries its panel "
@@ -57,8 +57,9 @@ def _panel(crm_account_id: str, *, refresh: bool) -> Response | dict[str, Any]:
 _SIGNED_BY_THE_CRM = (
     "No bearer token: `credential` is the token the CRM signed for this widget view and is verified "
     "here (constant-time, with expiry): Pipedrive, the App Extensions SDK's signed JWT (HS256 with the "
-    "app's JWT secret); the demo CRM, its HMAC-signed, timestamped context. The tenant comes from the "
-    "verified credential only."
+    "app's JWT secret); Salesforce, the Canvas signed request (HMAC-SHA256 with the connected app's "
+    "consumer secret, at most 2 hours old); the demo CRM, its HMAC-signed, timestamped context. The tenant "
+    "comes from the verified credential only."
 )
 
 
@@ -103,7 +104,7 @@ class AccountPanel(MethodView):
     @blp.response(200, PanelSchema)
     @alt_problem(blp, 401, "Missing or invalid widget token")
     @alt_problem(blp, 403, "Token is for another record")
-    def get(self, crm_account_id: str) -> dict[str, Any]:
+    def get(self, crm_account_id: str) -> Response | dict[str, Any]:
         """The ERP panel (credit, stock, invoices, pricing) for one CRM account."""
         return _panel(crm_account_id, refresh=False)
 
@@ -114,6 +115,6 @@ class AccountPanelRefresh(MethodView):
     @blp.response(200, PanelSchema)
     @alt_problem(blp, 401, "Missing or invalid widget token")
     @alt_problem(blp, 429, "Refreshed too recently")
-    def post(self, crm_account_id: str) -> dict[str, Any]:
+    def post(self, crm_account_id: str) -> Response | dict[str, Any]:
         """Refresh now: bypass the cache for this account (rate limited)."""
         return _panel(crm_account_id, refresh=True)

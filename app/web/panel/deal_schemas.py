@@ -15,10 +15,10 @@ class ReadinessItemSchema(ma.Schema):
         "description": "Who fixes it: rep | admin | finance (null for checks that could not run)"})
 
 
-def _decimal(description: str = "", **kw: bool) -> ma.fields.Decimal:
+def _decimal(description: str = "", *, required: bool = False, allow_none: bool = False) -> ma.fields.Decimal:
     """An exact decimal, serialised as a string."""
     meta = {"type": "string", "format": "decimal", **({"description": description} if description else {})}
-    return ma.fields.Decimal(as_string=True, metadata=meta, **kw)
+    return ma.fields.Decimal(as_string=True, metadata=meta, required=required, allow_none=allow_none)
 
 
 class DealLineFactsSchema(ma.Schema):

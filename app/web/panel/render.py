@@ -11,12 +11,14 @@ in bytes, least recently used first.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from cachetools import LRUCache
 from flask import Flask, Response
+from marshmallow.fields import Nested
 
 from app.panel.model import PanelView
 from app.panel.present import panel_dict, section_dict
@@ -31,7 +33,7 @@ _WHEN = datetime(1, 1, 1, tzinfo=UTC)
 _AGE_NULL = '"age_seconds":null,'
 
 _TOP = PanelSchema(exclude=("sections",))
-_SECTION_SCHEMAS = {name: field.schema for name, field in SectionsSchema().fields.items()}
+_SECTION_SCHEMAS = {name: cast(Nested, field).schema for name, field in SectionsSchema().fields.items()}
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,10 @@ class PanelRenderer:
             age = "null" if section.age_seconds is None else float.__repr__(float(round(section.age_seconds, 1)))
             parts += ['"age_seconds":', age, ",", text]
         parts.append("}}\n")
-        return app.response_class("".join(parts), mimetype=provider.mimetype)
+        # DefaultJSONProvider.mimetype; a provider without one answers application/json (JSONProvider.response)
+        return app.response_class("".join(parts), mimetype=getattr(provider, "mimetype", "application/json"))
 
-    def _template(self, dumps, view: PanelView, today: date) -> _Template:
+    def _template(self, dumps: Callable[..., str], view: PanelView, today: date) -> _Template:
         """Dump the panel once with the schema and cut it where the moving values go."""
         top = _TOP.dump({**panel_dict(view, today), "generated_at": _WHEN})
         top_text = dumps({**top, "sections": None}, separators=(",", ":"))

@@ -13,6 +13,8 @@ import responses
 from app.crm.registry import INTEGRATIONS
 from tests.contract.crm.harness import HARNESSES, PUBLIC, CRMUnderTest
 from tests.fakes import hubspot as hs_fake
+from tests.fakes import salesforce as sf_fake
+from tests.fakes import salesforce_messages as sf_messages
 from tests.fakes.pipedrive_fixtures import PIPEDRIVE_SETTINGS
 
 
@@ -20,7 +22,8 @@ from tests.fakes.pipedrive_fixtures import PIPEDRIVE_SETTINGS
 def base_config(base_config) -> dict:
     """The test app with every CRM switched on (the demo is on in test mode)."""
     return {**base_config, **PIPEDRIVE_SETTINGS, "public_base_url": PUBLIC,
-            "hubspot_client_id": hs_fake.CLIENT_ID, "hubspot_client_secret": hs_fake.CLIENT_SECRET}
+            "hubspot_client_id": hs_fake.CLIENT_ID, "hubspot_client_secret": hs_fake.CLIENT_SECRET,
+            "salesforce_client_id": sf_fake.CLIENT_ID, "salesforce_client_secret": sf_messages.CONSUMER_SECRET}
 
 
 @pytest.fixture(params=[kind.name for kind in INTEGRATIONS])

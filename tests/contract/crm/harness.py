@@ -25,10 +25,13 @@ from app.crm.inbound import InboundRequest
 from app.crm.oauth.flow import InstallStart
 from app.crm.pipedrive.integration import PipedriveIntegration
 from app.crm.pipedrive.mapping import FIELD_ERP_CUSTOMER, FIELD_ORDER_NUMBER, FIELD_ORDER_STATUS
+from app.crm.salesforce.integration import SalesforceIntegration
 from app.services import Services
 from app.tenants.model import Tenant
 from tests.fakes import hubspot as hs_fake
 from tests.fakes import pipedrive as pd_fake
+from tests.fakes import salesforce as sf_fake
+from tests.fakes import salesforce_messages as sf_messages
 
 PUBLIC = "https://erp-panel.test"
 
@@ -57,6 +60,9 @@ class CRMUnderTest:
     consent: Callable[[InstallStart], str] | None = None
     #: seconds after which the stored access token must have been refreshed (OAuth CRMs)
     token_lifetime: float = 0.0
+    #: the account of ``won_deal`` and what the CRM's "ERP customer id" field of an account holds now
+    account_id: str = ""
+    account_field: Callable[[str], str | None] | None = None
 
 
 def _flow_install(integration: CRMIntegration, consent: Callable[[InstallStart], str]) -> Tenant:
@@ -89,7 +95,9 @@ def demo_harness(services: Services, mock: responses.RequestsMock) -> CRMUnderTe
         "demo", integration, installed=integration.ensure_installed, won_deal=won_deal,
         won_delivery=delivery, other_delivery=lambda t, d: delivery(t, d, "evt-other", event="deal.updated"),
         forged=lambda r: InboundRequest(r.method, r.url, r.body + b" ", r.headers),
-        written=written, widget_credential=lambda _t: store.sign_widget_context(DEMO_COMPANY, "rep-1", "ACC-1001"))
+        written=written, widget_credential=lambda _t: store.sign_widget_context(DEMO_COMPANY, "rep-1", "ACC-1001"),
+        account_id="ACC-1001",
+        account_field=lambda account: store.get_account(DEMO_COMPANY, account).erp_customer_id)
 
 
 def pipedrive_harness(services: Services, mock: responses.RequestsMock) -> CRMUnderTest:
@@ -131,7 +139,9 @@ def pipedrive_harness(services: Services, mock: responses.RequestsMock) -> CRMUn
         forged=lambda r: InboundRequest(r.method, r.url, r.body, {"Authorization": pd_fake.basic_auth("x", "y")},
                                         path_params=r.path_params),
         written=written, widget_credential=lambda _t: fake.sign_jwt(), consent=lambda _start: fake.authorization_code(),
-        token_lifetime=fake.expires_in)
+        token_lifetime=fake.expires_in, account_id="7",
+        account_field=lambda account: fake.company.organizations[int(account)].get("custom_fields", {}).get(
+            keys[FIELD_ERP_CUSTOMER]))
 
 
 def hubspot_harness(services: Services, mock: responses.RequestsMock) -> CRMUnderTest:
@@ -175,7 +185,51 @@ def hubspot_harness(services: Services, mock: responses.RequestsMock) -> CRMUnde
         forged=lambda r: InboundRequest(r.method, r.url, r.body + b" ", r.headers, query=r.query),
         written=written, consent=consent, token_lifetime=1800,
         signed_request=lambda _t: signed("/api/v1/hubspot/card",
-                                         json.dumps({"objectTypeId": "0-2", "objectId": "201"}).encode(), card_query))
+                                         json.dumps({"objectTypeId": "0-2", "objectId": "201"}).encode(), card_query),
+        account_id="201", account_field=lambda account: fake.companies[account]["properties"].get("erp_customer_id"))
+
+
+def salesforce_harness(services: Services, mock: responses.RequestsMock) -> CRMUnderTest:
+    integration = services.crm.of_kind(SalesforceIntegration)
+    assert integration is not None
+    fake = sf_fake.FakeSalesforce(mock).install()
+    account_id, opportunity_id = "0015e000002AbCdAAK", "0065e000003AbCdAAK"
+
+    def consent(start: InstallStart) -> str:
+        code, state = fake.approve(start.url)
+        assert state == start.state
+        return code
+
+    def won_deal(_tenant: Tenant) -> str:
+        fake.add_account(account_id, "Acme Corporation", erp_customer_id="CUST-0002")
+        fake.add_opportunity(opportunity_id, account_id, lines=[{"name": "Widget", "code": "SKU-1001", "quantity": 2,
+                                                                 "price": 12.5}])
+        return opportunity_id
+
+    def delivery(tenant: Tenant, deal_id: str, event_id: str, won: bool = True) -> InboundRequest:
+        url = integration.outbound_url(tenant)
+        assert url is not None
+        secret = url.rsplit("/", 1)[-1]
+        body = sf_messages.outbound_message([(f"04l5e0000{event_id:0>9}", deal_id, won)])
+        return InboundRequest("POST", url, body, {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
+                              path_params={"tenant_id": tenant.id, "secret": secret})
+
+    def written(_tenant: Tenant, deal_id: str) -> tuple[str, str]:
+        record = fake.records["Opportunity"][deal_id]
+        return record["ERP_Order_Number__c"], record["ERP_Order_Status__c"]
+
+    def canvas(_tenant: Tenant) -> str:
+        envelope = sf_messages.canvas_envelope(record={"Id": account_id, "Name": "Acme Corporation"},
+                                               issued_at=int(services.clock.timestamp()))
+        return sf_messages.signed_request(envelope)
+
+    return CRMUnderTest(
+        "salesforce", integration, installed=lambda: _flow_install(integration, consent), won_deal=won_deal,
+        won_delivery=lambda t, d, e: delivery(t, d, e), other_delivery=lambda t, d: delivery(t, d, "900", won=False),
+        forged=lambda r: InboundRequest(r.method, r.url, r.body, r.headers,
+                                        path_params={**r.path_params, "secret": "guessed-" + "x" * 35}),
+        written=written, widget_credential=canvas, consent=consent, token_lifetime=7200, account_id=account_id,
+        account_field=lambda account: fake.records["Account"][account].get("ERP_Customer_Id__c"))
 
 
 #: CRM name -> harness; a registered integration without one fails the contract suite
@@ -183,4 +237,5 @@ HARNESSES: dict[str, Callable[[Services, responses.RequestsMock], CRMUnderTest]]
     "demo": demo_harness,
     "pipedrive": pipedrive_harness,
     "hubspot": hubspot_harness,
+    "salesforce": salesforce_harness,
 }

@@ -5,8 +5,11 @@ domain with ``customer_rank > 0``, SuiteQL, OData ``$filter``); the linking serv
 """
 from __future__ import annotations
 
+import math
+
 from app.domain.customer import CustomerQuery
 from app.linking.search import search
+from tests.contract.erp.harness import PAGE_SIZE
 
 
 def _ids(erp, query: CustomerQuery) -> list[str]:
@@ -66,3 +69,13 @@ def test_a_search_is_one_erp_request(erp):
     # a name and a domain at once, one customer answering (one page, whatever the harness's page size)
     search(erp.connector, CustomerQuery(name="Mueller", email_domain="mueller-soehne.de"))
     assert len(erp.fake.requests_to("")) - before == 1
+
+
+def test_get_customers_reads_many_ids_in_one_request(erp):
+    erp.connector.get_customer("CUST-0001")       # sign-in / token requests happen once, before
+    before = len(erp.fake.requests_to("")) if erp.fake is not None else 0
+    found = erp.connector.get_customers(["CUST-0002", "CUST-0011", "CUST-NOPE", "CUST-0002"])
+    assert sorted(found) == ["CUST-0002", "CUST-0011"]
+    assert found["CUST-0002"].name == "Acme Corporation" and found["CUST-0011"].disabled
+    if erp.fake is not None:   # one query for the three distinct ids, paged as the harness pages
+        assert len(erp.fake.requests_to("")) - before <= math.ceil(3 / PAGE_SIZE)

@@ -33,9 +33,15 @@ def test_public_https_addresses_pass(url):
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "gopher://erp.example.com:70/_x", "ftp://erp.example.com",
-                                 "javascript:alert(1)", "erp.example.com"])
+                                 "javascript:alert(1)"])
 def test_other_schemes_are_refused_with_the_rule_named(url):
     assert refusal(STRICT, url).reason in ("url_bad_scheme", "url_not_https")
+
+
+@pytest.mark.parametrize("url", ["erp.example.com", "erp.example.com:8443/odoo", "localhost:8000"])
+def test_an_address_without_a_scheme_gets_a_sentence_with_the_fix(url):
+    refused = refusal(STRICT, url)
+    assert refused.reason == "url_no_scheme" and f"write it as https://{url}." in refused.message
 
 
 def test_plain_http_only_when_the_operator_allows_it():

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from app.errors import NotFound
+from app.linking.service import LinkingService
 from app.ops.admin_audit import Actor
 from app.tenants.settings_rules import SettingsInvalid
 from app.tenants.settings_service import TenantSettingsService
@@ -29,6 +30,9 @@ class RegistrySpy:
     def build(self, conn):
         return self.real.build(conn)
 
+    def connector_from(self, tenant_id, conn):
+        return self.real.connector_from(tenant_id, conn)
+
     def available(self) -> list[str]:
         return self.real.available()
 
@@ -49,7 +53,8 @@ def erp(services):
 
 @pytest.fixture
 def service(services, erp, panel):
-    return TenantSettingsService(services.tenants, erp, panel, services.ops.admin_audit.by(Actor("admin-1", "admin_api")))
+    return TenantSettingsService(services.tenants, erp, panel, services.ops.admin_audit.by(Actor("admin-1", "admin_api")),
+                                 LinkingService(services.tenants, erp, services.crm))
 
 
 @pytest.fixture
@@ -140,8 +145,16 @@ def test_update_settings_unknown_tenant(service):
 
 
 def test_links_are_validated_and_scoped_to_the_tenant(service, services, tenant):
-    service.link_account(tenant.id, " ACC-1 ", " CUST-1 ")
-    assert services.tenants.list_links(tenant.id) == {"ACC-1": "CUST-1"}
+    with pytest.raises(SettingsInvalid) as unconnected:
+        service.link_account(tenant.id, "ACC-1", "CUST-0001")
+    assert unconnected.value.reason == "erp_not_configured"
+    services.tenants.save_erp_connection(tenant.id, "sandbox", {}, {})
+    assert service.link_account(tenant.id, " ACC-1 ", " CUST-0001 ").name == "Müller & Söhne GmbH"
+    assert services.tenants.list_links(tenant.id) == {"ACC-1": "CUST-0001"}
+    for customer, reason in (("CUST-NOPE", "unknown_customer"), ("CUST-0011", "customer_disabled")):
+        with pytest.raises(SettingsInvalid) as refused:
+            service.link_account(tenant.id, "ACC-2", customer)
+        assert refused.value.reason == reason and "ACC-2" not in services.tenants.list_links(tenant.id)
     with pytest.raises(SettingsInvalid) as err:
         service.link_account(tenant.id, "", "C" * 200)
     assert {i.reason for i in err.value.issues} == {"missing_required_field", "too_long"}

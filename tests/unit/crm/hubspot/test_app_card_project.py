@@ -38,7 +38,8 @@ def test_project_layout_and_app_settings_match_the_backend():
     hooks = _json(PROJECT / "src" / "app" / "webhooks" / "webhooks-hsmeta.json")["config"]
     assert urlparse(hooks["settings"]["targetUrl"]).path == "/api/v1/hubspot/webhooks"
     assert hooks["subscriptions"]["legacyCrmObjects"] == [
-        {"subscriptionType": "deal.propertyChange", "propertyName": "dealstage", "active": True}]
+        {"subscriptionType": "deal.propertyChange", "propertyName": "dealstage", "active": True},
+        {"subscriptionType": "company.propertyChange", "propertyName": "erp_customer_id", "active": True}]
     cards = [_json(p)["config"] for p in sorted(CARDS.glob("*-hsmeta.json"))]
     assert sorted(t for c in cards for t in c["objectTypes"]) == ["companies", "deals"]
     for card in cards:
