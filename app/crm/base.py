@@ -227,9 +227,11 @@ class CRMIntegration(abc.ABC):
         ``user_context`` ``roles`` / ``teams``, comma-separated (a CRM whose signed context carries the user's
         role, like a Salesforce Canvas signed request, fills them) - else the user id alone, so only user-list
         rules and the default levels apply."""
-        def names(key: str) -> frozenset[str]:
-            return frozenset(v.strip() for v in caller.user_context.get(key, "").split(",") if v.strip())
-        return Viewer(caller.user_id, roles=names("roles"), teams=names("teams"))
+        def names(*keys: str) -> frozenset[str]:
+            return frozenset(v.strip() for key in keys for v in caller.user_context.get(key, "").split(",")
+                             if v.strip())
+        # a Canvas signed request names the user's role and profile (``roleId``, ``profileId``)
+        return Viewer(caller.user_id, roles=names("roles", "role_id", "profile_id"), teams=names("teams"))
 
     # -- the tenant's CRM ------------------------------------------------------------
     @abc.abstractmethod

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from app.crm.base import CRMIntegration
+from app.crm.inbound import VerifiedCaller
 from app.domain.credit import CustomerCredit
 from app.domain.invoice import Invoice, InvoiceStatus
 from app.domain.stock import StockLine
@@ -84,3 +86,12 @@ def test_restricted_sections_keep_badges_and_drop_every_figure():
     assert restricted.customer_name == "Café Lumière"                      # a name is not a figure
     assert [b.code for b in badges(view.sections[DataKind.STOCK], TODAY)] == ["out_of_stock"]
     assert restrict(view, FigurePolicy().levels_for(Viewer("u-1")), TODAY) is view
+
+
+def test_a_crm_whose_signed_context_names_the_role_needs_no_users_api():
+    """The default CRMIntegration.viewer: roles from the verified credential (a Canvas request's roleId/profileId)."""
+    caller = VerifiedCaller(crm="salesforce", installation_id="00D1", user_id="0051",
+                            user_context={"role_id": "00E7", "profile_id": "00e9", "email": "rep@example.com"})
+    viewer = CRMIntegration.viewer(None, None, caller)  # type: ignore[arg-type] - uses only the caller
+    assert viewer == Viewer("0051", roles=frozenset({"00E7", "00e9"}))
+    assert POLICY.levels_for(viewer)[DataKind.CREDIT] == BADGES
