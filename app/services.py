@@ -24,6 +24,7 @@ from app.clock import Clock
 from app.config import Settings, outbound_policy
 from app.crm.base import CRMDeps
 from app.crm.registry import CRMRegistry
+from app.crm.viewers import ViewerDirectory
 from app.erp.base import ConnectorContext
 from app.erp.registry import ERPRegistry
 from app.erp.sandbox.faults import SandboxFaults
@@ -126,6 +127,8 @@ class Services:
     erp: ERPRegistry
     panel: PanelService
     crm: CRMRegistry
+    #: verified CRM callers as viewers (roles, teams) for role-based figures, cached briefly
+    viewers: ViewerDirectory
     orders: OrderServices
     linking: LinkingService
     widget_tokens: WidgetTokens
@@ -255,7 +258,7 @@ def build_services(settings: Settings, clock: Clock | None = None,
     return Services(settings=settings, clock=clock, db=db, secrets=secrets, tenants=tenants,
                     tenant_cache=tenant_cache, invalidations=caches.invalidations, cache=caches.shared,
                     coalescer=coalescer, executor=executor, refresher=refresher, sandbox_faults=faults, erp=erp,
-                    panel=panel, crm=crm,
+                    panel=panel, crm=crm, viewers=ViewerDirectory(crm, clock),
                     orders=orders,
                     linking=LinkingService(tenants, erp, crm),
                     widget_tokens=WidgetTokens([settings.secret_key], clock, settings.widget_token_ttl),

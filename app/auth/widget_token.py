@@ -38,6 +38,13 @@ class WidgetClaims:
     object_id: str
     expires_at: int
     issued_at: int = 0
+    #: the user's CRM roles and teams as verified at the session exchange (role-based figures)
+    roles: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+
+
+def _names(value: object) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
 class WidgetTokens:
@@ -55,11 +62,16 @@ class WidgetTokens:
                                             getsizeof=lambda _claims: VERIFIED_ENTRY_BYTES)
         self._lock = threading.Lock()
 
-    def mint(self, tenant_id: str, user_id: str, crm: str, object_id: str = "") -> tuple[str, int]:
+    def mint(self, tenant_id: str, user_id: str, crm: str, object_id: str = "", *,
+             roles: tuple[str, ...] = (), teams: tuple[str, ...] = ()) -> tuple[str, int]:
         """Return (token, expires_in seconds)."""
         now = int(self.clock.timestamp())
-        claims = {"aud": AUDIENCE, "tid": tenant_id, "sub": user_id, "crm": crm, "obj": object_id,
-                  "iat": now, "exp": now + self.ttl}
+        claims: dict[str, object] = {"aud": AUDIENCE, "tid": tenant_id, "sub": user_id, "crm": crm,
+                                     "obj": object_id, "iat": now, "exp": now + self.ttl}
+        if roles:
+            claims["rol"] = sorted(roles)
+        if teams:
+            claims["tms"] = sorted(teams)
         return jwt.encode(claims, self.keys[0], algorithm=ALGORITHM), self.ttl
 
     def verify(self, token: str) -> WidgetClaims:
@@ -81,7 +93,8 @@ class WidgetTokens:
         try:
             verified = WidgetClaims(tenant_id=str(claims["tid"]), user_id=str(claims["sub"]),
                                     crm=str(claims.get("crm", "")), object_id=str(claims.get("obj", "")),
-                                    expires_at=int(claims["exp"]), issued_at=int(claims["iat"]))
+                                    expires_at=int(claims["exp"]), issued_at=int(claims["iat"]),
+                                    roles=_names(claims.get("rol")), teams=_names(claims.get("tms")))
         except (TypeError, ValueError):
             raise WidgetTokenInvalid("invalid widget token: exp and iat must be numbers") from None
         if verified.expires_at - verified.issued_at > MAX_TTL:

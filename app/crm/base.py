@@ -12,7 +12,9 @@ registered integration. What it does, for the web layer and the worker:
 * **webhook -> DealWon** - ``events``: verify a delivery and say which deals became won;
 * **read deal / write back** - ``connector_for(tenant)``: a :class:`CRMConnector`;
 * **uninstall** - ``uninstall(tenant)``, always by tenant;
-* **settings hook** - ``settings_links(tenant)``: links the settings page shows for this CRM.
+* **settings hook** - ``settings_links(tenant)``: links the settings page shows for this CRM;
+* **who is looking** - ``viewer(tenant, caller)``: the verified caller's roles and teams, for role-based
+  figures (``app.panel.figures``).
 
 Vendor failures are the shared error tree of :mod:`app.errors` with ``side="crm"``.
 """
@@ -35,6 +37,7 @@ from app.crm.oauth.states import OAuthStates
 from app.crm.oauth.tokens import InstallationTokens, TokenRules
 from app.domain.deal import Account, Deal, WonDeal
 from app.errors import CRM, Forbidden, Unauthorized, UpstreamRejected
+from app.panel.figures import Viewer
 from app.panel.service import PanelService
 from app.storage.crypto import SecretBox
 from app.storage.db import Database
@@ -217,6 +220,18 @@ class CRMIntegration(abc.ABC):
         """The answer to a verified delivery, given the intake's status of each won event (``accepted``,
         ``duplicate_event``, ``duplicate_deal``); the default: ``{"status": ...}`` of the first, 200."""
         return Acknowledgement(200, json.dumps({"status": statuses[0] if statuses else "ignored"}))
+
+    def viewer(self, tenant: Tenant, caller: VerifiedCaller) -> Viewer:
+        """The caller's roles and teams (ids and names) for role-based figures; may ask the CRM's users API
+        (UpstreamError when it does not answer). The default: what the verified credential itself says -
+        ``user_context`` ``roles`` / ``teams``, comma-separated (a CRM whose signed context carries the user's
+        role, like a Salesforce Canvas signed request, fills them) - else the user id alone, so only user-list
+        rules and the default levels apply."""
+        def names(*keys: str) -> frozenset[str]:
+            return frozenset(v.strip() for key in keys for v in caller.user_context.get(key, "").split(",")
+                             if v.strip())
+        # a Canvas signed request names the user's role and profile (``roleId``, ``profileId``)
+        return Viewer(caller.user_id, roles=names("roles", "role_id", "profile_id"), teams=names("teams"))
 
     # -- the tenant's CRM ------------------------------------------------------------
     @abc.abstractmethod

@@ -42,6 +42,9 @@ class Section:
     retry_after: float | None = None
     #: when the ERP stopped answering for this section (first failed fetch of the current streak)
     unreachable_since: datetime | None = None
+    #: what this viewer may see of it (role-based figures): full, badges (``badges`` instead of data), hidden
+    visibility: str = "full"
+    badges: tuple[Any, ...] = ()
 
     @property
     def stale(self) -> bool:
@@ -61,6 +64,8 @@ class PanelView:
     #: its hold and the customer's name outlive the stale limit, with the time they were read
     last_credit: CustomerCredit | None = None
     last_credit_at: datetime | None = None
+    #: the customer's name when the credit section's figures are not shown (role-based figures)
+    shown_name: str = ""
 
     @property
     def linked(self) -> bool:
@@ -75,6 +80,9 @@ class PanelView:
 
     @property
     def customer_name(self) -> str:
-        """The customer's name from the credit section, else from the last good credit read."""
+        """The customer's name: kept when the credit figures are not shown, else from the credit section,
+        else from the last good credit read."""
+        if self.shown_name:
+            return self.shown_name
         credit = self.credit or self.last_credit
         return credit.customer_name if credit is not None else ""

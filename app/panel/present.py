@@ -80,6 +80,7 @@ def section_dict(section: Section, today: date) -> dict[str, Any]:
     else:
         data = _item(item_schema, value, today)
     out = shaped(section_schema, section, state=section.state, data=data, summary=None,
+                 badges=[{"code": b.code, "label": b.label} for b in section.badges],
                  age_seconds=round(section.age_seconds, 1) if section.age_seconds is not None else None,
                  retry_after_seconds=section.retry_after)
     if section.kind == DataKind.INVOICES and value is not None:

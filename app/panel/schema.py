@@ -11,10 +11,20 @@ from typing import Any
 import marshmallow as ma
 
 STATES = ["ok", "stale", "retrying", "unavailable", "not_found", "not_linked", "error"]
+VISIBILITIES = ["full", "badges", "hidden"]
+
+
+class BadgeSchema(ma.Schema):
+    code = ma.fields.String(metadata={"description": "credit_hold | over_limit | overdue | out_of_stock | in_stock"})
+    label = ma.fields.String()
 
 
 class SectionMetaSchema(ma.Schema):
     state = ma.fields.String(required=True, validate=ma.validate.OneOf(STATES))
+    visibility = ma.fields.String(validate=ma.validate.OneOf(VISIBILITIES), metadata={
+        "description": "What the viewer's CRM role may see: full; badges (no data, only 'badges'); hidden"})
+    badges = ma.fields.List(ma.fields.Nested(BadgeSchema), metadata={
+        "description": "Facts without figures, for a viewer who sees this section as badges"})
     stale = ma.fields.Boolean(required=True)
     as_of = ma.fields.DateTime(allow_none=True, metadata={"description": "When the ERP data was fetched"})
     age_seconds = ma.fields.Float(allow_none=True)

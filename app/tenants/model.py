@@ -47,6 +47,8 @@ class TenantSettings:
     default_warehouse: str = ""
     #: order readiness: how far (percent, either way) a deal line's price may be from the customer's ERP price
     price_tolerance_percent: str = "2"
+    #: role-based figures: who sees which panel sections (``app.panel.figures.FigurePolicy``); {} = all in full
+    figure_policy: dict[str, Any] = field(default_factory=dict)
     #: order status after creation: minutes between polls of the ERP for the tenant's open orders
     status_poll_minutes: str = "5"
     #: account linking: admins may create a missing customer in the ERP (off by default)

@@ -21,6 +21,7 @@ from app.errors import NotFound, UpstreamError
 from app.linking.service import LinkingService
 from app.net.policy import URLRefused
 from app.ops.admin_audit import BoundAudit, changed_values, secret_states
+from app.panel.figures import FigurePolicy
 from app.panel.service import PanelService
 from app.tenants.model import ERPConnectionSettings, Tenant, TenantSettings
 from app.tenants.settings_rules import (
@@ -213,6 +214,17 @@ class TenantSettingsService:
             merged.update(check_status_translations(value, issues))
             return merged
         return _SETTING_CHECKS[key](value, issues)
+
+    # -- role-based figures ----------------------------------------------------------
+    def update_figure_policy(self, tenant_id: str, raw: dict[str, Any]) -> FigurePolicy:
+        """Replace who sees which panel sections (``FigurePolicy.parse`` names every problem)."""
+        tenant = self._tenant(tenant_id)
+        policy = FigurePolicy.parse(raw)
+        before = FigurePolicy.parse(tenant.settings.figure_policy).to_dict()
+        self.tenants.save_settings(tenant_id, replace(tenant.settings, figure_policy=policy.to_dict()))
+        old, new = changed_values(before, policy.to_dict())
+        self.audit.record(tenant_id, "figures.save", target="panel sections", before=old, after=new)
+        return policy
 
     # -- account links -------------------------------------------------------------
     def link_account(self, tenant_id: str, crm_account_id: Any, erp_customer_id: Any) -> ERPCustomer:

@@ -7,6 +7,7 @@ from flask import current_app, request
 
 from app.auth.widget_token import WidgetClaims, WidgetTokenInvalid
 from app.errors import Forbidden, Unauthorized
+from app.panel.figures import Viewer
 from app.services import Services
 from app.tenants.model import Tenant
 
@@ -19,6 +20,11 @@ def services() -> Services:
 class WidgetCaller:
     claims: WidgetClaims
     tenant: Tenant
+
+    @property
+    def viewer(self) -> Viewer:
+        """The CRM user as verified at the session exchange (roles and teams from the token)."""
+        return Viewer(self.claims.user_id, roles=frozenset(self.claims.roles), teams=frozenset(self.claims.teams))
 
 
 def presented_bearer() -> str:

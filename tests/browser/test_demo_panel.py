@@ -101,3 +101,20 @@ def test_a_section_the_erp_did_not_answer_says_so_and_loads_again_by_itself(live
     expect(frame.locator("#panel-credit .content")).to_contain_text("Credit limit", timeout=15000)
     expect(frame.locator("#panel-credit .state")).to_be_hidden()
     assert page.js_errors == []
+
+
+def test_a_rep_sees_credit_as_badges_only(live_server, browser_page, services, demo_tenant):
+    """Role-based figures: the demo rep (role Sales) gets credit as badges, never the amounts."""
+    settings = services.tenants.get(demo_tenant.id).settings
+    settings.figure_policy = {"default": {"credit": "badges", "pricing": "hidden"}}
+    services.tenants.save_settings(demo_tenant.id, settings)
+    page = browser_page
+    page.goto(f"{live_server}/demo/accounts/ACC-1003")
+    frame = page.frame_locator("#erp-panel")
+    expect(frame.locator("#panel-credit .content .tag.bad").first).to_have_text("Credit hold")
+    expect(frame.locator("#panel-credit .state")).to_contain_text("Only the badges")
+    expect(frame.locator("#panel-credit")).not_to_contain_text("Credit limit")
+    frame.locator("#tab-pricing").click()
+    expect(frame.locator("#panel-pricing .state")).to_contain_text("not shown for your CRM role")
+    expect(frame.locator("#panel-pricing")).not_to_contain_text("Price list")
+    assert page.js_errors == []

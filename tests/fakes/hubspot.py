@@ -66,6 +66,10 @@ class FakeHubSpot:
     failures: list[tuple[str, str, int, dict]] = field(default_factory=list)
     calls: list[tuple[str, str]] = field(default_factory=list)
     patches: list[tuple[str, dict]] = field(default_factory=list)
+    #: settings users API: users by id, and the account's teams and roles (id -> name)
+    users: dict[str, dict] = field(default_factory=dict)
+    teams: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
     #: company properties the portal has (HubSpot's defaults plus the ERP id property an admin created)
     company_properties: set[str] = field(default_factory=lambda: {"name", "domain", "address", "city", "country",
                                                                   "erp_customer_id"})
@@ -103,6 +107,29 @@ class FakeHubSpot:
             "name": name, "domain": "example.com", "address": "1 Market St", "city": "San Francisco", "country": "US",
             "erp_customer_id": erp_customer_id}}
 
+    def add_user(self, user_id: str, *, role: tuple[str, str] | None = None,
+                 teams: tuple[tuple[str, str], ...] = ()) -> None:
+        """A user as GET /settings/v3/users/{userId} answers it (``roleIds``, ``roleId``, ``primaryTeamId``,
+        ``secondaryTeamIds``, ``superAdmin``:
+        https://developers.hubspot.com/docs/api-reference/legacy/account/settings/user-provisioning/users/get-user)."""
+        if role is not None:
+            self.roles[role[0]] = role[1]
+        for team_id, name in teams:
+            self.teams[team_id] = name
+        self.users[user_id] = {"id": user_id, "email": f"u{user_id}@example.com", "superAdmin": False,
+                               "roleIds": [role[0]] if role else [], "roleId": role[0] if role else None,
+                               "primaryTeamId": teams[0][0] if teams else None,
+                               "secondaryTeamIds": [t for t, _n in teams[1:]]}
+
+    def _settings_users(self, request):
+        path = urlparse(request.url).path.removeprefix("/settings/v3/users/")
+        if path in ("teams", "roles"):
+            names = self.teams if path == "teams" else self.roles
+            return 200, {"results": [{"id": i, "name": n} for i, n in names.items()]}
+        user = self.users.get(path)
+        return (200, user) if user else (404, {"status": "error", "message": "User not found",
+                                              "category": "OBJECT_NOT_FOUND"})
+
     # -- plumbing ------------------------------------------------------------------------
     def install(self) -> FakeHubSpot:
         r = self.rsps
@@ -122,6 +149,8 @@ class FakeHubSpot:
                        callback=self._api(self._batch_read_lines))
         r.add_callback(responses.GET, re.compile(rf"{API}/crm/v3/objects/companies/\d+"),
                        callback=self._api(lambda req: self._get_record(req, self.companies)))
+        r.add_callback(responses.GET, re.compile(rf"{API}/settings/v3/users/\w+$"),
+                       callback=self._api(self._settings_users))
         r.add_callback(responses.PATCH, re.compile(rf"{API}/crm/v3/objects/companies/\d+"),
                        callback=self._api(self._patch_company))
         return self

@@ -52,6 +52,9 @@ class Company:
         {"key": "title", "name": "Title", "field_type": "varchar", "edit_flag": False}], "organization": [
         {"key": "name", "name": "Name", "field_type": "varchar", "edit_flag": False}]})
     webhooks: list[dict] = field(default_factory=list)
+    #: other users of the company (GET /v1/users/{id}) and roles (GET /v1/roles/{id}), for role-based figures
+    users: dict[int, dict] = field(default_factory=dict)
+    roles: dict[int, dict] = field(default_factory=dict)
 
 
 class FakePipedrive:
@@ -107,6 +110,18 @@ class FakePipedrive:
                                        "value": 0, "currency": "EUR", "org_id": org_id, "custom_fields": {}}
         self.company.deal_products[deal_id] = list(products)
         return self.company.deals[deal_id]
+
+    def add_user(self, user_id: int, *, role: tuple[int, str] | None = None, permission_set: str = "",
+                 admin: bool = False) -> dict:
+        """A user as GET /v1/users/{id} answers it (https://developers.pipedrive.com/docs/api/v1/Users#getUser):
+        ``role_id`` (a role of GET /v1/roles/{id}), ``is_admin`` and ``access`` with the sales app's permission set."""
+        if role is not None:
+            self.company.roles[role[0]] = {"id": role[0], "name": role[1], "parent_role_id": None}
+        user = {"id": user_id, "name": f"User {user_id}", "email": f"user{user_id}@acme.example",
+                "is_admin": 1 if admin else 0, "role_id": role[0] if role else None, "active_flag": True,
+                "access": [{"app": "sales", "admin": admin, "permission_set_id": permission_set or "regular-sales"}]}
+        self.company.users[user_id] = user
+        return user
 
     def add_text_field(self, entity: str, name: str) -> str:
         key = field_key(name)
@@ -184,7 +199,16 @@ class FakePipedrive:
         body = json.loads(request.body) if request.body else {}
         if request.method == "GET" and path == "/api/v2/deals":
             return self._list_deals(parse_qs(urlparse(request.url).query))
-        return self._route(request.method, path, body)
+        return self._directory(request.method, path) or self._route(request.method, path, body)
+
+    def _directory(self, method: str, path: str):
+        """GET /v1/users/{id} and GET /v1/roles/{id} (None: not such a request)."""
+        m = re.fullmatch(r"/v1/(users|roles)/(\d+)", path)
+        if not m or method != "GET":
+            return None
+        found = (self.company.users if m.group(1) == "users" else self.company.roles).get(int(m.group(2)))
+        return (self._reply(200, {"success": True, "data": found}) if found
+                else self._reply(404, {"success": False, "error": "not found"}))
 
     def _list_deals(self, query: dict):
         """``GET /api/v2/deals`` (status, updated_since, limit, cursor = the next offset as text)."""

@@ -90,16 +90,23 @@ def installed(browser, fake, pd_services):
     return pd_services.tenants.find("pipedrive", str(fake.company.company_id))
 
 
+def link_organization(services, tenant, fake) -> str:
+    """The demo tenant's ERP connection for ``tenant``, and organization 7 carrying one of the demo's ERP
+    customers in the chosen field; returns that customer."""
+    key = fake.add_text_field("organization", "ERP customer ID")
+    tenant.settings.crm_fields = {FIELD_ERP_CUSTOMER: key}
+    services.tenants.save_settings(tenant.id, tenant.settings)
+    demo = services.tenants.find("demo", "demo-company")
+    conn = services.tenants.get_erp_connection(demo.id)
+    services.tenants.save_erp_connection(tenant.id, conn.connector, conn.config, conn.secrets)
+    customer = next(iter(services.tenants.list_links(demo.id).values()))
+    fake.add_org(7, "ACME GmbH", erp_customer=customer)
+    return customer
+
+
 @pytest.fixture
 def linked(installed, fake, pd_services):
     """Organization 7 carries ERP customer C-100 (a sandbox customer) in the chosen field."""
-    key = fake.add_text_field("organization", "ERP customer ID")
-    installed.settings.crm_fields = {FIELD_ERP_CUSTOMER: key}
-    pd_services.tenants.save_settings(installed.id, installed.settings)
-    demo = pd_services.tenants.find("demo", "demo-company")
-    conn = pd_services.tenants.get_erp_connection(demo.id)
-    pd_services.tenants.save_erp_connection(installed.id, conn.connector, conn.config, conn.secrets)
-    customer = next(iter(pd_services.tenants.list_links(demo.id).values()))
-    fake.add_org(7, "ACME GmbH", erp_customer=customer)
+    customer = link_organization(pd_services, installed, fake)
     fake.add_deal(42, 7)
     return pd_services.tenants.get(installed.id), customer

@@ -133,6 +133,8 @@ class Routes:
                 "owner_name": "Ops", "email_to": "ops@example.com", "webhook_url": "https://hooks.example.com"
                 + WEBHOOK_PATH, "webhook_secret": WEBHOOK_SECRET})),
             ("POST", "/admin/settings/alerts/test"): (t, lambda: self.cookie("/admin/settings/alerts/test")),
+            ("POST", "/admin/settings/figures"): (t, lambda: self.cookie("/admin/settings/figures", {
+                "default-credit": "badges", "rule-kind": "role", "rule-values": "Finance", "rule-credit": "full"})),
             ("PUT", "/api/v1/admin/settings"): (t, lambda: self.api("PUT", "/api/v1/admin/settings",
                                                                     {"shadow_mode": True})),
             ("PUT", "/api/v1/admin/erp-connection"): (t, lambda: self.api("PUT", "/api/v1/admin/erp-connection",

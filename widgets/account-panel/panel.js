@@ -115,9 +115,10 @@
       meta.appendChild(el("time", { datetime: s.as_of, title: new Date(s.as_of).toLocaleString(I.locale), text: text, className: s.stale ? "stale" : "" }));
       if (s.stale) { meta.appendChild(el("span", { className: "stale", text: " · ⚠ " + I.t("stale") })); }
     }
-    if (s.state === "ok") { box.hidden = true; box.textContent = ""; return; }
+    var restricted = (s.visibility || "full") !== "full";
+    if (s.state === "ok" && !restricted) { box.hidden = true; box.textContent = ""; return; }
     box.hidden = false;
-    box.className = "state " + s.state;
+    box.className = "state " + (restricted ? "restricted" : s.state);
     box.textContent = s.message || I.t("no_data");
   }
 
@@ -217,6 +218,16 @@
   }
 
   var RENDER = { credit: renderCredit, stock: renderStock, invoices: renderInvoices, pricing: renderPricing };
+  var BAD_BADGES = { credit_hold: true, over_limit: true, overdue: true, out_of_stock: true };
+
+  // role-based figures: a section shown as badges has no data, only facts such as "Over credit limit"
+  function renderBadges(section, s) {
+    var c = $("#panel-" + section + " .content"); clear(c);
+    if (section === "invoices") { $("#invoice-count").textContent = ""; }
+    (s.badges || []).forEach(function (b) {
+      c.appendChild(el("span", { className: "tag" + (BAD_BADGES[b.code] ? " bad" : ""), text: b.label }));
+    });
+  }
 
   function renderGlance() {
     if (state.data) { window.ErpPanelGlance.render($("#glance"), state.data, state.deal); }
@@ -231,7 +242,11 @@
     if (stale.length) { notice.hidden = false; notice.textContent = I.t("stale_notice"); }
     else { notice.hidden = true; notice.textContent = ""; }
     renderGlance();
-    SECTIONS.forEach(function (k) { setSectionState(k, body.sections[k]); RENDER[k](body.sections[k]); });
+    SECTIONS.forEach(function (k) {
+      var s = body.sections[k];
+      setSectionState(k, s);
+      if ((s.visibility || "full") === "full") { RENDER[k](s); } else { renderBadges(k, s); }
+    });
     setRefreshUsable();
     scheduleRetry(body);
   }

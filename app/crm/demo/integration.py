@@ -10,11 +10,12 @@ from typing import Self
 from app.crm.base import CRMDeps, CRMIntegration
 from app.crm.demo import signing
 from app.crm.demo.connector import DemoCRM, DemoCRMConnector
-from app.crm.demo.seed import ACCOUNTS, DEMO_COMPANY, seed_demo_crm
+from app.crm.demo.seed import ACCOUNTS, DEMO_COMPANY, DEMO_USER_ROLES, seed_demo_crm
 from app.crm.demo.webhook import DEMO, SIGNATURE_HEADER, verify_won_webhook
 from app.crm.inbound import InboundRequest, VerifiedCaller, WebhookOutcome
 from app.domain.events import DealLeftWon
 from app.erp.registry import env_connection
+from app.panel.figures import Viewer
 from app.tenants.model import Tenant
 
 
@@ -67,6 +68,10 @@ class DemoIntegration(CRMIntegration):
             outcome.left_won.append(event)
             return outcome
         return WebhookOutcome.of(event, otherwise="not_a_won_deal")
+
+    def viewer(self, tenant: Tenant, caller: VerifiedCaller) -> Viewer:
+        """The demo company's users and their roles (``DEMO_USER_ROLES``)."""
+        return Viewer(caller.user_id, roles=frozenset(DEMO_USER_ROLES.get(caller.user_id, ())))
 
     def connector_for(self, tenant: Tenant) -> DemoCRMConnector:
         return DemoCRMConnector(self.store, tenant.installation_id)

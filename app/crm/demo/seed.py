@@ -47,3 +47,8 @@ def seed_demo_crm(conn: sa.Connection, now: datetime) -> None:
             id=deal_id, company=DEMO_COMPANY, account_id=account_id, title=title, status="open",
             currency=currency, lines=[{"sku": s, "name": n, "quantity": q, "unit_price": p} for s, n, q, p in lines],
             write_back_count=0, updated_at=now))
+
+
+#: the demo company's CRM users and their roles (role-based figures: a rule for "Finance" shows them credit)
+DEMO_USER_ROLES: dict[str, tuple[str, ...]] = {"demo-rep": ("Sales",), "demo-finance": ("Finance",),
+                                               "demo-admin": ("Admin",)}

@@ -16,6 +16,7 @@ from app.clock import Clock
 from app.crm.hubspot.connector import HubSpotConnector
 from app.crm.links import AccountLinkPickup
 from app.errors import UpstreamError
+from app.panel.figures import ALL_FULL, Levels, restrict
 from app.panel.present import panel_dict
 from app.panel.service import PanelService
 from app.tenants.model import Tenant
@@ -72,9 +73,11 @@ class CardData:
                        keep_seconds=ASSOCIATION_TTL)
         return company
 
-    def build(self, tenant: Tenant, object_type: str, object_id: str, *, refresh: bool = False) -> dict[str, Any]:
+    def build(self, tenant: Tenant, object_type: str, object_id: str, *, refresh: bool = False,
+              levels: Levels = ALL_FULL) -> dict[str, Any]:
         """``{object_type, object_id, company_id, panel|None, message, reason, truncated}``; ``company_id`` is
-        the HubSpot company the panel shows (the CRM account)."""
+        the HubSpot company the panel shows (the CRM account); ``levels``: what the card's viewer may see of
+        each section (role-based figures)."""
         kind = object_kind(object_type)
         model: dict[str, Any] = {"object_type": kind, "object_id": str(object_id), "company_id": None,
                                  "panel": None, "message": "", "reason": "", "truncated": {}}
@@ -92,7 +95,7 @@ class CardData:
         model["company_id"] = account = str(crm_account_id)
         self.pickup.sync(tenant, account, lambda: self.connector_for(tenant).get_account(account))
         view = self.panel.refresh(tenant, account) if refresh else self.panel.read(tenant, account)
-        panel = panel_dict(view, self.today())
+        panel = panel_dict(restrict(view, levels, self.today()), self.today())
         model["truncated"] = cap_rows(panel)
         model["panel"] = panel
         return model

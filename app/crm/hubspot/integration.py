@@ -18,6 +18,7 @@ from app.crm.hubspot.connector import HubSpotConnector
 from app.crm.hubspot.install import COMPANY_ERP_FIELD, HubSpotInstall
 from app.crm.hubspot.oauth import ENDPOINTS, TOKEN_RULES, delete_refresh_token
 from app.crm.hubspot.stages import WonStages
+from app.crm.hubspot.users import hubspot_viewer
 from app.crm.hubspot.webhooks import company_property_changes, stage_changes
 from app.crm.inbound import InboundRequest, VerifiedCaller, WebhookOutcome
 from app.crm.links import AccountLinkPickup
@@ -25,6 +26,7 @@ from app.crm.oauth.flow import OAuthFlow
 from app.crm.ratelimit import RateLimiter
 from app.domain.events import DealLeftWon
 from app.errors import BadRequest, Unauthorized
+from app.panel.figures import Viewer
 from app.tenants.model import Tenant
 
 CALLBACK_PATH = "/hubspot/oauth/callback"
@@ -115,6 +117,12 @@ class HubSpotIntegration(CRMIntegration):
                 continue
             outcome.won.append(change.won_event(tenant.id))
         return outcome
+
+    def viewer(self, tenant: Tenant, caller: VerifiedCaller) -> Viewer:
+        """The signed ``userId`` with their roles and teams from HubSpot's settings users API."""
+        api = hubspot_api(TenantToken(self.tokens, tenant.id), self.limiter, tenant.installation_id,
+                          timeout=self.timeout, sleep=self.deps.clock.sleep)
+        return hubspot_viewer(api, caller.user_id)
 
     def _adopt_links(self, batch: list[dict]) -> int:
         """Account links from ``company.propertyChange`` events on a tenant's ERP id property; how many

@@ -23,13 +23,15 @@ REFRESH_TOKEN_URL = "https://api.hubapi.com/oauth/v1/refresh-tokens/{token}"  # 
 
 #: companies (card context, associations, ERP customer id), deals (read + PATCH order number),
 #: line items (order lines), deal property creation on install (crm.schemas.deals.write).
-#: ``oauth`` is HubSpot's base scope for any OAuth app.
+#: ``oauth`` is HubSpot's base scope for any OAuth app. Role-based figures read the viewer's role and teams
+#: (settings.users.read, settings.users.teams.read).
 SCOPES = (
     "oauth",
     "crm.objects.companies.read", "crm.objects.companies.write",
     "crm.objects.deals.read", "crm.objects.deals.write",
     "crm.objects.line_items.read", "crm.objects.line_items.write",
     "crm.schemas.deals.write",
+    "settings.users.read", "settings.users.teams.read",
 )
 ENDPOINTS = OAuthEndpoints(vendor="HubSpot", authorize_url="https://app.hubspot.com/oauth/authorize",
                            token_url="https://api.hubapi.com/oauth/v3/token",  # noqa: S106 - a URL

@@ -20,9 +20,11 @@ from app.crm.pipedrive.fields import FieldManager
 from app.crm.pipedrive.install import PipedriveInstall, uninstall_notice_verified
 from app.crm.pipedrive.jwt import PipedriveJWTVerifier
 from app.crm.pipedrive.oauth import ENDPOINTS, PKCE_SUPPORTED, TOKEN_RULES
+from app.crm.pipedrive.users import pipedrive_viewer
 from app.crm.pipedrive.webhooks import credentials_match, left_won_event, won_event
 from app.crm.ratelimit import RateLimiter
 from app.errors import BadRequest, Unauthorized
+from app.panel.figures import Viewer
 from app.tenants.model import Tenant
 
 CALLBACK_PATH = "/pipedrive/oauth/callback"
@@ -110,6 +112,10 @@ class PipedriveIntegration(CRMIntegration):
     # -- the tenant's Pipedrive ------------------------------------------------------------
     def api_for(self, tenant: Tenant) -> CRMApi:
         return pipedrive_api(TenantToken(self.tokens, tenant.id), self.limiter, tenant.id, timeout=self.timeout)
+
+    def viewer(self, tenant: Tenant, caller: VerifiedCaller) -> Viewer:
+        """The JWT's ``userId`` with their role and permission sets from Pipedrive's users API."""
+        return pipedrive_viewer(self.api_for(tenant), caller.user_id)
 
     def connector_for(self, tenant: Tenant) -> PipedriveConnector:
         return PipedriveConnector(self.api_for(tenant), tenant.settings.crm_fields)

@@ -62,7 +62,24 @@ def _clean(obj: dict) -> dict:
     return {k: v for k, v in obj.items() if v is not None and v != ""}
 
 
+#: badge code -> JSON panel label colour
+_BADGE_COLOURS = {"credit_hold": "red", "over_limit": "yellow", "overdue": "red", "out_of_stock": "red",
+                  "in_stock": "green"}
+
+
+def _badge_status(section: dict) -> dict | None:
+    """A badges-only section's badges as one status label (the figures are not in the panel at all)."""
+    badges = section.get("badges") or []
+    if section.get("visibility") != "badges" or not badges:
+        return None
+    colour = next((_BADGE_COLOURS.get(b["code"], "blue") for b in badges if _BADGE_COLOURS.get(b["code"]) == "red"),
+                  _BADGE_COLOURS.get(badges[0]["code"], "blue"))
+    return _label(_text(", ".join(b["label"] for b in badges), 40), colour)
+
+
 def _state_note(section: dict) -> str | None:
+    if section.get("visibility", "full") != "full":
+        return _text(section.get("message"))
     if section["state"] == "ok":
         return None
     if section["state"] == "stale":
@@ -105,8 +122,11 @@ def credit_object(panel: dict, deal: dict | None = None) -> dict:
     obj: dict[str, Any] = {"header": _text(f"Can I sell? · {panel.get('customer_name') or panel.get('erp_customer_id')}",
                                            100),
                            "customer": _text(panel.get("erp_customer_id")), "as_of": _iso(section.get("as_of")),
-                           "status": _label(*VERDICT_LABELS.get(verdict, VERDICT_LABELS["unknown"])),
-                           "note": glance_note(panel, deal)}
+                           "status": _badge_status(section) or _label(*VERDICT_LABELS.get(verdict,
+                                                                                         VERDICT_LABELS["unknown"])),
+                           # a viewer who sees credit as badges only reads why, not the glance's amounts
+                           "note": glance_note(panel, deal) if section.get("visibility", "full") == "full"
+                           else _state_note(section)}
     if c:
         cur = c["currency"]
         obj.update(credit_limit=_money(c["credit_limit"], cur), balance=_money(c["balance"], cur),
@@ -117,7 +137,8 @@ def credit_object(panel: dict, deal: dict | None = None) -> dict:
 def invoice_objects(panel: dict) -> list[dict]:
     section = panel["sections"]["invoices"]
     summary = section.get("summary")
-    head: dict[str, Any] = {"header": "Open invoices", "as_of": _iso(section.get("as_of")), "note": _state_note(section)}
+    head: dict[str, Any] = {"header": "Open invoices", "as_of": _iso(section.get("as_of")), "note": _state_note(section),
+                            "status": _badge_status(section)}
     lines: list[dict] = []
     if summary is not None:
         cur = summary["currency"]
@@ -141,7 +162,8 @@ def stock_objects(panel: dict) -> list[dict]:
     lines = section.get("data")
     if not lines:
         note = _state_note(section) or "No stock records for these items."
-        return [_clean({"header": "Stock", "note": note, "as_of": _iso(section.get("as_of"))})]
+        return [_clean({"header": "Stock", "note": note, "as_of": _iso(section.get("as_of")),
+                        "status": _badge_status(section)})]
     top = sorted(lines, key=lambda s: Decimal(str(s["available"])), reverse=True)[:MAX_STOCK_LINES]
     out = []
     for s in top:

@@ -24,6 +24,7 @@ from app.web.admin import secret_drafts
 from app.web.admin.audit import admin_audit, current_actor
 from app.web.admin.audit_view import audit_export, audit_section
 from app.web.admin.auth import admin_caller
+from app.web.admin.figures_view import figure_policy_form, figures_section
 from app.web.admin.operations_view import alert_section
 from app.web.admin.session import (
     SETTINGS_PATH,
@@ -54,6 +55,7 @@ NOTICES = {
     "cancelled": "The ERP cancelled the order. The deal keeps the mark that it is no longer won.",
     "reconcile_queued": "Reconciliation was queued; the report below updates when a worker has run it.",
     "alerts_saved": "The alert settings were saved.",
+    "figures_saved": "Who sees which figures was saved. It applies to the next panel a CRM user opens.",
 }
 
 UNAUTHORIZED_HELP = ("You are not signed in as an admin of this installation. Open erp-panel's settings "
@@ -197,6 +199,18 @@ def replay_dead_letter() -> ResponseReturnValue:
             raise Conflict(f"Not replayed: {failure.blocker}", reason="replay_blocked")
     services().orders.dead_letters.replay(tenant.id, wanted, current_actor())
     return redirect(f"{SETTINGS_PATH}?done=replayed#errors", code=303)
+
+
+@bp.post("/settings/figures")
+def save_figures() -> ResponseReturnValue:
+    """Who sees which panel sections: default levels and rules per CRM role, team or user list."""
+    tenant = active_admin_tenant()
+    raw = figure_policy_form(request.form)
+    try:
+        settings_service().update_figure_policy(tenant.id, raw)
+    except SettingsInvalid as exc:
+        return _render(tenant, 422, figures=figures_section(tenant, submitted=raw, errors=exc.by_field()))
+    return redirect(f"{SETTINGS_PATH}?done=figures_saved#figures", code=303)
 
 
 @bp.post("/settings/orders/cancel")

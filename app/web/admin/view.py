@@ -16,6 +16,7 @@ from app.web.admin import secret_drafts
 from app.web.admin.audit import admin_audit
 from app.web.admin.audit_view import audit_section
 from app.web.admin.checklist import checklist, checklist_model
+from app.web.admin.figures_view import figures_section
 from app.web.admin.linking_view import search_section
 from app.web.admin.operations_view import alert_section
 from app.web.context import services
@@ -165,8 +166,8 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
                         order_errors: FieldErrors | None = None, order_submitted: dict[str, Any] | None = None,
                         link_errors: FieldErrors | None = None, link_submitted: dict[str, str] | None = None,
                         alerts: dict[str, Any] | None = None, audit: dict[str, Any] | None = None,
-                        search_args: Mapping[str, str] | None = None, link_warning: str = "",
-                        create_refusal: dict[str, Any] | None = None) -> dict[str, Any]:
+                        figures: dict[str, Any] | None = None, search_args: Mapping[str, str] | None = None,
+                        link_warning: str = "", create_refusal: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything settings.html renders; ``*_errors`` map field names to plain sentences; ``alerts`` is the
     Alerts section's model (``app.web.admin.operations_view.alert_section``; built from the stored contacts
     when None); ``audit`` the Audit section's (``app.web.admin.audit_view.audit_section``; unfiltered when None);
@@ -188,4 +189,5 @@ def settings_page_model(tenant: Tenant, *, connector: str | None = None, notice:
         "reconciliation": services().orders.reconciliation.latest(tenant.id),
         "alerts": alerts or alert_section(tenant),
         "audit": audit or audit_section(tenant, {}),
+        "figures": figures or figures_section(tenant),
     }

@@ -76,7 +76,9 @@ def _card(body: dict[str, Any], refresh: bool) -> dict[str, Any]:
                         reason="portal_mismatch")
     tenant = integration.tenant_of(caller)
     try:
-        model = integration.cards.build(tenant, body["objectTypeId"], body["objectId"], refresh=refresh)
+        model = integration.cards.build(tenant, body["objectTypeId"], body["objectId"], refresh=refresh,
+                                        levels=services().viewers.levels(tenant, services().viewers.viewer(
+                                            tenant, caller)))
     except UnsupportedObject as exc:
         raise BadRequest(str(exc), reason="unsupported_object") from None
     svc = services()

@@ -70,7 +70,7 @@ def json_panel() -> PanelAnswer:
     lead = panels.readiness_objects(readiness)
     if org_id is None:
         return panels.numbered(lead), 200, _NO_STORE
-    view = svc.panel.read(tenant, org_id)
+    view = svc.viewers.restrict(tenant, svc.viewers.viewer(tenant, caller), svc.panel.read(tenant, org_id))
     return panels.panel_json(panel_dict(view, svc.clock.now().date()), lead, readiness), 200, _NO_STORE
 
 

@@ -49,8 +49,9 @@ def _panel(crm_account_id: str, *, refresh: bool) -> Response | dict[str, Any]:
     caller = widget_caller(crm_account_id)
     svc = services()
     read = svc.panel.refresh if refresh else svc.panel.read
+    view = svc.viewers.restrict(caller.tenant, caller.viewer, read(caller.tenant, crm_account_id))
     # the JSON PanelSchema documents, with the cached sections dumped once (see app.web.panel.render)
-    return _RENDERER.response(current_app, read(caller.tenant, crm_account_id), svc.clock.now().date())
+    return _RENDERER.response(current_app, view, svc.clock.now().date())
 
 
 _SIGNED_BY_THE_CRM = (
@@ -82,13 +83,18 @@ class WidgetSession(MethodView):
         tenant = integration.active_tenant(caller.installation_id)
         if tenant is None:
             raise Unauthorized("erp-panel is not installed for this CRM account", reason="not_installed")
-        token, ttl = svc.widget_tokens.mint(tenant.id, caller.user_id, caller.crm, caller.object_id)
+        # the caller's roles and teams ride in the token: panel reads apply the figure policy without a CRM call
+        viewer = svc.viewers.viewer(tenant, caller)
+        token, ttl = svc.widget_tokens.mint(tenant.id, caller.user_id, caller.crm, caller.object_id,
+                                            roles=tuple(viewer.roles), teams=tuple(viewer.teams))
         answer: dict[str, Any] = {"token": token, "expires_in": ttl, "crm": caller.crm,
                                   "object_id": caller.object_id, "tenant_name": tenant.name, "panel": None}
         account = body.get("account")
-        # the same rule as a panel read with this token: a session bound to a record reads that record only
+        # the same rule as a panel read with this token: a session bound to a record reads that record only,
+        # as this viewer may see it
         if account and (not caller.object_id or caller.object_id == account):
-            answer["panel"] = panel_dict(svc.panel.read(tenant, account), svc.clock.now().date())
+            view = svc.viewers.restrict(tenant, viewer, svc.panel.read(tenant, account))
+            answer["panel"] = panel_dict(view, svc.clock.now().date())
         return answer
 
 

@@ -67,7 +67,7 @@ class PanelRenderer:
         sections = [view.sections[kind] for kind in kinds]
         key = (view.crm_account_id, view.erp_customer_id, today, view.last_credit_at,
                tuple((k, id(s.data), s.state, s.as_of, s.source, s.reason, s.message, s.retry_after,
-                      s.unreachable_since)
+                      s.unreachable_since, s.visibility, s.badges)
                      for k, s in zip(kinds, sections, strict=True)))
         with self._lock:
             template = self._memo.get(key)

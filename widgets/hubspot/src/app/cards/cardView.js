@@ -69,6 +69,10 @@ function pricingRows(prices) {
 }
 
 function rowsFor(key, section) {
+  // role-based figures: a section shown as badges carries no data, only facts such as "Over credit limit"
+  if ((section.visibility || "full") === "badges") {
+    return (section.badges || []).map((b) => ({ label: "Status", value: b.label }));
+  }
   const data = section.data;
   if (data === null || data === undefined) return [];
   if (key === "credit") return creditRows(data);
@@ -87,7 +91,7 @@ export function sectionView(key, section, truncated = {}) {
     label: LABELS[state] || state,
     tone: TONES[state] || "default",
     ageText: age ? `Updated ${age}` : "",
-    message: state === "ok" ? "" : section.message || "",
+    message: state === "ok" && (section.visibility || "full") === "full" ? "" : section.message || "",
     rows: rowsFor(key, section),
     more: truncated[key] ? `Showing 25 of ${truncated[key]}` : "",
   };

@@ -33,6 +33,16 @@ describe("cardView", () => {
     expect(cardView(held).sections[0].rows[0].value).toBe("On hold (Unpaid since May)");
   });
 
+  test("a section the viewer's role sees as badges shows the badges and no figures", () => {
+    const model = cardModel();
+    model.panel.sections.credit = { ...model.panel.sections.credit, data: null, visibility: "badges",
+      message: "Only the badges of this section are shown for your CRM role.",
+      badges: [{ code: "over_limit", label: "Over credit limit" }] };
+    const credit = cardView(model).sections[0];
+    expect(credit.rows).toEqual([{ label: "Status", value: "Over credit limit" }]);
+    expect(credit.message).toBe("Only the badges of this section are shown for your CRM role.");
+  });
+
   test("stale and unavailable sections explain themselves", () => {
     const [, stock, invoices, pricing] = cardView(cardModel()).sections;
     expect(stock.message).toBe("Showing the last good data: ERP down");
