@@ -17,8 +17,9 @@ from cachetools import TLRUCache
 from app.clock import Clock
 from app.crm.inbound import VerifiedCaller
 from app.crm.registry import CRMRegistry
+from app.domain.readiness import Readiness
 from app.errors import AppError, UpstreamError
-from app.panel.figures import FigurePolicy, Levels, Viewer, restrict
+from app.panel.figures import FigurePolicy, Levels, Viewer, restrict, restrict_readiness
 from app.panel.model import PanelView
 from app.tenants.model import Tenant
 
@@ -83,3 +84,7 @@ class ViewerDirectory:
     def restrict(self, tenant: Tenant, viewer: Viewer, view: PanelView) -> PanelView:
         """The panel as this viewer may see it (every surface calls this before presenting a panel)."""
         return restrict(view, self.levels(tenant, viewer), self.clock.now().date())
+
+    def restrict_readiness(self, tenant: Tenant, viewer: Viewer, readiness: Readiness) -> Readiness:
+        """A deal's readiness as this viewer may see it (every surface calls this before presenting one)."""
+        return restrict_readiness(readiness, self.levels(tenant, viewer))

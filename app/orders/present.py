@@ -5,6 +5,7 @@ HubSpot card and the Pipedrive panel build their own shapes from the same dict.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -29,11 +30,13 @@ def readiness_dict(readiness: Readiness, now: datetime) -> dict[str, Any]:
                        "owner": i.owner.value if i.owner else None} for i in readiness.items]}
 
 
-def deal_view(readiness: Any, tenant: Any, crm_deal_id: str, now: datetime) -> dict[str, Any]:
+def deal_view(readiness: Any, tenant: Any, crm_deal_id: str, now: datetime,
+              shown: Callable[[Readiness], Readiness] = lambda found: found) -> dict[str, Any]:
     """What a CRM surface shows about a deal besides its account's panel: ``{"readiness": ... | None,
-    "message": ...}`` (``readiness`` is ``OrderReadiness``; a deal the CRM does not know gives no readiness)."""
+    "message": ...}`` (``readiness`` is ``OrderReadiness``; a deal the CRM does not know gives no readiness).
+    ``shown`` is the viewer's restriction (role-based figures) applied before anything is presented."""
     try:
         checked = readiness.check(tenant, crm_deal_id)
     except NotFound as exc:
         return {"readiness": None, "message": exc.detail}
-    return {"readiness": readiness_dict(checked, now), "message": ""}
+    return {"readiness": readiness_dict(shown(checked), now), "message": ""}

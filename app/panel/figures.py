@@ -16,6 +16,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from app.domain.readiness import LineFacts, Readiness, ReadinessItem
 from app.panel.model import DataKind, PanelView, Section
 from app.tenants.settings_rules import Issue, raise_if
 
@@ -185,3 +186,39 @@ def restrict(view: PanelView, levels: Levels, today: date) -> PanelView:
         last_credit, last_at = None, None
     return replace(view, sections=sections, shown_name=view.customer_name, last_credit=last_credit,
                    last_credit_at=last_at)
+
+
+#: the readiness findings that quote figures of a section, and the same finding in words alone
+_FINDINGS_WITHOUT_FIGURES = {
+    "over_credit_limit": (DataKind.CREDIT,
+                          "The order is more than the customer's available credit; finance must raise the credit "
+                          "limit, or the ERP may refuse or hold the order."),
+    "insufficient_stock": (DataKind.STOCK,
+                           "The ERP's warehouses do not hold enough of this deal's items; agree a delivery date "
+                           "with the customer before closing (the sales rep)."),
+    "price_deviation": (DataKind.PRICING,
+                        "A price on this deal is outside the tolerance around the customer's ERP price; correct "
+                        "it or get it approved (the sales rep)."),
+}
+
+
+def restrict_readiness(readiness: Readiness, levels: Levels) -> Readiness:
+    """A deal's readiness as this viewer may see it: a finding keeps its verdict and who fixes it, but loses
+    the amounts, quantities and prices of a section the viewer does not see in full; the deal's lines lose
+    the stock available (credit room, stock and price are the figures the readiness checks quote)."""
+    def full(kind: DataKind) -> bool:
+        return levels.get(kind, Visibility.FULL) == Visibility.FULL
+
+    if all(full(kind) for kind in SECTIONS):
+        return readiness
+    items = []
+    for item in readiness.items:
+        kind, words = _FINDINGS_WITHOUT_FIGURES.get(item.reason, (None, ""))
+        items.append(item if kind is None or full(kind) else
+                     ReadinessItem(item.severity, item.reason, words, item.owner))
+    lines = tuple(LineFacts(line.sku, line.name, line.quantity, line.deal_price, line.currency,
+                            available=line.available if full(DataKind.STOCK) else None,
+                            customer_price=line.customer_price if full(DataKind.PRICING) else None,
+                            customer_currency=line.customer_currency if full(DataKind.PRICING) else "")
+                  for line in readiness.lines)
+    return replace(readiness, items=tuple(items), lines=lines)

@@ -144,3 +144,57 @@ def test_a_crm_that_cannot_say_the_role_gets_the_default(client, services, clock
     fake_hubspot.fail_next("GET", "/settings/v3/users/302", 403)
     set_policy(services, hs_linked)
     assert_badges_only(card(client, clock, "302"))
+
+
+def widget_readiness(client, services, user: str, deal_id: str = "D-2001") -> dict:
+    demo = services.crm.of_kind(DemoIntegration)
+    credential = demo.store.sign_widget_context(DEMO_COMPANY, user, "ACC-1001")
+    session = client.post("/api/v1/widget/session", json={"crm": "demo", "credential": credential})
+    response = client.get(f"/api/v1/deals/{deal_id}/readiness", headers=bearer(session.json["token"]))
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_deal_readiness_quotes_no_figure_of_a_section_the_viewer_does_not_see(client, services, demo_tenant):
+    """D-2001's prices are far below the customer's ERP prices: the finding reaches every viewer, the ERP
+    price only those who see pricing in full; stock quantities only those who see stock in full."""
+    set_policy(services, demo_tenant)
+    finance = widget_readiness(client, services, "demo-finance")
+    price = next(i["message"] for i in finance["items"] if i["reason"] == "price_deviation")
+    assert "%" in price and all(line["customer_price"] is not None for line in finance["lines"])
+    rep = widget_readiness(client, services, "demo-rep")
+    assert [(i["severity"], i["reason"], i["owner"]) for i in rep["items"]] == \
+        [(i["severity"], i["reason"], i["owner"]) for i in finance["items"]]      # same verdict, same owners
+    price = next(i["message"] for i in rep["items"] if i["reason"] == "price_deviation")
+    assert "%" not in price and "€" not in price and "EUR" not in price
+    assert all(line["customer_price"] is None and line["customer_currency"] == "" for line in rep["lines"])
+    assert all(line["available"] is not None for line in rep["lines"])                      # stock: full
+    settings = services.tenants.get(demo_tenant.id).settings
+    settings.figure_policy = {**POLICY, "default": {**POLICY["default"], "stock": "badges"}}
+    services.tenants.save_settings(demo_tenant.id, settings)
+    rep = widget_readiness(client, services, "demo-rep")
+    assert all(line["available"] is None and line["short"] is None for line in rep["lines"])
+    stock = [i["message"] for i in rep["items"] if i["reason"] == "insufficient_stock"]
+    assert stock and not any(ch.isdigit() for ch in stock[0])
+
+
+def test_the_hubspot_deal_card_restricts_readiness_too(services, client, clock, hs_linked, fake_hubspot):
+    """CUST-0002 pays 112.70 for SKU-1014: a deal at 90.00 is a price deviation for everyone; the ERP price
+    in it only for the finance role (pricing is hidden for the others)."""
+    fake_hubspot.add_user("301", role=("r-sales", "Sales"))
+    fake_hubspot.add_user("302", role=("r-fin", "Finance"))
+    fake_hubspot.add_deal("503", company_id="201",
+                          lines=[{"name": "Pump", "hs_sku": "SKU-1014", "quantity": 2, "price": "90.00"}])
+    fake_hubspot.deals["503"]["properties"]["deal_currency_code"] = "USD"
+    set_policy(services, hs_linked)
+
+    def readiness(user: str) -> dict:
+        response = post_signed(client, clock, f"/api/v1/hubspot/card?{proxy_query(user=user)}",
+                               {"objectTypeId": "0-3", "objectId": 503})
+        assert response.status_code == 200, response.json
+        return response.json["deal"]["readiness"]
+
+    rep, finance = readiness("301"), readiness("302")
+    assert [i["reason"] for i in rep["items"]] == [i["reason"] for i in finance["items"]] == ["price_deviation"]
+    assert "112.70" in finance["items"][0]["message"] and finance["lines"][0]["customer_price"] is not None
+    assert "112.70" not in rep["items"][0]["message"] and rep["lines"][0]["customer_price"] is None

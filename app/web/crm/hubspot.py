@@ -75,14 +75,15 @@ def _card(body: dict[str, Any], refresh: bool) -> dict[str, Any]:
         raise Forbidden("The card asked for another HubSpot account than the one HubSpot signed for",
                         reason="portal_mismatch")
     tenant = integration.tenant_of(caller)
+    svc = services()
+    viewer = svc.viewers.viewer(tenant, caller)
     try:
         model = integration.cards.build(tenant, body["objectTypeId"], body["objectId"], refresh=refresh,
-                                        levels=services().viewers.levels(tenant, services().viewers.viewer(
-                                            tenant, caller)))
+                                        levels=svc.viewers.levels(tenant, viewer))
     except UnsupportedObject as exc:
         raise BadRequest(str(exc), reason="unsupported_object") from None
-    svc = services()
-    model["deal"] = (deal_view(svc.orders.readiness, tenant, model["object_id"], svc.clock.now())
+    model["deal"] = (deal_view(svc.orders.readiness, tenant, model["object_id"], svc.clock.now(),
+                               lambda found: svc.viewers.restrict_readiness(tenant, viewer, found))
                      if model["object_type"] == "deal" else None)
     return model
 

@@ -65,12 +65,14 @@ def json_panel() -> PanelAnswer:
         return _panel_error(502, "Pipedrive unavailable", "Could not look up this record's organization. "
                             "Reload in a minute.")
     svc = services()
-    readiness = (deal_view(svc.orders.readiness, tenant, record, svc.clock.now())["readiness"]
+    viewer = svc.viewers.viewer(tenant, caller)
+    readiness = (deal_view(svc.orders.readiness, tenant, record, svc.clock.now(),
+                           lambda found: svc.viewers.restrict_readiness(tenant, viewer, found))["readiness"]
                  if resource == "deal" else None)
     lead = panels.readiness_objects(readiness)
     if org_id is None:
         return panels.numbered(lead), 200, _NO_STORE
-    view = svc.viewers.restrict(tenant, svc.viewers.viewer(tenant, caller), svc.panel.read(tenant, org_id))
+    view = svc.viewers.restrict(tenant, viewer, svc.panel.read(tenant, org_id))
     return panels.panel_json(panel_dict(view, svc.clock.now().date()), lead, readiness), 200, _NO_STORE
 
 

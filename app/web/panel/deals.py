@@ -39,7 +39,8 @@ class DealReadiness(MethodView):
         svc = services()
         readiness = svc.orders.readiness.check(caller.tenant, crm_deal_id)
         check_record(caller, crm_deal_id, readiness.crm_account_id)
-        return readiness_dict(readiness, svc.clock.now())
+        shown = svc.viewers.restrict_readiness(caller.tenant, caller.viewer, readiness)
+        return readiness_dict(shown, svc.clock.now())
 
 
 @blp.route("/<string:crm_deal_id>/order")
