@@ -216,9 +216,9 @@ def restrict_readiness(readiness: Readiness, levels: Levels) -> Readiness:
         kind, words = _FINDINGS_WITHOUT_FIGURES.get(item.reason, (None, ""))
         items.append(item if kind is None or full(kind) else
                      ReadinessItem(item.severity, item.reason, words, item.owner))
-    lines = tuple(LineFacts(line.sku, line.name, line.quantity, line.deal_price, line.currency,
-                            available=line.available if full(DataKind.STOCK) else None,
-                            customer_price=line.customer_price if full(DataKind.PRICING) else None,
-                            customer_currency=line.customer_currency if full(DataKind.PRICING) else "")
-                  for line in readiness.lines)
+    lines: tuple[LineFacts, ...] = readiness.lines
+    if not full(DataKind.STOCK):
+        lines = tuple(replace(line, available=None) for line in lines)
+    if not full(DataKind.PRICING):
+        lines = tuple(replace(line, customer_price=None, customer_currency="") for line in lines)
     return replace(readiness, items=tuple(items), lines=lines)
